@@ -1,0 +1,195 @@
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from brands.eligibility import SECTOR_CHOICES
+from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard
+from brands.selectors import brand_current_standard, company_eligibility_get, user_company_roles
+from core.api.fields import MoneyField, StrictSerializer, TranslationsField
+from core.api.serializers import UserSerializer
+from core.selectors import exchange_rates_get
+
+
+class EligibilitySerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    rule_set = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    country = CountryField()
+    annual_sales = MoneyField()
+    balance_sheet_total = MoneyField(allow_null=True)
+    sme_eligibility = serializers.SerializerMethodField()
+    my_role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Company
+        fields = [
+            "id",
+            "legal_name",
+            "name_translations",
+            "registration_number",
+            "country",
+            "sector",
+            "annual_sales",
+            "balance_sheet_total",
+            "employees",
+            "is_large_enterprise_subsidiary",
+            "export_stage",
+            "sme_eligibility",
+            "my_role",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EligibilitySerializer)
+    def get_sme_eligibility(self, company) -> dict:
+        # One rate table per response, however many companies it lists.
+        if "rates" not in self.context:
+            self.context["rates"] = exchange_rates_get()
+        return company_eligibility_get(company=company, rates=self.context["rates"]).as_dict()
+
+    @extend_schema_field(serializers.ChoiceField(choices=CompanyStaff.Role.choices, allow_null=True))
+    def get_my_role(self, company) -> str | None:
+        request = self.context.get("request")
+        return user_company_roles(request.user).get(company.pk) if request else None
+
+
+class CompanyWriteSerializer(StrictSerializer):
+    legal_name = serializers.CharField(max_length=200)
+    name_translations = TranslationsField(required=False)
+    registration_number = serializers.CharField(max_length=50)
+    country = CountryField()
+    sector = serializers.ChoiceField(choices=SECTOR_CHOICES)
+    annual_sales = MoneyField()
+    balance_sheet_total = MoneyField(required=False, allow_null=True)
+    employees = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    is_large_enterprise_subsidiary = serializers.BooleanField(required=False)
+    export_stage = serializers.ChoiceField(choices=Company.ExportStage.choices, required=False)
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+
+    class Meta:
+        model = CompanyStaff
+        fields = ["id", "user", "role", "added_at"]
+        read_only_fields = fields
+
+
+class StaffWriteSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=CompanyStaff.Role.choices)
+
+
+class CompanySummarySerializer(serializers.ModelSerializer):
+    country = CountryField()
+
+    class Meta:
+        model = Company
+        fields = ["id", "legal_name", "name_translations", "country"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    company = CompanySummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "company", "role", "status", "eligibility_override_reason", "created_at", "status_changed_at"]
+        read_only_fields = fields
+
+
+class QualityItemSerializer(StrictSerializer):
+    code = serializers.SlugField(max_length=50)
+    text = serializers.CharField(max_length=2000)
+    required = serializers.BooleanField(default=True)
+
+
+class QualityStandardSerializer(serializers.ModelSerializer):
+    items = QualityItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = QualityStandard
+        fields = ["version", "created_at", "items"]
+        read_only_fields = fields
+
+
+class QualityStandardWriteSerializer(StrictSerializer):
+    items = QualityItemSerializer(many=True, allow_empty=False, max_length=200)
+
+
+class BrandSerializer(serializers.ModelSerializer):
+    lead_company = CompanySummarySerializer(read_only=True)
+    members = serializers.SerializerMethodField()
+    quality_standard = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Brand
+        fields = [
+            "slug",
+            "name",
+            "name_translations",
+            "story",
+            "status",
+            "lead_company",
+            "members",
+            "quality_standard",
+            "below_minimum_since",
+            "created_at",
+            "activated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MembershipSerializer(many=True))
+    def get_members(self, brand) -> list:
+        return MembershipSerializer(brand.active_memberships, many=True).data
+
+    @extend_schema_field(QualityStandardSerializer(allow_null=True))
+    def get_quality_standard(self, brand) -> dict | None:
+        standard = brand_current_standard(brand)
+        return QualityStandardSerializer(standard).data if standard else None
+
+
+class BrandCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=120)
+    lead_company = serializers.IntegerField(min_value=1)
+    name_translations = TranslationsField(required=False)
+    story = TranslationsField(required=False)
+    eligibility_override_reason = serializers.CharField(max_length=1000, required=False, default="")
+
+
+class MembershipApplySerializer(StrictSerializer):
+    company = serializers.IntegerField(min_value=1)
+
+
+class MembershipApproveSerializer(StrictSerializer):
+    eligibility_override_reason = serializers.CharField(max_length=1000, required=False, default="")
+
+
+class MembershipLeaveSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=1000, required=False, default="")
+
+
+class BrandEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BrandEvent
+        fields = ["id", "kind", "membership", "from_status", "to_status", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class MeCompanySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    legal_name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class MeSerializer(UserSerializer):
+    is_operator = serializers.BooleanField()
+    companies = MeCompanySerializer(many=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "is_operator", "companies"]
+        read_only_fields = fields

@@ -1,0 +1,226 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_countries.fields import CountryField
+
+from brands.eligibility import SECTOR_CHOICES, CompanyFigures
+from core.locales import localized, validate_translations
+from core.money import Money, validate_currency_code
+
+
+class Company(models.Model):
+    """An SME (or any seller company) on the platform."""
+
+    class ExportStage(models.TextChoices):
+        # The Export Voucher's four stages (reference report, section III.C.1.m).
+        PREPARATION = "preparation", "Preparation"
+        BEGINNING = "beginning", "Beginning"
+        CONTRACT = "contract", "Contract"
+        GLOBAL_EXPANSION = "global_expansion", "Global expansion"
+
+    legal_name = models.CharField(max_length=200)
+    name_translations = models.JSONField(default=dict, blank=True, validators=[validate_translations])
+    registration_number = models.CharField(max_length=50)
+    country = CountryField()
+    sector = models.CharField(max_length=50, choices=SECTOR_CHOICES)
+    annual_sales_amount = models.DecimalField(max_digits=19, decimal_places=4)
+    annual_sales_currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    balance_sheet_total_amount = models.DecimalField(max_digits=19, decimal_places=4, null=True, blank=True)
+    balance_sheet_total_currency = models.CharField(max_length=3, blank=True, validators=[validate_currency_code])
+    employees = models.PositiveIntegerField()
+    is_large_enterprise_subsidiary = models.BooleanField(default=False)
+    export_stage = models.CharField(max_length=20, choices=ExportStage.choices, default=ExportStage.PREPARATION)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(fields=["country", "registration_number"], name="company_registration_unique"),
+            models.CheckConstraint(condition=Q(annual_sales_amount__gte=Decimal(0)), name="company_sales_non_negative"),
+            models.CheckConstraint(
+                condition=Q(balance_sheet_total_amount__isnull=True)
+                | (Q(balance_sheet_total_amount__gte=Decimal(0)) & ~Q(balance_sheet_total_currency="")),
+                name="company_balance_sheet_with_currency",
+            ),
+        ]
+
+    def __str__(self):
+        return self.legal_name
+
+    @property
+    def annual_sales(self) -> Money:
+        return Money(self.annual_sales_amount, self.annual_sales_currency)
+
+    @property
+    def balance_sheet_total(self) -> Money | None:
+        if self.balance_sheet_total_amount is None:
+            return None
+        return Money(self.balance_sheet_total_amount, self.balance_sheet_total_currency)
+
+    def display_name(self, locale: str | None = None) -> str:
+        return localized(self.name_translations, locale)[0] or self.legal_name
+
+    def figures(self) -> CompanyFigures:
+        return CompanyFigures(
+            sector=self.sector,
+            annual_sales=self.annual_sales,
+            balance_sheet_total=self.balance_sheet_total,
+            employees=self.employees,
+            is_large_enterprise_subsidiary=self.is_large_enterprise_subsidiary,
+        )
+
+
+class CompanyStaff(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        EDITOR = "editor", "Editor"
+        VIEWER = "viewer", "Viewer"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="company_roles")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "company staff"
+        constraints = [models.UniqueConstraint(fields=["company", "user"], name="company_staff_unique")]
+
+    def __str__(self):
+        return f"{self.user} ({self.role} of {self.company})"
+
+
+class Brand(models.Model):
+    """A common brand: one name and one quality standard shared by several SMEs."""
+
+    class Status(models.TextChoices):
+        FORMING = "forming", "Forming"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    name_translations = models.JSONField(default=dict, blank=True, validators=[validate_translations])
+    story = models.JSONField(default=dict, blank=True, validators=[validate_translations])
+    lead_company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="led_brands")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.FORMING)
+    # Set when an active brand drops below the minimum of members; see docs/decisions/0002.
+    below_minimum_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+    def display_name(self, locale: str | None = None) -> str:
+        return localized(self.name_translations, locale)[0] or self.name
+
+
+class QualityStandard(models.Model):
+    """One version of a brand's checklist. A new version never changes an old one, so
+    inspections keep pointing at what they were checked against."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="quality_standards")
+    version = models.PositiveIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brand", "-version"]
+        get_latest_by = "version"
+        constraints = [models.UniqueConstraint(fields=["brand", "version"], name="quality_standard_version_unique")]
+
+    def __str__(self):
+        return f"{self.brand} standard v{self.version}"
+
+
+class QualityStandardItem(models.Model):
+    standard = models.ForeignKey(QualityStandard, on_delete=models.CASCADE, related_name="items")
+    code = models.SlugField(max_length=50)
+    text = models.TextField()
+    required = models.BooleanField(default=True)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["standard", "position"]
+        constraints = [models.UniqueConstraint(fields=["standard", "code"], name="quality_item_code_unique")]
+
+    def __str__(self):
+        return self.code
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead"
+        MEMBER = "member", "Member"
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        LEFT = "left", "Left"
+
+    LIVE_STATUSES = [Status.APPLIED, Status.ACTIVE, Status.SUSPENDED]
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
+    eligibility_override_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            # A company may re-apply after leaving, but holds one live membership per brand.
+            models.UniqueConstraint(
+                fields=["brand", "company"],
+                condition=Q(status__in=["applied", "active", "suspended"]),
+                name="membership_one_live_per_company",
+            ),
+            models.UniqueConstraint(
+                fields=["brand"], condition=Q(role="lead") & ~Q(status="left"), name="membership_one_lead_per_brand"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.company} in {self.brand} ({self.status})"
+
+
+class BrandEvent(models.Model):
+    """The timeline of a brand and its memberships: who did what, when, from which state."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        ACTIVATED = "activated", "Activated"
+        SUSPENDED = "suspended", "Suspended"
+        BELOW_MINIMUM = "below_minimum", "Below minimum members"
+        MINIMUM_RESTORED = "minimum_restored", "Minimum members restored"
+        STANDARD_PUBLISHED = "standard_published", "Quality standard published"
+        MEMBER_APPLIED = "member_applied", "Member applied"
+        MEMBER_APPROVED = "member_approved", "Member approved"
+        MEMBER_SUSPENDED = "member_suspended", "Member suspended"
+        MEMBER_LEFT = "member_left", "Member left"
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="events")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.brand}: {self.kind}"

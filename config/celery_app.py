@@ -1,0 +1,18 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("platform")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The beat schedule lives in code; per-channel intervals are data edited in the admin.
+app.conf.beat_schedule = {
+    "brand-enforce-minimum-members": {
+        "task": "brands.tasks.brands_enforce_minimum_members_task",
+        "schedule": crontab(minute=15),
+    },
+}

@@ -1,0 +1,34 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
+from rest_framework import exceptions
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.serializers import as_serializer_error
+
+from core.errors import ApplicationError, InvalidInput
+
+
+class DomainError(exceptions.APIException):
+    def __init__(self, error: ApplicationError):
+        self.status_code = error.status_code
+        reasons = error.reasons or [(error.code, error.detail)]
+        details = [ErrorDetail(message, code=code) for code, message in reasons]
+        self.detail = {error.attr: details} if error.attr else details
+
+
+class DomainValidationError(exceptions.ValidationError):
+    """A 400 from a service keeps the validation_error type so clients treat it as field errors."""
+
+
+class ExceptionHandler(BaseExceptionHandler):
+    """Maps domain errors to statuses: the one place that knows HTTP."""
+
+    def convert_known_exceptions(self, exc):
+        if isinstance(exc, InvalidInput):
+            reasons = exc.reasons or [(exc.code, exc.detail)]
+            details = [ErrorDetail(message, code=code) for code, message in reasons]
+            return DomainValidationError({exc.attr or "non_field_errors": details})
+        if isinstance(exc, ApplicationError):
+            return DomainError(exc)
+        if isinstance(exc, DjangoValidationError):
+            return exceptions.ValidationError(as_serializer_error(exc))
+        return super().convert_known_exceptions(exc)

@@ -1,0 +1,101 @@
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.locales import validate_translations
+from core.money import Money, minor_units, validate_currency_code, validate_minor_units
+
+
+class StrictFieldsMixin:
+    """Rejects keys the serializer does not accept, so a typo or a mass-assignment attempt
+    (status, company, is_staff, ...) is a 400 naming the field, not silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [serializers.ErrorDetail("Unknown or read-only field.", code="unknown_field")]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
+    pass
+
+
+class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "string", "format": "decimal", "example": "12.50"},
+            "currency": {"type": "string", "example": "USD", "minLength": 3, "maxLength": 3},
+        },
+        "required": ["amount", "currency"],
+    }
+)
+class MoneyField(serializers.Field):
+    """`{"amount": "12.50", "currency": "USD"}`: a Decimal string, never a float, in the
+    currency's minor units."""
+
+    default_error_messages = {
+        "invalid": 'Expected {"amount": "<decimal string>", "currency": "<ISO 4217>"}.',
+        "float": "Send the amount as a decimal string, not a number with a binary fraction.",
+        "negative": "The amount may not be negative.",
+    }
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs):
+        self.allow_negative = allow_negative
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Money):
+        return value.as_dict()
+
+    def to_internal_value(self, data) -> Money:
+        if not isinstance(data, Mapping) or set(data) != {"amount", "currency"}:
+            self.fail("invalid")
+        raw, currency = data["amount"], data["currency"]
+        if isinstance(raw, float):
+            self.fail("float")
+        if not isinstance(raw, str | int) or isinstance(raw, bool) or not isinstance(currency, str):
+            self.fail("invalid")
+        try:
+            amount = Decimal(str(raw))
+        except InvalidOperation:
+            self.fail("invalid")
+        if not amount.is_finite():
+            self.fail("invalid")
+        if amount < 0 and not self.allow_negative:
+            self.fail("negative")
+        try:
+            validate_currency_code(currency)
+            validate_minor_units(amount, currency)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
+        return Money(amount.quantize(Decimal(1).scaleb(-minor_units(currency))), currency)
+
+
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "string"}, "example": {"ko": "설명", "en": "Description"}}
+)
+class TranslationsField(serializers.JSONField):
+    """A `{locale: text}` object over the platform's content locales."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            validate_translations(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
+        return value

@@ -1,0 +1,20 @@
+from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+
+MAX_PAGE_SIZE = 100
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        # Say what is wrong rather than silently clamping: a client asking 1,000 rows should know.
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise ValidationError(
+                {"page_size": [f"Must be a whole number from 1 to {MAX_PAGE_SIZE}."]}, code="invalid_page_size"
+            )
+        return int(raw)

@@ -1,0 +1,28 @@
+from django.conf import settings
+from rest_framework import parsers
+from rest_framework.exceptions import APIException
+
+
+class RequestBodyTooLarge(APIException):
+    status_code = 413
+    default_detail = "The request body is larger than the limit."
+    default_code = "request_too_large"
+
+
+class _LimitedStream:
+    """Reads at most `limit` bytes and fails on more, so a huge or chunked body is never buffered."""
+
+    def __init__(self, stream, limit: int):
+        self.stream, self.limit, self.seen = stream, limit, 0
+
+    def read(self, *args):
+        data = self.stream.read(self.limit + 1 - self.seen)
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise RequestBodyTooLarge(f"The request body is larger than {self.limit} bytes.")
+        return data
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        return super().parse(_LimitedStream(stream, settings.API_MAX_BODY_BYTES), media_type, parser_context)

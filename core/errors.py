@@ -1,0 +1,35 @@
+"""Domain errors: services raise these; core.api.errors maps them to HTTP statuses in one place."""
+
+
+class ApplicationError(Exception):
+    code = "application_error"
+    status_code = 400
+
+    def __init__(self, detail: str, *, attr: str | None = None, reasons: list[tuple[str, str]] | None = None):
+        """reasons: (code, message) pairs when one refusal has several causes, each reported."""
+        super().__init__(detail)
+        self.detail = detail
+        self.attr = attr
+        self.reasons = reasons or []
+
+
+class WrongState(ApplicationError):
+    """A transition asked from a state that does not allow it."""
+
+    code = "wrong_state"
+    status_code = 409
+
+
+class Conflict(ApplicationError):
+    code = "conflict"
+    status_code = 409
+
+
+class NotPermitted(ApplicationError):
+    code = "permission_denied"
+    status_code = 403
+
+
+class InvalidInput(ApplicationError):
+    code = "invalid"
+    status_code = 400

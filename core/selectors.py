@@ -1,0 +1,47 @@
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from core.models import ExchangeRate
+from core.money import Money, quantize
+
+PIVOT_CURRENCY = "USD"
+
+
+class ExchangeRateMissing(ApplicationError):
+    code = "exchange_rate_missing"
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """The rates in force on one day, loaded once so converting many amounts costs one query."""
+
+    on: date
+    rates: dict[tuple[str, str], Decimal]
+
+    def rate(self, base: str, quote: str) -> Decimal:
+        if base == quote:
+            return Decimal(1)
+        if (base, quote) in self.rates:
+            return self.rates[base, quote]
+        if (quote, base) in self.rates:
+            return 1 / self.rates[quote, base]
+        if PIVOT_CURRENCY not in (base, quote):
+            return self.rate(base, PIVOT_CURRENCY) * self.rate(PIVOT_CURRENCY, quote)
+        raise ExchangeRateMissing(f"No exchange rate from {base} to {quote} on {self.on}.")
+
+    def convert(self, money: Money, to: str) -> Money:
+        return Money(quantize(money.amount * self.rate(money.currency, to), to), to)
+
+
+def exchange_rates_get(*, on: date | None = None) -> RateTable:
+    on = on or timezone.localdate()
+    rates: dict[tuple[str, str], Decimal] = {}
+    # Newest first per pair: the first row seen for a pair is the one in force.
+    for row in ExchangeRate.objects.filter(effective_date__lte=on).order_by("-effective_date", "pk"):
+        rates.setdefault((row.base_currency, row.quote_currency), row.rate)
+    return RateTable(on=on, rates=rates)
