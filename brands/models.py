@@ -108,7 +108,7 @@ class Brand(models.Model):
     story = models.JSONField(default=dict, blank=True, validators=[validate_translations])
     lead_company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="led_brands")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.FORMING)
-    # Set when an active brand drops below the minimum of members; see docs/decisions/0002.
+    # Set when an active brand drops below the minimum of members; see docs/decisions/0001.
     below_minimum_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)

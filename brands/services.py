@@ -164,7 +164,7 @@ def brand_create(
 ) -> Brand:
     """A new brand in `forming`, its lead company as the first active member."""
     if not (is_operator(actor) or user_has_company_role(actor, lead_company.pk, CompanyStaff.Role.OWNER)):
-        raise InvalidInput("Pick a company you own as the lead company.", attr="lead_company")
+        raise InvalidInput("Pick a company you own.", attr="lead_company")
     if Brand.objects.filter(name__iexact=name).exists():
         raise InvalidInput("A brand with this name already exists.", attr="name")
     override = _require_eligible(lead_company, actor, eligibility_override_reason, "lead_company")

@@ -185,6 +185,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "CompanyStaffRoleEnum": "brands.models.CompanyStaff.Role",
+        "MembershipRoleEnum": "brands.models.Membership.Role",
+        "MembershipStatusEnum": "brands.models.Membership.Status",
+        "BrandStatusEnum": "brands.models.Brand.Status",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from brands.eligibility import SECTOR_CHOICES
 from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard
 from brands.selectors import brand_current_standard, company_eligibility_get, user_company_roles
-from core.api.fields import MoneyField, StrictSerializer, TranslationsField
+from core.api.fields import MAX_ID, MoneyField, StrictSerializer, TranslationsField
 from core.api.serializers import UserSerializer
 from core.selectors import exchange_rates_get
 
@@ -155,14 +155,14 @@ class BrandSerializer(serializers.ModelSerializer):
 
 class BrandCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=120)
-    lead_company = serializers.IntegerField(min_value=1)
+    lead_company = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     name_translations = TranslationsField(required=False)
     story = TranslationsField(required=False)
     eligibility_override_reason = serializers.CharField(max_length=1000, required=False, default="")
 
 
 class MembershipApplySerializer(StrictSerializer):
-    company = serializers.IntegerField(min_value=1)
+    company = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class MembershipApproveSerializer(StrictSerializer):

@@ -33,6 +33,7 @@ from brands.selectors import (
     user_company_roles,
     user_company_roles_forget,
 )
+from core.api.fields import ID_PATTERN
 from core.errors import InvalidInput
 from core.permissions import is_operator
 
@@ -53,6 +54,7 @@ class MeView(APIView):
 @extend_schema(tags=["companies"])
 class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CompanySerializer
+    lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -159,7 +161,7 @@ class BrandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MembershipApproveSerializer, responses=MembershipSerializer)
-    @action(detail=True, methods=["post"], url_path=r"memberships/(?P<membership_id>\d+)/approve")
+    @action(detail=True, methods=["post"], url_path=rf"memberships/(?P<membership_id>{ID_PATTERN})/approve")
     def approve_membership(self, request, slug=None, membership_id=None):
         membership = membership_get(user=request.user, brand=self.get_object(), pk=membership_id)
         serializer = MembershipApproveSerializer(data=request.data)
@@ -168,7 +170,7 @@ class BrandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(MembershipSerializer(membership).data)
 
     @extend_schema(request=MembershipLeaveSerializer, responses=MembershipSerializer)
-    @action(detail=True, methods=["post"], url_path=r"memberships/(?P<membership_id>\d+)/leave")
+    @action(detail=True, methods=["post"], url_path=rf"memberships/(?P<membership_id>{ID_PATTERN})/leave")
     def leave_membership(self, request, slug=None, membership_id=None):
         membership = membership_get(user=request.user, brand=self.get_object(), pk=membership_id)
         serializer = MembershipLeaveSerializer(data=request.data)

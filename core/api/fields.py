@@ -8,6 +8,10 @@ from rest_framework import serializers
 from core.locales import validate_translations
 from core.money import Money, minor_units, validate_currency_code, validate_minor_units
 
+# Ids in URLs: digits that fit a bigint, so a huge or non-numeric id is a 404, not a database error.
+ID_PATTERN = r"[0-9]{1,18}"
+MAX_ID = 2**63 - 1
+
 
 class StrictFieldsMixin:
     """Rejects keys the serializer does not accept, so a typo or a mass-assignment attempt
@@ -50,7 +54,7 @@ class MoneyField(serializers.Field):
     currency's minor units."""
 
     default_error_messages = {
-        "invalid": 'Expected {"amount": "<decimal string>", "currency": "<ISO 4217>"}.',
+        "invalid": 'Expected {{"amount": "<decimal string>", "currency": "<ISO 4217>"}}.',
         "float": "Send the amount as a decimal string, not a number with a binary fraction.",
         "negative": "The amount may not be negative.",
     }

@@ -1,0 +1,225 @@
+"""Who may call what, for every API route. A route without a row here fails
+test_every_api_route_has_a_row, so a new endpoint cannot ship without its permission cases.
+
+Roles: anon (no token), outsider (owner of an unrelated company), viewer (viewer of the lead
+company), member (owner of a member company), lead (owner of the lead company), operator.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import get_resolver
+
+from brands.models import Membership
+from tests.factories import (
+    UserFactory,
+    brand_with_members,
+    company_with_owner,
+    owner_of,
+    publish_standard,
+    staff,
+)
+
+ROLES = ["anon", "outsider", "viewer", "member", "lead", "operator"]
+
+
+@dataclass
+class World:
+    users: dict
+    companies: dict
+    brand: object
+    member_membership: Membership
+    application: Membership
+
+    def own_company(self, role):
+        return self.companies.get(role, self.companies["lead"])
+
+
+@pytest.fixture
+def world(db, operator):
+    brand = brand_with_members(1)
+    publish_standard(brand)
+    lead = brand.lead_company
+    member = brand.memberships.get(role="member")
+    outsider = company_with_owner()
+    applicant = company_with_owner()
+    application = Membership.objects.create(brand=brand, company=applicant)
+    users = {
+        "anon": None,
+        "outsider": owner_of(outsider),
+        "viewer": staff(lead, "viewer"),
+        "member": owner_of(member.company),
+        "lead": owner_of(lead),
+        "operator": operator,
+    }
+    companies = {"outsider": outsider, "member": member.company, "lead": lead, "operator": company_with_owner()}
+    return World(users, companies, brand, member, application)
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    path: object  # callable(world) -> str
+    expect: dict  # role -> status
+    body: object = field(default=None)  # callable(world, role) -> dict
+
+
+def _company_body(w, role):
+    return {
+        "legal_name": f"{role} trading",
+        "registration_number": f"999-{ROLES.index(role)}",
+        "country": "KR",
+        "sector": "mfg_food",
+        "annual_sales": {"amount": "1000000000", "currency": "KRW"},
+        "employees": 10,
+    }
+
+
+def _all(status, **overrides):
+    return {role: overrides.get(role, status) for role in ROLES}
+
+
+CASES = [
+    Case(
+        "auth-register",
+        "post",
+        lambda w: "/api/v1/auth/register/",
+        {"anon": 201},
+        lambda w, r: {"email": "new@example.com", "password": "hanji-lamp-2026", "full_name": "New"},
+    ),
+    Case(
+        "auth-token",
+        "post",
+        lambda w: "/api/v1/auth/token/",
+        {"anon": 400},
+        lambda w, r: {"email": "nobody@example.com", "password": "wrong-pass-123"},
+    ),
+    Case("auth-me", "get", lambda w: "/api/v1/auth/me/", _all(200, anon=401)),
+    Case("company-list", "get", lambda w: "/api/v1/companies/", _all(200, anon=401)),
+    Case("company-list", "post", lambda w: "/api/v1/companies/", _all(201, anon=401), _company_body),
+    Case(
+        "company-detail",
+        "get",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 404, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "company-detail",
+        "patch",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 200, "operator": 200},
+        lambda w, r: {"employees": 55},
+    ),
+    Case(
+        "company-staff",
+        "get",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/staff/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 404, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "company-staff",
+        "post",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/staff/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 200, "operator": 200},
+        lambda w, r: {"email": w.users["outsider"].email, "role": "viewer"},
+    ),
+    Case("brand-list", "get", lambda w: "/api/v1/brands/", _all(200, anon=401)),
+    Case(
+        "brand-list",
+        "post",
+        lambda w: "/api/v1/brands/",
+        {"anon": 401, "outsider": 201, "viewer": 400, "member": 201, "lead": 201, "operator": 201},
+        lambda w, r: {"name": f"New brand by {r}", "lead_company": w.own_company(r).pk},
+    ),
+    Case("brand-detail", "get", lambda w: f"/api/v1/brands/{w.brand.slug}/", _all(200, anon=401)),
+    Case(
+        "brand-activate",
+        "post",
+        lambda w: f"/api/v1/brands/{w.brand.slug}/activate/",
+        {"anon": 401, "outsider": 403, "viewer": 403, "member": 403, "lead": 409, "operator": 409},
+    ),
+    Case(
+        "brand-quality-standard",
+        "get",
+        lambda w: f"/api/v1/brands/{w.brand.slug}/quality-standard/",
+        _all(200, anon=401),
+    ),
+    Case(
+        "brand-quality-standard",
+        "put",
+        lambda w: f"/api/v1/brands/{w.brand.slug}/quality-standard/",
+        {"anon": 401, "outsider": 403, "viewer": 403, "member": 403, "lead": 200, "operator": 200},
+        lambda w, r: {"items": [{"code": "finish", "text": "No rough edges.", "required": True}]},
+    ),
+    Case("brand-memberships", "get", lambda w: f"/api/v1/brands/{w.brand.slug}/memberships/", _all(200, anon=401)),
+    Case(
+        "brand-memberships",
+        "post",
+        lambda w: f"/api/v1/brands/{w.brand.slug}/memberships/",
+        {"anon": 401, "outsider": 201, "viewer": 400, "member": 409, "lead": 409, "operator": 201},
+        lambda w, r: {"company": w.own_company(r).pk},
+    ),
+    Case(
+        "brand-approve-membership",
+        "post",
+        lambda w: f"/api/v1/brands/{w.brand.slug}/memberships/{w.application.pk}/approve/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 200, "operator": 200},
+        lambda w, r: {},
+    ),
+    Case(
+        "brand-leave-membership",
+        "post",
+        lambda w: f"/api/v1/brands/{w.brand.slug}/memberships/{w.member_membership.pk}/leave/",
+        {"anon": 401, "outsider": 403, "viewer": 403, "member": 200, "lead": 403, "operator": 200},
+        lambda w, r: {},
+    ),
+]
+
+
+def _api_route_names():
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern), pattern.name
+
+    return {name for path, name in walk(get_resolver().url_patterns) if path.startswith("api/v1/")}
+
+
+def test_every_api_route_has_a_row():
+    missing = _api_route_names() - {case.name for case in CASES}
+    assert not missing, f"routes without a permission row: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("case", "role"),
+    [(case, role) for case in CASES for role in case.expect],
+    ids=[f"{case.method}-{case.name}-{role}" for case in CASES for role in case.expect],
+)
+def test_permission(api, world, case, role):
+    user = world.users[role]
+    if user:
+        api.as_user(user)
+    body = case.body(world, role) if case.body else None
+    response = getattr(api, case.method)(case.path(world), body)
+    assert response.status_code == case.expect[role], response.content
+    if response.status_code >= 400:
+        assert set(response.json()) == {"type", "errors"}
+
+
+def test_a_viewer_cannot_write_anything_and_nothing_changes(api, world):
+    lead = world.companies["lead"]
+    before = (lead.employees, world.brand.quality_standards.count())
+    api.as_user(world.users["viewer"])
+    api.patch(f"/api/v1/companies/{lead.pk}/", {"employees": 1})
+    api.put(f"/api/v1/brands/{world.brand.slug}/quality-standard/", {"items": [{"code": "x", "text": "y"}]})
+    lead.refresh_from_db()
+    assert (lead.employees, world.brand.quality_standards.count()) == before
+
+
+def test_no_user_can_read_another_users_company_by_guessing_ids(api, world):
+    api.as_user(UserFactory())
+    for company in world.companies.values():
+        assert api.get(f"/api/v1/companies/{company.pk}/").status_code == 404
