@@ -5,11 +5,18 @@ from datetime import UTC, datetime
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
+# Every record gets the current request id, whichever logger or handler it goes through
+# (Django logs a response's status after the middleware has returned).
+_default_factory = logging.getLogRecordFactory()
 
-class RequestIdFilter(logging.Filter):
-    def filter(self, record):
-        record.request_id = request_id_var.get()
-        return True
+
+def _record_with_request_id(*args, **kwargs):
+    record = _default_factory(*args, **kwargs)
+    record.request_id = request_id_var.get()
+    return record
+
+
+logging.setLogRecordFactory(_record_with_request_id)
 
 
 class JsonFormatter(logging.Formatter):
