@@ -108,6 +108,9 @@ class Brand(models.Model):
     story = models.JSONField(default=dict, blank=True, validators=[validate_translations])
     lead_company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="led_brands")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.FORMING)
+    # Whether a new standard version sends published products back to review for re-inspection,
+    # or lets them keep their status until their next change.
+    reinspect_on_new_standard = models.BooleanField(default=False)
     # Set when an active brand drops below the minimum of members; see docs/decisions/0001.
     below_minimum_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard, QualityStandardItem
 from brands.selectors import brand_is_led_by_user, company_eligibility_get, user_has_company_role
+from brands.signals import membership_ended, quality_standard_published
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.money import Money
@@ -255,6 +256,10 @@ def membership_leave(*, membership: Membership, actor: User, reason: str = "") -
         reason=reason,
     )
     _brand_check_minimum(brand, actor)
+    if from_status != Membership.Status.APPLIED:
+        membership_ended.send(
+            sender=Membership, brand_id=brand.pk, company_id=membership.company_id, reason=f"Left {brand.name}."
+        )
     return membership
 
 
@@ -276,6 +281,9 @@ def membership_suspend(*, membership: Membership, actor: User, reason: str) -> M
         reason=reason,
     )
     _brand_check_minimum(brand, actor)
+    membership_ended.send(
+        sender=Membership, brand_id=brand.pk, company_id=membership.company_id, reason=f"Suspended from {brand.name}."
+    )
     return membership
 
 
@@ -299,6 +307,7 @@ def quality_standard_publish(*, brand: Brand, actor: User, items: list[dict]) ->
         for i, item in enumerate(items)
     )
     _event(brand, BrandEvent.Kind.STANDARD_PUBLISHED, actor, reason=f"version {standard.version}")
+    quality_standard_published.send(sender=QualityStandard, brand_id=brand.pk, version=standard.version)
     return standard
 
 

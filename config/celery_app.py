@@ -15,4 +15,8 @@ app.conf.beat_schedule = {
         "task": "brands.tasks.brands_enforce_minimum_members_task",
         "schedule": crontab(minute=15),
     },
+    "idempotency-keys-purge": {
+        "task": "core.tasks.idempotency_keys_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

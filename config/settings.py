@@ -185,6 +185,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "django_countries.countries",
         "CompanyStaffRoleEnum": "brands.models.CompanyStaff.Role",
         "MembershipRoleEnum": "brands.models.Membership.Role",
         "MembershipStatusEnum": "brands.models.Membership.Status",

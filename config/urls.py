@@ -9,6 +9,7 @@ from core.health import healthz
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("brands.api.urls")),
+    path("", include("listings.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.utils.html import format_html
 
-from core.models import ExchangeRate, User
+from core.models import ExchangeRate, Job, User
 from core.permissions import is_operator
 
 
@@ -58,3 +59,24 @@ admin.site.unregister(Group)
 class GroupAdmin(OperatorOnlyAdmin):
     search_fields = ["name"]
     filter_horizontal = ["permissions"]
+
+
+@admin.register(Job)
+class JobAdmin(OperatorOnlyAdmin):
+    list_display = ["id", "kind", "status", "progress_bar", "error_count", "owner", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["id", "owner__email"]
+    readonly_fields = [f.name for f in Job._meta.fields] + ["progress_bar"]
+
+    @admin.display(description="progress")
+    def progress_bar(self, job):
+        percent = job.progress
+        if percent is None:
+            return f"{job.processed} done"
+        return format_html('<progress value="{}" max="100"></progress> {}%', percent, percent)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -31,5 +31,12 @@ class NotPermitted(ApplicationError):
 
 
 class InvalidInput(ApplicationError):
+    """Bad input found by a service. `fields` carries several field errors at once:
+    {attr: [(code, message), ...]}, so a client learns everything wrong in one answer."""
+
     code = "invalid"
     status_code = 400
+
+    def __init__(self, detail: str, *, attr: str | None = None, reasons=None, fields: dict | None = None):
+        super().__init__(detail, attr=attr, reasons=reasons)
+        self.fields = fields or {}

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 
 def fallback_chain(locale: str | None) -> list[str]:
@@ -32,3 +33,25 @@ def validate_translations(value) -> None:
             )
         if not isinstance(text, str) or not text.strip():
             raise ValidationError(f"The '{locale}' text must be a non-empty string.", code="invalid")
+
+
+def _match(tag: str) -> str | None:
+    tag = tag.lower().replace("_", "-")
+    if tag in settings.CONTENT_LOCALES:
+        return tag
+    if tag.startswith("zh"):
+        # Traditional-script tags have no locale yet; Simplified is what the platform has.
+        return "zh-hans"
+    base = tag.split("-")[0]
+    return base if base in settings.CONTENT_LOCALES else None
+
+
+def request_locale(request) -> str:
+    """`lang` query parameter, else the best of Accept-Language, else the default locale."""
+    lang = request.GET.get("lang")
+    if lang and (match := _match(lang)):
+        return match
+    for tag, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if tag != "*" and (match := _match(tag)):
+            return match
+    return settings.CONTENT_DEFAULT_LOCALE

@@ -1,10 +1,13 @@
+from datetime import timedelta
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from core.errors import InvalidInput
-from core.models import User
+from core.errors import InvalidInput, WrongState
+from core.models import IdempotencyKey, Job, User
 
 
 @transaction.atomic
@@ -29,3 +32,66 @@ def user_register(*, email: str, password: str, full_name: str) -> User:
 def user_token_get_or_create(*, user: User) -> str:
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def job_create(*, kind: str, owner: User | None, scope: dict, input_file=None) -> Job:
+    job = Job(kind=kind, owner=owner, scope=scope)
+    if input_file is not None:
+        job.input_file.save(input_file.name, input_file, save=False)
+    job.save()
+    return job
+
+
+@transaction.atomic
+def job_start(*, job_id: int, total: int | None = None) -> Job | None:
+    """Marks a queued job running; None when it was cancelled or already finished (a redelivered task)."""
+    job = Job.objects.select_for_update().get(pk=job_id)
+    if job.status != Job.Status.QUEUED:
+        return None
+    job.status = Job.Status.RUNNING
+    job.started_at = timezone.now()
+    job.total = total
+    job.save(update_fields=["status", "started_at", "total"])
+    return job
+
+
+def job_record_progress(*, job: Job, processed: int, counts: dict, new_errors: list[dict]) -> bool:
+    """Saves progress; returns False when the job was cancelled meanwhile, so the worker stops."""
+    room = Job.MAX_ERRORS - len(job.errors)
+    job.errors.extend(new_errors[: max(room, 0)])
+    job.error_count += len(new_errors)
+    job.processed, job.counts = processed, counts
+    updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+        processed=processed, counts=counts, errors=job.errors, error_count=job.error_count
+    )
+    return bool(updated)
+
+
+def job_finish(*, job: Job, succeeded: int, message: str = "") -> Job:
+    """succeeded: how many items went through; with errors the job is partially failed or failed."""
+    if job.error_count == 0:
+        status = Job.Status.SUCCEEDED
+    else:
+        status = Job.Status.PARTIALLY_FAILED if succeeded else Job.Status.FAILED
+    Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+        status=status, finished_at=timezone.now(), message=message
+    )
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def job_cancel(*, job: Job) -> Job:
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if job.status in Job.FINISHED:
+        raise WrongState(f"The job is {job.status}; only a queued or running job can be cancelled.")
+    job.status = Job.Status.CANCELLED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    return job
+
+
+def idempotency_keys_purge(*, older_than: timedelta = timedelta(hours=48)) -> int:
+    """Keys are kept at least 24 hours (clients retry within that); older ones go."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

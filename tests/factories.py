@@ -96,3 +96,90 @@ def active_brand(members: int = 4) -> Brand:
     brand = brand_with_members(members)
     publish_standard(brand)
     return brand_services.brand_activate(brand=brand, actor=owner_of(brand.lead_company))
+
+
+def category(path: str = "home/lighting", schema: list | None = None):
+    """The category at `path`, creating its ancestors as needed."""
+    from listings.models import Category
+    from listings.services import category_create
+
+    parent = None
+    for depth, slug in enumerate(path.split("/")):
+        sub = "/".join(path.split("/")[: depth + 1])
+        parent = Category.objects.filter(path=sub).first() or category_create(
+            parent=parent, slug=slug, name_translations={"en": slug.title(), "ko": slug}
+        )
+    if schema is not None:
+        parent.attribute_schema = schema
+        parent.save(update_fields=["attribute_schema"])
+    return parent
+
+
+_sku = iter(range(1, 10**9))
+
+
+def product_payload(**overrides) -> dict:
+    """A complete B2C payload in the shape listings.services takes (media aside)."""
+    from decimal import Decimal
+
+    n = next(_sku)
+    data = {
+        "category": overrides.pop("category", None) or category(),
+        "mode": "b2c",
+        "base_currency": "KRW",
+        "hs_code": "940540",
+        "origin_country": "KR",
+        "material": "Hanji paper, oak",
+        "retail_price": Decimal("45000"),
+        "translations": {
+            "ko": {"title": f"한지 무드등 {n}", "description": "손으로 뜬 한지로 만든 무드등"},
+            "en": {"title": f"Hanji mood lamp {n}", "description": "A mood lamp of hand-made hanji paper."},
+        },
+        "variants": [{"sku": f"HJ-LAMP-{n}", "weight_kg": Decimal("0.800"), "options": {"size": "S"}}],
+    }
+    data.update(overrides)
+    return data
+
+
+def product(company=None, *, with_image: bool = True, **overrides):
+    """A complete draft product of `company`, with one image unless told otherwise."""
+    from listings.services import product_create
+
+    company = company or company_with_owner()
+    created = product_create(actor=owner_of(company), company=company, **product_payload(**overrides))
+    if with_image:
+        add_image(created)
+    return created
+
+
+def png_bytes(width: int = 320, height: int = 240, colour=(200, 120, 40)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def add_image(product):
+    """Attaches an image straight to the product (the upload path is tested in test_media)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from listings.models import ProductMedia
+    from listings.services import product_refresh_content_hash
+
+    data = png_bytes()
+    media = ProductMedia(
+        product=product,
+        content_type="image/png",
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=320,
+        height=240,
+    )
+    media.image.save("lamp.png", ContentFile(data), save=True)
+    product_refresh_content_hash(product=product)
+    return media

@@ -24,6 +24,10 @@ class ExceptionHandler(BaseExceptionHandler):
 
     def convert_known_exceptions(self, exc):
         if isinstance(exc, InvalidInput):
+            if exc.fields:
+                return DomainValidationError(
+                    {attr: [ErrorDetail(m, code=c) for c, m in errors] for attr, errors in exc.fields.items()}
+                )
             reasons = exc.reasons or [(exc.code, exc.detail)]
             details = [ErrorDetail(message, code=code) for code, message in reasons]
             return DomainValidationError({exc.attr or "non_field_errors": details})

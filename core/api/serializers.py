@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import StrictSerializer
-from core.models import User
+from core.models import Job, User
 
 
 class RegisterSerializer(StrictSerializer):
@@ -23,4 +23,36 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "full_name", "date_joined"]
+        read_only_fields = fields
+
+
+class JobErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(required=False)
+    column = serializers.CharField(required=False)
+    item = serializers.CharField(required=False)
+    message = serializers.CharField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(allow_null=True, help_text="Percent done, when the total is known.")
+    errors = JobErrorSerializer(many=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "scope",
+            "total",
+            "processed",
+            "progress",
+            "counts",
+            "error_count",
+            "errors",
+            "message",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields

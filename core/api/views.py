@@ -1,14 +1,24 @@
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core.api.serializers import RegisterSerializer, TokenRequestSerializer, TokenSerializer, UserSerializer
-from core.services import user_register, user_token_get_or_create
+from core.api.fields import ID_PATTERN
+from core.api.serializers import (
+    JobSerializer,
+    RegisterSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UserSerializer,
+)
+from core.models import Job
+from core.permissions import is_operator
+from core.services import job_cancel, user_register, user_token_get_or_create
 
 
 class RegisterView(APIView):
@@ -43,3 +53,22 @@ class TokenView(APIView):
         if user is None:
             raise ValidationError({"non_field_errors": ["Wrong email or password."]}, code="invalid_credentials")
         return Response({"token": user_token_get_or_create(user=user)})
+
+
+@extend_schema(tags=["jobs"])
+class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Long-running work: its owner and operators see it."""
+
+    queryset = Job.objects.none()  # for the schema; get_queryset scopes the real one
+    serializer_class = JobSerializer
+    lookup_value_regex = ID_PATTERN
+    filterset_fields = ["kind", "status"]
+
+    def get_queryset(self):
+        jobs = Job.objects.order_by("-pk")
+        return jobs if is_operator(self.request.user) else jobs.filter(owner=self.request.user)
+
+    @extend_schema(request=None, responses=JobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return Response(JobSerializer(job_cancel(job=self.get_object())).data)

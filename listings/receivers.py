@@ -1,0 +1,14 @@
+from django.dispatch import receiver
+
+from brands.signals import membership_ended, quality_standard_published
+from listings.services import products_leave_brand, products_return_to_review
+
+
+@receiver(membership_ended, dispatch_uid="listings_membership_ended")
+def on_membership_ended(sender, *, brand_id, company_id, reason, **kwargs):
+    products_leave_brand(company_id=company_id, brand_id=brand_id, reason=reason)
+
+
+@receiver(quality_standard_published, dispatch_uid="listings_quality_standard_published")
+def on_quality_standard_published(sender, *, brand_id, version, **kwargs):
+    products_return_to_review(brand_id=brand_id, version=version)
