@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django_countries.fields import CountryField
 
 from brands.eligibility import SECTOR_CHOICES, CompanyFigures
@@ -118,6 +119,7 @@ class Brand(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="brand_name_unique_any_case")]
 
     def __str__(self):
         return self.name

@@ -1,6 +1,7 @@
 """Every write to companies, brands and memberships. A transition locks its rows (brand before
 membership, always), checks the source state and the actor, writes, and records a BrandEvent."""
 
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -10,13 +11,19 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard, QualityStandardItem
-from brands.selectors import brand_is_led_by_user, company_eligibility_get, user_has_company_role
+from brands.selectors import (
+    brand_is_led_by_user,
+    company_eligibility_get,
+    user_company_roles_forget,
+    user_has_company_role,
+)
 from brands.signals import membership_ended, quality_standard_published
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.money import Money
 from core.permissions import is_operator
 
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 COMPANY_FIELDS = {
     "legal_name",
     "name_translations",
@@ -77,6 +84,7 @@ def company_create(*, actor: User, annual_sales: Money, balance_sheet_total: Mon
         )
     _save_company(company)
     CompanyStaff.objects.create(company=company, user=actor, role=CompanyStaff.Role.OWNER)
+    user_company_roles_forget(actor)
     return company
 
 
@@ -169,13 +177,17 @@ def brand_create(
     if Brand.objects.filter(name__iexact=name).exists():
         raise InvalidInput("A brand with this name already exists.", attr="name")
     override = _require_eligible(lead_company, actor, eligibility_override_reason, "lead_company")
-    brand = Brand.objects.create(
-        name=name,
-        slug=_unique_slug(name, name_translations or {}),
-        name_translations=name_translations or {},
-        story=story or {},
-        lead_company=lead_company,
-    )
+    try:
+        with transaction.atomic():
+            brand = Brand.objects.create(
+                name=name,
+                slug=_unique_slug(name, name_translations or {}),
+                name_translations=name_translations or {},
+                story=story or {},
+                lead_company=lead_company,
+            )
+    except IntegrityError:
+        raise InvalidInput("A brand with this name already exists.", attr="name") from None
     lead = Membership.objects.create(
         brand=brand,
         company=lead_company,
@@ -294,6 +306,14 @@ def quality_standard_publish(*, brand: Brand, actor: User, items: list[dict]) ->
     _require_lead_or_operator(brand, actor, "change the quality standard")
     if not items:
         raise InvalidInput("A quality standard needs at least one item.", attr="items")
+    for i, item in enumerate(items):
+        code, text = item.get("code"), item.get("text")
+        if not isinstance(code, str) or not _SLUG.fullmatch(code):
+            raise InvalidInput("A code is 1 to 50 letters, digits, '-' or '_'.", attr=f"items.{i}.code")
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput("Each item needs its text.", attr=f"items.{i}.text")
+        if not isinstance(item.get("required", True), bool):
+            raise InvalidInput("required is true or false.", attr=f"items.{i}.required")
     codes = [item["code"] for item in items]
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
     if duplicates:
@@ -321,6 +341,8 @@ def brand_activate(*, brand: Brand, actor: User) -> Brand:
     _require_lead_or_operator(brand, actor, "activate the brand")
     if brand.status == Brand.Status.ACTIVE:
         raise WrongState("The brand is already active.")
+    if brand.status == Brand.Status.SUSPENDED and not is_operator(actor):
+        raise NotPermitted("Only an operator lifts a brand's suspension.")
     missing = []
     members = _active_member_count(brand)
     if members < settings.BRAND_MIN_MEMBERS:

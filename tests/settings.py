@@ -5,14 +5,16 @@ import os
 from config.settings import *  # noqa: F403
 from config.settings import env
 
-# Each xdist worker gets its own database (pytest-django) and its own Redis database, since the
-# cache is cleared between tests and Redis clears a whole database at once.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-_redis_db = 1 + int(_worker.removeprefix("gw") or 0) % 14
+# Each test process (an xdist worker, or a second run beside the first) gets its own database
+# and, as far as Redis' 16 allow, its own Redis database: the cache is cleared between tests and
+# Redis clears a whole database at once.
+# Inherited by the Celery worker processes tests start, so they share this process' queues.
+_run_id = os.environ.setdefault("TEST_RUN_ID", str(os.getpid()))
+_redis_db = 1 + os.getpid() % 14
 _redis = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379")
 
 DATABASES = {"default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/platform")}
-DATABASES["default"]["TEST"] = {"NAME": f"test_platform_{_worker}"}
+DATABASES["default"]["TEST"] = {"NAME": f"test_platform_{os.getpid()}"}
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -20,7 +22,7 @@ CACHES = {
     }
 }
 CELERY_BROKER_URL = f"{_redis}/15"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"test-{_worker}-"}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"test-{_run_id}-"}
 CELERY_TASK_ALWAYS_EAGER = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False

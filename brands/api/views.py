@@ -31,7 +31,6 @@ from brands.selectors import (
     membership_get,
     membership_list,
     user_company_roles,
-    user_company_roles_forget,
 )
 from core.api.fields import ID_PATTERN
 from core.errors import InvalidInput
@@ -68,7 +67,6 @@ class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = CompanyWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         company = services.company_create(actor=request.user, **serializer.validated_data)
-        user_company_roles_forget(request.user)
         return Response(self.get_serializer(company).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CompanyWriteSerializer, responses=CompanySerializer)

@@ -152,10 +152,26 @@ def test_restoring_the_minimum_within_the_grace_period_clears_it():
     assert services.brands_enforce_minimum_members(now=timezone.now() + timedelta(days=365)) == []
 
 
-def test_a_suspended_brand_can_be_reactivated_once_it_meets_the_rules_again(operator):
+def test_only_an_operator_lifts_a_suspension(operator):
     brand = active_brand(4)
     services.brand_suspend(brand=brand, actor=operator, reason="Complaint under review.")
+    with pytest.raises(NotPermitted):
+        services.brand_activate(brand=brand, actor=owner_of(brand.lead_company))
     assert services.brand_activate(brand=brand, actor=operator).status == Brand.Status.ACTIVE
+
+
+def test_quality_items_are_validated_by_the_service_too():
+    brand = brand_with_members(0)
+    for items, attr in [
+        ([{"text": "no code"}], "items.0.code"),
+        ([{"code": "x" * 51, "text": "long"}], "items.0.code"),
+        ([{"code": "ok", "text": "  "}], "items.0.text"),
+        ([{"code": "ok", "text": "fine", "required": "yes"}], "items.0.required"),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            services.quality_standard_publish(brand=brand, actor=owner_of(brand.lead_company), items=items)
+        assert refused.value.attr == attr
+    assert not brand.quality_standards.exists()
 
 
 def test_only_an_operator_suspends_a_brand():

@@ -1,0 +1,98 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from brands.management.commands.load_demo import PASSWORD
+from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard, QualityStandardItem
+from brands.selectors import company_eligibility_get
+from core.models import User
+from core.permissions import is_operator
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [User, Company, CompanyStaff, Brand, Membership, QualityStandard, QualityStandardItem, BrandEvent]
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    """Every row of every model the demo writes, so a rerun shows neither new nor changed rows."""
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+
+
+def test_load_demo_twice_creates_nothing_the_second_time():
+    load_demo()
+    before = snapshot()
+    counts_before = {name: len(rows) for name, rows in before.items()}
+
+    output = load_demo()
+
+    after = snapshot()
+    assert {name: len(rows) for name, rows in after.items()} == counts_before
+    assert after == before
+    assert "nothing changed" in output
+    assert counts_before["Brand"] == 3
+    assert counts_before["Company"] == 15
+
+
+def test_load_demo_builds_two_active_brands_and_one_forming():
+    load_demo()
+    active = Brand.objects.filter(status=Brand.Status.ACTIVE)
+    assert sorted(active.values_list("name", flat=True)) == ["Hanji Living", "Seoul Beauty Lab"]
+    for brand in active:
+        assert brand.memberships.filter(status=Membership.Status.ACTIVE).count() >= 5
+        assert brand.quality_standards.count() == 1
+    assert active.get(name="Hanji Living").memberships.filter(status="active").count() == 6
+    assert active.get(name="Hanji Living").quality_standards.get().items.count() == 4
+    assert active.get(name="Seoul Beauty Lab").quality_standards.get().items.count() == 3
+
+    forming = Brand.objects.get(status=Brand.Status.FORMING)
+    assert forming.name == "Jeju Green Table"
+    assert sorted(forming.memberships.values_list("status", flat=True)) == ["active", "active", "applied"]
+    assert not forming.quality_standards.exists()
+    for brand in Brand.objects.all():
+        assert set(brand.name_translations) == {"ko", "en", "zh-hans", "ja", "es"}
+        assert {"ko", "en"} <= set(brand.story)
+
+
+def test_load_demo_users_and_roles():
+    load_demo()
+    operator = User.objects.get(email="operator@demo.example")
+    assert is_operator(operator)
+    assert operator.is_staff and not operator.is_superuser
+    assert operator.check_password(PASSWORD)
+
+    for email in ("buyer@demo.example", "buyer2@demo.example"):
+        buyer = User.objects.get(email=email)
+        assert not is_operator(buyer)
+        assert not buyer.company_roles.exists()
+        assert buyer.check_password(PASSWORD)
+
+    leads = {
+        "owner@hanji-living.example": "Hanji Living",
+        "owner@seoul-beauty.example": "Seoul Beauty Lab",
+    }
+    for email, brand_name in leads.items():
+        lead_company = Brand.objects.get(name=brand_name).lead_company
+        assert lead_company.staff.get(role=CompanyStaff.Role.OWNER).user.email == email
+
+    for company in Company.objects.all():
+        assert company.staff.filter(role=CompanyStaff.Role.OWNER).count() == 1
+        assert {"ko", "en"} <= set(company.name_translations)
+
+
+def test_load_demo_shows_one_ineligible_company_outside_every_brand():
+    load_demo()
+    ineligible = [company for company in Company.objects.all() if not company_eligibility_get(company=company).eligible]
+    assert len(ineligible) == 1
+    company = ineligible[0]
+    assert company.is_large_enterprise_subsidiary
+    assert not company.memberships.exists()
+    verdict = company_eligibility_get(company=company)
+    assert any("subsidiary" in reason for reason in verdict.reasons)
+    assert len(set(Company.objects.values_list("export_stage", flat=True))) == 4
