@@ -11,11 +11,16 @@ import pytest
 from django.urls import get_resolver
 
 from brands.models import Membership
+from core.services import job_create
+from listings.services import inspection_record
 from tests.factories import (
     UserFactory,
     brand_with_members,
+    category,
     company_with_owner,
     owner_of,
+    product,
+    product_payload,
     publish_standard,
     staff,
 )
@@ -30,6 +35,10 @@ class World:
     brand: object
     member_membership: Membership
     application: Membership
+    category: object
+    product: object
+    inspection: object
+    job: object
 
     def own_company(self, role):
         return self.companies.get(role, self.companies["lead"])
@@ -53,7 +62,14 @@ def world(db, operator):
         "operator": operator,
     }
     companies = {"outsider": outsider, "member": member.company, "lead": lead, "operator": company_with_owner()}
-    return World(users, companies, brand, member, application)
+    item = product(member.company, brand=brand)
+    inspection = inspection_record(
+        actor=users["lead"],
+        product=item,
+        results=[{"code": "stitching", "passed": True}, {"code": "label", "passed": True}],
+    )
+    job = job_create(kind="product_import", owner=users["member"], scope={"company": member.company_id})
+    return World(users, companies, brand, member, application, category(), item, inspection, job)
 
 
 @dataclass
@@ -74,6 +90,27 @@ def _company_body(w, role):
         "annual_sales": {"amount": "1000000000", "currency": "KRW"},
         "employees": 10,
     }
+
+
+def _product_body(w, role):
+    body = product_payload(category=w.category)
+    return {
+        "company": w.own_company(role).pk,
+        "category": w.category.pk,
+        "translations": body["translations"],
+        "retail_price": {"amount": "45000", "currency": "KRW"},
+        "variants": [{"sku": f"PERM-{role}", "weight_kg": "0.5"}],
+    }
+
+
+def _product(action, **expect):
+    return Case(
+        f"product-{action}",
+        "post",
+        lambda w: f"/api/v1/products/{w.product.pk}/{action}/",
+        {"anon": 401, "outsider": 404, "viewer": 403, **expect},
+        lambda w, r: {"reason": "policy check"},
+    )
 
 
 def _all(status, **overrides):
@@ -173,6 +210,70 @@ CASES = [
         lambda w: f"/api/v1/brands/{w.brand.slug}/memberships/{w.member_membership.pk}/leave/",
         {"anon": 401, "outsider": 403, "viewer": 403, "member": 200, "lead": 403, "operator": 200},
         lambda w, r: {},
+    ),
+    Case("product-list", "get", lambda w: "/api/v1/products/", _all(200, anon=401)),
+    Case(
+        "product-list",
+        "post",
+        lambda w: "/api/v1/products/",
+        {"anon": 401, "outsider": 201, "viewer": 403, "member": 201, "lead": 201, "operator": 201},
+        _product_body,
+    ),
+    Case(
+        "product-detail",
+        "get",
+        lambda w: f"/api/v1/products/{w.product.pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 200, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "product-detail",
+        "patch",
+        lambda w: f"/api/v1/products/{w.product.pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 200, "lead": 403, "operator": 200},
+        lambda w, r: {"material": "Mulberry bark"},
+    ),
+    Case(
+        "product-detail",
+        "delete",
+        lambda w: f"/api/v1/products/{w.product.pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 204, "lead": 403, "operator": 204},
+    ),
+    _product("submit", member=200, lead=403, operator=200),
+    _product("approve", member=403, lead=409, operator=409),
+    _product("publish", member=409, lead=403, operator=409),
+    _product("unpublish", member=409, lead=403, operator=409),
+    _product("archive", member=200, lead=403, operator=200),
+    _product("suspend", member=403, lead=403, operator=409),
+    Case("category-list", "get", lambda w: "/api/v1/categories/", _all(200)),
+    Case("inspection-list", "get", lambda w: "/api/v1/inspections/", _all(200, anon=401)),
+    Case(
+        "inspection-list",
+        "post",
+        lambda w: "/api/v1/inspections/",
+        {"anon": 401, "outsider": 400, "viewer": 403, "member": 403, "lead": 201, "operator": 201},
+        lambda w, r: {
+            "product": w.product.pk,
+            "results": [{"code": "stitching", "passed": True}, {"code": "label", "passed": False}],
+        },
+    ),
+    Case(
+        "inspection-detail",
+        "get",
+        lambda w: f"/api/v1/inspections/{w.inspection.pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 200, "lead": 200, "operator": 200},
+    ),
+    Case("job-list", "get", lambda w: "/api/v1/jobs/", _all(200, anon=401)),
+    Case(
+        "job-detail",
+        "get",
+        lambda w: f"/api/v1/jobs/{w.job.pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
+    ),
+    Case(
+        "job-cancel",
+        "post",
+        lambda w: f"/api/v1/jobs/{w.job.pk}/cancel/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
     ),
 ]
 
