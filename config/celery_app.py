@@ -15,6 +15,10 @@ app.conf.beat_schedule = {
         "task": "brands.tasks.brands_enforce_minimum_members_task",
         "schedule": crontab(minute=15),
     },
+    "reservations-expire": {
+        "task": "logistics.tasks.reservations_expire_task",
+        "schedule": 60.0,
+    },
     "idempotency-keys-purge": {
         "task": "core.tasks.idempotency_keys_purge_task",
         "schedule": crontab(hour=3, minute=30),

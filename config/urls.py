@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("brands.api.urls")),
     path("", include("listings.api.urls")),
+    path("", include("logistics.api.urls")),
 ]
 
 urlpatterns = [

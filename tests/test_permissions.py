@@ -262,6 +262,8 @@ CASES = [
         lambda w: f"/api/v1/inspections/{w.inspection.pk}/",
         {"anon": 401, "outsider": 404, "viewer": 200, "member": 200, "lead": 200, "operator": 200},
     ),
+    Case("warehouse-list", "get", lambda w: "/api/v1/warehouses/", _all(200, anon=401)),
+    Case("stock-list", "get", lambda w: "/api/v1/stock/", _all(200, anon=401)),
     Case("job-list", "get", lambda w: "/api/v1/jobs/", _all(200, anon=401)),
     Case(
         "job-detail",

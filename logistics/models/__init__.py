@@ -1,0 +1,35 @@
+from logistics.models.customs import CustomsDeclaration, DeclarationLine, DutyRule, RestrictedGood, TaxRule
+from logistics.models.fulfilment import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
+from logistics.models.inbound import Consignment, ConsignmentLine, InboundLine, InboundShipment
+from logistics.models.network import ShippingRate, StorageAllotment, Warehouse, WarehouseRoute, Zone
+from logistics.models.returns import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine
+from logistics.models.stock import Reservation, ReservationLine, Stock, StockMovement
+
+__all__ = [
+    "Consignment",
+    "ConsignmentLine",
+    "CustomsDeclaration",
+    "DeclarationLine",
+    "DutyRule",
+    "Fulfilment",
+    "FulfilmentLine",
+    "InboundLine",
+    "InboundShipment",
+    "PhysicalReturn",
+    "PhysicalReturnEvent",
+    "PhysicalReturnLine",
+    "Reservation",
+    "ReservationLine",
+    "RestrictedGood",
+    "Shipment",
+    "ShipmentLine",
+    "ShippingRate",
+    "Stock",
+    "StockMovement",
+    "StorageAllotment",
+    "TaxRule",
+    "TrackingEvent",
+    "Warehouse",
+    "WarehouseRoute",
+    "Zone",
+]

@@ -1,0 +1,233 @@
+"""Stock and reservations. Every change of a stock row goes through `_move`, which writes the
+row and its ledger entry together; rows are locked through logistics.locks in id order."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.errors import Conflict, InvalidInput, WrongState
+from listings.models import Variant
+from logistics.locks import stock_lock, stock_lock_for_variants
+from logistics.models import Reservation, ReservationLine, Stock, StockMovement, Warehouse, WarehouseRoute, Zone
+
+K = StockMovement.Kind
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+
+
+@dataclass(frozen=True)
+class Line:
+    variant_id: int
+    quantity: int
+
+
+def _move(stock: Stock, kind: str, *, on_hand=0, reserved=0, quarantined=0, reference="", actor=None) -> Stock:
+    """Applies the deltas to a locked stock row and appends the ledger entry. The database's
+    check constraints refuse anything that would go negative or reserve beyond on hand."""
+    stock.on_hand += on_hand
+    stock.reserved += reserved
+    stock.quarantined += quarantined
+    stock.save(update_fields=["on_hand", "reserved", "quarantined", "updated_at"])
+    StockMovement.objects.create(
+        stock=stock,
+        kind=kind,
+        on_hand_delta=on_hand,
+        reserved_delta=reserved,
+        quarantined_delta=quarantined,
+        reference=reference,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    return stock
+
+
+def _stock_row(variant: Variant, warehouse: Warehouse) -> Stock:
+    """The locked stock row of a variant in a warehouse, created empty on first use."""
+    stock = Stock.objects.filter(variant=variant, warehouse=warehouse).first()
+    if stock is None:
+        try:
+            with transaction.atomic():
+                stock = Stock.objects.create(variant=variant, warehouse=warehouse)
+        except IntegrityError:  # created concurrently
+            stock = Stock.objects.get(variant=variant, warehouse=warehouse)
+    return stock_lock([stock.pk])[stock.pk]
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    variant: Variant,
+    warehouse: Warehouse,
+    quantity: int,
+    quarantined: int = 0,
+    reference: str,
+    actor=None,
+    kind=K.RECEIPT,
+) -> Stock:
+    """Goods arrive: `quantity` sellable units and `quarantined` units kept apart."""
+    if quantity < 0 or quarantined < 0 or quantity + quarantined == 0:
+        raise InvalidInput("Receive a positive number of units.", attr="quantity")
+    stock = _stock_row(variant, warehouse)
+    if quantity:
+        _move(stock, kind, on_hand=quantity, reference=reference, actor=actor)
+    if quarantined:
+        _move(
+            stock,
+            K.QUARANTINE if kind == K.RECEIPT else K.RETURN_QUARANTINE,
+            quarantined=quarantined,
+            reference=reference,
+            actor=actor,
+        )
+    return stock
+
+
+@transaction.atomic
+def stock_adjust(*, stock: Stock, delta: int, reference: str, actor=None) -> Stock:
+    """A counted correction of on hand (never below what is reserved)."""
+    stock = stock_lock([stock.pk])[stock.pk]
+    if stock.on_hand + delta < stock.reserved:
+        raise Conflict(f"On hand cannot drop below the {stock.reserved} units reserved.", attr="delta")
+    return _move(stock, K.ADJUST, on_hand=delta, reference=reference, actor=actor)
+
+
+@transaction.atomic
+def stock_dispose_quarantined(*, stock: Stock, quantity: int, reference: str, actor=None) -> Stock:
+    stock = stock_lock([stock.pk])[stock.pk]
+    if not 0 < quantity <= stock.quarantined:
+        raise Conflict(f"Only {stock.quarantined} units are quarantined.", attr="quantity")
+    return _move(stock, K.DISPOSE, quarantined=-quantity, reference=reference, actor=actor)
+
+
+def zone_for_country(country: str) -> Zone | None:
+    # Zones hold comma-separated two-letter codes, so a substring match cannot straddle two codes.
+    return Zone.objects.filter(countries__contains=country).order_by("code").first()
+
+
+def warehouses_for_destination(*, country: str) -> list[Warehouse]:
+    """Warehouses that ship to the country, best first: the zone's routes (an overseas DC in the
+    buyer's region, then the consolidation hub), as operators configured them."""
+    zone = zone_for_country(country)
+    routes = WarehouseRoute.objects.filter(warehouse__is_active=True).select_related("warehouse")
+    routes = routes.filter(zone=zone) if zone else routes.none()
+    chosen = [route.warehouse for route in routes.order_by("priority", "warehouse_id")]
+    if not chosen:
+        # No route for the zone: ship from the consolidation hubs.
+        chosen = list(Warehouse.objects.filter(kind=Warehouse.Kind.CONSOLIDATION, is_active=True).order_by("pk"))
+    return chosen
+
+
+@transaction.atomic
+def stock_reserve(
+    *,
+    reference: str,
+    lines: list[Line],
+    destination_country: str,
+    expires_at: datetime | None = None,
+    actor=None,
+) -> Reservation:
+    """Reserves every line or nothing, from the destination's warehouses in priority order,
+    splitting a line across warehouses when one does not hold enough."""
+    if not lines or any(line.quantity < 1 for line in lines):
+        raise InvalidInput("Reserve at least one unit of each line.", attr="lines")
+    if Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE).exists():
+        raise Conflict(f"{reference} already holds an active reservation.", attr="reference")
+    warehouses = warehouses_for_destination(country=destination_country)
+    rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
+    wanted: dict[int, int] = {}
+    for line in lines:
+        wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
+    rows = list(stock_lock_for_variants(wanted, rank))
+    try:
+        with transaction.atomic():
+            reservation = Reservation.objects.create(
+                reference=reference, destination_country=destination_country, expires_at=expires_at
+            )
+    except IntegrityError:
+        raise Conflict(f"{reference} already holds an active reservation.", attr="reference") from None
+    short = []
+    for variant_id, quantity in wanted.items():
+        candidates = sorted((s for s in rows if s.variant_id == variant_id), key=lambda s: rank[s.warehouse_id])
+        remaining = quantity
+        for stock in candidates:
+            take = min(stock.available, remaining)
+            if take <= 0:
+                continue
+            _move(stock, K.RESERVE, reserved=take, reference=reference, actor=actor)
+            ReservationLine.objects.create(reservation=reservation, stock=stock, quantity=take)
+            remaining -= take
+            if remaining == 0:
+                break
+        if remaining:
+            short.append((variant_id, quantity - remaining, quantity))
+    if short:
+        skus = dict(Variant.objects.filter(pk__in=[v for v, _, _ in short]).values_list("pk", "sku"))
+        raise InsufficientStock(
+            "Not enough stock for every line; nothing was reserved.",
+            reasons=[("insufficient_stock", f"{skus[v]}: {have} of {want} available") for v, have, want in short],
+        )
+    return reservation
+
+
+def _lock_reservation(reservation: Reservation) -> Reservation:
+    return Reservation.objects.select_for_update().get(pk=reservation.pk)
+
+
+@transaction.atomic
+def reservation_release(
+    *, reservation: Reservation, reason: str = "", actor=None, status: str = Reservation.Status.RELEASED
+) -> Reservation:
+    """Gives back every unit not shipped yet."""
+    reservation = _lock_reservation(reservation)
+    if reservation.status != Reservation.Status.ACTIVE:
+        raise WrongState(f"The reservation is {reservation.status}; only an active one can be released.")
+    lines = list(reservation.lines.all())
+    stocks = stock_lock(line.stock_id for line in lines)
+    for line in lines:
+        open_quantity = line.quantity - line.quantity_shipped
+        if open_quantity:
+            _move(
+                stocks[line.stock_id], K.RELEASE, reserved=-open_quantity, reference=reservation.reference, actor=actor
+            )
+    reservation.status = status
+    reservation.closed_at = timezone.now()
+    reservation.save(update_fields=["status", "closed_at"])
+    return reservation
+
+
+def reservations_expire(*, now: datetime | None = None) -> int:
+    """Releases active reservations past their expiry (unpaid orders); run by Celery beat."""
+    expired = 0
+    due = Reservation.objects.filter(status=Reservation.Status.ACTIVE, expires_at__lte=now or timezone.now())
+    for reservation in due.order_by("pk"):
+        try:
+            reservation_release(reservation=reservation, reason="expired", status=Reservation.Status.EXPIRED)
+            expired += 1
+        except WrongState:
+            continue  # consumed or released meanwhile
+    return expired
+
+
+@transaction.atomic
+def reservation_line_ship(*, line: ReservationLine, quantity: int, reference: str, actor=None) -> ReservationLine:
+    """Units leave the building: on hand and reserved both drop; the reservation is consumed
+    when every line has shipped."""
+    reservation = _lock_reservation(line.reservation)
+    if reservation.status != Reservation.Status.ACTIVE:
+        raise WrongState(f"The reservation is {reservation.status}; nothing can ship from it.")
+    line = ReservationLine.objects.select_for_update().get(pk=line.pk)
+    if not 0 < quantity <= line.quantity - line.quantity_shipped:
+        raise Conflict(
+            f"Only {line.quantity - line.quantity_shipped} reserved units are left to ship.", attr="quantity"
+        )
+    stock = stock_lock([line.stock_id])[line.stock_id]
+    _move(stock, K.SHIP, on_hand=-quantity, reserved=-quantity, reference=reference, actor=actor)
+    line.quantity_shipped += quantity
+    line.save(update_fields=["quantity_shipped"])
+    if all(other.quantity_shipped == other.quantity for other in reservation.lines.all()):
+        reservation.status = Reservation.Status.CONSUMED
+        reservation.closed_at = timezone.now()
+        reservation.save(update_fields=["status", "closed_at"])
+    return line
