@@ -1,0 +1,3 @@
+"""Logistics admin, one module per area; each module registers its models on import."""
+
+from logistics.admin import network, stock  # noqa: F401
