@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "logistics",
     "marketplace",
     "integrations",
+    "config.apps.PlatformConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,5 @@
-"""Demo data: Korean SMEs banding together under three common brands.
+"""Demo data, brands part: Korean SMEs banding together under three common brands. Loaded by
+`python manage.py load_demo` (config/management/commands) with the other apps' demo parts.
 
 Everything goes through brands.services, so the demo has the same events and checks as real use.
 Idempotent: rows are found by their natural keys (user email, company registration number,
@@ -10,12 +11,9 @@ from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from brands import services
 from brands.models import Brand, Company, CompanyStaff, Membership
-from core.errors import ApplicationError
 from core.models import User
 from core.money import Money
 from core.permissions import OPERATORS_GROUP
@@ -325,23 +323,19 @@ def owner_email(company: dict) -> str:
     return f"owner@{company['slug']}.example"
 
 
-class Command(BaseCommand):
-    help = "Loads demo users, companies and common brands; a second run changes nothing."
+class BrandsDemo:
+    """Users, companies, brands; `load()` returns what the next demo parts build on."""
 
-    def handle(self, *args, **options):
-        self.tally = Counter()
-        try:
-            with transaction.atomic():
-                operator = self.load_operator()
-                for buyer in BUYERS:
-                    self.load_user(buyer["email"], buyer["full_name"])
-                companies = {spec["slug"]: self.load_company(spec, operator) for spec in COMPANIES}
-                for spec in BRANDS:
-                    self.load_brand(spec, companies, operator)
-        except ApplicationError as error:
-            reasons = "".join(f"\n  - {message}" for _, message in error.reasons)
-            raise CommandError(f"{error.detail}{reasons}") from error
-        self.print_summary()
+    def __init__(self, tally: Counter):
+        self.tally = tally
+
+    def load(self, context: dict) -> dict:
+        operator = self.load_operator()
+        buyers = [self.load_user(buyer["email"], buyer["full_name"]) for buyer in BUYERS]
+        companies = {spec["slug"]: self.load_company(spec, operator) for spec in COMPANIES}
+        for spec in BRANDS:
+            self.load_brand(spec, companies, operator)
+        return {"operator": operator, "buyers": buyers, "companies": companies}
 
     def count(self, kind: str, created: bool) -> None:
         self.tally[kind, "created" if created else "existing"] += 1
@@ -424,19 +418,3 @@ class Command(BaseCommand):
             membership = services.membership_apply(brand=brand, company=company, actor=owner)
         if approve and membership.status == Membership.Status.APPLIED:
             services.membership_approve(membership=membership, actor=lead_owner)
-
-    def print_summary(self) -> None:
-        words = {
-            "users": ("created", "already there"),
-            "companies": ("created", "already there"),
-            "brands": ("created", "already there"),
-            "memberships": ("created", "already there"),
-            "quality standards": ("published", "already there"),
-            "activations": ("activated", "already active"),
-        }
-        created = sum(self.tally[kind, "created"] for kind in words)
-        for kind, (new, old) in words.items():
-            self.stdout.write(f"{kind:>18}: {self.tally[kind, 'created']} {new}, {self.tally[kind, 'existing']} {old}")
-        style = self.style.SUCCESS if created else self.style.NOTICE
-        self.stdout.write(style("Demo data loaded." if created else "Demo data was already loaded; nothing changed."))
-        self.stdout.write(f"Every demo user's password is {PASSWORD!r}.")

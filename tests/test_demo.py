@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from brands.management.commands.load_demo import PASSWORD
+from brands.demo import PASSWORD
 from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard, QualityStandardItem
 from brands.selectors import company_eligibility_get
 from core.models import User

@@ -1,0 +1,34 @@
+"""`python manage.py load_demo`: the demo platform, each app's part in import order, in one
+transaction, through the services. A second run changes nothing."""
+
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from brands.demo import PASSWORD, BrandsDemo
+from core.errors import ApplicationError
+
+PARTS = [BrandsDemo]
+
+
+class Command(BaseCommand):
+    help = "Loads the demo platform (users, companies, brands, ...); a second run changes nothing."
+
+    def handle(self, *args, **options):
+        tally: Counter = Counter()
+        context: dict = {}
+        try:
+            with transaction.atomic():
+                for part in PARTS:
+                    context.update(part(tally).load(context))
+        except ApplicationError as error:
+            reasons = "".join(f"\n  - {message}" for _, message in error.reasons)
+            raise CommandError(f"{error.detail}{reasons}") from error
+        kinds = sorted({kind for kind, _ in tally})
+        for kind in kinds:
+            self.stdout.write(f"{kind:>20}: {tally[kind, 'created']} created, {tally[kind, 'existing']} already there")
+        created = sum(tally[kind, "created"] for kind in kinds)
+        style = self.style.SUCCESS if created else self.style.NOTICE
+        self.stdout.write(style("Demo data loaded." if created else "Demo data was already loaded; nothing changed."))
+        self.stdout.write(f"Every demo user's password is {PASSWORD!r}.")
