@@ -17,7 +17,7 @@ from brands.selectors import (
     user_company_roles_forget,
     user_has_company_role,
 )
-from brands.signals import membership_ended, quality_standard_published
+from brands.signals import brand_status_changed, membership_ended, quality_standard_published
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.money import Money
@@ -362,6 +362,7 @@ def brand_activate(*, brand: Brand, actor: User) -> Brand:
     brand.below_minimum_since = None
     brand.save(update_fields=["status", "activated_at", "below_minimum_since"])
     _event(brand, BrandEvent.Kind.ACTIVATED, actor, from_status=from_status, to_status=brand.status)
+    brand_status_changed.send(sender=Brand, brand_id=brand.pk)
     return brand
 
 
@@ -378,6 +379,7 @@ def brand_suspend(*, brand: Brand, actor: User | None, reason: str) -> Brand:
     _event(
         brand, BrandEvent.Kind.SUSPENDED, actor, from_status=Brand.Status.ACTIVE, to_status=brand.status, reason=reason
     )
+    brand_status_changed.send(sender=Brand, brand_id=brand.pk)
     return brand
 
 

@@ -7,3 +7,6 @@ membership_ended = Signal()
 
 # A brand published a new quality-standard version: kwargs brand_id, version.
 quality_standard_published = Signal()
+
+# A brand became active or suspended, so its products enter or leave the storefront: kwargs brand_id.
+brand_status_changed = Signal()

@@ -19,6 +19,10 @@ app.conf.beat_schedule = {
         "task": "logistics.tasks.reservations_expire_task",
         "schedule": 60.0,
     },
+    "exchange-rates-refresh": {
+        "task": "core.tasks.exchange_rates_refresh_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "idempotency-keys-purge": {
         "task": "core.tasks.idempotency_keys_purge_task",
         "schedule": crontab(hour=3, minute=30),

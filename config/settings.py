@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -151,6 +152,10 @@ SME_RULE_SET = env("SME_RULE_SET", default="kr2015")
 BRAND_MIN_MEMBERS = env.int("BRAND_MIN_MEMBERS", default=5)
 BRAND_GRACE_DAYS = env.int("BRAND_GRACE_DAYS", default=30)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+EXCHANGE_RATE_PROVIDER = env("EXCHANGE_RATE_PROVIDER", default="core.rates.FixedRateProvider")
+STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=60)
+STOREFRONT_DEFAULT_CURRENCY = env("STOREFRONT_DEFAULT_CURRENCY", default="USD")
+STOCK_LOW_THRESHOLD = env.int("STOCK_LOW_THRESHOLD", default=5)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("brands.api.urls")),
     path("", include("listings.api.urls")),
     path("", include("logistics.api.urls")),
+    path("", include("marketplace.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -7,7 +7,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from core.errors import InvalidInput, WrongState
-from core.models import IdempotencyKey, Job, User
+from core.models import ExchangeRate, IdempotencyKey, Job, User
+from core.rates import rate_provider
 
 
 @transaction.atomic
@@ -95,3 +96,19 @@ def idempotency_keys_purge(*, older_than: timedelta = timedelta(hours=48)) -> in
     """Keys are kept at least 24 hours (clients retry within that); older ones go."""
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+def exchange_rates_refresh(*, on: date | None = None) -> int:
+    """Stores today's rates from the configured provider (USD based); running twice a day
+    updates the day's rows rather than adding more."""
+    provider = rate_provider()
+    on = on or timezone.localdate()
+    rates = provider.fetch()
+    for currency, rate in rates.items():
+        ExchangeRate.objects.update_or_create(
+            base_currency="USD",
+            quote_currency=currency,
+            effective_date=on,
+            defaults={"rate": rate, "source": provider.name},
+        )
+    return len(rates)

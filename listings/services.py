@@ -29,6 +29,7 @@ from listings.models import (
     ProductTranslation,
     Variant,
 )
+from listings.signals import product_changed
 from listings.validation import (
     INCOTERMS_2020,
     FieldErrors,
@@ -207,6 +208,7 @@ def product_refresh_content_hash(*, product: Product) -> bool:
         return False
     product.content_hash = digest
     Product.objects.filter(pk=product.pk).update(content_hash=digest)
+    product_changed.send(sender=Product, product_id=product.pk)
     return True
 
 
@@ -294,7 +296,9 @@ def product_create(*, actor: User, company: Company, **data) -> Product:
     """A new draft. `data` holds scalar fields and the nested translations, b2c_prices,
     price_tiers and variants, as the API and the CSV import both send them."""
     _require_editor(actor, company.pk)
-    title = next(iter(data.get("translations", {}).values()), {}).get("title", "")
+    texts = data.get("translations", {})
+    # Slugs read best in English; else the first title given.
+    title = (texts.get("en") or next(iter(texts.values()), {})).get("title", "")
     product = Product(company=company, slug=_unique_slug(data.pop("slug", "") or title, company))
     _apply(product, data)
     product = _save(product, data)
@@ -338,6 +342,7 @@ def _move(product: Product, allowed: list[str], to_status: str, actor, *, kind: 
         product.published_at = timezone.now()
     product.save(update_fields=["status", "published_at", "updated_at"])
     _event(product, kind, actor, from_status=from_status, to_status=to_status, reason=reason)
+    product_changed.send(sender=Product, product_id=product.pk)
     return product
 
 

@@ -262,6 +262,17 @@ CASES = [
         lambda w: f"/api/v1/inspections/{w.inspection.pk}/",
         {"anon": 401, "outsider": 404, "viewer": 200, "member": 200, "lead": 200, "operator": 200},
     ),
+    # The storefront is public; the world's product and brand are not published, so 404 for all.
+    Case("storefront-product-list", "get", lambda w: "/api/v1/storefront/products/", _all(200)),
+    Case("storefront-product-detail", "get", lambda w: f"/api/v1/storefront/products/{w.product.slug}/", _all(404)),
+    Case(
+        "storefront-product-price",
+        "get",
+        lambda w: f"/api/v1/storefront/products/{w.product.slug}/price/?quantity=1",
+        _all(404),
+    ),
+    Case("storefront-brand-list", "get", lambda w: "/api/v1/storefront/brands/", _all(200)),
+    Case("storefront-brand-detail", "get", lambda w: f"/api/v1/storefront/brands/{w.brand.slug}/", _all(404)),
     Case("warehouse-list", "get", lambda w: "/api/v1/warehouses/", _all(200, anon=401)),
     Case("stock-list", "get", lambda w: "/api/v1/stock/", _all(200, anon=401)),
     Case("job-list", "get", lambda w: "/api/v1/jobs/", _all(200, anon=401)),

@@ -1,0 +1,167 @@
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from core.locales import request_locale
+from listings.models import Product
+from core.selectors import exchange_rates_get
+from marketplace.api.serializers import (
+    FacetsSerializer,
+    QuantityPriceSerializer,
+    QuantityQuerySerializer,
+    StorefrontBrandSerializer,
+    StorefrontProductDetailSerializer,
+    StorefrontProductSerializer,
+    StorefrontQuerySerializer,
+)
+from marketplace.selectors import (
+    StorefrontQuery,
+    quantity_price_get,
+    storefront_brand_get,
+    storefront_brand_list,
+    storefront_facets,
+    storefront_product_get,
+    storefront_product_list,
+    storefront_with_details,
+    variant_availability,
+)
+from marketplace.services import storefront_cache_version
+
+logger = logging.getLogger(__name__)
+
+LANG = OpenApiParameter("lang", str, description="ko, en, zh-hans, ja or es; else Accept-Language; texts fall back.")
+CURRENCY = OpenApiParameter("currency", str, description="ISO 4217 code; prices converted at the day's rate.")
+
+
+def _cached(request, locale: str, currency: str, compute):
+    """Storefront reads are cached briefly in Redis, keyed on the storefront version that every
+    publish, unpublish and reprice bumps. A cache outage only costs speed."""
+    try:
+        key = f"storefront:{storefront_cache_version()}:{locale}:{currency}:{request.get_full_path()}"
+        hit = cache.get(key)
+    except Exception as error:  # noqa: BLE001 - any cache failure falls back to the database
+        logger.warning("storefront cache unavailable: %s", error)
+        return compute()
+    if hit is not None:
+        return hit
+    data = compute()
+    try:
+        cache.set(key, data, settings.STOREFRONT_CACHE_SECONDS)
+    except Exception as error:  # noqa: BLE001
+        logger.warning("storefront cache unavailable: %s", error)
+    return data
+
+
+class StorefrontMixin:
+    permission_classes = [AllowAny]
+    filter_backends = []
+
+    def storefront_context(self, currency: str | None = None) -> dict:
+        locale = request_locale(self.request)
+        return {
+            "locale": locale,
+            "currency": currency or settings.STOREFRONT_DEFAULT_CURRENCY,
+            "rates": exchange_rates_get(),
+            "request": self.request,
+        }
+
+
+@extend_schema(tags=["storefront"], parameters=[LANG, CURRENCY])
+class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
+    """Published products of active brands and independent SMEs, for buyers."""
+
+    lookup_field = "slug"
+    serializer_class = StorefrontProductSerializer
+    queryset = Product.objects.none()  # for the schema's path types; reads go through selectors
+
+    @extend_schema(
+        parameters=[StorefrontQuerySerializer],
+        responses=inline_serializer(
+            "StorefrontProductPage",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": StorefrontProductSerializer(many=True),
+                "facets": FacetsSerializer(),
+            },
+        ),
+    )
+    def list(self, request):
+        params = StorefrontQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        context = self.storefront_context(data.pop("currency", None))
+
+        def compute():
+            query = StorefrontQuery(
+                q=data.get("q", "").strip(),
+                brand=data.get("brand", ""),
+                category_path=data.get("category", ""),
+                mode=data.get("mode", ""),
+                origin_country=data.get("origin", ""),
+                in_stock=data.get("in_stock"),
+                price_min=data.get("price_min"),
+                price_max=data.get("price_max"),
+                ordering=data["ordering"],
+            )
+            products = storefront_product_list(query=query, currency=context["currency"], rates=context["rates"])
+            page = self.paginate_queryset(storefront_with_details(products).prefetch_related("variants"))
+            context["availability"] = variant_availability([v.pk for p in page for v in p.variants.all()])
+            response = self.get_paginated_response(StorefrontProductSerializer(page, many=True, context=context).data)
+            return {**response.data, "facets": storefront_facets(products)}
+
+        return Response(_cached(request, context["locale"], context["currency"], compute))
+
+    @extend_schema(parameters=[CURRENCY], responses=StorefrontProductDetailSerializer)
+    def retrieve(self, request, slug=None):
+        currency = QuantityQuerySerializer(partial=True, data=request.query_params)
+        currency.is_valid(raise_exception=True)
+        context = self.storefront_context(currency.validated_data.get("currency"))
+
+        def compute():
+            product = storefront_product_get(slug=slug)
+            context["availability"] = variant_availability([v.pk for v in product.variants.all()])
+            return StorefrontProductDetailSerializer(product, context=context).data
+
+        return Response(_cached(request, context["locale"], context["currency"], compute))
+
+    @extend_schema(parameters=[QuantityQuerySerializer], responses=QuantityPriceSerializer)
+    @action(detail=True, methods=["get"])
+    def price(self, request, slug=None):
+        params = QuantityQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        context = self.storefront_context(params.validated_data.get("currency"))
+        quote = quantity_price_get(
+            product=storefront_product_get(slug=slug),
+            quantity=params.validated_data["quantity"],
+            currency=context["currency"],
+            rates=context["rates"],
+        )
+        return Response(QuantityPriceSerializer(quote).data)
+
+
+@extend_schema(tags=["storefront"], parameters=[LANG])
+class StorefrontBrandViewSet(StorefrontMixin, viewsets.GenericViewSet):
+    """Active common brands with their member companies."""
+
+    lookup_field = "slug"
+    serializer_class = StorefrontBrandSerializer
+
+    def get_queryset(self):
+        return storefront_brand_list()
+
+    def list(self, request):
+        context = self.storefront_context()
+        page = self.paginate_queryset(storefront_brand_list())
+        return self.get_paginated_response(StorefrontBrandSerializer(page, many=True, context=context).data)
+
+    def retrieve(self, request, slug=None):
+        context = self.storefront_context()
+        return Response(StorefrontBrandSerializer(storefront_brand_get(slug=slug), context=context).data)

@@ -1,0 +1,256 @@
+"""Storefront reads: published products of active brands and independent SMEs, searched,
+filtered, faceted and priced in the buyer's currency, with availability from stock."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from brands.models import Brand, Membership
+from core.errors import InvalidInput
+from core.money import Money
+from core.selectors import RateTable
+from listings.models import B2CPrice, PriceTier, Product, ProductTranslation
+from logistics.models import Stock
+
+PRICE = DecimalField(max_digits=24, decimal_places=8)
+
+
+def storefront_visible() -> Q:
+    return Q(status=Product.Status.PUBLISHED) & (Q(brand__isnull=True) | Q(brand__status=Brand.Status.ACTIVE))
+
+
+def _in_stock():
+    return Exists(Stock.objects.filter(variant__product=OuterRef("pk"), on_hand__gt=F("reserved")))
+
+
+def _price_in(currency: str, rates: RateTable, base_currencies: list[str]):
+    """The product's shop price in `currency` as a database expression, so it can be filtered
+    and sorted: an explicit price in that currency, else the retail price converted, else (B2B
+    only) the lowest tier converted."""
+    override = B2CPrice.objects.filter(product=OuterRef("pk"), currency=currency).values("amount")[:1]
+    lowest_tier = (
+        PriceTier.objects.filter(product=OuterRef("pk")).order_by("unit_price_amount").values("unit_price_amount")[:1]
+    )
+    converted = Case(
+        *[
+            When(
+                base_currency=base,
+                then=Coalesce(F("retail_price_amount"), Subquery(lowest_tier))
+                * Value(rates.rate(base, currency), output_field=PRICE),
+            )
+            for base in base_currencies
+        ],
+        output_field=PRICE,
+    )
+    return Coalesce(Subquery(override, output_field=PRICE), converted, output_field=PRICE)
+
+
+@dataclass(frozen=True)
+class StorefrontQuery:
+    q: str = ""
+    brand: str = ""
+    category_path: str = ""
+    mode: str = ""
+    origin_country: str = ""
+    in_stock: bool | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    ordering: str = "relevance"
+
+
+ORDERINGS = {"relevance", "newest", "price", "-price"}
+
+
+def _detail_prefetches(locale: str | None = None):
+    return [
+        Prefetch("translations", queryset=ProductTranslation.objects.order_by("locale")),
+        "media",
+        "b2c_prices",
+        "price_tiers",
+    ]
+
+
+def storefront_product_list(*, query: StorefrontQuery, currency: str, rates: RateTable) -> QuerySet[Product]:
+    products = Product.objects.filter(storefront_visible())
+    if query.brand:
+        products = products.filter(brand__slug=query.brand)
+    if query.category_path:
+        products = products.filter(
+            Q(category__path=query.category_path) | Q(category__path__startswith=f"{query.category_path}/")
+        )
+    if query.mode:
+        modes = {"b2c": ["b2c", "both"], "b2b": ["b2b", "both"], "both": ["both"]}[query.mode]
+        products = products.filter(mode__in=modes)
+    if query.origin_country:
+        products = products.filter(origin_country=query.origin_country)
+    if query.in_stock is not None:
+        products = products.filter(_in_stock()) if query.in_stock else products.exclude(_in_stock())
+    bases = list(products.order_by().values_list("base_currency", flat=True).distinct())
+    products = products.annotate(shop_price=_price_in(currency, rates, bases or [currency]))
+    if query.price_min is not None:
+        products = products.filter(shop_price__gte=query.price_min)
+    if query.price_max is not None:
+        products = products.filter(shop_price__lte=query.price_max)
+    ranked = False
+    if query.q:
+        products, ranked = _search(products, query.q)
+    order = {
+        "newest": ["-published_at", "-pk"],
+        "price": ["shop_price", "pk"],
+        "-price": ["-shop_price", "pk"],
+        "relevance": ["-rank", "-similarity", "-published_at", "-pk"] if ranked else ["-published_at", "-pk"],
+    }[query.ordering]
+    return products.order_by(*order)
+
+
+def _search(products: QuerySet[Product], q: str) -> tuple[QuerySet[Product], bool]:
+    if connection.vendor == "postgresql":
+        search = SearchQuery(q, config="simple", search_type="websearch")
+        products = products.annotate(
+            rank=SearchRank(F("search_document__search_vector"), search),
+            similarity=TrigramWordSimilarity(q, "search_document__search_text"),
+        ).filter(
+            Q(search_document__search_vector=search)
+            | Q(similarity__gte=0.6)
+            | Q(search_document__search_text__icontains=q)
+        )
+        return products, True
+    # SQLite: every word must appear somewhere in the text, in any case.
+    for word in q.split():
+        products = products.filter(search_document__search_text__icontains=word)
+    return products, False
+
+
+def storefront_facets(products: QuerySet[Product]) -> dict:
+    """Counts by brand, top-level category and mode over the filtered list (three queries)."""
+    base = products.order_by()
+    brands = (
+        base.exclude(brand__isnull=True).values("brand__slug", "brand__name").annotate(count=Count("pk", distinct=True))
+    )
+    categories = base.values("category__path").annotate(count=Count("pk", distinct=True))
+    top = {}
+    for row in categories:
+        root = row["category__path"].split("/")[0]
+        top[root] = top.get(root, 0) + row["count"]
+    modes = base.values("mode").annotate(count=Count("pk", distinct=True))
+    return {
+        "brand": sorted(
+            ({"slug": r["brand__slug"], "name": r["brand__name"], "count": r["count"]} for r in brands),
+            key=lambda r: (-r["count"], r["slug"]),
+        ),
+        "category": sorted(({"path": path, "count": count} for path, count in top.items()), key=lambda r: r["path"]),
+        "mode": sorted(({"mode": r["mode"], "count": r["count"]} for r in modes), key=lambda r: r["mode"]),
+    }
+
+
+def storefront_with_details(products: QuerySet[Product]) -> QuerySet[Product]:
+    return products.select_related("brand", "company", "category").prefetch_related(*_detail_prefetches())
+
+
+def storefront_product_get(*, slug: str) -> Product:
+    product = (
+        storefront_with_details(Product.objects.filter(storefront_visible(), slug=slug))
+        .prefetch_related("variants")
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product in the storefront.")
+    return product
+
+
+def variant_availability(variant_ids: list[int]) -> dict[int, str]:
+    """in_stock, low_stock or out_of_stock per variant: never the count itself."""
+    available = dict(
+        Stock.objects.filter(variant_id__in=variant_ids)
+        .values("variant_id")
+        .annotate(units=Sum(F("on_hand") - F("reserved")))
+        .values_list("variant_id", "units")
+    )
+    result = {}
+    for variant_id in variant_ids:
+        units = available.get(variant_id) or 0
+        result[variant_id] = (
+            "out_of_stock" if units <= 0 else "low_stock" if units <= settings.STOCK_LOW_THRESHOLD else "in_stock"
+        )
+    return result
+
+
+def product_shop_price(product: Product, currency: str, rates: RateTable) -> Money | None:
+    """The price shown to a buyer, rounded to the currency's minor units (uses prefetched rows)."""
+    for price in product.b2c_prices.all():
+        if price.currency == currency:
+            return Money(price.amount, currency).quantized()
+    base = product.retail_price_amount
+    if base is None:
+        tiers = list(product.price_tiers.all())
+        base = min((tier.unit_price_amount for tier in tiers), default=None)
+    return None if base is None else rates.convert(Money(base, product.base_currency), currency)
+
+
+@dataclass(frozen=True)
+class QuantityPrice:
+    quantity: int
+    unit_price: Money
+    total: Money
+    tier_min_quantity: int | None
+
+
+def quantity_price_get(*, product: Product, quantity: int, currency: str, rates: RateTable) -> QuantityPrice:
+    """Unit and total price for a quantity: B2B tiers (MOQ, order multiple) or the B2C price."""
+    if quantity < 1:
+        raise InvalidInput("The quantity must be at least 1.", attr="quantity")
+    tiers = sorted(product.price_tiers.all(), key=lambda tier: tier.min_quantity)
+    if product.sells_b2b and tiers and (not product.sells_b2c or quantity >= (product.moq or 1)):
+        if product.moq and quantity < product.moq:
+            raise InvalidInput(f"The minimum order quantity is {product.moq}.", attr="quantity")
+        if quantity % product.order_multiple:
+            raise InvalidInput(f"Order in multiples of {product.order_multiple}.", attr="quantity")
+        tier = [t for t in tiers if t.min_quantity <= quantity][-1]
+        unit = rates.convert(Money(tier.unit_price_amount, product.base_currency), currency)
+        return QuantityPrice(quantity, unit, Money(unit.amount * quantity, currency).quantized(), tier.min_quantity)
+    unit = product_shop_price(product, currency, rates)
+    if unit is None or not product.sells_b2c:
+        raise InvalidInput("This product has no price for that quantity.", attr="quantity")
+    return QuantityPrice(quantity, unit, Money(unit.amount * quantity, currency).quantized(), None)
+
+
+def storefront_brand_list() -> QuerySet[Brand]:
+    members = Membership.objects.filter(status=Membership.Status.ACTIVE).select_related("company").order_by("pk")
+    return (
+        Brand.objects.filter(status=Brand.Status.ACTIVE)
+        .annotate(product_count=Count("products", filter=storefront_visible_for_brand(), distinct=True))
+        .prefetch_related(Prefetch("memberships", queryset=members, to_attr="active_memberships"))
+        .order_by("name")
+    )
+
+
+def storefront_visible_for_brand() -> Q:
+    return Q(products__status=Product.Status.PUBLISHED)
+
+
+def storefront_brand_get(*, slug: str) -> Brand:
+    brand = storefront_brand_list().filter(slug=slug).first()
+    if brand is None:
+        raise Http404("No such brand in the storefront.")
+    return brand

@@ -1,0 +1,203 @@
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from brands.services import brand_suspend
+from listings.services import product_unpublish, product_update
+from tests.factories import (
+    OperatorFactory,
+    active_brand,
+    category,
+    company_with_owner,
+    owner_of,
+    product,
+    published,
+)
+from tests.logistics.helpers import network, receive
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/storefront/products/"
+
+
+@pytest.fixture
+def shop():
+    return APIClient()
+
+
+def slugs(response):
+    assert response.status_code == 200, response.json()
+    return [p["slug"] for p in response.json()["results"]]
+
+
+def lamp(company=None, **overrides):
+    texts = {
+        "ko": {"title": "한지 달 무드등", "description": "손으로 뜬 닥나무 한지로 만든 무드등"},
+        "en": {"title": "Hanji moon lamp", "description": "A mood lamp of hand-made mulberry paper."},
+        "zh-hans": {"title": "韩纸月亮灯", "description": "手工桑皮纸制成的氛围灯"},
+    }
+    return published(product(company, translations=overrides.pop("translations", texts), **overrides))
+
+
+def test_only_published_products_of_active_brands_and_independents_are_listed(shop):
+    independent = lamp()
+    brand = active_brand(4)
+    member = brand.memberships.filter(role="member").first().company
+    branded = lamp(member, brand=brand)
+    product()  # a draft
+    assert set(slugs(shop.get(URL))) == {independent.slug, branded.slug}
+    brand_suspend(brand=brand, actor=OperatorFactory(), reason="audit")
+    assert slugs(shop.get(URL)) == [independent.slug]
+    product_unpublish(actor=owner_of(independent.company), product=independent)
+    assert slugs(shop.get(URL)) == []
+
+
+@pytest.mark.parametrize("q", ["moon lamp", "무드등", "韩纸", "mulberry", "moon lanp"])
+def test_search_finds_by_title_description_company_in_any_locale_and_with_typos(shop, q):
+    item = lamp()
+    lamp(
+        translations={
+            "ko": {"title": "도자기 찻잔", "description": "이천 백자"},
+            "en": {"title": "Celadon teacup", "description": "Icheon white porcelain."},
+        }
+    )
+    found = slugs(shop.get(URL, {"q": q}))
+    assert found[0] == item.slug and len(found) == 1
+
+
+def test_search_by_company_name(shop):
+    item = lamp(company_with_owner(legal_name="주식회사 달빛공방", name_translations={"en": "Moonlight Workshop"}))
+    assert slugs(shop.get(URL, {"q": "Moonlight Workshop"})) == [item.slug]
+
+
+def test_text_in_the_buyers_language_with_fallback_and_prices_in_their_currency(shop):
+    item = lamp(retail_price=Decimal("45000"), b2c_prices={"USD": Decimal("32.50")})
+    card = shop.get(URL, {"lang": "zh-hans", "currency": "JPY"}).json()["results"][0]
+    assert card["text"] == {"title": "韩纸月亮灯", "description": "手工桑皮纸制成的氛围灯", "locale": "zh-hans"}
+    # 45,000 KRW at 1,380 KRW and 150 JPY per USD = 4,891.30 JPY, rounded to whole yen.
+    assert card["price"] == {"amount": "4891", "currency": "JPY"}
+    assert shop.get(URL, {"currency": "USD"}).json()["results"][0]["price"] == {"amount": "32.50", "currency": "USD"}
+    ja = shop.get(f"{URL}{item.slug}/", HTTP_ACCEPT_LANGUAGE="ja-JP,ja;q=0.9").json()
+    assert ja["text"]["locale"] == "ko"
+
+
+def test_filters_and_facets(shop):
+    brand = active_brand(4)
+    member = brand.memberships.filter(role="member").first().company
+    cheap = lamp(retail_price=Decimal("13800"))  # 10 USD
+    dear = lamp(member, brand=brand, retail_price=Decimal("138000"))  # 100 USD
+    tea = lamp(
+        category=category("food/tea"),
+        mode="both",
+        moq=10,
+        price_tiers=[{"min_quantity": 10, "unit_price": Decimal("6900")}],
+        retail_price=Decimal("69000"),
+    )
+    assert slugs(shop.get(URL, {"brand": brand.slug})) == [dear.slug]
+    assert set(slugs(shop.get(URL, {"category": "home"}))) == {cheap.slug, dear.slug}
+    assert slugs(shop.get(URL, {"mode": "b2b"})) == [tea.slug]
+    assert set(slugs(shop.get(URL, {"price_min": "20", "price_max": "60", "currency": "USD"}))) == {tea.slug}
+    assert slugs(shop.get(URL, {"ordering": "price", "currency": "USD"})) == [cheap.slug, tea.slug, dear.slug]
+    assert slugs(shop.get(URL, {"ordering": "-price", "currency": "USD"}))[0] == dear.slug
+    facets = shop.get(URL).json()["facets"]
+    assert facets["brand"] == [{"slug": brand.slug, "name": brand.name, "count": 1}]
+    assert facets["category"] == [{"path": "food", "count": 1}, {"path": "home", "count": 2}]
+    assert facets["mode"] == [{"mode": "b2c", "count": 2}, {"mode": "both", "count": 1}]
+
+
+@pytest.mark.parametrize(
+    ("params", "attr"),
+    [
+        ({"currency": "XYZ"}, "currency"),
+        ({"price_min": "abc"}, "price_min"),
+        ({"mode": "retail"}, "mode"),
+        ({"category": "no/such"}, "category"),
+        ({"ordering": "random"}, "ordering"),
+        ({"price_min": "50", "price_max": "10"}, "price_max"),
+        ({"page_size": "500"}, "page_size"),
+    ],
+)
+def test_bad_query_parameters_are_400s_naming_them(shop, params, attr):
+    response = shop.get(URL, params)
+    assert response.status_code == 400
+    assert attr in {e["attr"] for e in response.json()["errors"]}
+
+
+def test_availability_comes_from_stock_without_counts(shop, settings):
+    net = network()
+    plenty, few, none = lamp(), lamp(), lamp()
+    receive(plenty.variants.get(), net["lax"], 50)
+    receive(few.variants.get(), net["icn"], settings.STOCK_LOW_THRESHOLD)
+    states = {p["slug"]: p["availability"] for p in shop.get(URL).json()["results"]}
+    assert states == {plenty.slug: "in_stock", few.slug: "low_stock", none.slug: "out_of_stock"}
+    assert slugs(shop.get(URL, {"in_stock": "true"})) == [few.slug, plenty.slug] or set(
+        slugs(shop.get(URL, {"in_stock": "true"}))
+    ) == {few.slug, plenty.slug}
+    detail = shop.get(f"{URL}{plenty.slug}/").json()
+    assert detail["variants"][0]["availability"] == "in_stock" and "on_hand" not in str(detail)
+
+
+@pytest.mark.parametrize("search", [{}, {"q": "lamp"}])
+def test_list_and_search_queries_do_not_grow_with_page_size(shop, search):
+    for _ in range(30):
+        lamp()
+    counts = []
+    for size in (1, 20, 30):
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert len(shop.get(URL, {"page_size": size, **search}).json()["results"]) == size
+        counts.append(len(captured))
+    assert counts[0] == counts[1] == counts[2], counts
+
+
+def test_reads_are_cached_and_a_reprice_or_publish_shows_at_once(shop):
+    item = lamp(retail_price=Decimal("13800"))
+    assert shop.get(URL, {"currency": "USD"}).json()["results"][0]["price"]["amount"] == "10.00"
+    with CaptureQueriesContext(connection) as captured:
+        shop.get(URL, {"currency": "USD"})
+    assert len(captured) <= 2  # the cache answered (a rate table read at most)
+    product_update(actor=owner_of(item.company), product=item, retail_price=Decimal("27600"))
+    assert shop.get(URL, {"currency": "USD"}).json()["results"][0]["price"]["amount"] == "20.00"
+    newcomer = lamp()
+    assert newcomer.slug in slugs(shop.get(URL, {"currency": "USD"}))
+
+
+def test_price_for_a_quantity_follows_tiers_moq_and_multiples(shop):
+    item = lamp(
+        mode="both",
+        moq=100,
+        order_multiple=10,
+        retail_price=Decimal("45000"),
+        price_tiers=[
+            {"min_quantity": 100, "unit_price": Decimal("30000")},
+            {"min_quantity": 500, "unit_price": Decimal("27600")},
+        ],
+    )
+    url = f"{URL}{item.slug}/price/"
+    assert shop.get(url, {"quantity": 500, "currency": "USD"}).json() == {
+        "quantity": 500,
+        "unit_price": {"amount": "20.00", "currency": "USD"},
+        "total": {"amount": "10000.00", "currency": "USD"},
+        "tier_min_quantity": 500,
+    }
+    assert shop.get(url, {"quantity": 2, "currency": "KRW"}).json()["total"] == {"amount": "90000", "currency": "KRW"}
+    assert shop.get(url, {"quantity": 105}).status_code == 400
+    assert shop.get(url, {"quantity": 0}).status_code == 400
+
+
+def test_unknown_products_and_brands_are_404(shop):
+    assert shop.get(f"{URL}no-such-thing/").status_code == 404
+    assert shop.get("/api/v1/storefront/brands/no-such-brand/").status_code == 404
+
+
+def test_brands_list_active_brands_with_members(shop):
+    brand = active_brand(4)
+    member = brand.memberships.filter(role="member").first().company
+    lamp(member, brand=brand)
+    rows = shop.get("/api/v1/storefront/brands/", {"lang": "en"}).json()["results"]
+    assert [(r["slug"], r["product_count"], len(r["members"])) for r in rows] == [(brand.slug, 1, 5)]
+    assert shop.get(f"/api/v1/storefront/brands/{brand.slug}/").json()["story"]["description"] == "Made together."
