@@ -13,7 +13,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    Min,
     OuterRef,
     Prefetch,
     Q,

@@ -9,8 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from core.locales import request_locale
-from listings.models import Product
 from core.selectors import exchange_rates_get
+from listings.models import Product
 from marketplace.api.serializers import (
     FacetsSerializer,
     QuantityPriceSerializer,
