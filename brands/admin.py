@@ -79,6 +79,10 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def has_view_permission(self, request, obj=None):
+        # The parent admin already decided the user may see the object; its history goes with it.
+        return True
+
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -2,7 +2,7 @@ from django.dispatch import receiver
 
 from brands.signals import brand_status_changed
 from listings.signals import product_changed
-from marketplace.services import search_document_refresh, search_documents_refresh_brand
+from marketplace.services.storefront import search_document_refresh, search_documents_refresh_brand
 
 
 @receiver(product_changed, dispatch_uid="marketplace_product_changed")

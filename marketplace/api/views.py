@@ -31,7 +31,7 @@ from marketplace.selectors import (
     storefront_with_details,
     variant_availability,
 )
-from marketplace.services import storefront_cache_version
+from marketplace.services.storefront import storefront_cache_version
 
 logger = logging.getLogger(__name__)
 

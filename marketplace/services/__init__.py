@@ -1,0 +1,1 @@
+"""Every write in marketplace, by area."""
