@@ -152,10 +152,21 @@ SME_RULE_SET = env("SME_RULE_SET", default="kr2015")
 BRAND_MIN_MEMBERS = env.int("BRAND_MIN_MEMBERS", default=5)
 BRAND_GRACE_DAYS = env.int("BRAND_GRACE_DAYS", default=30)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=10 * 1024 * 1024)
 EXCHANGE_RATE_PROVIDER = env("EXCHANGE_RATE_PROVIDER", default="core.rates.FixedRateProvider")
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=60)
 STOREFRONT_DEFAULT_CURRENCY = env("STOREFRONT_DEFAULT_CURRENCY", default="USD")
+CHECKOUT_MAX_LINES = env.int("CHECKOUT_MAX_LINES", default=50)
+PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
+# Payments: Stripe when STRIPE_SECRET_KEY is set, else the dummy gateway (test cards in the README).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_dev_dummy_gateway")
 STOCK_LOW_THRESHOLD = env.int("STOCK_LOW_THRESHOLD", default=5)
+# Carriers sign tracking webhooks with it: X-Carrier-Signature = sha256=HMAC-SHA256("<timestamp>.<body>").
+CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="dev-carrier-secret")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -208,7 +208,9 @@ def product_refresh_content_hash(*, product: Product) -> bool:
         return False
     product.content_hash = digest
     Product.objects.filter(pk=product.pk).update(content_hash=digest)
-    product_changed.send(sender=Product, product_id=product.pk)
+    if product.status == S.PUBLISHED:
+        # Only published content is seen outside; status changes announce themselves in _move.
+        product_changed.send(sender=Product, product_id=product.pk)
     return True
 
 

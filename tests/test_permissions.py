@@ -8,6 +8,7 @@ company), member (owner of a member company), lead (owner of the lead company), 
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver
 
 from brands.models import Membership
@@ -19,6 +20,7 @@ from tests.factories import (
     category,
     company_with_owner,
     owner_of,
+    png_bytes,
     product,
     product_payload,
     publish_standard,
@@ -79,6 +81,7 @@ class Case:
     path: object  # callable(world) -> str
     expect: dict  # role -> status
     body: object = field(default=None)  # callable(world, role) -> dict
+    fmt: str | None = None  # "multipart" for uploads
 
 
 def _company_body(w, role):
@@ -244,6 +247,39 @@ CASES = [
     _product("unpublish", member=409, lead=403, operator=409),
     _product("archive", member=200, lead=403, operator=200),
     _product("suspend", member=403, lead=403, operator=409),
+    Case(
+        "product-media",
+        "post",
+        lambda w: f"/api/v1/products/{w.product.pk}/media/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 201, "lead": 403, "operator": 201},
+        lambda w, r: {"image": SimpleUploadedFile("p.png", png_bytes(colour=(ROLES.index(r) * 40, 9, 9)))},
+        fmt="multipart",
+    ),
+    Case(
+        "product-delete-media",
+        "delete",
+        lambda w: f"/api/v1/products/{w.product.pk}/media/{w.product.media.first().pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 204, "lead": 403, "operator": 204},
+    ),
+    Case(
+        "product-import",
+        "post",
+        lambda w: "/api/v1/products/import/",
+        {"anon": 401, "outsider": 400, "viewer": 400, "member": 202, "lead": 400, "operator": 202},
+        lambda w, r: {
+            "file": SimpleUploadedFile(
+                "p.csv", f"product_key,category,sku\r\nP,{w.category.path},IMP-{r}\r\n".encode()
+            ),
+            "company": w.member_membership.company_id,
+        },
+        fmt="multipart",
+    ),
+    Case(
+        "product-export",
+        "get",
+        lambda w: f"/api/v1/products/export/?company={w.member_membership.company_id}",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
+    ),
     Case("category-list", "get", lambda w: "/api/v1/categories/", _all(200)),
     Case("inspection-list", "get", lambda w: "/api/v1/inspections/", _all(200, anon=401)),
     Case(
@@ -317,7 +353,8 @@ def test_permission(api, world, case, role):
     if user:
         api.as_user(user)
     body = case.body(world, role) if case.body else None
-    response = getattr(api, case.method)(case.path(world), body)
+    extra = {"format": case.fmt} if case.fmt else {}
+    response = getattr(api, case.method)(case.path(world), body, **extra)
     assert response.status_code == case.expect[role], response.content
     if response.status_code >= 400:
         assert set(response.json()) == {"type", "errors"}

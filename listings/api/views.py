@@ -1,25 +1,36 @@
 from django.db.models import Q
+from django.http import StreamingHttpResponse
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from brands.models import Brand, Company
-from core.api.fields import ID_PATTERN, MAX_ID
+from brands.selectors import company_get, company_list
+from core.api.fields import ID_PATTERN, MAX_ID, StrictSerializer
+from core.api.idempotency import idempotent
+from core.api.serializers import JobSerializer
 from core.errors import InvalidInput
 from core.locales import request_locale
-from listings import services
+from listings import imports, services
+from listings.api.media_serializers import MediaUploadSerializer
 from listings.api.serializers import (
     CategorySerializer,
     InspectionSerializer,
     InspectionWriteSerializer,
+    MediaSerializer,
     ProductSerializer,
     ProductWriteSerializer,
     TransitionSerializer,
     product_payload,
 )
+from listings.media import product_media_add, product_media_delete
 from listings.models import Product
 from listings.selectors import category_list, inspection_list, product_get, product_list
 
@@ -139,6 +150,34 @@ class ProductViewSet(
     def suspend(self, request, pk=None):
         return self._transition(request, services.product_suspend, with_reason=True)
 
+    @extend_schema(request={"multipart/form-data": MediaUploadSerializer}, responses={201: MediaSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], url_path="media")
+    def media(self, request, pk=None):
+        """Adds an image (JPEG, PNG or WebP) with a thumbnail; `position` 0 is first, the end when omitted."""
+        product = self.get_object()
+        serializer = MediaUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        media = product_media_add(
+            actor=request.user,
+            product=product,
+            upload=data["image"],
+            alt_text=data.get("alt_text", {}),
+            position=data.get("position"),
+        )
+        return Response(MediaSerializer(media).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        parameters=[OpenApiParameter("media_id", int, OpenApiParameter.PATH, description="The image's id.")],
+    )
+    @action(detail=True, methods=["delete"], url_path=r"media/(?P<media_id>[0-9]{1,18})")
+    def delete_media(self, request, pk=None, media_id=None):
+        """Removes an image and its thumbnail."""
+        product_media_delete(actor=request.user, product=self.get_object(), media_id=int(media_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 @extend_schema(tags=["categories"])
 class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -177,3 +216,79 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raise InvalidInput("No product you may inspect has this id.", attr="product")
         inspection = services.inspection_record(actor=request.user, product=product, **data)
         return Response(InspectionSerializer(inspection_list(user=request.user).get(pk=inspection.pk)).data, status=201)
+
+
+# --- bulk CSV import and export -----------------------------------------------------------
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A repeat with the same key and file returns the first job instead of starting another.",
+)
+
+
+class ProductImportSerializer(StrictSerializer):
+    file = serializers.FileField(help_text="A UTF-8 CSV, one row per variant (docs/csv-format.md).")
+    company = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class ProductExportQuerySerializer(serializers.Serializer):
+    company = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="One company; default: every company you work for."
+    )
+
+
+class IgnoreAcceptHeader(BaseContentNegotiation):
+    """The export answers CSV whatever Accept asks for, and its errors in JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(tags=["products"])
+class ProductImportView(APIView):
+    """Starts a CSV import into one of your companies; the job it returns shows progress and
+    per-row errors at /api/v1/jobs/{id}/."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ProductImportSerializer},
+        responses={202: JobSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    def post(self, request):
+        serializer = ProductImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        def perform():
+            company = company_list(user=request.user).filter(pk=data["company"]).first()
+            if company is None:
+                raise InvalidInput("Pick a company you work for.", attr="company")
+            job = imports.products_import_start(actor=request.user, company=company, uploaded_file=data["file"])
+            return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+        return idempotent(request, scope="product_import", perform=perform)
+
+
+@extend_schema(tags=["products"])
+class ProductExportView(APIView):
+    """Your products as CSV in the import's columns, streamed."""
+
+    content_negotiation_class = IgnoreAcceptHeader
+
+    @extend_schema(parameters=[ProductExportQuerySerializer], responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        query = ProductExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        company_id = query.validated_data.get("company")
+        company = None if company_id is None else company_get(user=request.user, pk=company_id)
+        lines = imports.products_export(user=request.user, company=company)
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="products.csv"'
+        return response
