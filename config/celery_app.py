@@ -23,6 +23,14 @@ app.conf.beat_schedule = {
         "task": "core.tasks.exchange_rates_refresh_task",
         "schedule": crontab(hour=0, minute=5),
     },
+    "orders-expire-unpaid": {
+        "task": "marketplace.tasks.orders_expire_unpaid_task",
+        "schedule": 60.0,
+    },
+    "orders-complete": {
+        "task": "marketplace.tasks.orders_complete_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "idempotency-keys-purge": {
         "task": "core.tasks.idempotency_keys_purge_task",
         "schedule": crontab(hour=3, minute=30),

@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "brands.models.Membership.Role",
         "MembershipStatusEnum": "brands.models.Membership.Status",
         "BrandStatusEnum": "brands.models.Brand.Status",
+        "ShipmentStatusEnum": "logistics.models.Shipment.Status",
+        "InboundServiceEnum": "logistics.models.InboundLine.Service",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

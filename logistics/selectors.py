@@ -2,7 +2,7 @@ from django.db.models import QuerySet
 
 from brands.selectors import user_company_ids
 from core.permissions import is_operator
-from logistics.models import Stock, Warehouse
+from logistics.models import ShipmentLine, Stock, Warehouse
 
 
 def warehouse_list() -> QuerySet[Warehouse]:
@@ -15,3 +15,13 @@ def stock_list(*, user) -> QuerySet[Stock]:
     if not is_operator(user):
         stock = stock.filter(variant__product__company_id__in=user_company_ids(user))
     return stock.order_by("warehouse__code", "variant__sku")
+
+
+def shipment_lines(*, shipment_id: int) -> list[tuple[int, int]]:
+    """(variant_id, quantity) of what a shipment carries."""
+    return [
+        (variant_id, quantity)
+        for variant_id, quantity in ShipmentLine.objects.filter(shipment_id=shipment_id).values_list(
+            "fulfilment_line__variant_id", "quantity"
+        )
+    ]

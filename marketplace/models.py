@@ -1,7 +1,15 @@
+import secrets
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F, Q
 
-from listings.models import Product
+from brands.models import Company
+from core.money import Money, validate_currency_code
+from listings.models import Product, Variant
 
 
 class SearchDocument(models.Model):
@@ -17,3 +25,296 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"search document of product {self.product_id}"
+
+
+def _checkout_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Checkout(models.Model):
+    """A buyer's basket on its way to an order. Anonymous buyers prove ownership with the
+    secret; signed-in buyers with their token."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+
+    class Incoterm(models.TextChoices):
+        DAP = "DAP", "DAP: the buyer pays duties and taxes on delivery"
+        DDP = "DDP", "DDP: duties and taxes paid at checkout"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    secret = models.CharField(max_length=64, default=_checkout_secret, editable=False)
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    email = models.EmailField()
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    shipping_address = models.JSONField(default=dict)
+    shipping_option = models.JSONField(null=True, blank=True, help_text="The option chosen, as quoted.")
+    incoterm = models.CharField(max_length=3, choices=Incoterm.choices, default=Incoterm.DAP)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"checkout {self.pk} ({self.status})"
+
+
+class CheckoutLine(models.Model):
+    checkout = models.ForeignKey(Checkout, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["checkout", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkout", "variant"], name="checkout_line_unique_variant"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="checkout_line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.variant}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending payment"
+        PAID = "paid", "Paid"
+        PARTIALLY_FULFILLED = "partially_fulfilled", "Partially fulfilled"
+        FULFILLED = "fulfilled", "Fulfilled"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    class Source(models.TextChoices):
+        STOREFRONT = "storefront", "Storefront checkout"
+        B2B_QUOTE = "b2b_quote", "Accepted B2B quote"
+        CHANNEL = "channel", "Outside marketplace"
+
+    number = models.CharField(max_length=20, unique=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.STOREFRONT)
+    # One order per checkout: the database refuses a second, whatever races.
+    checkout = models.OneToOneField(Checkout, on_delete=models.PROTECT, null=True, blank=True, related_name="order")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    email = models.EmailField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    subtotal = models.DecimalField(max_digits=14, decimal_places=4)
+    shipping = models.DecimalField(max_digits=14, decimal_places=4)
+    duties = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
+    taxes = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
+    total = models.DecimalField(max_digits=14, decimal_places=4)
+    incoterm = models.CharField(max_length=3, default="DAP")
+    shipping_address = models.JSONField(default=dict)
+    shipping_option = models.JSONField(null=True, blank=True)
+    rule_versions = models.JSONField(default=dict, blank=True, help_text="Duty and tax rules the totals used.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("shipping") + F("duties") + F("taxes")), name="order_total_adds_up"
+            ),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0) & Q(shipping__gte=0), name="order_amounts_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def money(self, field: str) -> Money:
+        return Money(getattr(self, field), self.currency)
+
+    @property
+    def reservation_reference(self) -> str:
+        return f"order:{self.pk}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
+    seller = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="order_lines")
+    sku = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    total = models.DecimalField(max_digits=14, decimal_places=4)
+    quantity_fulfilled = models.PositiveIntegerField(default=0)
+    quantity_returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_fulfilled__lte=F("quantity")), name="order_line_fulfilled_within_quantity"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_returned__lte=F("quantity_fulfilled")), name="order_line_returned_within_delivered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.sku}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.order}: {self.kind}"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        REQUIRES_PAYMENT_METHOD = "requires_payment_method", "Requires payment method"
+        REQUIRES_ACTION = "requires_action", "Requires action"
+        PROCESSING = "processing", "Processing"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    gateway = models.CharField(max_length=20)
+    intent_id = models.CharField(max_length=100, unique=True)
+    client_secret = models.CharField(max_length=200)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.REQUIRES_PAYMENT_METHOD)
+    amount = models.DecimalField(max_digits=14, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    captured_amount = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
+    refunded_amount = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            # The sum of refunds never exceeds what was captured.
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=F("captured_amount")), name="payment_refunds_within_captured"
+            ),
+            models.CheckConstraint(
+                condition=Q(captured_amount__lte=F("amount")), name="payment_captured_within_amount"
+            ),
+            models.CheckConstraint(condition=Q(refunded_amount__gte=0), name="payment_refunded_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.gateway} {self.intent_id} ({self.status})"
+
+
+class PaymentWebhookEvent(models.Model):
+    """Each gateway event is recorded once; a repeat is acknowledged and ignored."""
+
+    gateway = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=100)
+    type = models.CharField(max_length=100)
+    intent_id = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="webhook_event_once")]
+
+    def __str__(self):
+        return f"{self.gateway} {self.type} {self.event_id}"
+
+
+class Refund(models.Model):
+    """Granted first (the money is owed), executed through the gateway after, as separate steps:
+    a refund can be granted without goods (a lost parcel), and goods received without a second
+    refund."""
+
+    class Status(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        EXECUTED = "executed", "Executed"
+        FAILED = "failed", "Failed"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=14, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.GRANTED)
+    reason = models.CharField(max_length=300)
+    gateway_refund_id = models.CharField(max_length=100, blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    executed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self):
+        return f"refund {self.amount} {self.currency} ({self.status})"
+
+
+class ReturnRequest(models.Model):
+    """The buyer's side of a return; the goods' journey is logistics' PhysicalReturn, linked by
+    the reference return:<id>."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        IN_TRANSIT = "in_transit", "In transit"
+        RECEIVED = "received", "Received"
+        INSPECTED = "inspected", "Inspected"
+        RESOLVED = "resolved", "Resolved"
+
+    class Reason(models.TextChoices):
+        DAMAGED = "damaged", "Arrived damaged"
+        DEFECTIVE = "defective", "Defective"
+        NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+        WRONG_ITEM = "wrong_item", "Wrong item"
+        CHANGED_MIND = "changed_mind", "Changed my mind"
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_requests")
+    quantity = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    refund = models.OneToOneField(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="return_request"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="return_request_quantity_positive")]
+
+    def __str__(self):
+        return f"return {self.pk} of {self.order_line} ({self.status})"
+
+    @property
+    def reference(self) -> str:
+        return f"return:{self.pk}"
+
+
+class ReturnEvent(models.Model):
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.return_request}: {self.kind}"

@@ -2,6 +2,9 @@ from django.dispatch import receiver
 
 from brands.signals import brand_status_changed
 from listings.signals import product_changed
+from logistics.signals import return_inspected, return_received, shipment_delivered
+from marketplace.services.orders import order_shipment_delivered
+from marketplace.services.returns import return_goods_inspected, return_goods_received
 from marketplace.services.storefront import search_document_refresh, search_documents_refresh_brand
 
 
@@ -13,3 +16,18 @@ def on_product_changed(sender, *, product_id, **kwargs):
 @receiver(brand_status_changed, dispatch_uid="marketplace_brand_status_changed")
 def on_brand_status_changed(sender, *, brand_id, **kwargs):
     search_documents_refresh_brand(brand_id=brand_id)
+
+
+@receiver(shipment_delivered, dispatch_uid="marketplace_shipment_delivered")
+def on_shipment_delivered(sender, *, shipment_id, reference, **kwargs):
+    order_shipment_delivered(reference=reference, shipment_id=shipment_id)
+
+
+@receiver(return_received, dispatch_uid="marketplace_return_received")
+def on_return_received(sender, *, reference, **kwargs):
+    return_goods_received(reference=reference)
+
+
+@receiver(return_inspected, dispatch_uid="marketplace_return_inspected")
+def on_return_inspected(sender, *, reference, grades, **kwargs):
+    return_goods_inspected(reference=reference, grades=grades)

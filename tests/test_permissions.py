@@ -41,6 +41,8 @@ class World:
     product: object
     inspection: object
     job: object
+    inbound: dict = field(default_factory=dict)  # status -> the lead company's shipment, see _inbound
+    outbound: dict = field(default_factory=dict)  # fulfilments, shipment, physical return: see _outbound
 
     def own_company(self, role):
         return self.companies.get(role, self.companies["lead"])
@@ -324,7 +326,254 @@ CASES = [
         lambda w: f"/api/v1/jobs/{w.job.pk}/cancel/",
         {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
     ),
+    # Inbound shipments: the lead company's (see _inbound); receive, inspect and stock are operators' steps.
+    Case("inbound-shipment-list", "get", lambda w: "/api/v1/inbound-shipments/", _all(200, anon=401)),
+    Case(
+        "inbound-shipment-list",
+        "post",
+        lambda w: "/api/v1/inbound-shipments/",
+        {"anon": 401, "outsider": 201, "viewer": 403, "member": 201, "lead": 201, "operator": 201},
+        lambda w, r: _inbound_body(w.own_company(r)),
+    ),
+    Case(
+        "inbound-shipment-detail",
+        "get",
+        lambda w: f"/api/v1/inbound-shipments/{_inbound(w, 'draft').pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 404, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "inbound-shipment-dispatch",
+        "post",
+        lambda w: f"/api/v1/inbound-shipments/{_inbound(w, 'draft').pk}/dispatch/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 200, "operator": 200},
+        lambda w, r: {"carrier": "CJ Logistics", "tracking_number": f"CJ-{r}"},
+    ),
+    Case(
+        "inbound-shipment-cancel",
+        "post",
+        lambda w: f"/api/v1/inbound-shipments/{_inbound(w, 'draft').pk}/cancel/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "inbound-shipment-receive",
+        "post",
+        lambda w: f"/api/v1/inbound-shipments/{_inbound(w, 'in_transit').pk}/receive/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+        lambda w, r: {
+            "lines": [{"line": line.pk, "quantity_received": 3} for line in _inbound(w, "in_transit").lines.all()]
+        },
+    ),
+    Case(
+        "inbound-shipment-inspect",
+        "post",
+        lambda w: f"/api/v1/inbound-shipments/{_inbound(w, 'received').pk}/inspect/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+        lambda w, r: {
+            "lines": [
+                {"line": line.pk, "quantity_passed": 2, "quantity_failed": 1, "defect_codes": ["dent"]}
+                for line in _inbound(w, "received").lines.all()
+            ]
+        },
+    ),
+    Case(
+        "inbound-shipment-stock",
+        "post",
+        lambda w: f"/api/v1/inbound-shipments/{_inbound(w, 'inspected').pk}/stock/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+    ),
+    Case("storage-allotment-list", "get", lambda w: "/api/v1/storage-allotments/", _all(200, anon=401)),
+    # Fulfilment, tracking and physical returns: operators only; the carrier webhook answers
+    # only to a signature (none here: 400 for everyone); quotes for any user.
+    Case("fulfilment-list", "get", lambda w: "/api/v1/fulfilments/", _all(403, anon=401, operator=200)),
+    Case(
+        "fulfilment-detail",
+        "get",
+        lambda w: f"/api/v1/fulfilments/{_outbound(w)['requested'].pk}/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "fulfilment-pick",
+        "post",
+        lambda w: f"/api/v1/fulfilments/{_outbound(w)['requested'].pk}/pick/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "fulfilment-pack",
+        "post",
+        lambda w: f"/api/v1/fulfilments/{_outbound(w)['requested'].pk}/pack/",
+        _all(403, anon=401, operator=409),
+        lambda w, r: {"parcels": [{"weight_kg": "1.2", "length_cm": "30", "width_cm": "20", "height_cm": "10"}]},
+    ),
+    Case(
+        "fulfilment-ship",
+        "post",
+        lambda w: f"/api/v1/fulfilments/{_outbound(w)['requested'].pk}/ship/",
+        _all(403, anon=401, operator=409),
+        lambda w, r: {"carrier": "UPS", "service": "standard", "tracking_number": f"1Z-{r}"},
+    ),
+    Case(
+        "shipment-detail",
+        "get",
+        lambda w: f"/api/v1/shipments/{_outbound(w)['shipment'].pk}/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "shipment-events",
+        "post",
+        lambda w: f"/api/v1/shipments/{_outbound(w)['shipment'].pk}/events/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {"status": "customs", "occurred_at": "2026-01-05T10:00:00Z", "location": "LAX"},
+    ),
+    Case(
+        "carrier-webhook-tracking",
+        "post",
+        lambda w: "/api/v1/carrier-webhooks/tracking/",
+        _all(400),
+        lambda w, r: {
+            "carrier": "DHL",
+            "tracking_number": _outbound(w)["shipment"].tracking_number,
+            "event_id": "evt-1",
+            "status": "delivered",
+            "occurred_at": "2026-01-05T10:00:00Z",
+        },
+    ),
+    Case(
+        "shipping-rate-quote",
+        "get",
+        lambda w: f"/api/v1/shipping-rates/quote/?destination=US&sku={w.product.variants.get().sku}&quantity=2",
+        _all(200, anon=401),
+    ),
+    Case("physical-return-list", "get", lambda w: "/api/v1/physical-returns/", _all(403, anon=401, operator=200)),
+    Case(
+        "physical-return-detail",
+        "get",
+        lambda w: f"/api/v1/physical-returns/{_outbound(w)['return'].pk}/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "physical-return-label",
+        "get",
+        lambda w: f"/api/v1/physical-returns/{_outbound(w)['return'].pk}/label/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "physical-return-in-transit",
+        "post",
+        lambda w: f"/api/v1/physical-returns/{_outbound(w)['return'].pk}/in-transit/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "physical-return-receive",
+        "post",
+        lambda w: f"/api/v1/physical-returns/{_outbound(w)['return'].pk}/receive/",
+        _all(403, anon=401, operator=200),
+        lambda w, r: {
+            "lines": [
+                {"line": line.pk, "quantity_received": 1, "quantity_damaged": 0}
+                for line in _outbound(w)["return"].lines.all()
+            ]
+        },
+    ),
+    Case(
+        "physical-return-inspect",
+        "post",
+        lambda w: f"/api/v1/physical-returns/{_outbound(w)['return'].pk}/inspect/",
+        _all(403, anon=401, operator=409),
+        lambda w, r: {"lines": [{"line": line.pk, "grades": {"A": 1}} for line in _outbound(w)["return"].lines.all()]},
+    ),
+    Case(
+        "physical-return-resolve",
+        "post",
+        lambda w: f"/api/v1/physical-returns/{_outbound(w)['return'].pk}/resolve/",
+        _all(403, anon=401, operator=409),
+        lambda w, r: {
+            "lines": [{"line": line.pk, "disposition": "dispose"} for line in _outbound(w)["return"].lines.all()]
+        },
+    ),
 ]
+
+
+def _inbound_body(company):
+    from tests.logistics.helpers import network
+
+    variant = product(company).variants.get()
+    return {"company": company.pk, "warehouse": network()["lax"].pk, "lines": [{"variant": variant.pk, "quantity": 3}]}
+
+
+def _inbound(w, status):
+    """The lead company's inbound shipment of 3 units, taken through the services to `status`
+    on first use and kept on the world for the rest of the test."""
+    from logistics.services import (
+        InboundCount,
+        InboundInspection,
+        InboundLineSpec,
+        inbound_create,
+        inbound_dispatch,
+        inbound_inspect,
+        inbound_receive,
+    )
+    from tests.logistics.helpers import network
+
+    if status not in w.inbound:
+        lead, operator = w.users["lead"], w.users["operator"]
+        company = w.companies["lead"]
+        line = InboundLineSpec(product(company).variants.get().pk, 3)
+        shipment = inbound_create(actor=lead, company=company, warehouse=network()["lax"], lines=[line])
+        steps = [
+            lambda s: inbound_dispatch(actor=lead, shipment=s, carrier="CJ", tracking_number="CJ-1"),
+            lambda s: inbound_receive(
+                actor=operator, shipment=s, counts=[InboundCount(x.pk, 3) for x in s.lines.all()]
+            ),
+            lambda s: inbound_inspect(
+                actor=operator, shipment=s, results=[InboundInspection(x.pk, 3, 0) for x in s.lines.all()]
+            ),
+        ]
+        for step in steps:
+            if shipment.status == status:
+                break
+            shipment = step(shipment)
+        w.inbound[status] = shipment
+    return w.inbound[status]
+
+
+def _outbound(w):
+    """A requested fulfilment, a shipment in transit and a physical return (label created) of
+    the world's product, made through the services on first use and kept on the world."""
+    if not w.outbound:
+        from logistics.services import (
+            Line,
+            fulfilment_pack,
+            fulfilment_pick,
+            fulfilment_ship,
+            fulfilments_request,
+            physical_return_create,
+            stock_reserve,
+        )
+        from tests.logistics.helpers import network, receive
+
+        operator, variant = w.users["operator"], w.product.variants.get()
+        receive(variant, network()["lax"], 10)
+        destination = {"recipient_name": "Jane", "address_lines": ["1 Main St"], "city": "LA", "country": "US"}
+        fulfilments = {}
+        for reference in ("order:perm-1", "order:perm-2"):
+            stock_reserve(reference=reference, lines=[Line(variant.pk, 2)], destination_country="US")
+            (fulfilments[reference],) = fulfilments_request(reference=reference, destination=destination)
+        shipped = fulfilments["order:perm-2"]
+        fulfilment_pick(fulfilment=shipped, actor=operator)
+        parcel = {"weight_kg": "1.2", "length_cm": "30", "width_cm": "20", "height_cm": "10"}
+        fulfilment_pack(fulfilment=shipped, parcels=[parcel], actor=operator)
+        w.outbound.update(
+            requested=fulfilments["order:perm-1"],
+            shipment=fulfilment_ship(
+                fulfilment=shipped, carrier="DHL", service="express", tracking_number="1ZPERM", actor=operator
+            ),
+            **{
+                "return": physical_return_create(
+                    reference="return:perm", destination_country="US", lines=[(variant, 1)], carrier="EMS"
+                )
+            },
+        )
+    return w.outbound
 
 
 def _api_route_names():

@@ -1,9 +1,27 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from logistics.api.fulfilment import (
+    CarrierTrackingWebhookView,
+    FulfilmentViewSet,
+    ShipmentViewSet,
+    ShippingQuoteView,
+)
+from logistics.api.inbound import InboundShipmentViewSet, StorageAllotmentViewSet
+from logistics.api.returns import PhysicalReturnViewSet
 from logistics.api.views import StockViewSet, WarehouseViewSet
 
 router = SimpleRouter()
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("stock", StockViewSet, basename="stock")
+router.register("inbound-shipments", InboundShipmentViewSet, basename="inbound-shipment")
+router.register("storage-allotments", StorageAllotmentViewSet, basename="storage-allotment")
+router.register("fulfilments", FulfilmentViewSet, basename="fulfilment")
+router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("physical-returns", PhysicalReturnViewSet, basename="physical-return")
 
 urlpatterns = [*router.urls]
+urlpatterns += [
+    path("carrier-webhooks/tracking/", CarrierTrackingWebhookView.as_view(), name="carrier-webhook-tracking"),
+    path("shipping-rates/quote/", ShippingQuoteView.as_view(), name="shipping-rate-quote"),
+]

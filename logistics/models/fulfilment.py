@@ -29,6 +29,8 @@ class Fulfilment(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     country = CountryField()
     incoterm = models.CharField(max_length=3, default="DAP")
+    # Packed and waiting for the carrier, in Shipment.parcels' shape; they leave with the next shipment.
+    parcels = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,115 @@
+"""Operators follow fulfilments and shipments here. Quantities, parcels and tracking events are
+entered through the API (they need a form per line); state changes run through the services."""
+
+from django.contrib import admin, messages
+
+from brands.admin import ReadOnlyInline
+from core.admin import OperatorOnlyAdmin
+from core.errors import ApplicationError
+from logistics.models import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
+from logistics.services import fulfilment_cancel, fulfilment_pick
+
+
+def run_service(model_admin, request, queryset, call, done: str) -> None:
+    """Runs a service per selected row, in id order; refusals are reported, not raised."""
+    succeeded = 0
+    for obj in queryset.order_by("pk"):
+        try:
+            call(obj)
+            succeeded += 1
+        except ApplicationError as error:
+            reasons = "; ".join(message for _, message in error.reasons) or error.detail
+            model_admin.message_user(request, f"{obj}: {reasons}", messages.ERROR)
+    if succeeded:
+        model_admin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+
+class ServiceOnlyAdmin(OperatorOnlyAdmin):
+    """Shown to operators, changed only through actions that call services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FulfilmentLineInline(ReadOnlyInline):
+    model = FulfilmentLine
+    fields = ["variant", "reservation_line", "quantity", "quantity_shipped"]
+    readonly_fields = fields
+
+
+class ShipmentInline(ReadOnlyInline):
+    model = Shipment
+    fields = ["carrier", "service", "tracking_number", "status", "shipped_at", "delivered_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(Fulfilment)
+class FulfilmentAdmin(ServiceOnlyAdmin):
+    list_display = ["__str__", "reference", "warehouse", "status", "country", "incoterm", "created_at"]
+    list_filter = ["status", "warehouse", "incoterm"]
+    search_fields = ["reference", "shipments__tracking_number"]
+    list_select_related = ["warehouse"]
+    readonly_fields = [
+        "reference",
+        "warehouse",
+        "status",
+        "recipient_name",
+        "address_lines",
+        "city",
+        "postal_code",
+        "country",
+        "incoterm",
+        "parcels",
+        "created_at",
+    ]
+    fields = readonly_fields
+    inlines = [FulfilmentLineInline, ShipmentInline]
+    actions = ["pick", "cancel"]
+
+    @admin.action(description="Start picking the selected fulfilments", permissions=["change"])
+    def pick(self, request, queryset):
+        run_service(self, request, queryset, lambda f: fulfilment_pick(fulfilment=f, actor=request.user), "picking")
+
+    @admin.action(description="Cancel the selected fulfilments (reservations stay held)", permissions=["change"])
+    def cancel(self, request, queryset):
+        run_service(self, request, queryset, lambda f: fulfilment_cancel(fulfilment=f, actor=request.user), "cancelled")
+
+
+class ShipmentLineInline(ReadOnlyInline):
+    model = ShipmentLine
+    fields = ["fulfilment_line", "quantity"]
+    readonly_fields = fields
+
+
+class TrackingEventInline(ReadOnlyInline):
+    model = TrackingEvent
+    fields = ["occurred_at", "status", "description", "location", "source", "external_id", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(ServiceOnlyAdmin):
+    list_display = ["tracking_number", "carrier", "service", "status", "fulfilment", "consignment", "shipped_at"]
+    list_filter = ["status", "carrier", "service"]
+    search_fields = ["tracking_number", "fulfilment__reference", "consignment__reference"]
+    list_select_related = ["fulfilment__warehouse", "consignment"]
+    readonly_fields = [
+        "fulfilment",
+        "consignment",
+        "carrier",
+        "service",
+        "tracking_number",
+        "status",
+        "parcels",
+        "shipped_at",
+        "delivered_at",
+    ]
+    fields = readonly_fields
+    inlines = [ShipmentLineInline, TrackingEventInline]

@@ -1,0 +1,434 @@
+"""Inbound shipments (ASNs) from an SME to a warehouse, draft -> in_transit -> received ->
+inspected -> stocked (or cancelled from draft), and storage allotments with their usage.
+
+Each transition locks the shipment row, checks the actor, then the source state, and writes
+the change with its timestamp inside one transaction. Inbound has no event model: the
+timestamps on the shipment are its timeline, and the stock ledger entries it causes carry the
+reference `inbound:<id>`. Counted, passed and failed quantities stay on the lines as recorded,
+so a shortage or an overage is visible forever, never corrected away."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django.db import transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from brands.models import Company, CompanyStaff
+from brands.selectors import user_company_ids, user_has_company_role
+from core.errors import InvalidInput, NotPermitted, WrongState
+from core.money import Money
+from core.permissions import is_operator
+from listings.models import Variant
+from logistics.locks import stock_lock
+from logistics.models import InboundLine, InboundShipment, Stock, StorageAllotment, Warehouse
+from logistics.services.stock import stock_receive
+
+S = InboundShipment.Status
+
+# Per-unit fees of the warehouse services an inspector can record on an inbound line, charged on
+# the units that pass inspection (failed units go to quarantine untouched). This is data: the fee
+# is computed from it when the line is inspected and stored on the line (amount and currency);
+# the settlement issue will read these recorded fees, and this table, to raise the charges.
+INBOUND_SERVICE_TARIFF: dict[str, Money] = {
+    InboundLine.Service.REPACKAGE: Money(Decimal("300"), "KRW"),
+    InboundLine.Service.RELABEL: Money(Decimal("100"), "KRW"),
+}
+
+MAX_DEFECT_CODE_LENGTH = 50
+CM3_PER_M3 = Decimal(1_000_000)
+M3 = Decimal("0.001")  # usage is reported to the litre
+
+
+@dataclass(frozen=True)
+class InboundLineSpec:
+    """A line of a new ASN: what the SME says it sends."""
+
+    variant_id: int
+    quantity: int
+    lot: str = ""
+
+
+@dataclass(frozen=True)
+class InboundCount:
+    """What the warehouse counted for one line on receipt."""
+
+    line_id: int
+    quantity_received: int
+
+
+@dataclass(frozen=True)
+class InboundInspection:
+    """The inspection outcome of one line, and the warehouse service done on its passed units."""
+
+    line_id: int
+    quantity_passed: int
+    quantity_failed: int
+    defect_codes: Sequence[str] = field(default_factory=tuple)
+    service: str = InboundLine.Service.NONE
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def _require_editor(actor, company_id: int) -> None:
+    if not (is_operator(actor) or user_has_company_role(actor, company_id, CompanyStaff.Role.EDITOR)):
+        raise NotPermitted("Only the company's owners and editors, or an operator, may do this.")
+
+
+def _require_operator(actor, what: str) -> None:
+    if not is_operator(actor):
+        raise NotPermitted(f"Only warehouse operators {what}.")
+
+
+def _require_status(shipment: InboundShipment, allowed: str, action: str) -> None:
+    if shipment.status != allowed:
+        raise WrongState(f"The shipment is {shipment.status}; it can be {action} only when {S(allowed).label.lower()}.")
+
+
+def _lock(shipment: InboundShipment) -> InboundShipment:
+    return InboundShipment.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=shipment.pk)
+
+
+def _lines_by_index(shipment: InboundShipment, line_ids: list[int], errors: dict) -> dict[int, InboundLine]:
+    """Maps each payload position to the shipment's line it names; every line must be named
+    exactly once. Problems go into `errors` as {attr: [(code, message)]}."""
+    lines = {line.pk: line for line in shipment.lines.select_for_update().order_by("pk")}
+    chosen: dict[int, InboundLine] = {}
+    seen: set[int] = set()
+    for i, line_id in enumerate(line_ids):
+        if line_id not in lines:
+            errors.setdefault(f"lines.{i}.line", []).append(("not_found", "This shipment has no such line."))
+        elif line_id in seen:
+            errors.setdefault(f"lines.{i}.line", []).append(("duplicate", "This line is given twice."))
+        else:
+            seen.add(line_id)
+            chosen[i] = lines[line_id]
+    missing = sorted(set(lines) - seen)
+    if missing:
+        ids = ", ".join(str(pk) for pk in missing)
+        errors.setdefault("lines", []).append(("incomplete", f"Every line must be given; missing lines {ids}."))
+    return chosen
+
+
+def _raise(errors: dict) -> None:
+    if errors:
+        first = next(iter(errors.values()))[0][1]
+        raise InvalidInput(first, fields=errors)
+
+
+# --- transitions --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inbound_create(
+    *,
+    actor,
+    company: Company,
+    warehouse: Warehouse,
+    lines: Sequence[InboundLineSpec],
+    carrier: str = "",
+    tracking_number: str = "",
+    expected_on: date | None = None,
+) -> InboundShipment:
+    """A draft ASN. Each line's variant must belong to one of the company's products."""
+    _require_editor(actor, company.pk)
+    errors: dict = {}
+    if not warehouse.is_active:
+        errors["warehouse"] = [("inactive", "This warehouse does not take inbound shipments.")]
+    if not lines:
+        errors["lines"] = [("required", "An inbound shipment needs at least one line.")]
+    owned = set(
+        Variant.objects.filter(pk__in=[line.variant_id for line in lines], product__company=company).values_list(
+            "pk", flat=True
+        )
+    )
+    seen = set()
+    for i, line in enumerate(lines):
+        if line.variant_id not in owned:
+            errors[f"lines.{i}.variant"] = [("not_owned", "No variant of this company's products has this id.")]
+        elif (line.variant_id, line.lot) in seen:
+            errors[f"lines.{i}.variant"] = [("duplicate", "This variant and lot are already on another line.")]
+        seen.add((line.variant_id, line.lot))
+        if line.quantity < 1:
+            errors[f"lines.{i}.quantity"] = [("min_value", "Send at least one unit.")]
+    _raise(errors)
+    shipment = InboundShipment.objects.create(
+        company=company,
+        warehouse=warehouse,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        expected_on=expected_on,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    InboundLine.objects.bulk_create(
+        InboundLine(shipment=shipment, variant_id=line.variant_id, lot=line.lot, quantity_expected=line.quantity)
+        for line in lines
+    )
+    return shipment
+
+
+@transaction.atomic
+def inbound_dispatch(
+    *, actor, shipment: InboundShipment, carrier: str | None = None, tracking_number: str | None = None
+) -> InboundShipment:
+    """The SME hands the goods to a carrier: the ASN is final and carrier and tracking number
+    are required (given now or at creation)."""
+    shipment = _lock(shipment)
+    _require_editor(actor, shipment.company_id)
+    _require_status(shipment, S.DRAFT, "dispatched")
+    if carrier is not None:
+        shipment.carrier = carrier
+    if tracking_number is not None:
+        shipment.tracking_number = tracking_number
+    errors = {
+        name: [("required", "Needed to dispatch the shipment.")]
+        for name in ("carrier", "tracking_number")
+        if not getattr(shipment, name).strip()
+    }
+    _raise(errors)
+    shipment.status = S.IN_TRANSIT
+    shipment.dispatched_at = timezone.now()
+    shipment.save(update_fields=["carrier", "tracking_number", "status", "dispatched_at"])
+    return shipment
+
+
+@transaction.atomic
+def inbound_receive(*, actor, shipment: InboundShipment, counts: Sequence[InboundCount]) -> InboundShipment:
+    """The warehouse counts every line as it arrives. The count is recorded as counted: a
+    shortage or overage against the ASN stays visible as the line's discrepancy."""
+    shipment = _lock(shipment)
+    _require_operator(actor, "receive inbound shipments")
+    _require_status(shipment, S.IN_TRANSIT, "received")
+    errors: dict = {}
+    lines = _lines_by_index(shipment, [count.line_id for count in counts], errors)
+    for i, count in enumerate(counts):
+        if count.quantity_received < 0:
+            errors.setdefault(f"lines.{i}.quantity_received", []).append(("min_value", "A count cannot be negative."))
+    _raise(errors)
+    for i, line in lines.items():
+        line.quantity_received = counts[i].quantity_received
+    InboundLine.objects.bulk_update(lines.values(), ["quantity_received"])
+    shipment.status = S.RECEIVED
+    shipment.received_at = timezone.now()
+    shipment.save(update_fields=["status", "received_at"])
+    return shipment
+
+
+def _check_inspection(i: int, result: InboundInspection, line: InboundLine, errors: dict) -> None:
+    def add(name, code, message):
+        errors.setdefault(f"lines.{i}.{name}", []).append((code, message))
+
+    passed, failed = result.quantity_passed, result.quantity_failed
+    if passed < 0:
+        add("quantity_passed", "min_value", "Cannot be negative.")
+    if failed < 0:
+        add("quantity_failed", "min_value", "Cannot be negative.")
+    if passed >= 0 and failed >= 0 and passed + failed != line.quantity_received:
+        add(
+            "quantity_passed",
+            "count_mismatch",
+            f"Passed ({passed}) and failed ({failed}) must add up to the {line.quantity_received} units received.",
+        )
+    if failed > 0 and not result.defect_codes:
+        add("defect_codes", "required", "Say why units failed: give at least one defect code.")
+    if failed <= 0 and result.defect_codes:
+        add("defect_codes", "unexpected", "Defect codes describe failed units; none failed.")
+    for code in result.defect_codes:
+        try:
+            if not isinstance(code, str) or len(code) > MAX_DEFECT_CODE_LENGTH:
+                raise ValidationError("too long")
+            validate_slug(code)
+        except ValidationError:
+            add(
+                "defect_codes",
+                "invalid_slug",
+                f"Defect codes are slugs (letters, digits, '-', '_') of up to {MAX_DEFECT_CODE_LENGTH} characters.",
+            )
+            break
+    if result.service not in InboundLine.Service.values:
+        add("service", "invalid_choice", f"Use one of {', '.join(InboundLine.Service.values)}.")
+    elif result.service != InboundLine.Service.NONE and passed <= 0:
+        add("service", "nothing_to_service", "No units passed inspection, so there is nothing to repackage or relabel.")
+
+
+@transaction.atomic
+def inbound_inspect(*, actor, shipment: InboundShipment, results: Sequence[InboundInspection]) -> InboundShipment:
+    """Every line is inspected: its received units pass or fail (failed ones with defect codes),
+    and a repackaging or relabelling service on the passed units is recorded with its fee."""
+    shipment = _lock(shipment)
+    _require_operator(actor, "inspect inbound shipments")
+    _require_status(shipment, S.RECEIVED, "inspected")
+    errors: dict = {}
+    lines = _lines_by_index(shipment, [result.line_id for result in results], errors)
+    for i, line in lines.items():
+        _check_inspection(i, results[i], line, errors)
+    _raise(errors)
+    for i, line in lines.items():
+        result = results[i]
+        line.quantity_passed = result.quantity_passed
+        line.quantity_failed = result.quantity_failed
+        line.defect_codes = list(dict.fromkeys(result.defect_codes))
+        line.service = result.service
+        tariff = INBOUND_SERVICE_TARIFF.get(result.service)
+        if tariff is None:
+            line.service_fee_amount, line.service_fee_currency = None, ""
+        else:
+            fee = Money(tariff.amount * result.quantity_passed, tariff.currency).quantized()
+            line.service_fee_amount, line.service_fee_currency = fee.amount, fee.currency
+    InboundLine.objects.bulk_update(
+        lines.values(),
+        ["quantity_passed", "quantity_failed", "defect_codes", "service", "service_fee_amount", "service_fee_currency"],
+    )
+    shipment.status = S.INSPECTED
+    shipment.inspected_at = timezone.now()
+    shipment.save(update_fields=["status", "inspected_at"])
+    return shipment
+
+
+@transaction.atomic
+def inbound_stock(*, actor, shipment: InboundShipment) -> InboundShipment:
+    """Passed units go on hand (sellable), failed units into quarantine (never sellable), through
+    logistics.services.stock_receive, with the ledger reference `inbound:<id>`."""
+    shipment = _lock(shipment)
+    _require_operator(actor, "put inbound shipments into stock")
+    _require_status(shipment, S.INSPECTED, "stocked")
+    lines = [line for line in shipment.lines.select_related("variant").order_by("pk") if line.quantity_received]
+    # Create any missing stock rows first, then lock them all in id order (logistics.locks),
+    # so this transaction queues behind reservations on the same rows instead of deadlocking.
+    rows = {
+        variant_id: Stock.objects.get_or_create(variant_id=variant_id, warehouse=shipment.warehouse)[0].pk
+        for variant_id in sorted({line.variant_id for line in lines})
+    }
+    stock_lock(rows.values())
+    reference = f"inbound:{shipment.pk}"
+    for line in sorted(lines, key=lambda line: rows[line.variant_id]):
+        stock_receive(
+            variant=line.variant,
+            warehouse=shipment.warehouse,
+            quantity=line.quantity_passed,
+            quarantined=line.quantity_failed,
+            reference=reference,
+            actor=actor,
+        )
+    shipment.status = S.STOCKED
+    shipment.stocked_at = timezone.now()
+    shipment.save(update_fields=["status", "stocked_at"])
+    return shipment
+
+
+@transaction.atomic
+def inbound_cancel(*, actor, shipment: InboundShipment) -> InboundShipment:
+    """A draft that will not be sent. Once dispatched, goods are on their way and must be received."""
+    shipment = _lock(shipment)
+    _require_editor(actor, shipment.company_id)
+    _require_status(shipment, S.DRAFT, "cancelled")
+    shipment.status = S.CANCELLED
+    shipment.save(update_fields=["status"])
+    return shipment
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def inbound_list(*, user) -> QuerySet[InboundShipment]:
+    """Operators see every shipment; SME staff their companies' shipments."""
+    shipments = InboundShipment.objects.select_related("company", "warehouse").prefetch_related(
+        Prefetch("lines", queryset=InboundLine.objects.select_related("variant").order_by("pk"))
+    )
+    if not is_operator(user):
+        shipments = shipments.filter(company_id__in=user_company_ids(user))
+    return shipments.order_by("-pk")
+
+
+def inbound_get(*, user, pk) -> InboundShipment:
+    """The shipment if the user may see it; another company's is a 404, never a 403."""
+    shipment = inbound_list(user=user).filter(pk=pk).first()
+    if shipment is None:
+        raise Http404("No such inbound shipment.")
+    return shipment
+
+
+# Volume of the stock a row holds, in cm3: (on hand + quarantined) x length x width x height.
+# Variants without dimensions count as nothing; reserved units are part of on hand.
+_STOCK_VOLUME_CM3 = ExpressionWrapper(
+    (F("on_hand") + F("quarantined"))
+    * Coalesce(F("variant__length_cm"), Value(Decimal(0)))
+    * Coalesce(F("variant__width_cm"), Value(Decimal(0)))
+    * Coalesce(F("variant__height_cm"), Value(Decimal(0))),
+    output_field=DecimalField(max_digits=30, decimal_places=3),
+)
+
+
+def _m3(cm3: Decimal | None) -> Decimal:
+    return ((cm3 or Decimal(0)) / CM3_PER_M3).quantize(M3)
+
+
+def storage_usage(company: Company, warehouse: Warehouse) -> Decimal:
+    """m3 the company's goods take up in the warehouse, from stock (on hand + quarantined) and
+    each variant's dimensions."""
+    total = Stock.objects.filter(warehouse=warehouse, variant__product__company=company).aggregate(
+        cm3=Sum(_STOCK_VOLUME_CM3)
+    )["cm3"]
+    return _m3(total)
+
+
+@dataclass(frozen=True)
+class StorageCheck:
+    used_m3: Decimal
+    allotted_m3: Decimal
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used_m3 > self.allotted_m3
+
+    def warnings(self) -> list[tuple[str, str]]:
+        if not self.exceeded:
+            return []
+        if not self.allotted_m3:
+            return [("no_storage_allotment", f"{self.used_m3} m3 stored without a storage allotment here.")]
+        return [
+            (
+                "storage_allotment_exceeded",
+                f"{self.used_m3} m3 stored exceeds the {self.allotted_m3} m3 allotted; extra space may be charged.",
+            )
+        ]
+
+
+def storage_allotment_check(*, company: Company, warehouse: Warehouse, on: date | None = None) -> StorageCheck:
+    """Usage against the allotments running on `on` (start and end days included). A warning,
+    never a refusal: goods that arrived must be stocked."""
+    on = on or timezone.localdate()
+    allotted = StorageAllotment.objects.filter(
+        company=company, warehouse=warehouse, starts_on__lte=on, ends_on__gte=on
+    ).aggregate(total=Sum("volume_m3"))["total"]
+    return StorageCheck(used_m3=storage_usage(company, warehouse), allotted_m3=Decimal(allotted or 0))
+
+
+def storage_allotment_list(*, user) -> QuerySet[StorageAllotment]:
+    """Allotments with `used_cm3` annotated (one query for the page); operators see all, SME
+    staff their companies'."""
+    usage = (
+        Stock.objects.filter(warehouse_id=OuterRef("warehouse_id"), variant__product__company_id=OuterRef("company_id"))
+        .order_by()
+        .values("warehouse_id")
+        .annotate(cm3=Sum(_STOCK_VOLUME_CM3))
+        .values("cm3")
+    )
+    allotments = StorageAllotment.objects.select_related("company", "warehouse").annotate(
+        used_cm3=Coalesce(Subquery(usage, output_field=_STOCK_VOLUME_CM3.output_field), Value(Decimal(0)))
+    )
+    if not is_operator(user):
+        allotments = allotments.filter(company_id__in=user_company_ids(user))
+    return allotments.order_by("company_id", "warehouse__code", "-starts_on")
+
+
+def storage_used_m3(allotment: StorageAllotment) -> Decimal:
+    """The usage annotated by storage_allotment_list, in m3."""
+    return _m3(allotment.used_cm3)

@@ -1,0 +1,165 @@
+"""The buyer's side of a return: request, approval, and the refund decided when logistics says
+the goods were received and inspected. The goods go to the returns centre of the buyer's zone."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.money import Money, quantize
+from core.permissions import is_operator
+from logistics.services import physical_return_create
+from marketplace.models import Order, OrderEvent, OrderLine, ReturnEvent, ReturnRequest
+from marketplace.services.orders import refund_grant
+
+R = ReturnRequest.Status
+OPEN = [R.REQUESTED, R.APPROVED, R.IN_TRANSIT, R.RECEIVED, R.INSPECTED]
+# The buyer is not at fault: the whole line is refunded whatever the goods' state.
+SELLER_FAULTS = {"damaged", "defective", "not_as_described", "wrong_item"}
+# Changed their mind: refund share per unit grade (a restocking fee for opened or damaged goods).
+CHANGED_MIND_SHARE = {"A": Decimal("1.00"), "B": Decimal("0.85"), "C": Decimal("0.50")}
+
+
+def _event(request: ReturnRequest, kind: str, actor=None, note: str = "") -> None:
+    ReturnEvent.objects.create(
+        return_request=request,
+        kind=kind,
+        note=note,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+@transaction.atomic
+def return_request_create(*, buyer, order_line: OrderLine, quantity: int, reason: str, note: str = "") -> ReturnRequest:
+    """Within the return window after delivery, for at most what was delivered minus what is
+    already returned or being returned."""
+    line = OrderLine.objects.select_for_update().select_related("order").get(pk=order_line.pk)
+    order = line.order
+    if order.buyer_id != buyer.pk:
+        raise InvalidInput("Pick a line of one of your orders.", attr="order_line")
+    delivered_at = (
+        OrderEvent.objects.filter(order=order, kind="shipment_delivered")
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if line.quantity_fulfilled == 0 or delivered_at is None:
+        raise Conflict("The line has not been delivered yet.", attr="order_line")
+    if timezone.now() - delivered_at > timedelta(days=settings.RETURN_WINDOW_DAYS):
+        raise Conflict(f"The {settings.RETURN_WINDOW_DAYS}-day return window has closed.", attr="order_line")
+    pending = line.return_requests.filter(status__in=OPEN).aggregate(n=Sum("quantity"))["n"] or 0
+    returnable = line.quantity_fulfilled - line.quantity_returned - pending
+    if quantity > returnable:
+        raise InvalidInput(f"At most {returnable} units of this line can be returned.", attr="quantity")
+    request = ReturnRequest.objects.create(order_line=line, quantity=quantity, reason=reason, note=note)
+    _event(request, "requested", buyer, note)
+    return request
+
+
+def _lock(request: ReturnRequest, allowed: list[str], action: str) -> ReturnRequest:
+    request = ReturnRequest.objects.select_for_update().select_related("order_line__order").get(pk=request.pk)
+    if request.status not in allowed:
+        raise WrongState(f"A {request.status} return cannot be {action}.")
+    return request
+
+
+def _require_operator(actor) -> None:
+    if not is_operator(actor):
+        raise NotPermitted("Only an operator handles returns.")
+
+
+@transaction.atomic
+def return_request_approve(*, request: ReturnRequest, actor, carrier: str = "EMS") -> ReturnRequest:
+    """Approves and asks logistics for a label to the returns centre of the buyer's zone."""
+    _require_operator(actor)
+    request = _lock(request, [R.REQUESTED], "approved")
+    order = request.order_line.order
+    physical_return_create(
+        reference=request.reference,
+        destination_country=order.shipping_address["country"],
+        lines=[(request.order_line.variant, request.quantity)],
+        carrier=carrier,
+    )
+    request.status = R.APPROVED
+    request.save(update_fields=["status"])
+    _event(request, "approved", actor)
+    return request
+
+
+@transaction.atomic
+def return_request_reject(*, request: ReturnRequest, actor, reason: str) -> ReturnRequest:
+    _require_operator(actor)
+    if not reason.strip():
+        raise InvalidInput("Say why the return is rejected.", attr="reason")
+    request = _lock(request, [R.REQUESTED], "rejected")
+    request.status = R.REJECTED
+    request.save(update_fields=["status"])
+    _event(request, "rejected", actor, reason)
+    return request
+
+
+def _by_reference(reference: str) -> ReturnRequest | None:
+    """The return request behind a logistics reference "return:<id>"; other references are not ours."""
+    prefix, _, pk = reference.partition(":")
+    if prefix != "return" or not pk.isdigit():
+        return None
+    return ReturnRequest.objects.select_for_update().filter(pk=int(pk)).first()
+
+
+@transaction.atomic
+def return_goods_received(*, reference: str) -> None:
+    """Logistics received the goods at the returns centre."""
+    request = _by_reference(reference)
+    if request is None or request.status not in (R.APPROVED, R.IN_TRANSIT):
+        return
+    request.status = R.RECEIVED
+    request.save(update_fields=["status"])
+    line = OrderLine.objects.select_for_update().get(pk=request.order_line_id)
+    line.quantity_returned += request.quantity
+    line.save(update_fields=["quantity_returned"])
+    _event(request, "received")
+
+
+def return_refund_amount(request: ReturnRequest, grades: dict[str, int]) -> Money:
+    """The refund a return earns: in full when the seller is at fault, else by grade."""
+    line = request.order_line
+    currency = line.order.currency
+    if request.reason in SELLER_FAULTS:
+        return Money(quantize(line.unit_price * request.quantity, currency), currency)
+    units = sum(grades.values()) or request.quantity
+    share = sum(CHANGED_MIND_SHARE.get(grade, Decimal(0)) * n for grade, n in grades.items()) / units
+    return Money(quantize(line.unit_price * request.quantity * share, currency), currency)
+
+
+@transaction.atomic
+def return_goods_inspected(*, reference: str, grades: dict[str, int]) -> None:
+    """Logistics graded the goods: the refund is granted now (then executed through the
+    gateway). A return already refunded (say, a parcel lost and refunded early) is not paid twice."""
+    request = _by_reference(reference)
+    if request is None or request.status != R.RECEIVED:
+        return
+    request.status = R.INSPECTED
+    if request.refund_id is None:
+        amount = return_refund_amount(request, grades)
+        if amount.amount > 0:
+            request.refund = refund_grant(
+                order=Order.objects.get(pk=request.order_line.order_id),
+                amount=amount,
+                reason=f"Return {request.pk}: {request.get_reason_display()}",
+            )
+    request.save(update_fields=["status", "refund"])
+    _event(request, "inspected", note=", ".join(f"{g}: {n}" for g, n in sorted(grades.items())))
+
+
+@transaction.atomic
+def return_request_resolve(*, request: ReturnRequest, actor) -> ReturnRequest:
+    _require_operator(actor)
+    request = _lock(request, [R.INSPECTED], "resolved")
+    request.status = R.RESOLVED
+    request.save(update_fields=["status"])
+    _event(request, "resolved", actor)
+    return request
