@@ -8,8 +8,9 @@ from django.db import transaction
 
 from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
+from logistics.demo import LogisticsDemo
 
-PARTS = [BrandsDemo]
+PARTS = [BrandsDemo, LogisticsDemo]
 
 
 class Command(BaseCommand):
