@@ -34,16 +34,28 @@ class FakeStripeTransport(stripe.HTTPClient):
         path = urllib.parse.urlparse(url).path
         if path == "/v1/payment_intents":
             intent_id = f"pi_{uuid.uuid4().hex[:20]}"
-            return json.dumps({
-                "id": intent_id, "object": "payment_intent", "amount": int(params["amount"]),
-                "currency": params["currency"], "status": "requires_payment_method",
-                "client_secret": f"{intent_id}_secret_{uuid.uuid4().hex[:8]}",
-            })
+            return json.dumps(
+                {
+                    "id": intent_id,
+                    "object": "payment_intent",
+                    "amount": int(params["amount"]),
+                    "currency": params["currency"],
+                    "status": "requires_payment_method",
+                    "client_secret": f"{intent_id}_secret_{uuid.uuid4().hex[:8]}",
+                }
+            )
         if path.endswith("/cancel"):
             return json.dumps({"id": path.split("/")[3], "object": "payment_intent", "status": "canceled"})
         if path == "/v1/refunds":
-            return json.dumps({"id": f"re_{uuid.uuid4().hex[:20]}", "object": "refund", "status": "succeeded",
-                               "amount": int(params["amount"]), "payment_intent": params["payment_intent"]})
+            return json.dumps(
+                {
+                    "id": f"re_{uuid.uuid4().hex[:20]}",
+                    "object": "refund",
+                    "status": "succeeded",
+                    "amount": int(params["amount"]),
+                    "payment_intent": params["payment_intent"],
+                }
+            )
         return json.dumps({"error": {"message": f"unexpected {method} {path}"}})
 
     def close(self):
