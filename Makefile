@@ -24,7 +24,7 @@ run: install
 
 # Lint, import layers, migrations, and the whole suite on PostgreSQL and Redis (loopback).
 test: install lint
-	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
+	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: install

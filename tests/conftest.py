@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -10,6 +13,29 @@ def _clean_cache():
     # Throttle counters and cached reads must not leak from one test into the next.
     cache.clear()
     yield
+
+
+# Data that migrations seed. A transactional test ends by flushing every table, and with xdist
+# a later test of another file may run after it in the same worker, so the seeds are put back.
+MIGRATION_SEEDS = [
+    ("core.migrations.0002_seed_exchange_rates", "seed"),
+    ("core.migrations.0003_operators_group", "create_group"),
+    ("logistics.migrations.0003_seed_trade_rules", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migration_seeds(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    # The same database set-up the test gets anyway (cached per test), so nothing runs twice.
+    request.getfixturevalue("_django_db_helper" if marker is not None else "db")
+    from core.models import ExchangeRate
+
+    if not ExchangeRate.objects.exists():
+        for module, function in MIGRATION_SEEDS:
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

@@ -41,8 +41,10 @@ class World:
     product: object
     inspection: object
     job: object
+    trade: dict = field(default_factory=dict)
     inbound: dict = field(default_factory=dict)  # status -> the lead company's shipment, see _inbound
     outbound: dict = field(default_factory=dict)  # fulfilments, shipment, physical return: see _outbound
+    customs: dict = field(default_factory=dict)  # consignment and declarations by state: see _customs
 
     def own_company(self, role):
         return self.companies.get(role, self.companies["lead"])
@@ -115,6 +117,59 @@ def _product(action, **expect):
         lambda w: f"/api/v1/products/{w.product.pk}/{action}/",
         {"anon": 401, "outsider": 404, "viewer": 403, **expect},
         lambda w, r: {"reason": "policy check"},
+    )
+
+
+def _trade(w):
+    """An order of the world's product bought by the outsider's owner, its checkout and a return
+    request, made on first use."""
+    if "order" not in w.trade:
+        from marketplace.models import Checkout, Order, ReturnRequest
+
+        variant = w.product.variants.get()
+        buyer = w.users["outsider"]
+        address = {"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "postal_code": "104-0061", "country": "JP"}
+        checkout = Checkout.objects.create(buyer=buyer, email=buyer.email, currency="JPY", shipping_address=address)
+        checkout.lines.create(variant=variant, quantity=1)
+        order = Order.objects.create(
+            number="PERM-1",
+            buyer=buyer,
+            email=buyer.email,
+            currency="JPY",
+            subtotal=100,
+            shipping=0,
+            total=100,
+            shipping_address=address,
+        )
+        line = order.lines.create(
+            variant=variant,
+            seller_id=w.product.company_id,
+            sku=variant.sku,
+            title="Lamp",
+            quantity=1,
+            unit_price=100,
+            total=100,
+        )
+        w.trade.update(
+            checkout=checkout,
+            order=order,
+            line=line,
+            request=ReturnRequest.objects.create(order_line=line, quantity=1, reason="damaged"),
+        )
+    return w.trade
+
+
+def _buyer_only(**expect):
+    return {"anon": 401, "outsider": 200, "viewer": 404, "member": 404, "lead": 404, "operator": 404, **expect}
+
+
+def _return_op(action, body=None, operator=200):
+    return Case(
+        f"return-{action}",
+        "post",
+        lambda w: f"/api/v1/returns/{_trade(w)['request'].pk}/{action}/",
+        {"anon": 401, "outsider": 403, "viewer": 404, "member": 403, "lead": 404, "operator": operator},
+        lambda w, r: body or {},
     )
 
 
@@ -490,6 +545,174 @@ CASES = [
             "lines": [{"line": line.pk, "disposition": "dispose"} for line in _outbound(w)["return"].lines.all()]
         },
     ),
+    Case(
+        "checkout-list",
+        "post",
+        lambda w: "/api/v1/checkouts/",
+        _all(400),
+        lambda w, r: {
+            "lines": [{"sku": w.product.variants.get().sku, "quantity": 1}],
+            "currency": "JPY",
+            "email": "b@example.com",
+            "shipping_address": {
+                "name": "S",
+                "lines": ["1"],
+                "city": "Tokyo",
+                "postal_code": "104-0061",
+                "country": "JP",
+            },
+        },
+    ),
+    Case("checkout-detail", "get", lambda w: f"/api/v1/checkouts/{_trade(w)['checkout'].pk}/", _buyer_only(anon=404)),
+    Case(
+        "checkout-detail",
+        "patch",
+        lambda w: f"/api/v1/checkouts/{_trade(w)['checkout'].pk}/",
+        _buyer_only(anon=404),
+        lambda w, r: {"email": "new@example.com"},
+    ),
+    Case(
+        "checkout-shipping-options",
+        "get",
+        lambda w: f"/api/v1/checkouts/{_trade(w)['checkout'].pk}/shipping-options/",
+        _buyer_only(anon=404),
+    ),
+    Case(
+        "checkout-complete",
+        "post",
+        lambda w: f"/api/v1/checkouts/{_trade(w)['checkout'].pk}/complete/",
+        _buyer_only(anon=404, outsider=400),
+    ),
+    Case(
+        "stripe-webhook",
+        "post",
+        lambda w: "/api/v1/payments/stripe/webhook/",
+        _all(400),
+        lambda w, r: {"id": "evt_x", "type": "payment_intent.succeeded"},
+    ),
+    Case(
+        "dummy-payment-confirm",
+        "post",
+        lambda w: "/api/v1/payments/dummy/confirm/",
+        _all(400),
+        lambda w, r: {"client_secret": "nope", "card_number": "4242424242424242"},
+    ),
+    Case("order-list", "get", lambda w: "/api/v1/orders/", _all(200, anon=401)),
+    Case("order-detail", "get", lambda w: f"/api/v1/orders/{_trade(w)['order'].pk}/", _buyer_only(operator=200)),
+    Case(
+        "order-cancel",
+        "post",
+        lambda w: f"/api/v1/orders/{_trade(w)['order'].pk}/cancel/",
+        _buyer_only(operator=200),
+        lambda w, r: {},
+    ),
+    Case(
+        "order-refunds",
+        "post",
+        lambda w: f"/api/v1/orders/{_trade(w)['order'].pk}/refunds/",
+        _buyer_only(outsider=403, operator=409),
+        lambda w, r: {"amount": {"amount": "10", "currency": "JPY"}, "reason": "goodwill"},
+    ),
+    Case("seller-order-list", "get", lambda w: "/api/v1/seller/orders/", _all(200, anon=401)),
+    Case(
+        "seller-order-detail",
+        "get",
+        lambda w: f"/api/v1/seller/orders/{_trade(w)['order'].pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 404},
+    ),
+    Case("return-list", "get", lambda w: "/api/v1/returns/", _all(200, anon=401)),
+    Case(
+        "return-list",
+        "post",
+        lambda w: "/api/v1/returns/",
+        _all(400, anon=401, outsider=409),
+        lambda w, r: {"order_line": _trade(w)["line"].pk, "quantity": 1, "reason": "damaged"},
+    ),
+    Case(
+        "return-detail",
+        "get",
+        lambda w: f"/api/v1/returns/{_trade(w)['request'].pk}/",
+        {"anon": 401, "outsider": 200, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
+    ),
+    _return_op("approve", operator=409),  # the world has no returns centre
+    _return_op("reject", {"reason": "Outside the policy"}),
+    _return_op("receive", {"quantity_received": 1, "quantity_damaged": 0}, operator=404),  # no label yet
+    _return_op("inspect", {"grades": {"A": 1}}, operator=404),
+    _return_op("resolve", {"disposition": "restock"}, operator=404),
+    # Customs: the lead company's own goods consigned by an operator to Japan (see _customs). Customs
+    # steps and dispatch are operators'; SME staff read what their company exports or made; a brand
+    # consignment is created by the brand lead's owners (the world's brand is forming: 409).
+    Case("consignment-list", "get", lambda w: "/api/v1/consignments/", _all(200, anon=401)),
+    Case(
+        "consignment-list",
+        "post",
+        lambda w: "/api/v1/consignments/",
+        {"anon": 401, "outsider": 403, "viewer": 403, "member": 403, "lead": 409, "operator": 201},
+        lambda w, r: _consignment_body(w, r),
+    ),
+    Case(
+        "consignment-detail",
+        "get",
+        lambda w: f"/api/v1/consignments/{_customs(w, 'consignment').pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 404, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "consignment-declare",
+        "post",
+        lambda w: f"/api/v1/consignments/{_customs(w, 'consignment').pk}/declare/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 201},
+    ),
+    Case(
+        "consignment-dispatch",
+        "post",
+        lambda w: f"/api/v1/consignments/{_customs(w, 'cleared').consignment_id}/dispatch/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 201},
+        lambda w, r: {"carrier": "Sagawa", "tracking_number": f"SG-{r}"},
+    ),
+    Case(
+        "consignment-cancel",
+        "post",
+        lambda w: f"/api/v1/consignments/{_customs(w, 'consignment').pk}/cancel/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+    ),
+    Case("customs-declaration-list", "get", lambda w: "/api/v1/customs-declarations/", _all(200, anon=401)),
+    Case(
+        "customs-declaration-detail",
+        "get",
+        lambda w: f"/api/v1/customs-declarations/{_customs(w, 'draft').pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 404, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "customs-declaration-submit",
+        "post",
+        lambda w: f"/api/v1/customs-declarations/{_customs(w, 'draft').pk}/submit/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+    ),
+    Case(
+        "customs-declaration-clear",
+        "post",
+        lambda w: f"/api/v1/customs-declarations/{_customs(w, 'submitted').pk}/clear/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+    ),
+    Case(
+        "customs-declaration-hold",
+        "post",
+        lambda w: f"/api/v1/customs-declarations/{_customs(w, 'submitted').pk}/hold/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+        lambda w, r: {"reason": "Invoice value queried."},
+    ),
+    Case(
+        "customs-declaration-release",
+        "post",
+        lambda w: f"/api/v1/customs-declarations/{_customs(w, 'held').pk}/release/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+    ),
+    Case(
+        "duty-estimate",
+        "get",
+        lambda w: "/api/v1/duty-estimate/?destination=JP&currency=USD&hs_code=940540&value=120&origin=KR",
+        _all(200, anon=401),
+    ),
 ]
 
 
@@ -623,3 +846,75 @@ def test_no_user_can_read_another_users_company_by_guessing_ids(api, world):
     api.as_user(UserFactory())
     for company in world.companies.values():
         assert api.get(f"/api/v1/companies/{company.pk}/").status_code == 404
+
+
+def _stocked_lead_variant(w, quantity=5):
+    """A new product of the lead company with `quantity` units at the ICN consolidation hub."""
+    from tests.logistics.helpers import network, receive
+
+    variant = product(w.companies["lead"]).variants.get()
+    receive(variant, network()["icn"], quantity)
+    return variant
+
+
+def _consignment_body(w, role):
+    """The operator consigns the lead company's goods; everyone else tries a brand consignment."""
+    from tests.logistics.helpers import network
+
+    body = {
+        "warehouse": network()["icn"].pk,
+        "destination_country": "JP",
+        "importer_name": "Tokyo Zakka K.K.",
+        "importer_address": "1-2-3 Jingumae, Tokyo",
+        "incoterm": "DAP",
+        "lines": [
+            {
+                "variant": _stocked_lead_variant(w).pk,
+                "quantity": 1,
+                "unit_value": {"amount": "30.00", "currency": "USD"},
+            }
+        ],
+    }
+    return {**body, "exporter": w.companies["lead"].pk} if role == "operator" else {**body, "brand": w.brand.pk}
+
+
+def _customs(w, key):
+    """Two units of the lead company's goods consigned by the operator to Japan: the bare draft
+    consignment ("consignment"), or a declaration taken through the services to `key` (draft,
+    submitted, held, cleared), each on its own consignment, made on first use and kept."""
+    from decimal import Decimal
+
+    from logistics.services import (
+        consignment_create,
+        declaration_clear,
+        declaration_create,
+        declaration_hold,
+        declaration_submit,
+    )
+    from tests.logistics.helpers import network
+
+    if key not in w.customs:
+        operator = w.users["operator"]
+        consignment = consignment_create(
+            actor=operator,
+            exporter=w.companies["lead"],
+            warehouse=network()["icn"],
+            destination_country="JP",
+            importer_name="Tokyo Zakka K.K.",
+            importer_address="1-2-3 Jingumae, Tokyo",
+            incoterm="DAP",
+            lines=[{"variant": _stocked_lead_variant(w), "quantity": 2, "unit_value": Decimal(30), "currency": "USD"}],
+        )
+        if key == "consignment":
+            w.customs[key] = consignment
+        else:
+            declaration, _ = declaration_create(consignment=consignment, actor=operator)
+            steps = {
+                "submitted": [declaration_submit],
+                "held": [declaration_submit, lambda **kw: declaration_hold(reason="Queried.", **kw)],
+                "cleared": [declaration_submit, declaration_clear],
+            }
+            for step in steps.get(key, []):
+                declaration = step(declaration=declaration, actor=operator)
+            w.customs[key] = declaration
+    return w.customs[key]

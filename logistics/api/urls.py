@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from logistics.api.customs import ConsignmentViewSet, CustomsDeclarationViewSet, DutyEstimateView
 from logistics.api.fulfilment import (
     CarrierTrackingWebhookView,
     FulfilmentViewSet,
@@ -19,9 +20,12 @@ router.register("storage-allotments", StorageAllotmentViewSet, basename="storage
 router.register("fulfilments", FulfilmentViewSet, basename="fulfilment")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("physical-returns", PhysicalReturnViewSet, basename="physical-return")
+router.register("customs-declarations", CustomsDeclarationViewSet, basename="customs-declaration")
+router.register("consignments", ConsignmentViewSet, basename="consignment")
 
 urlpatterns = [*router.urls]
 urlpatterns += [
     path("carrier-webhooks/tracking/", CarrierTrackingWebhookView.as_view(), name="carrier-webhook-tracking"),
     path("shipping-rates/quote/", ShippingQuoteView.as_view(), name="shipping-rate-quote"),
 ]
+urlpatterns += [path("duty-estimate/", DutyEstimateView.as_view(), name="duty-estimate")]

@@ -21,7 +21,7 @@ from logistics.services import (
     reservation_release,
     stock_reserve,
 )
-from marketplace.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Refund
+from marketplace.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Refund, ReturnRequest
 from marketplace.payments import GatewayEvent, payment_gateway
 
 logger = logging.getLogger(__name__)
@@ -230,7 +230,9 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def refund_grant(*, order: Order, amount: Money, reason: str, actor=None) -> Refund:
+def refund_grant(
+    *, order: Order, amount: Money, reason: str, actor=None, return_request_id: int | None = None
+) -> Refund:
     """Grants a refund: the money is owed from now on, and set aside on the payment so the sum
     of refunds can never pass what was captured (the database checks it too). Execution
     through the gateway follows after commit."""
@@ -254,6 +256,13 @@ def refund_grant(*, order: Order, amount: Money, reason: str, actor=None) -> Ref
         reason=reason,
         granted_by=actor if actor is not None and actor.is_authenticated else None,
     )
+    if return_request_id is not None:
+        # Refunded ahead of the goods (a lost parcel): inspection later will not pay again.
+        linked = ReturnRequest.objects.filter(
+            pk=return_request_id, order_line__order=order, refund__isnull=True
+        ).update(refund=refund)
+        if not linked:
+            raise InvalidInput("That return is not this order's, or is refunded already.", attr="return_request")
     _event(order, "refund_granted", actor, amount=amount.as_dict(), reason=reason)
     payment.refresh_from_db()
     if payment.refunded_amount == payment.captured_amount:

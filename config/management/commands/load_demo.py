@@ -8,9 +8,10 @@ from django.db import transaction
 
 from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
+from listings.demo import ListingsDemo
 from logistics.demo import LogisticsDemo
 
-PARTS = [BrandsDemo, LogisticsDemo]
+PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
 
 
 class Command(BaseCommand):

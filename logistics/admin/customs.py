@@ -1,0 +1,211 @@
+"""Trade rules are data operators keep current here (a change is a new row with its valid_from,
+so estimates made under the old row keep naming it). Consignments and customs declarations are
+followed here by operators and the exporting SME's staff; state changes run through the
+services (holding a declaration needs a reason, so it is done through the API)."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from brands.admin import CompanyScopedAdmin, ReadOnlyInline
+from core.admin import OperatorOnlyAdmin
+from core.permissions import is_operator
+from logistics.models import (
+    Consignment,
+    ConsignmentLine,
+    CustomsDeclaration,
+    DeclarationLine,
+    DutyRule,
+    RestrictedGood,
+    TaxRule,
+)
+from logistics.services.customs import (
+    consignment_cancel,
+    declaration_clear,
+    declaration_create,
+    declaration_release,
+    declaration_submit,
+)
+
+
+@admin.register(TaxRule)
+class TaxRuleAdmin(OperatorOnlyAdmin):
+    list_display = [
+        "country",
+        "valid_from",
+        "tax_name",
+        "tax_rate",
+        "currency",
+        "duty_de_minimis",
+        "tax_de_minimis",
+        "tax_on_duty",
+    ]
+    list_filter = ["country", "tax_on_duty"]
+    search_fields = ["country", "tax_name", "source"]
+    date_hierarchy = "valid_from"
+    ordering = ["country", "-valid_from"]
+
+
+@admin.register(DutyRule)
+class DutyRuleAdmin(OperatorOnlyAdmin):
+    list_display = ["country", "hs_prefix_or_default", "rate", "valid_from", "source"]
+    list_filter = ["country"]
+    search_fields = ["hs_prefix", "source"]
+    date_hierarchy = "valid_from"
+    ordering = ["country", "hs_prefix", "-valid_from"]
+
+    @admin.display(description="HS prefix", ordering="hs_prefix")
+    def hs_prefix_or_default(self, rule):
+        return rule.hs_prefix or "(default)"
+
+
+@admin.register(RestrictedGood)
+class RestrictedGoodAdmin(OperatorOnlyAdmin):
+    list_display = ["country", "hs_prefix", "restriction", "reason"]
+    list_filter = ["country", "restriction"]
+    search_fields = ["hs_prefix", "reason"]
+
+
+class OperatorActionsMixin:
+    """Actions that record customs or warehouse steps: shown to operators only."""
+
+    def has_operate_permission(self, request):
+        return is_operator(request.user)
+
+
+class ConsignmentLineInline(ReadOnlyInline):
+    model = ConsignmentLine
+    fields = ["variant", "manufacturer", "quantity", "unit_value", "currency"]
+    readonly_fields = fields
+
+
+@admin.register(Consignment)
+class ConsignmentAdmin(OperatorActionsMixin, CompanyScopedAdmin):
+    """Created through the API (lines are validated against the brand's members and stock is
+    reserved); here they are followed, declared and cancelled."""
+
+    company_path = "exporter"
+    list_display = ["reference", "brand", "exporter", "warehouse", "destination_country", "incoterm", "status"]
+    list_filter = ["status", "incoterm", "destination_country", "warehouse"]
+    search_fields = ["reference", "importer_name", "exporter__legal_name", "brand__name"]
+    list_select_related = ["brand", "exporter", "warehouse"]
+    readonly_fields = [
+        "reference",
+        "brand",
+        "exporter",
+        "warehouse",
+        "destination_country",
+        "importer_name",
+        "importer_address",
+        "incoterm",
+        "status",
+        "created_at",
+        "dispatched_at",
+    ]
+    fields = readonly_fields
+    inlines = [ConsignmentLineInline]
+    actions = ["declare", "cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    @admin.action(description="Create or rebuild the customs declaration", permissions=["operate"])
+    def declare(self, request, queryset):
+        self.run_service(
+            request, queryset, lambda obj: declaration_create(consignment=obj, actor=request.user), "declared"
+        )
+
+    @admin.action(description="Cancel the selected consignments (stock released)", permissions=["operate"])
+    def cancel(self, request, queryset):
+        self.run_service(
+            request, queryset, lambda obj: consignment_cancel(consignment=obj, actor=request.user), "cancelled"
+        )
+
+
+class DeclarationLineInline(ReadOnlyInline):
+    model = DeclarationLine
+    fields = [
+        "description",
+        "hs_code",
+        "origin_country",
+        "manufacturer",
+        "quantity",
+        "unit_value",
+        "net_weight_kg",
+        "gross_weight_kg",
+        "duty_rate",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(CustomsDeclaration)
+class CustomsDeclarationAdmin(OperatorActionsMixin, CompanyScopedAdmin):
+    company_path = "exporter"
+    list_display = ["__str__", "exporter_name", "destination_country", "incoterm", "status", "submitted_at"]
+    list_filter = ["status", "incoterm", "destination_country"]
+    search_fields = ["exporter_name", "importer_name", "consignment__reference", "lines__hs_code"]
+    list_select_related = ["exporter", "consignment"]
+    readonly_fields = [
+        "consignment",
+        "shipment",
+        "exporter",
+        "exporter_name",
+        "importer_name",
+        "importer_address",
+        "destination_country",
+        "incoterm",
+        "currency",
+        "status",
+        "hold_reason",
+        "goods_value",
+        "duty_amount",
+        "tax_amount",
+        "rule_versions",
+        "documents",
+        "created_at",
+        "submitted_at",
+        "decided_at",
+    ]
+    fields = readonly_fields
+    inlines = [DeclarationLineInline]
+    actions = ["submit", "clear", "release"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="Documents")
+    def documents(self, declaration):
+        links = [
+            (label, file.url)
+            for label, file in (("Commercial invoice", declaration.commercial_invoice), ("CN23", declaration.cn23))
+            if file
+        ]
+        if not links:
+            return "rendered on submission"
+        return format_html(
+            "{} | {}" if len(links) == 2 else "{}",
+            *(format_html('<a href="{}">{}</a>', url, label) for label, url in links),
+        )
+
+    @admin.action(description="Submit the selected drafts (validated; documents rendered)", permissions=["operate"])
+    def submit(self, request, queryset):
+        self.run_service(
+            request, queryset, lambda obj: declaration_submit(declaration=obj, actor=request.user), "submitted"
+        )
+
+    @admin.action(description="Record that customs cleared the selected declarations", permissions=["operate"])
+    def clear(self, request, queryset):
+        self.run_service(
+            request, queryset, lambda obj: declaration_clear(declaration=obj, actor=request.user), "cleared"
+        )
+
+    @admin.action(description="Record that customs released the selected held declarations", permissions=["operate"])
+    def release(self, request, queryset):
+        self.run_service(
+            request, queryset, lambda obj: declaration_release(declaration=obj, actor=request.user), "released"
+        )

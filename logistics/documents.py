@@ -1,0 +1,258 @@
+"""Customs documents as PDF (reportlab, A4): the commercial invoice and a CN23-style customs
+declaration of a customs declaration's lines. Text is set in Bitstream Vera, the TrueType font
+reportlab ships, embedded in the file: it renders Latin text (accents included), which is what
+declarations carry (descriptions are English). Scripts outside Latin-1 would need a font with
+their glyphs."""
+
+import io
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from django_countries import countries
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from core.money import quantize
+
+FONT, BOLD = "Vera", "VeraBd"
+
+
+def _register_fonts() -> None:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
+        pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+STYLES = {
+    "title": ParagraphStyle("title", fontName=BOLD, fontSize=15, leading=19, spaceAfter=4),
+    "subtitle": ParagraphStyle("subtitle", fontName=FONT, fontSize=8, leading=10, textColor=colors.grey),
+    "label": ParagraphStyle("label", fontName=BOLD, fontSize=7.5, leading=9, textColor=colors.HexColor("#444444")),
+    "text": ParagraphStyle("text", fontName=FONT, fontSize=8.5, leading=10.5),
+    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9),
+    "head": ParagraphStyle("head", fontName=BOLD, fontSize=7, leading=8.5),
+    "number": ParagraphStyle("number", fontName=FONT, fontSize=7.5, leading=9, alignment=TA_RIGHT),
+    "small": ParagraphStyle("small", fontName=FONT, fontSize=7, leading=8.5, textColor=colors.HexColor("#444444")),
+}
+
+
+def _p(text, style="text") -> Paragraph:
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), STYLES[style])
+
+
+def _country(code) -> str:
+    code = str(code or "")
+    return f"{countries.name(code)} ({code})" if code else "-"
+
+
+def _amount(value: Decimal | None, currency: str) -> str:
+    return "-" if value is None else f"{quantize(Decimal(value), currency):,f}"
+
+
+def _kg(value: Decimal | None) -> str:
+    return "-" if value is None else f"{Decimal(value):.3f}"
+
+
+def _parties(declaration) -> Table:
+    exporter = declaration.exporter
+    sender = (
+        f"{declaration.exporter_name}\n{exporter.legal_name}, registration {exporter.registration_number}\n"
+        f"{_country(exporter.country)}"
+    )
+    addressee = (
+        f"{declaration.importer_name}\n{declaration.importer_address}\n{_country(declaration.destination_country)}"
+    )
+    table = Table(
+        [[_p("EXPORTER / SENDER", "label"), _p("IMPORTER / ADDRESSEE", "label")], [_p(sender), _p(addressee)]],
+        colWidths=[90 * mm, 90 * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (0, -1), 0.5, colors.black),
+                ("BOX", (1, 0), (1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _facts(rows: list[tuple[str, str]]) -> Table:
+    cells = [[_p(label, "label"), _p(value)] for label, value in rows]
+    table = Table(cells, colWidths=[45 * mm, 135 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    return table
+
+
+def _lines_table(declaration, lines, *, with_manufacturer: bool) -> Table:
+    currency = declaration.currency
+    head = ["#", "Description", "HS code", "Origin", "Qty", f"Unit value ({currency})", f"Total ({currency})"]
+    head += ["Net kg", "Gross kg"]
+    if with_manufacturer:
+        head.insert(2, "Manufacturer")
+    rows = [[_p(text, "head") for text in head]]
+    units = Decimal(0)
+    value = Decimal(0)
+    net = Decimal(0)
+    gross = Decimal(0)
+    for n, line in enumerate(lines, start=1):
+        total = line.quantity * (line.unit_value or Decimal(0))
+        units += line.quantity
+        value += total
+        net += line.net_weight_kg or 0
+        gross += line.gross_weight_kg or 0
+        row = [
+            _p(n, "cell"),
+            _p(line.description or "-", "cell"),
+            _p(line.hs_code or "-", "cell"),
+            _p(str(line.origin_country) or "-", "cell"),
+            _p(line.quantity, "number"),
+            _p(_amount(line.unit_value, currency), "number"),
+            _p(_amount(total, currency), "number"),
+            _p(_kg(line.net_weight_kg), "number"),
+            _p(_kg(line.gross_weight_kg), "number"),
+        ]
+        if with_manufacturer:
+            row.insert(2, _p(line.manufacturer.legal_name, "cell"))
+        rows.append(row)
+    totals = [_p("", "cell"), _p("Total", "head"), _p("", "cell"), _p("", "cell")]
+    totals += [_p(units, "number"), _p("", "cell"), _p(_amount(value, currency), "number")]
+    totals += [_p(_kg(net), "number"), _p(_kg(gross), "number")]
+    if with_manufacturer:
+        totals.insert(2, _p("", "cell"))
+    rows.append(totals)
+    widths = [7, 49, 21, 13, 11, 22, 22, 17, 18] if not with_manufacturer else [6, 36, 26, 21, 11, 10, 19, 19, 16, 16]
+    table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f6f6f6")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def _signature(text: str) -> list:
+    return [
+        Spacer(1, 6 * mm),
+        _p(text, "small"),
+        Spacer(1, 10 * mm),
+        _p("Date: ____________________    Signature of the exporter: ______________________________", "small"),
+    ]
+
+
+def _render(title: str, story: list, declaration) -> bytes:
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{title} CD-{declaration.pk}",
+        author=declaration.exporter_name,
+    )
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _reference(declaration) -> str:
+    if declaration.consignment_id:
+        return declaration.consignment.reference
+    return f"shipment:{declaration.shipment_id}"
+
+
+def _duties_note(declaration) -> str:
+    currency = declaration.currency
+    payer = "the exporter (DDP)" if declaration.incoterm == "DDP" else "the importer (DAP)"
+    return (
+        f"Estimated duty {_amount(declaration.duty_amount, currency)} {currency} and import tax "
+        f"{_amount(declaration.tax_amount, currency)} {currency}, payable by {payer}; "
+        f"rules in force on {declaration.rule_versions.get('valid_on', '-')}."
+    )
+
+
+def commercial_invoice_pdf(declaration, lines) -> bytes:
+    """The commercial invoice: parties, terms, the lines with manufacturer, totals."""
+    _register_fonts()  # before any Paragraph: it resolves its font when built
+    currency = declaration.currency
+    issued = (declaration.submitted_at or timezone.now()).date().isoformat()
+    story = [
+        _p("COMMERCIAL INVOICE", "title"),
+        _p(
+            f"Invoice CI-{declaration.pk} - customs declaration CD-{declaration.pk} - {_reference(declaration)}",
+            "subtitle",
+        ),
+        Spacer(1, 4 * mm),
+        _parties(declaration),
+        Spacer(1, 3 * mm),
+        _facts(
+            [
+                ("Date", issued),
+                ("Incoterm", f"{declaration.incoterm} {countries.name(str(declaration.destination_country))}"),
+                ("Currency", currency),
+                ("Country of destination", _country(declaration.destination_country)),
+                ("Reason for export", "Sale of goods"),
+            ]
+        ),
+        Spacer(1, 4 * mm),
+        _lines_table(declaration, lines, with_manufacturer=True),
+        Spacer(1, 3 * mm),
+        _p(f"Total invoice value: {_amount(declaration.goods_value, currency)} {currency}"),
+        _p(_duties_note(declaration), "small"),
+    ]
+    story += _signature("I declare that the information on this invoice is true and correct.")
+    return _render("Commercial invoice", story, declaration)
+
+
+def cn23_pdf(declaration, lines) -> bytes:
+    """A customs declaration in the layout of the UPU's CN 23: sender, addressee, the detailed
+    description of contents with quantity, net weight, value, HS tariff number and origin, the
+    totals and the category of item."""
+    _register_fonts()
+    currency = declaration.currency
+    total_gross = sum((line.gross_weight_kg or Decimal(0) for line in lines), Decimal(0))
+    story = [
+        _p("CUSTOMS DECLARATION CN 23", "title"),
+        _p(
+            f"CD-{declaration.pk} - {_reference(declaration)} - may be opened officially - "
+            "a layout modelled on the UPU form CN 23",
+            "subtitle",
+        ),
+        Spacer(1, 4 * mm),
+        _parties(declaration),
+        Spacer(1, 3 * mm),
+        _lines_table(declaration, lines, with_manufacturer=False),
+        Spacer(1, 3 * mm),
+        _facts(
+            [
+                ("Total gross weight", f"{_kg(total_gross)} kg"),
+                ("Total value", f"{_amount(declaration.goods_value, currency)} {currency}"),
+                ("Category of item", "[X] Sale of goods   [ ] Gift   [ ] Documents   [ ] Returned goods   [ ] Other"),
+                ("Incoterm", declaration.incoterm),
+                ("Importer's reference", declaration.importer_name),
+                ("Licence / certificate", "-"),
+                ("Duties and taxes", _duties_note(declaration)),
+            ]
+        ),
+    ]
+    story += _signature(
+        "I certify that the particulars given in this customs declaration are correct and that this item does "
+        "not contain any dangerous article prohibited by legislation or by postal or customs regulations."
+    )
+    return _render("CN 23", story, declaration)

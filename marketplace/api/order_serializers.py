@@ -1,0 +1,237 @@
+from rest_framework import serializers
+
+from core.api.fields import MoneyField, StrictSerializer
+from core.money import Money
+from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund, ReturnRequest
+from marketplace.services.checkout import checkout_totals
+
+
+class CheckoutLineWriteSerializer(StrictSerializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=1000)
+
+
+class AddressSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    lines = serializers.ListField(child=serializers.CharField(max_length=200), min_length=1, max_length=4)
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.CharField(min_length=2, max_length=2)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+
+class CheckoutCreateSerializer(StrictSerializer):
+    lines = CheckoutLineWriteSerializer(many=True, allow_empty=False, max_length=200)
+    currency = serializers.CharField(min_length=3, max_length=3)
+    email = serializers.EmailField()
+    shipping_address = AddressSerializer()
+
+
+class CheckoutUpdateSerializer(StrictSerializer):
+    lines = CheckoutLineWriteSerializer(many=True, allow_empty=False, max_length=200, required=False)
+    email = serializers.EmailField(required=False)
+    shipping_address = AddressSerializer(required=False)
+    shipping_option = serializers.CharField(max_length=100, required=False, help_text="An id from shipping-options.")
+
+
+class TotalsSerializer(serializers.Serializer):
+    subtotal = MoneyField()
+    shipping = MoneyField()
+    duties = MoneyField()
+    taxes = MoneyField()
+    total = MoneyField()
+
+
+class CheckoutSerializer(serializers.ModelSerializer):
+    lines = serializers.SerializerMethodField()
+    totals = serializers.SerializerMethodField()
+    secret = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Checkout
+        fields = [
+            "id",
+            "secret",
+            "status",
+            "email",
+            "currency",
+            "lines",
+            "shipping_address",
+            "shipping_option",
+            "incoterm",
+            "totals",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_secret(self, checkout) -> str | None:
+        """Shown once, to the creator: anonymous buyers send it back as X-Checkout-Secret."""
+        return checkout.secret if self.context.get("show_secret") else None
+
+    def get_lines(self, checkout) -> list[dict]:
+        return [
+            {"sku": line.variant.sku, "quantity": line.quantity} for line in checkout.lines.select_related("variant")
+        ]
+
+    def get_totals(self, checkout) -> dict:
+        totals = checkout_totals(checkout=checkout)
+        return {name: getattr(totals, name).as_dict() for name in ("subtotal", "shipping", "duties", "taxes", "total")}
+
+
+class CompleteResponseSerializer(serializers.Serializer):
+    order = serializers.CharField()
+    order_id = serializers.IntegerField()
+    payment = serializers.DictField()
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    unit_price = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+    seller = serializers.IntegerField(source="seller_id")
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "sku",
+            "title",
+            "seller",
+            "quantity",
+            "unit_price",
+            "total",
+            "quantity_fulfilled",
+            "quantity_returned",
+        ]
+        read_only_fields = fields
+
+    def get_unit_price(self, line) -> dict:
+        return Money(line.unit_price, line.order.currency).as_dict()
+
+    def get_total(self, line) -> dict:
+        return Money(line.total, line.order.currency).as_dict()
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderEvent
+        fields = ["kind", "data", "created_at"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["gateway", "intent_id", "status", "amount", "captured_amount", "refunded_amount", "currency"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True)
+    events = OrderEventSerializer(many=True)
+    payments = PaymentSerializer(many=True)
+    totals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "source",
+            "status",
+            "email",
+            "currency",
+            "totals",
+            "incoterm",
+            "shipping_address",
+            "shipping_option",
+            "lines",
+            "payments",
+            "events",
+            "created_at",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+    def get_totals(self, order) -> dict:
+        return {name: order.money(name).as_dict() for name in ("subtotal", "shipping", "duties", "taxes", "total")}
+
+
+class SellerOrderSerializer(serializers.ModelSerializer):
+    """An order as one seller sees it: only its own lines."""
+
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "status",
+            "currency",
+            "incoterm",
+            "shipping_address",
+            "lines",
+            "created_at",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+    def get_lines(self, order) -> list:
+        return OrderLineSerializer(order.seller_lines, many=True).data
+
+
+class CancelSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=500, required=False, default="")
+
+
+class RefundWriteSerializer(StrictSerializer):
+    amount = MoneyField()
+    reason = serializers.CharField(max_length=300)
+    return_request = serializers.IntegerField(required=False, min_value=1)
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "amount", "currency", "status", "reason", "gateway_refund_id", "created_at", "executed_at"]
+        read_only_fields = fields
+
+
+class DummyConfirmSerializer(StrictSerializer):
+    client_secret = serializers.CharField(max_length=200)
+    card_number = serializers.CharField(max_length=19)
+
+
+class ReturnCreateSerializer(StrictSerializer):
+    order_line = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=10000)
+    reason = serializers.ChoiceField(choices=ReturnRequest.Reason.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    order = serializers.CharField(source="order_line.order.number")
+    sku = serializers.CharField(source="order_line.sku")
+    refund = RefundSerializer(allow_null=True)
+    events = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReturnRequest
+        fields = [
+            "id",
+            "order",
+            "order_line",
+            "sku",
+            "quantity",
+            "reason",
+            "note",
+            "status",
+            "refund",
+            "events",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_events(self, request) -> list[dict]:
+        return [{"kind": e.kind, "note": e.note, "created_at": e.created_at} for e in request.events.all()]

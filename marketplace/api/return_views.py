@@ -1,0 +1,135 @@
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from brands.selectors import user_company_ids
+from core.api.fields import ID_PATTERN, StrictSerializer
+from core.errors import InvalidInput, NotPermitted
+from core.permissions import is_operator
+from logistics.models import PhysicalReturn, PhysicalReturnLine
+from logistics.services import physical_return_inspect, physical_return_receive, physical_return_resolve
+from marketplace.api.order_serializers import ReturnCreateSerializer, ReturnSerializer
+from marketplace.models import OrderLine, ReturnRequest
+from marketplace.services.returns import (
+    return_request_approve,
+    return_request_create,
+    return_request_reject,
+    return_request_resolve,
+)
+
+
+class ReturnRejectSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class ReturnReceiveSerializer(StrictSerializer):
+    quantity_received = serializers.IntegerField(min_value=0, max_value=10000)
+    quantity_damaged = serializers.IntegerField(min_value=0, max_value=10000)
+
+
+class ReturnInspectSerializer(StrictSerializer):
+    grades = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=10000))
+
+
+class ReturnResolveSerializer(StrictSerializer):
+    disposition = serializers.ChoiceField(choices=PhysicalReturnLine.Disposition.choices)
+
+
+@extend_schema(tags=["returns"])
+class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Buyers request returns of delivered lines and follow them; sellers see returns of their
+    lines; operators approve, receive, inspect and resolve (the goods' side is logistics')."""
+
+    queryset = ReturnRequest.objects.none()  # for the schema; get_queryset scopes the real one
+    serializer_class = ReturnSerializer
+    lookup_value_regex = ID_PATTERN
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        user = self.request.user
+        returns = ReturnRequest.objects.select_related("order_line__order", "refund").prefetch_related("events")
+        if not is_operator(user):
+            returns = returns.filter(
+                Q(order_line__order__buyer=user) | Q(order_line__seller_id__in=user_company_ids(user))
+            )
+        return returns.order_by("-pk")
+
+    def _respond(self, request_id, code=status.HTTP_200_OK):
+        return Response(ReturnSerializer(self.get_queryset().get(pk=request_id)).data, status=code)
+
+    @extend_schema(request=ReturnCreateSerializer, responses={201: ReturnSerializer})
+    def create(self, request):
+        body = ReturnCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        line = OrderLine.objects.filter(pk=data.pop("order_line"), order__buyer=request.user).first()
+        if line is None:
+            raise InvalidInput("Pick a line of one of your orders.", attr="order_line")
+        created = return_request_create(buyer=request.user, order_line=line, **data)
+        return self._respond(created.pk, status.HTTP_201_CREATED)
+
+    def _operator_request(self, request) -> ReturnRequest:
+        if not is_operator(request.user):
+            self.get_object()  # another party's return stays a 404
+            raise NotPermitted("Only an operator handles returns.")
+        return self.get_object()
+
+    def _physical(self, return_request: ReturnRequest) -> PhysicalReturn:
+        physical = PhysicalReturn.objects.filter(reference=return_request.reference).first()
+        if physical is None:
+            raise Http404("The return has no label yet; approve it first.")
+        return physical
+
+    @extend_schema(request=None, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return_request_approve(request=self._operator_request(request), actor=request.user)
+        return self._respond(pk)
+
+    @extend_schema(request=ReturnRejectSerializer, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return_request = self._operator_request(request)
+        body = ReturnRejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return_request_reject(request=return_request, actor=request.user, **body.validated_data)
+        return self._respond(pk)
+
+    def _line_action(self, request, serializer_class, service, build):
+        return_request = self._operator_request(request)
+        body = serializer_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        physical = self._physical(return_request)
+        line = physical.lines.get()
+        service(physical_return=physical, lines=[{"line": line.pk, **build(body.validated_data)}], actor=request.user)
+        return self._respond(return_request.pk)
+
+    @extend_schema(request=ReturnReceiveSerializer, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        return self._line_action(request, ReturnReceiveSerializer, physical_return_receive, lambda data: data)
+
+    @extend_schema(request=ReturnInspectSerializer, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def inspect(self, request, pk=None):
+        return self._line_action(request, ReturnInspectSerializer, physical_return_inspect, lambda data: data)
+
+    @extend_schema(request=ReturnResolveSerializer, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return_request = self._operator_request(request)
+        body = ReturnResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        physical = self._physical(return_request)
+        with transaction.atomic():
+            physical_return_resolve(
+                physical_return=physical,
+                lines=[{"line": physical.lines.get().pk, "disposition": body.validated_data["disposition"]}],
+                actor=request.user,
+            )
+            return_request_resolve(request=return_request, actor=request.user)
+        return self._respond(return_request.pk)
