@@ -442,3 +442,44 @@ def test_unpaid_orders_expire_and_give_their_stock_back(network):
 
 def test_warehouses_fixture_is_the_demo_network(network):
     assert Warehouse.objects.filter(kind="overseas_dc").count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refunds_never_pass_what_was_captured(network):
+    from core.errors import Conflict
+    from core.money import Money
+    from marketplace.services.orders import refund_grant
+    from tests.factories import OperatorFactory
+
+    item = stocked_lamp(network)
+    client = APIClient()
+    checkout = start(client, item.variants.get().sku, quantity=3)
+    choose(client, checkout["id"])
+    secret = complete(client, checkout["id"]).json()["payment"]["client_secret"]
+    APIClient().post("/api/v1/payments/dummy/confirm/", {"client_secret": secret, "card_number": "4242424242424242"})
+    order = Order.objects.get()
+    share = Money((order.total * Decimal("0.3")).quantize(Decimal(1)), "JPY")
+    operator = OperatorFactory()
+    outcomes = []
+    barrier = threading.Barrier(10)
+
+    def grant():
+        try:
+            barrier.wait()
+            refund_grant(order=Order.objects.get(pk=order.pk), amount=share, reason="goodwill", actor=operator)
+            outcomes.append("granted")
+        except Conflict:
+            outcomes.append("refused")
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=grant) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("granted") == 3 and outcomes.count("refused") == 7
+    payment = Payment.objects.get(order=order)
+    assert payment.refunded_amount == 3 * share.amount <= payment.captured_amount
+    assert sum(r.amount for r in order.refunds.all()) == payment.refunded_amount
