@@ -156,7 +156,7 @@ class BrandAdmin(CompanyScopedAdmin):
     search_fields = ["name", "slug", "lead_company__legal_name"]
     list_select_related = ["lead_company"]
     readonly_fields = ["slug", "lead_company", "status", "below_minimum_since", "activated_at", "created_at"]
-    fields = ["name", "name_translations", "story", *readonly_fields]
+    fields = ["name", "name_translations", "story", "reinspect_on_new_standard", *readonly_fields]
     inlines = [MembershipInline, BrandEventInline]
     actions = ["activate", "suspend"]
 
@@ -167,7 +167,7 @@ class BrandAdmin(CompanyScopedAdmin):
         return Q(lead_company__in=user_company_ids(request.user, minimum))
 
     def save_model(self, request, obj, form, change):
-        obj.save(update_fields=["name", "name_translations", "story"])
+        obj.save(update_fields=["name", "name_translations", "story", "reinspect_on_new_standard"])
 
     @admin.action(description="Activate the selected brands")
     def activate(self, request, queryset):

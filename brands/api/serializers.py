@@ -137,6 +137,7 @@ class BrandSerializer(serializers.ModelSerializer):
             "lead_company",
             "members",
             "quality_standard",
+            "reinspect_on_new_standard",
             "below_minimum_since",
             "created_at",
             "activated_at",
