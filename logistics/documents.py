@@ -63,7 +63,7 @@ def _kg(value: Decimal | None) -> str:
 def _parties(declaration) -> Table:
     exporter = declaration.exporter
     sender = (
-        f"{declaration.exporter_name}\n{exporter.legal_name}, registration {exporter.registration_number}\n"
+        f"{declaration.exporter_name}\n{exporter.display_name('en')}, registration {exporter.registration_number}\n"
         f"{_country(exporter.country)}"
     )
     addressee = (
@@ -121,7 +121,7 @@ def _lines_table(declaration, lines, *, with_manufacturer: bool) -> Table:
             _p(_kg(line.gross_weight_kg), "number"),
         ]
         if with_manufacturer:
-            row.insert(2, _p(line.manufacturer.legal_name, "cell"))
+            row.insert(2, _p(line.manufacturer.display_name("en"), "cell"))
         rows.append(row)
     totals = [_p("", "cell"), _p("Total", "head"), _p("", "cell"), _p("", "cell")]
     totals += [_p(units, "number"), _p("", "cell"), _p(_amount(value, currency), "number")]

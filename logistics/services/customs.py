@@ -66,10 +66,6 @@ class TradeRulesMissing(ApplicationError):
     status_code = 422
 
 
-class StockNotInWarehouse(Conflict):
-    code = "stock_not_in_warehouse"
-
-
 class RestrictedGoods(Conflict):
     code = "restricted_goods"
 
@@ -466,9 +462,8 @@ def consignment_create(
     brand's lead company, and the brand must be active. Each line keeps its manufacturer (the
     variant's product's company).
 
-    The stock is reserved with logistics.services.stock_reserve, which picks warehouses by the
-    destination's routes; every reserved unit must then be in the consignment's warehouse, or
-    the whole consignment is refused (StockNotInWarehouse) and nothing is reserved."""
+    The stock is reserved in the consignment's warehouse only; a shortage there refuses the
+    whole consignment (InsufficientStock) and nothing is reserved."""
     _require_manager(actor, brand.lead_company_id if brand is not None else None)
     errors: dict = {}
     country = ""
@@ -515,28 +510,13 @@ def consignment_create(
         )
         for line in cleaned
     )
-    reservation = stock_reserve(
+    stock_reserve(
         reference=consignment.reference,
         lines=[Line(line["variant"].pk, line["quantity"]) for line in cleaned],
         destination_country=country,
         actor=actor,
+        from_warehouses=[warehouse],
     )
-    elsewhere = [
-        line
-        for line in reservation.lines.select_related("stock__warehouse", "stock__variant")
-        if line.stock.warehouse_id != warehouse.pk
-    ]
-    if elsewhere:
-        raise StockNotInWarehouse(
-            f"Stock for {country} is routed from other warehouses; the consignment leaves from {warehouse.code}.",
-            reasons=[
-                (
-                    StockNotInWarehouse.code,
-                    f"{line.stock.variant.sku}: {line.quantity} units would come from {line.stock.warehouse.code}.",
-                )
-                for line in elsewhere
-            ],
-        )
     return consignment
 
 
@@ -621,8 +601,10 @@ def _apply_estimate(declaration: CustomsDeclaration, lines: list, estimate: Duty
 
 def exporter_name(consignment: Consignment) -> str:
     if consignment.brand_id:
-        return f"{consignment.brand.display_name('en')} (consolidated by {consignment.exporter.legal_name})"[:200]
-    return consignment.exporter.legal_name
+        return f"{consignment.brand.display_name('en')} (consolidated by {consignment.exporter.display_name('en')})"[
+            :200
+        ]
+    return consignment.exporter.display_name("en")
 
 
 @transaction.atomic

@@ -127,14 +127,16 @@ def stock_reserve(
     destination_country: str,
     expires_at: datetime | None = None,
     actor=None,
+    from_warehouses: list[Warehouse] | None = None,
 ) -> Reservation:
-    """Reserves every line or nothing, from the destination's warehouses in priority order,
-    splitting a line across warehouses when one does not hold enough."""
+    """Reserves every line or nothing, from the destination's warehouses in priority order
+    (or only from `from_warehouses`, as a consignment leaving one building does), splitting a
+    line across warehouses when one does not hold enough."""
     if not lines or any(line.quantity < 1 for line in lines):
         raise InvalidInput("Reserve at least one unit of each line.", attr="lines")
     if Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE).exists():
         raise Conflict(f"{reference} already holds an active reservation.", attr="reference")
-    warehouses = warehouses_for_destination(country=destination_country)
+    warehouses = from_warehouses or warehouses_for_destination(country=destination_country)
     rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
     wanted: dict[int, int] = {}
     for line in lines:

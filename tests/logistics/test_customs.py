@@ -29,7 +29,6 @@ from logistics.services import (
     GoodsLine,
     InsufficientStock,
     RestrictedGoods,
-    StockNotInWarehouse,
     TradeRulesMissing,
     consignment_cancel,
     consignment_create,
@@ -278,16 +277,15 @@ def test_a_consignment_reserves_its_stock_at_its_warehouse_and_cancelling_releas
     assert_ledger_balanced()
 
 
-def test_stock_the_destination_routes_from_another_warehouse_refuses_the_consignment(operator):
+def test_a_consignment_takes_stock_from_its_own_warehouse_whatever_the_routes(operator):
     variant = goods(company_with_owner())
-    receive(variant, network()["lax"], 10)  # the US route prefers the Los Angeles DC
-    with pytest.raises(StockNotInWarehouse) as refused:
-        consign([variant], actor=operator, destination="US", quantity=3)
-    assert "lax-dc" in refused.value.reasons[0][1]
-    assert not Consignment.objects.exists() and not Reservation.objects.exists()
-    assert not Stock.objects.filter(reserved__gt=0).exists()
+    receive(variant, network()["lax"], 10)  # the US route would prefer the Los Angeles DC
+    consignment = consign([variant], actor=operator, destination="US", quantity=3)
+    reservation = Reservation.objects.get(reference=consignment.reference)
+    assert [(line.stock.warehouse.code, line.quantity) for line in reservation.lines.all()] == [("icn-hub", 3)]
     with pytest.raises(InsufficientStock):
-        consign([variant], actor=operator, quantity=51)
+        consign([variant], actor=operator, quantity=51)  # 47 left at the hub; the DC's stock is not taken
+    assert Stock.objects.get(variant=variant, warehouse=network()["lax"]).reserved == 0
     assert_ledger_balanced()
 
 

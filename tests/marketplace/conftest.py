@@ -21,7 +21,7 @@ LA = {"name": "Ana Lopez", "lines": ["200 Main St"], "city": "Los Angeles", "pos
 @pytest.fixture
 def network(db):
     """The demo distribution network with its shipping rates (no stock: tests receive their own)."""
-    return LogisticsDemo(Counter()).load({})
+    return LogisticsDemo(Counter()).load_network()
 
 
 @pytest.fixture

@@ -1,0 +1,592 @@
+"""Storefront list, search and detail behind gunicorn against a raw-SQL baseline view, and
+full-text search against an unindexed icontains.
+
+    .venv/bin/python bench/storefront.py [--seconds 10] [--keep-db]
+
+Creates a scratch database (`bench_storefront`, dropped at the end) on postgres://postgres@127.0.0.1
+with 20,000 published products (titles and descriptions in ko, en, zh-hans, ja and es, one
+variant each, 60% under 5 active brands, 10% with an explicit USD price) and their search
+documents, then:
+- times N=20 searches of marketplace.SearchDocument in this process: the tsvector match (GIN
+  index) against `search_text__icontains` for the same words (each word in 1% of the rows);
+- starts gunicorn (config.wsgi, 2 sync workers, settings bench.storefront_settings: the project's
+  settings plus /bench/baseline/ from bench/storefront_urls.py) twice, with the cache disabled
+  (dummycache://) and with Redis (db 9, flushed first), and loads each endpoint for --seconds
+  with 8 connections (wrk when installed, else a thread pool): storefront list, search (a word
+  in ~1% of the rows), detail, and the baseline: the same page of 20 rows (slug, title, price)
+  from one raw SQL query as a plain JsonResponse;
+then prints requests/s, p50 and p95 per endpoint and each endpoint's requests/s over the
+baseline's. Goals: list and search at least 0.4x the baseline; full-text search at least 10x
+faster than icontains. Any non-2xx response fails the run.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+from http.client import HTTPConnection
+from pathlib import Path
+from statistics import quantiles
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = "postgres://postgres@127.0.0.1:5432"
+SCRATCH = "bench_storefront"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+PRODUCTS = 20_000
+COMPANIES = 50
+BRANDS = 5
+LOCALES = ["ko", "en", "zh-hans", "ja", "es"]
+CONCURRENCY = 8
+WORKERS = 2
+FTS_QUERIES = 20
+LIST_GOAL = 0.4
+FTS_GOAL = 10.0
+
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+os.environ["TEST_DATABASE_URL"] = f"{SERVER}/{SCRATCH}"
+
+_WORDS = {
+    "en": "hand-made rustic minimal classic compact large small bright warm soft lamp bowl cup tray vase "
+    "candle basket stool mirror shelf paper oak walnut ceramic linen cotton brass glass indigo ivory "
+    "charcoal amber celadon crafted woven glazed polished carved natural durable gentle light kitchen "
+    "table garden gift studio everyday traditional modern artisan set pair",
+    "ko": "한지 무드등 도자기 찻잔 나무 수제 전통 모던 그릇 향초 바구니 쟁반 거울 선반 리넨 황동 유리 쪽빛 백자 청자",
+    "zh-hans": "韩纸 台灯 陶瓷 茶杯 木制 手工 传统 现代 碗 香薰蜡烛 篮子 托盘 镜子 架子 亚麻 黄铜 玻璃 靛蓝 白瓷 青瓷",
+    "ja": "和紙 ランプ 陶器 茶碗 木製 手作り 伝統 モダン 器 キャンドル "
+    "かご トレイ 鏡 棚 リネン 真鍮 ガラス 藍色 白磁 青磁",
+    "es": "lámpara papel cerámica taza madera artesanal tradicional moderno cuenco vela cesta bandeja espejo "
+    "estante lino latón vidrio índigo marfil celadón",
+}
+WORDS = {locale: words.split() for locale, words in _WORDS.items()}
+
+# wrk: every response outside 2xx counts as bad (wrk's own error count skips 3xx); one JSON line at the end.
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) bad = 0 end
+function response(status, headers, body) if status < 200 or status > 299 then bad = bad + 1 end end
+function done(summary, latency, requests)
+  local total_bad = 0
+  for _, thread in ipairs(threads) do total_bad = total_bad + thread:get("bad") end
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %f, "p50_ms": %f, "p95_ms": %f, "non2xx": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    total_bad, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def collection_words(count: int) -> list[str]:
+    """Made-up 7-letter words, one per 1% of the products, found nowhere else in the texts (so the
+    tsvector match and icontains return the same rows)."""
+    rng = random.Random(7)
+    words: list[str] = []
+    while len(words) < count:
+        word = "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) + rng.choice("kxq")
+        if word not in words:
+            words.append(word)
+    return words
+
+
+COLLECTIONS = collection_words(100)
+
+
+def seed() -> dict:
+    """Bulk-creates the catalogue. Deliberately not through listings' and marketplace's services
+    (create, publish, search_document_refresh) one product at a time: 20,000 products that way
+    take far too long for a bench. The search documents get the same text and the same tsvector
+    (titles weight A, the rest weight B, 'simple' configuration) as search_document_refresh."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from brands.models import Brand, Company
+    from listings.models import B2CPrice, Category, Product, ProductTranslation, Variant
+    from marketplace.models import SearchDocument
+
+    rng = random.Random(42)
+    now = timezone.now()
+    batch = 2_000
+    companies = Company.objects.bulk_create(
+        Company(
+            legal_name=f"Storefront Bench Crafts {n} Co.",
+            name_translations={"ko": f"벤치 공방 {n}", "en": f"Bench Crafts {n}"},
+            registration_number=f"sfb-{n}",
+            country="KR",
+            sector="mfg_pulp_paper",
+            annual_sales_amount=Decimal(5_000_000_000),
+            annual_sales_currency="KRW",
+            employees=40,
+        )
+        for n in range(COMPANIES)
+    )
+    brands = Brand.objects.bulk_create(
+        Brand(
+            name=f"Bench Brand {n}",
+            slug=f"bench-brand-{n}",
+            name_translations={"en": f"Bench Brand {n}", "ko": f"벤치 브랜드 {n}"},
+            lead_company=companies[n],
+            status=Brand.Status.ACTIVE,
+            activated_at=now,
+        )
+        for n in range(BRANDS)
+    )
+    home = Category.objects.create(slug="home", path="home", name_translations={"en": "Home"})
+    lighting = Category.objects.create(
+        parent=home, slug="lighting", path="home/lighting", name_translations={"en": "Lighting"}
+    )
+
+    def phrase(locale: str, words: int) -> str:
+        return " ".join(rng.choice(WORDS[locale]) for _ in range(words))
+
+    products = Product.objects.bulk_create(
+        (
+            Product(
+                company=companies[n % COMPANIES],
+                brand=brands[n % BRANDS] if n % 5 < 3 else None,
+                category=lighting,
+                slug=f"bench-{n:05d}",
+                mode=Product.Mode.BOTH if n % 5 == 0 else Product.Mode.B2C,
+                status=Product.Status.PUBLISHED,
+                base_currency="KRW",
+                hs_code="940540",
+                origin_country="KR",
+                material="Hanji paper, oak",
+                retail_price_amount=Decimal(10_000 + (n * 370) % 190_000),
+                published_at=now - timedelta(minutes=n),
+            )
+            for n in range(PRODUCTS)
+        ),
+        batch_size=batch,
+    )
+    translations, variants, prices, documents = [], [], [], []
+    for n, product in enumerate(products):
+        collection = COLLECTIONS[n % len(COLLECTIONS)]  # each collection word in exactly 1% of the products
+        texts = {}
+        for locale in LOCALES:
+            title = phrase(locale, 4)
+            if locale in ("en", "es"):
+                title = f"{title} {collection}"
+            texts[locale] = (title, phrase(locale, rng.randint(12, 24)))
+        translations += [
+            ProductTranslation(product=product, locale=locale, title=title, description=description)
+            for locale, (title, description) in texts.items()
+        ]
+        sku = f"SFB-{n:05d}"
+        variants.append(Variant(product=product, sku=sku, options={"size": "M"}, weight_kg=Decimal("0.800")))
+        if n % 10 == 0:
+            prices.append(B2CPrice(product=product, currency="USD", amount=Decimal(20 + n % 80) + Decimal("0.99")))
+        # As marketplace.services.storefront._texts: translations in locale order, then the rest.
+        ordered = [texts[locale] for locale in sorted(texts)]
+        rest = [description for _title, description in ordered]
+        if product.brand_id:
+            brand = brands[n % BRANDS]
+            rest += [brand.name, *brand.name_translations.values()]
+        company = companies[n % COMPANIES]
+        rest += [company.legal_name, *company.name_translations.values(), sku]
+        titles = "\n".join(title for title, _description in ordered)
+        documents.append(SearchDocument(product=product, search_text=f"{titles}\n" + "\n".join(filter(None, rest))))
+    ProductTranslation.objects.bulk_create(translations, batch_size=batch)
+    Variant.objects.bulk_create(variants, batch_size=batch)
+    B2CPrice.objects.bulk_create(prices, batch_size=batch)
+    SearchDocument.objects.bulk_create(documents, batch_size=batch)
+    # The vector in one UPDATE: the first len(LOCALES) lines of the text are the titles (weight A),
+    # the rest descriptions, brand, company and SKU (weight B), as search_document_refresh builds it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE marketplace_searchdocument SET search_vector =
+                setweight(to_tsvector('simple', array_to_string(
+                    (string_to_array(search_text, E'\\n'))[1:%(titles)s], E'\\n')), 'A')
+                || setweight(to_tsvector('simple', array_to_string(
+                    (string_to_array(search_text, E'\\n'))[%(rest)s:], E'\\n')), 'B')
+            """,
+            {"titles": len(LOCALES), "rest": len(LOCALES) + 1},
+        )
+    return {"products": len(products), "translations": len(translations), "prices": len(prices)}
+
+
+def fts_vs_icontains(words: list[str], rounds: int = 3) -> dict:
+    """N searches each way for the same words, best of `rounds` passes after a warming pass."""
+    from django.contrib.postgres.search import SearchQuery
+    from django.db import connection
+
+    from marketplace.models import SearchDocument
+
+    def fts(word):
+        return SearchDocument.objects.filter(search_vector=SearchQuery(word, config="simple", search_type="websearch"))
+
+    def icontains(word):
+        return SearchDocument.objects.filter(search_text__icontains=word)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'marketplace_searchdocument'")
+        indexes = sorted(row[0] for row in cursor.fetchall())
+    assert "search_document_vector_gin" in indexes, indexes
+    for word in words:  # same rows both ways, and the warming pass
+        found = set(fts(word).values_list("product_id", flat=True))
+        assert found == set(icontains(word).values_list("product_id", flat=True)), word
+        assert len(found) == PRODUCTS // len(COLLECTIONS), (word, len(found))
+    result = {"indexes": indexes, "rows_per_word": PRODUCTS // len(COLLECTIONS)}
+    for name, query in (("fts", fts), ("icontains", icontains)):
+        plan = query(words[0]).explain()
+        result[f"{name}_plan"] = sorted(
+            set(re.findall(r"((?:Seq|Bitmap Heap|Bitmap Index|Index Only|Index) Scan)", plan))
+        )
+        best = float("inf")
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for word in words:
+                list(query(word).values_list("product_id", flat=True))
+            best = min(best, time.perf_counter() - started)
+        result[name] = best
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """One gunicorn (config.wsgi, WORKERS sync workers) on a free loopback port, with the cache given."""
+
+    def __init__(self, cache_url: str, log: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "DJANGO_SETTINGS_MODULE")},
+            "DJANGO_SETTINGS_MODULE": "bench.storefront_settings",
+            "DATABASE_URL": f"{SERVER}/{SCRATCH}",
+            "CACHE_URL": cache_url,
+            "DJANGO_DEBUG": "false",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+        command = [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            *("--workers", str(WORKERS), "--worker-class", "sync"),
+            *("--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--chdir", str(ROOT)),
+        ]
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                get_json(self.base + "/bench/baseline/", timeout=5)
+                return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer in 30 s:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        """Quick shutdown (a slow endpoint leaves requests queued that would otherwise run on into
+        the next measurement), then ends the database sessions still running their queries."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the session this script started for it
+                self.process.wait()
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [SCRATCH],
+            )
+
+
+def get_json(url: str, timeout: float = 120) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own gunicorn on loopback
+        assert response.status == 200, (url, response.status)
+        return json.load(response)
+
+
+def preflight(base: str, urls: dict) -> dict:
+    """The endpoints answer, the baseline returns the list's first page (same slugs, titles and
+    prices), and each endpoint's latency alone (the second of two requests, nothing else running)."""
+    listed = get_json(base + urls["list"])
+    assert listed["count"] == PRODUCTS and len(listed["results"]) == 20, (listed["count"], len(listed["results"]))
+    plain = get_json(base + urls["baseline"])["results"]
+    api_rows = [(r["slug"], r["text"]["title"], r["price"]["amount"]) for r in listed["results"]]
+    baseline_rows = [(r["slug"], r["title"], r["price"]) for r in plain]
+    assert api_rows == baseline_rows, (api_rows[:3], baseline_rows[:3])
+    found = get_json(base + urls["search"])
+    assert PRODUCTS // 200 <= found["count"] <= PRODUCTS // 25, found["count"]  # ~1%: 0.5% to 4%
+    detail = get_json(base + urls["detail"])
+    assert detail["slug"] == listed["results"][0]["slug"], detail["slug"]
+    alone = {}
+    for name, path in urls.items():
+        started = time.perf_counter()
+        get_json(base + path)
+        alone[name] = time.perf_counter() - started
+    return {"search_count": found["count"], "alone": alone}
+
+
+def load_wrk(url: str, seconds: float, script: Path) -> dict:
+    """Requests still running when the time is up are not counted (and no request times out
+    within the run: a slow endpoint completes few requests rather than failing)."""
+    done = subprocess.run(  # noqa: S603 - wrk from PATH on our own URL
+        [
+            shutil.which("wrk"),
+            *("-t2", f"-c{CONCURRENCY}", f"-d{seconds:g}s", "--timeout", f"{seconds + 60:g}s"),
+            *("-s", str(script), url),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+    figures["rps"] = figures["requests"] / figures["seconds"]
+    if not figures["requests"]:
+        figures["p50_ms"] = figures["p95_ms"] = None
+    return figures
+
+
+def load_threads(url: str, seconds: float) -> dict:
+    """The fallback without wrk: CONCURRENCY threads, each a loop of GETs on its own connection
+    (reconnecting whenever the server closes it, as gunicorn's sync workers do after each
+    response). As with wrk, a request still running when the time is up is not counted."""
+    host, port = url.split("/")[2].split(":")
+    path = "/" + url.split("/", 3)[3]
+    latencies: list[float] = []
+    counts = {"non2xx": 0, "socket_errors": 0}
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker():
+        mine, bad, errors = [], 0, 0
+        connection = None
+        while (left := deadline - time.perf_counter()) > 0:
+            started = time.perf_counter()
+            try:
+                connection = connection or HTTPConnection(host, int(port), timeout=left + 1)
+                connection.timeout = left + 1
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                if response.will_close:
+                    connection.close()
+                    connection = None
+            except OSError:
+                if time.perf_counter() < deadline:
+                    errors += 1
+                if connection:
+                    connection.close()
+                connection = None
+                continue
+            if time.perf_counter() > deadline:
+                break
+            bad += not 200 <= response.status <= 299
+            mine.append(time.perf_counter() - started)
+        if connection:
+            connection.close()
+        with lock:
+            latencies.extend(mine)
+            counts["non2xx"] += bad
+            counts["socket_errors"] += errors
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        for _ in range(CONCURRENCY):
+            pool.submit(worker)
+    elapsed = time.perf_counter() - started
+    cuts = quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1e3 if cuts else None,
+        "p95_ms": cuts[94] * 1e3 if cuts else None,
+        **counts,
+    }
+
+
+def ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="load per endpoint (after a 2 s warm-up)")
+    parser.add_argument("--keep-db", action="store_true", help="leave the scratch database for a look afterwards")
+    args = parser.parse_args()
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {SCRATCH}")
+    work = Path(tempfile.mkdtemp(prefix="bench-storefront-"))
+    server = None
+    try:
+        import django
+
+        django.setup()
+        import redis
+        from django.core.management import call_command
+        from django.db import connections
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        migrated = time.perf_counter()
+        counts = seed()
+        connections.close_all()
+        with psycopg.connect(f"{SERVER}/{SCRATCH}", autocommit=True) as scratch:
+            scratch.execute("VACUUM ANALYZE")
+        print(
+            f"migrated in {migrated - started:.1f} s; seeded {counts['products']} products, "
+            f"{counts['translations']} translations, {counts['prices']} USD prices, one variant and one search "
+            f"document each in {time.perf_counter() - migrated:.1f} s",
+            flush=True,
+        )
+
+        fts = fts_vs_icontains(COLLECTIONS[:FTS_QUERIES])
+        connections.close_all()
+
+        search_word = COLLECTIONS[42]
+        query = "page_size=20&currency=USD&lang=en"
+        urls = {
+            "baseline": "/bench/baseline/",
+            "list": f"/api/v1/storefront/products/?{query}",
+            "search": f"/api/v1/storefront/products/?{query}&q={search_word}",
+            "detail": "/api/v1/storefront/products/bench-00000/?currency=USD&lang=en",
+        }
+        wrk = shutil.which("wrk")
+        script = work / "report.lua"
+        script.write_text(WRK_SCRIPT)
+        generator = (
+            f"wrk -t2 -c{CONCURRENCY}" if wrk else f"Python thread pool ({CONCURRENCY} threads, `which wrk` found none)"
+        )
+        print(
+            f"load: {generator}, {args.seconds:g} s per endpoint after a 2 s warm-up, a fresh gunicorn "
+            f"({WORKERS} sync workers) per endpoint; {os.cpu_count()} CPUs shared by the load generator, "
+            "gunicorn and PostgreSQL",
+            flush=True,
+        )
+
+        def load(url: str, seconds: float) -> dict:
+            return load_wrk(url, seconds, script) if wrk else load_threads(url, seconds)
+
+        runs, alone = {}, {}
+        for mode, cache_url in (("off (dummycache://)", "dummycache://"), (f"Redis ({REDIS_URL})", REDIS_URL)):
+            if cache_url.startswith("redis://"):
+                redis.Redis.from_url(cache_url).flushdb()
+            server = Server(cache_url, work / "gunicorn.log")
+            checked = preflight(server.base, urls)
+            server.stop()
+            alone[mode] = checked["alone"]
+            figures = {}
+            for name, path in urls.items():
+                server = Server(cache_url, work / "gunicorn.log")
+                # A warm-up opens each worker's connections (and fills the cache); skipped where one
+                # request alone takes over a second, as its queued requests would run into the measurement.
+                warm = load(server.base + path, 2) if alone[mode][name] < 1 else None
+                result = load(server.base + path, args.seconds)
+                server.stop()
+                server = None
+                for label, measured in (("warm-up", warm), ("measured", result)):
+                    if measured and (measured["non2xx"] or measured["socket_errors"]):
+                        raise RuntimeError(
+                            f"cache {mode}, {name} ({label}): {measured['non2xx']} non-2xx responses and "
+                            f"{measured['socket_errors']} socket errors in {measured['requests']} requests\n"
+                            f"{(work / 'gunicorn.log').read_text(errors='replace')[-3000:]}"
+                        )
+                figures[name] = result
+                print(
+                    f"  cache {mode}: {name:<8} {result['rps']:8.1f} req/s  p50 {ms(result['p50_ms']):>7} ms  "
+                    f"p95 {ms(result['p95_ms']):>7} ms  ({result['requests']} requests; "
+                    f"alone {alone[mode][name] * 1e3:.0f} ms)",
+                    flush=True,
+                )
+            runs[mode] = figures
+
+        print()
+        print(f"Storefront behind gunicorn: {PRODUCTS} published products in {len(LOCALES)} locales, PostgreSQL")
+        print(
+            f"{args.seconds:g} s per endpoint, {CONCURRENCY} connections, {WORKERS} sync workers; "
+            f"search q={search_word}: {checked['search_count']} matching products"
+        )
+        header = (
+            f"{'cache':<34} {'endpoint':<9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'requests':>9} "
+            f"{'alone ms':>9} {'/ baseline':>11}"
+        )
+        print(header)
+        print("-" * len(header))
+        verdicts = []
+        for mode, figures in runs.items():
+            ceiling = figures["baseline"]["rps"]
+            for name in ("list", "search", "detail", "baseline"):
+                r = figures[name]
+                ratio = r["rps"] / ceiling
+                print(
+                    f"{mode:<34} {name:<9} {r['rps']:>8.1f} {ms(r['p50_ms']):>8} {ms(r['p95_ms']):>8} "
+                    f"{r['requests']:>9} {alone[mode][name] * 1e3:>9.0f} {ratio:>10.2f}x"
+                )
+                if name in ("list", "search"):
+                    verdicts.append(
+                        f"{name} / baseline, cache {mode}: {ratio:.2f}x (goal >= {LIST_GOAL}x): "
+                        f"{'met' if ratio >= LIST_GOAL else 'NOT met'}"
+                    )
+        print("(alone: one request with nothing else running, before the load)")
+        print()
+        for verdict in verdicts:
+            print(verdict)
+        print()
+        ratio = fts["icontains"] / fts["fts"]
+        print(
+            f"SearchDocument, {FTS_QUERIES} queries of one word each ({fts['rows_per_word']} of {PRODUCTS} rows "
+            f"match each), best of 3 passes; indexes: {', '.join(fts['indexes'])}"
+        )
+        print(
+            f"  full-text (search_vector @@ websearch_to_tsquery): {fts['fts'] * 1e3:8.1f} ms "
+            f"({fts['fts'] * 1e3 / FTS_QUERIES:.2f} ms/query; plan: {', '.join(fts['fts_plan'])})"
+        )
+        print(
+            f"  search_text__icontains:                          {fts['icontains'] * 1e3:8.1f} ms "
+            f"({fts['icontains'] * 1e3 / FTS_QUERIES:.2f} ms/query; plan: {', '.join(fts['icontains_plan'])})"
+        )
+        print(
+            f"full-text is {ratio:.1f}x faster than icontains (goal >= {FTS_GOAL:g}x): "
+            f"{'met' if ratio >= FTS_GOAL else 'NOT met'}"
+        )
+    finally:
+        if server is not None:
+            server.stop()
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep_db:
+            with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
