@@ -130,9 +130,11 @@ def _search(products: QuerySet[Product], q: str) -> tuple[QuerySet[Product], boo
             rank=SearchRank(F("search_document__search_vector"), search),
             similarity=TrigramWordSimilarity(q, "search_document__search_text"),
         ).filter(
+            # Each branch can use an index: the tsvector's GIN, and the text's trigram GIN for
+            # word similarity (pg_trgm's <% operator: typos) and for LIKE (CJK substrings).
             Q(search_document__search_vector=search)
-            | Q(similarity__gte=0.6)
-            | Q(search_document__search_text__icontains=q)
+            | Q(search_document__search_text__trigram_word_similar=q)
+            | Q(search_document__search_text__contains=q)
         )
         return products, True
     # SQLite: every word must appear somewhere in the text, in any case.
