@@ -54,14 +54,6 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("path")
 
 
-def category_descendant_ids(category: Category) -> list[int]:
-    return list(
-        Category.objects.filter(Q(pk=category.pk) | Q(path__startswith=f"{category.path}/")).values_list(
-            "pk", flat=True
-        )
-    )
-
-
 def inspection_list(*, user) -> QuerySet[Inspection]:
     visible = product_list(user=user).values("pk")
     return (

@@ -240,14 +240,10 @@ def storefront_brand_list() -> QuerySet[Brand]:
     members = Membership.objects.filter(status=Membership.Status.ACTIVE).select_related("company").order_by("pk")
     return (
         Brand.objects.filter(status=Brand.Status.ACTIVE)
-        .annotate(product_count=Count("products", filter=storefront_visible_for_brand(), distinct=True))
+        .annotate(product_count=Count("products", filter=Q(products__status=Product.Status.PUBLISHED), distinct=True))
         .prefetch_related(Prefetch("memberships", queryset=members, to_attr="active_memberships"))
         .order_by("name")
     )
-
-
-def storefront_visible_for_brand() -> Q:
-    return Q(products__status=Product.Status.PUBLISHED)
 
 
 def storefront_brand_get(*, slug: str) -> Brand:
