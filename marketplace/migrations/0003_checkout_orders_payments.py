@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             name='Checkout',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('secret', models.CharField(default=marketplace.models._checkout_secret, editable=False, max_length=64)),
+                ('secret', models.CharField(default=marketplace.models.storefront._checkout_secret, editable=False, max_length=64)),
                 ('email', models.EmailField(max_length=254)),
                 ('currency', models.CharField(max_length=3, validators=[core.money.validate_currency_code])),
                 ('shipping_address', models.JSONField(default=dict)),
