@@ -28,6 +28,9 @@ class Order(models.Model):
 
     number = models.CharField(max_length=20, unique=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.STOREFRONT)
+    # For channel orders: the outside marketplace's code and its order id; importing twice makes nothing.
+    channel = models.CharField(max_length=20, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
     # One order per checkout: the database refuses a second, whatever races.
     checkout = models.OneToOneField(Checkout, on_delete=models.PROTECT, null=True, blank=True, related_name="order")
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
@@ -54,6 +57,9 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(subtotal__gte=0) & Q(shipping__gte=0), name="order_amounts_non_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="order_channel_external_id_unique"
             ),
         ]
 
