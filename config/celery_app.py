@@ -36,3 +36,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+# The B2B trade desk: RFQs past their award window, quotes past their validity.
+app.conf.beat_schedule["rfqs-expire"] = {
+    "task": "marketplace.tasks.rfqs_expire_task",
+    "schedule": crontab(minute=5),
+}

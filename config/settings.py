@@ -167,6 +167,10 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_dev_dummy_ga
 STOCK_LOW_THRESHOLD = env.int("STOCK_LOW_THRESHOLD", default=5)
 # Carriers sign tracking webhooks with it: X-Carrier-Signature = sha256=HMAC-SHA256("<timestamp>.<body>").
 CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="dev-carrier-secret")
+# The B2B trade desk: open RFQs expire this long after their deadline unless awarded; inquiry
+# attachments (PDF, PNG, JPEG) up to this size.
+RFQ_AWARD_WINDOW_DAYS = env.int("RFQ_AWARD_WINDOW_DAYS", default=14)
+INQUIRY_ATTACHMENT_MAX_BYTES = env.int("INQUIRY_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -227,6 +231,12 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        # The B2B trade desk.
+        "RFQIncotermEnum": "marketplace.models.RFQ.Incoterm",
+        "QuoteIncotermEnum": "marketplace.models.Quote.Incoterm",
+        "QuoteStatusEnum": "marketplace.models.Quote.Status",
+        "RFQStatusEnum": "marketplace.models.RFQ.Status",
+        "BuyerStaffRoleEnum": "marketplace.models.BuyerStaff.Role",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

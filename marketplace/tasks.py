@@ -22,3 +22,18 @@ def orders_expire_unpaid_task() -> int:
 @shared_task(acks_late=True)
 def orders_complete_task() -> int:
     return orders_complete()
+
+
+# The B2B trade desk.
+@shared_task(acks_late=True, retry_backoff=True, max_retries=5)
+def rfq_notify_sellers_task(rfq_id: int) -> int:
+    from marketplace.services.trade import rfq_notify_sellers
+
+    return rfq_notify_sellers(rfq_id=rfq_id)
+
+
+@shared_task(acks_late=True)
+def rfqs_expire_task() -> int:
+    from marketplace.services.trade import rfqs_expire
+
+    return rfqs_expire()

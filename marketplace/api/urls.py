@@ -9,6 +9,13 @@ from marketplace.api.order_views import (
     StripeWebhookView,
 )
 from marketplace.api.return_views import ReturnViewSet
+from marketplace.api.trade_views import (
+    B2BOrderViewSet,
+    BuyerCompanyViewSet,
+    InquiryViewSet,
+    QuoteViewSet,
+    RFQViewSet,
+)
 from marketplace.api.views import StorefrontBrandViewSet, StorefrontProductViewSet
 
 router = SimpleRouter()
@@ -18,6 +25,12 @@ router.register("checkouts", CheckoutViewSet, basename="checkout")
 router.register("orders", OrderViewSet, basename="order")
 router.register("seller/orders", SellerOrderViewSet, basename="seller-order")
 router.register("returns", ReturnViewSet, basename="return")
+# The B2B trade desk.
+router.register("buyer-companies", BuyerCompanyViewSet, basename="buyer-company")
+router.register("rfqs", RFQViewSet, basename="rfq")
+router.register("quotes", QuoteViewSet, basename="quote")
+router.register("b2b-orders", B2BOrderViewSet, basename="b2b-order")
+router.register("inquiries", InquiryViewSet, basename="inquiry")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

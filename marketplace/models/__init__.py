@@ -2,6 +2,16 @@
 
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
 from .storefront import Checkout, CheckoutLine, SearchDocument
+from .trade import (  # noqa: I001 - the trade desk
+    RFQ,
+    BuyerCompany,
+    BuyerStaff,
+    InquiryMessage,
+    InquiryThread,
+    Quote,
+    QuoteLine,
+    TradeEvent,
+)
 
 __all__ = [
     "Checkout",
@@ -15,4 +25,13 @@ __all__ = [
     "ReturnEvent",
     "ReturnRequest",
     "SearchDocument",
+    # the trade desk
+    "RFQ",
+    "BuyerCompany",
+    "BuyerStaff",
+    "InquiryMessage",
+    "InquiryThread",
+    "Quote",
+    "QuoteLine",
+    "TradeEvent",
 ]

@@ -27,6 +27,8 @@ from marketplace.payments import GatewayEvent, payment_gateway
 logger = logging.getLogger(__name__)
 OS = Order.Status
 P = Payment.Status
+# B2B payment terms an operator confirms by hand (the trade desk): no gateway intent, no timeout.
+MANUAL_GATEWAYS = ("bank_transfer", "letter_of_credit")
 
 
 def _event(order: Order, kind: str, actor=None, **data) -> None:
@@ -198,7 +200,7 @@ def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     order.status = OS.CANCELLED
     order.save(update_fields=["status"])
     _event(order, "cancelled", actor, reason=reason)
-    if payment and not was_paid and payment.status != P.SUCCEEDED:
+    if payment and not was_paid and payment.status != P.SUCCEEDED and payment.gateway not in MANUAL_GATEWAYS:
         intent_id = payment.intent_id
         gateway = payment_gateway()
         transaction.on_commit(lambda: gateway.cancel_intent(intent_id=intent_id, idempotency_key=f"cancel:{intent_id}"))
@@ -216,7 +218,8 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
     """Unpaid orders past the payment timeout are cancelled and give their stock back."""
     cutoff = (now or timezone.now()) - timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
     expired = 0
-    for order_id in Order.objects.filter(status=OS.PENDING, created_at__lte=cutoff).values_list("pk", flat=True):
+    unpaid = Order.objects.filter(status=OS.PENDING, created_at__lte=cutoff)
+    for order_id in unpaid.exclude(payments__gateway__in=MANUAL_GATEWAYS).values_list("pk", flat=True):
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order_id)
             if order.status != OS.PENDING:
