@@ -33,9 +33,11 @@ def buyer_company_list(*, user) -> QuerySet[BuyerCompany]:
 
 
 def seller_category_paths(company_ids: list[int]) -> set[str]:
-    """Category paths where the companies have published products."""
+    """Category paths where the companies have published products, or the brands they lead do
+    (a brand's lead company answers for its members with brand quotes)."""
     return set(
-        Product.objects.filter(company_id__in=company_ids, status=Product.Status.PUBLISHED)
+        Product.objects.filter(Q(company_id__in=company_ids) | Q(brand__lead_company_id__in=company_ids))
+        .filter(status=Product.Status.PUBLISHED)
         .values_list("category__path", flat=True)
         .distinct()
     )
