@@ -799,6 +799,234 @@ def _outbound(w):
     return w.outbound
 
 
+# --- The B2B trade desk -----------------------------------------------------------------------
+# The outsider's owner is staff of a buyer company whose RFQ (to Japan, in the world's category)
+# the member and the lead company each answered with a quote of their own published B2B product;
+# the lead is the member's competitor. Made through the services on first use (see _b2b).
+
+
+def _b2b(w):
+    if "b2b_rfq" not in w.trade:
+        from collections import Counter
+        from datetime import timedelta
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from logistics.demo import LogisticsDemo
+        from marketplace.services.inquiries import inquiry_create
+        from marketplace.services.trade import QuoteLineSpec, buyer_company_create, quote_create, rfq_create
+        from tests.factories import published
+        from tests.logistics.helpers import receive
+
+        warehouses = LogisticsDemo(Counter()).load_network()["warehouses"]
+        buyer = w.users["outsider"]
+        company = buyer_company_create(actor=buyer, name="Tokyo Zakka K.K.", country="JP")
+        products = {}
+        for role in ("member", "lead"):
+            products[role] = published(
+                product(
+                    w.companies[role],
+                    mode="b2b",
+                    retail_price=None,
+                    moq=10,
+                    price_tiers=[{"min_quantity": 10, "unit_price": Decimal("9000")}],
+                    category=w.category,
+                )
+            )
+            receive(products[role].variants.get(), warehouses["tyo-dc"], 100)
+        rfq = rfq_create(
+            actor=buyer,
+            buyer_company=company,
+            title="Lamps",
+            description="Paper lamps",
+            category=w.category,
+            quantity=20,
+            currency="USD",
+            destination_country="JP",
+            deadline=timezone.now() + timedelta(days=7),
+        )
+        quotes = {
+            role: quote_create(
+                actor=w.users[role],
+                rfq=rfq,
+                line=QuoteLineSpec(product=products[role], quantity=20),
+                incoterm="DAP",
+                valid_until=timezone.localdate() + timedelta(days=7),
+                lead_time_days=10,
+            )
+            for role in ("member", "lead")
+        }
+        thread = inquiry_create(actor=buyer, product=products["member"], subject="Samples?", body="Two, please.")
+        w.trade.update(b2b_company=company, b2b_products=products, b2b_rfq=rfq, b2b_quotes=quotes, b2b_thread=thread)
+    return w.trade
+
+
+def _b2b_order(w):
+    """The lead's quote accepted by the buyer on bank-transfer terms: a pending B2B order."""
+    from marketplace.services.trade import quote_accept
+
+    t = _b2b(w)
+    if "b2b_order" not in t:
+        address = {"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "postal_code": "104-0061", "country": "JP"}
+        t["b2b_order"], _ = quote_accept(
+            actor=w.users["outsider"],
+            quote=t["b2b_quotes"]["lead"],
+            payment_terms="bank_transfer",
+            shipping_address=address,
+        )
+    return t["b2b_order"]
+
+
+def _b2b_quote_body(w, role):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    products = _b2b(w)["b2b_products"]
+    own = products["lead"] if role in ("lead", "viewer") else products["member"]
+    return {
+        "product": own.pk,
+        "quantity": 20,
+        "incoterm": "DAP",
+        "valid_until": str(timezone.localdate() + timedelta(days=5)),
+        "lead_time_days": 10,
+    }
+
+
+def _b2b_rfq_body(w, role):
+    return {
+        "buyer_company": _b2b(w)["b2b_company"].pk,
+        "title": "More lamps",
+        "description": "Paper lamps",
+        "category": w.category.pk,
+        "quantity": 50,
+        "currency": "USD",
+        "destination_country": "JP",
+        "deadline": "2099-01-01T00:00:00Z",
+    }
+
+
+def _buyer_side(**expect):
+    """The buyer is the outsider's owner; the member quoted; the lead (and its viewer) compete."""
+    return {"anon": 401, "outsider": 200, "viewer": 404, "member": 200, "lead": 404, "operator": 200, **expect}
+
+
+CASES += [
+    Case("buyer-company-list", "get", lambda w: "/api/v1/buyer-companies/", _all(200, anon=401)),
+    Case(
+        "buyer-company-list",
+        "post",
+        lambda w: "/api/v1/buyer-companies/",
+        _all(201, anon=401),
+        lambda w, r: {"name": f"{r} imports", "country": "JP"},
+    ),
+    Case(
+        "buyer-company-detail",
+        "get",
+        lambda w: f"/api/v1/buyer-companies/{_b2b(w)['b2b_company'].pk}/",
+        _all(404, anon=401, outsider=200, operator=200),
+    ),
+    Case(
+        "buyer-company-staff",
+        "post",
+        lambda w: f"/api/v1/buyer-companies/{_b2b(w)['b2b_company'].pk}/staff/",
+        _all(404, anon=401, outsider=201, operator=403),
+        lambda w, r: {"email": UserFactory().email},
+    ),
+    Case(
+        "buyer-company-verify",
+        "post",
+        lambda w: f"/api/v1/buyer-companies/{_b2b(w)['b2b_company'].pk}/verify/",
+        _all(404, anon=401, outsider=403, operator=200),
+    ),
+    Case("rfq-list", "get", lambda w: "/api/v1/rfqs/", _all(200, anon=401)),
+    Case("rfq-list", "post", lambda w: "/api/v1/rfqs/", _all(400, anon=401, outsider=201), _b2b_rfq_body),
+    Case("rfq-detail", "get", lambda w: f"/api/v1/rfqs/{_b2b(w)['b2b_rfq'].pk}/", _all(200, anon=401)),
+    Case(
+        "rfq-close",
+        "post",
+        lambda w: f"/api/v1/rfqs/{_b2b(w)['b2b_rfq'].pk}/close/",
+        _all(403, anon=401, outsider=200),
+    ),
+    Case("rfq-quotes", "get", lambda w: f"/api/v1/rfqs/{_b2b(w)['b2b_rfq'].pk}/quotes/", _all(200, anon=401)),
+    Case(
+        "rfq-quotes",
+        "post",
+        lambda w: f"/api/v1/rfqs/{_b2b(w)['b2b_rfq'].pk}/quotes/",
+        {"anon": 401, "outsider": 400, "viewer": 403, "member": 201, "lead": 201, "operator": 400},
+        _b2b_quote_body,
+    ),
+    Case(
+        "rfq-brand-quotes",
+        "post",
+        lambda w: f"/api/v1/rfqs/{_b2b(w)['b2b_rfq'].pk}/brand-quotes/",
+        _all(403, anon=401, lead=409),
+        lambda w, r: {
+            "brand": w.brand.slug,
+            "lines": [{"product": _b2b(w)["b2b_products"]["member"].pk, "quantity": 20}],
+            "incoterm": "DAP",
+            "valid_until": "2099-01-01",
+            "lead_time_days": 10,
+        },
+    ),
+    Case("quote-list", "get", lambda w: "/api/v1/quotes/", _all(200, anon=401)),
+    Case("quote-detail", "get", lambda w: f"/api/v1/quotes/{_b2b(w)['b2b_quotes']['member'].pk}/", _buyer_side()),
+    Case(
+        "quote-accept",
+        "post",
+        lambda w: f"/api/v1/quotes/{_b2b(w)['b2b_quotes']['member'].pk}/accept/",
+        _buyer_side(outsider=201, member=403, operator=403),
+        lambda w, r: {
+            "payment_terms": "card",
+            "shipping_address": {
+                "name": "Sato",
+                "lines": ["1 Ginza"],
+                "city": "Tokyo",
+                "postal_code": "104-0061",
+                "country": "JP",
+            },
+        },
+    ),
+    Case(
+        "quote-withdraw",
+        "post",
+        lambda w: f"/api/v1/quotes/{_b2b(w)['b2b_quotes']['member'].pk}/withdraw/",
+        _buyer_side(outsider=403, operator=403),
+    ),
+    Case(
+        "quote-decline",
+        "post",
+        lambda w: f"/api/v1/quotes/{_b2b(w)['b2b_quotes']['member'].pk}/decline/",
+        _buyer_side(member=403, operator=403),
+        lambda w, r: {"reason": "Too slow"},
+    ),
+    Case(
+        "b2b-order-confirm-payment",
+        "post",
+        lambda w: f"/api/v1/b2b-orders/{_b2b_order(w).pk}/confirm-payment/",
+        _all(404, anon=401, outsider=403, operator=200),
+        lambda w, r: {"reference": "SWIFT 1"},
+    ),
+    Case("inquiry-list", "get", lambda w: "/api/v1/inquiries/", _all(200, anon=401)),
+    Case(
+        "inquiry-list",
+        "post",
+        lambda w: "/api/v1/inquiries/",
+        _all(201, anon=401, member=400),
+        lambda w, r: {"product": _b2b(w)["b2b_products"]["member"].pk, "subject": "Price?", "body": "For 500?"},
+    ),
+    Case("inquiry-detail", "get", lambda w: f"/api/v1/inquiries/{_b2b(w)['b2b_thread'].pk}/", _buyer_side()),
+    Case(
+        "inquiry-messages",
+        "post",
+        lambda w: f"/api/v1/inquiries/{_b2b(w)['b2b_thread'].pk}/messages/",
+        _buyer_side(outsider=201, member=201, operator=403),
+        lambda w, r: {"body": "Any news?"},
+    ),
+]
+
+
 def _api_route_names():
     def walk(patterns, prefix=""):
         for pattern in patterns:
