@@ -1,0 +1,3 @@
+"""Marketplace admin, one module per area; each module registers its models on import."""
+
+from marketplace.admin import trade  # noqa: F401
