@@ -1,0 +1,44 @@
+"""The demo's trade desk part (marketplace/trade_demo.py) as `load_demo` builds it: a verified
+buyer company, an RFQ with two competing SME quotes and a brand quote, the brand quote accepted
+into one order with a line per SME, an inquiry thread with an attachment; a rerun adds nothing."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from marketplace.models import RFQ, BuyerCompany, InquiryMessage, InquiryThread, Order, Quote, QuoteLine, TradeEvent
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [BuyerCompany, RFQ, Quote, QuoteLine, TradeEvent, InquiryThread, InquiryMessage, Order]
+
+
+def test_the_trade_demo_holds_an_rfq_with_competing_quotes_and_an_accepted_brand_quote():
+    call_command("load_demo", stdout=StringIO())
+    before = {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+
+    rfq = RFQ.objects.get()
+    assert rfq.status == "awarded" and rfq.buyer_company.verified
+    quotes = rfq.quotes.order_by("pk")
+    assert [(q.brand_id is not None, q.status) for q in quotes] == [
+        (False, "declined"),
+        (False, "declined"),
+        (True, "accepted"),
+    ]
+    assert quotes[0].company_id != quotes[1].company_id  # two competing SMEs
+    brand_quote = quotes[2]
+    order = brand_quote.order
+    assert order.source == "b2b_quote" and order.total == brand_quote.total and order.status == "pending"
+    assert order.payments.get().gateway == "bank_transfer"
+    sellers = set(order.lines.values_list("seller_id", flat=True))
+    assert len(sellers) == 2 and sellers == {q.company_id for q in quotes[:2]}
+    thread = InquiryThread.objects.get()
+    assert thread.messages.count() == 2 and thread.buyer_unread == 1
+    assert thread.messages.get(side="seller").attachment_type == "application/pdf"
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    after = {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+    assert after == before
+    assert "nothing changed" in out.getvalue()
