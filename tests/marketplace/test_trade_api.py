@@ -2,6 +2,7 @@
 nothing written, and list queries that do not grow with the page."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -220,3 +221,17 @@ def test_list_queries_do_not_grow_with_the_page(api, network, operator):
     assert big == small
     api.as_user(operator)
     assert _queries(api, "/api/v1/quotes/") == _queries(api, "/api/v1/quotes/")
+
+
+def test_the_price_for_a_quantity_honours_moq_multiples_and_tiers_as_quotes_do(api, network):
+    item = b2b_product()
+    path = f"/api/v1/storefront/products/{item.slug}/price/"
+    for quantity in (50, 120):
+        response = api.get(path, {"quantity": quantity, "currency": "USD"})
+        assert response.status_code == 400 and response.json()["errors"][0]["attr"] == "quantity"
+    small = api.get(path, {"quantity": 100, "currency": "USD"}).json()
+    large = api.get(path, {"quantity": 500, "currency": "USD"}).json()
+    assert small["unit_price"] == {"amount": "6.52", "currency": "USD"}
+    assert large["unit_price"] == {"amount": "5.80", "currency": "USD"}
+    # A quote for the same quantity starts from the same unit price.
+    assert quote(rfq(), item, quantity=500).lines.get().unit_price == Decimal("5.80")
