@@ -1,10 +1,11 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer
-from core.money import Money
+from core.money import Money, validate_currency_code
 from marketplace.models import RFQ, BuyerCompany, BuyerStaff, InquiryMessage, InquiryThread, Quote, QuoteLine
 from marketplace.services.trade import PAYMENT_TERMS
 
@@ -76,6 +77,13 @@ class RFQWriteSerializer(StrictSerializer):
     destination_country = CountryField()
     incoterm = serializers.ChoiceField(choices=RFQ.Incoterm.choices, default=RFQ.Incoterm.DAP)
     deadline = serializers.DateTimeField()
+
+    def validate_currency(self, value):
+        try:
+            validate_currency_code(value.upper())
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code="invalid_currency") from None
+        return value.upper()
 
     def validate_deadline(self, value):
         if value <= timezone.now():

@@ -16,7 +16,7 @@ from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.money import Money
 from core.permissions import is_operator
-from core.selectors import RateTable, exchange_rates_get
+from core.selectors import ExchangeRateMissing, RateTable, exchange_rates_get
 from listings.models import Category, Product, Variant
 from listings.selectors import product_text
 from logistics.services import GoodsLine, Line, TradeRulesMissing, duties_estimate, shipping_options, stock_reserve
@@ -120,7 +120,10 @@ def rfq_create(
     if buyer_company.pk not in buyer_company_ids(actor):
         raise InvalidInput("Post RFQs for a buyer company you belong to.", attr="buyer_company")
     errors = {}
-    exchange_rates_get().rate("USD", currency)  # an unknown currency fails here, before any write
+    try:
+        exchange_rates_get().rate("USD", currency)
+    except ExchangeRateMissing:
+        errors["currency"] = [("unknown_currency", f"No exchange rate for {currency}.")]
     if target_unit_price is not None and target_unit_price.currency != currency:
         errors["target_unit_price"] = [("currency_mismatch", f"Give the target price in {currency}.")]
     if deadline <= timezone.now():

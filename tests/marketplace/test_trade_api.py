@@ -61,6 +61,7 @@ def test_buyer_posts_an_rfq_and_sees_it(api):
         ({"quantity": 0}, "quantity"),
         ({"status": "awarded"}, "status"),
         ({"destination_country": "XX"}, "destination_country"),
+        ({"currency": "XYZ"}, "currency"),
     ],
 )
 def test_bad_rfq_input_is_a_400_naming_the_field_and_writes_nothing(api, change, attr):
