@@ -314,3 +314,60 @@ def test_buyer_verification_is_an_operators_and_sellers_see_the_flag(api, networ
     assert api.post(f"/api/v1/buyer-companies/{company.pk}/verify/").status_code == 409
     api.as_user(owner_of(item.company))
     assert api.get(f"/api/v1/rfqs/{offer.pk}/").json()["buyer_company"]["verified"] is True
+
+
+def _race(calls) -> list[str]:
+    """Runs the calls at once, each in its own thread and connection; returns their outcomes."""
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    from core.errors import ApplicationError
+
+    outcomes = []
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+            outcomes.append("ok")
+        except ApplicationError as error:
+            outcomes.append(error.code)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accepting_several_quotes_at_once_awards_exactly_one(network):
+    from marketplace.services.trade import quote_accept
+
+    offer = rfq()
+    quotes = [quote(offer, stocked(network, b2b_product())) for _ in range(4)]
+    outcomes = _race(
+        [
+            lambda q=q: quote_accept(
+                actor=offer.created_by, quote=q, payment_terms="bank_transfer", shipping_address=TOKYO_OFFICE
+            )
+            for q in quotes
+        ]
+    )
+    assert outcomes == ["ok"] + ["wrong_state"] * 3
+    assert Order.objects.count() == 1
+    assert sorted(Quote.objects.values_list("status", flat=True)) == ["accepted"] + ["declined"] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_company_quoting_twice_at_once_keeps_one_active_quote(network):
+    offer, item = rfq(), b2b_product()
+    outcomes = _race([lambda n=n: quote(offer, item, quantity=500 + 50 * n) for n in range(4)])
+    assert outcomes.count("ok") >= 1 and set(outcomes) <= {"ok", "conflict"}
+    assert Quote.objects.filter(status="active").count() == 1
