@@ -18,15 +18,9 @@ from core.models import User
 from listings.models import Product
 from marketplace.models import RFQ, BuyerCompany, InquiryThread
 from marketplace.services.inquiries import inquiry_create, inquiry_message_add
-from marketplace.services.trade import (
-    QuoteLineSpec,
-    brand_quote_create,
-    buyer_company_create,
-    buyer_company_verify,
-    quote_accept,
-    quote_create,
-    rfq_create,
-)
+from marketplace.services.quotes import QuoteLineSpec, brand_quote_create, quote_create
+from marketplace.services.trade import buyer_company_create, buyer_company_verify, rfq_create
+from marketplace.services.trade_orders import quote_accept
 
 BUYER_COMPANY = "Berliner Papierhaus GmbH"
 RFQ_TITLE = "Hanji table lamps for our winter collection"

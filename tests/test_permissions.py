@@ -815,7 +815,8 @@ def _b2b(w):
 
         from logistics.demo import LogisticsDemo
         from marketplace.services.inquiries import inquiry_create
-        from marketplace.services.trade import QuoteLineSpec, buyer_company_create, quote_create, rfq_create
+        from marketplace.services.quotes import QuoteLineSpec, quote_create
+        from marketplace.services.trade import buyer_company_create, rfq_create
         from tests.factories import published
         from tests.logistics.helpers import receive
 
@@ -864,7 +865,7 @@ def _b2b(w):
 
 def _b2b_order(w):
     """The lead's quote accepted by the buyer on bank-transfer terms: a pending B2B order."""
-    from marketplace.services.trade import quote_accept
+    from marketplace.services.trade_orders import quote_accept
 
     t = _b2b(w)
     if "b2b_order" not in t:

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer
 from core.money import Money, validate_currency_code
 from marketplace.models import RFQ, BuyerCompany, BuyerStaff, InquiryMessage, InquiryThread, Quote, QuoteLine
-from marketplace.services.trade import PAYMENT_TERMS
+from marketplace.services.trade_orders import PAYMENT_TERMS
 
 Id = serializers.IntegerField  # ids in bodies: positive bigints, so a huge one is a 400, never a 500
 

@@ -37,20 +37,15 @@ from marketplace.api.trade_serializers import (
 )
 from marketplace.models import RFQ, BuyerCompany, InquiryThread, Order, Quote
 from marketplace.services.inquiries import inquiry_create, inquiry_mark_read, inquiry_message_add
+from marketplace.services.quotes import QuoteLineSpec, brand_quote_create, quote_create, quote_decline, quote_withdraw
 from marketplace.services.trade import (
-    QuoteLineSpec,
-    brand_quote_create,
     buyer_company_create,
     buyer_company_verify,
     buyer_staff_add,
-    order_payment_confirm,
-    quote_accept,
-    quote_create,
-    quote_decline,
-    quote_withdraw,
     rfq_close,
     rfq_create,
 )
+from marketplace.services.trade_orders import order_payment_confirm, quote_accept
 from marketplace.trade_selectors import (
     buyer_company_list,
     inquiry_sides,

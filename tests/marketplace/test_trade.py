@@ -348,7 +348,7 @@ def _race(calls) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_accepting_several_quotes_at_once_awards_exactly_one(network):
-    from marketplace.services.trade import quote_accept
+    from marketplace.services.trade_orders import quote_accept
 
     offer = rfq()
     quotes = [quote(offer, stocked(network, b2b_product())) for _ in range(4)]

@@ -7,13 +7,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from core.money import Money
-from marketplace.services.trade import (
-    QuoteLineSpec,
-    brand_quote_create,
-    buyer_company_create,
-    quote_create,
-    rfq_create,
-)
+from marketplace.services.quotes import QuoteLineSpec, brand_quote_create, quote_create
+from marketplace.services.trade import buyer_company_create, rfq_create
 from tests.factories import UserFactory, category, owner_of, product, published
 
 TOKYO_OFFICE = {
