@@ -31,6 +31,8 @@ from marketplace.trade_selectors import buyer_company_ids
 # carrier rate tables (whose heaviest band is a parcel's), 40 x 30 x 30 cm.
 CARTON_MAX_KG = Decimal(20)
 CARTON_CM = ("40", "30", "30")
+# Amounts are stored with 14 digits, 4 of them decimals: anything near that is a typo, refused as input.
+MAX_AMOUNT = Decimal(10) ** 9
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,8 @@ def _price_line(spec: QuoteLineSpec, currency: str, rates: RateTable, prefix: st
     elif unit.currency != currency:
         errors[f"{prefix}unit_price"] = [("currency_mismatch", f"Quote in the RFQ's currency, {currency}.")]
         return None
-    elif unit.amount <= 0:
-        errors[f"{prefix}unit_price"] = [("not_positive", "The unit price must be positive.")]
+    elif not 0 < unit.amount < MAX_AMOUNT:
+        errors[f"{prefix}unit_price"] = [("out_of_range", f"A positive unit price below {MAX_AMOUNT}.")]
         return None
     elif list_unit is not None and unit.amount != list_unit.amount and not spec.price_override_reason.strip():
         errors[f"{prefix}price_override_reason"] = [
@@ -124,6 +126,8 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
     recorded as the buyer's estimate under DAP."""
     currency, country = rfq.currency, str(rfq.destination_country)
     subtotal = Money(sum((line.unit.amount * line.quantity for line in lines), Decimal(0)), currency).quantized()
+    if subtotal.amount >= MAX_AMOUNT:
+        raise InvalidInput(f"A quote totals less than {MAX_AMOUNT} {currency}.", attr="quantity")
     weight = sum((line.variant.weight_kg * line.quantity for line in lines), Decimal(0))
     cartons = max(1, math.ceil(weight / CARTON_MAX_KG))
     carton_kg = (weight / cartons).quantize(Decimal("0.001"), rounding=ROUND_UP)

@@ -3,6 +3,7 @@ expiry). Quotes are in marketplace.services.quotes, acceptance into orders in
 marketplace.services.trade_orders."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -106,6 +107,8 @@ def rfq_create(
         errors["currency"] = [("unknown_currency", f"No exchange rate for {currency}.")]
     if target_unit_price is not None and target_unit_price.currency != currency:
         errors["target_unit_price"] = [("currency_mismatch", f"Give the target price in {currency}.")]
+    elif target_unit_price is not None and not 0 < target_unit_price.amount < Decimal(10) ** 9:
+        errors["target_unit_price"] = [("out_of_range", "A positive price below 1,000,000,000.")]
     if deadline <= timezone.now():
         errors["deadline"] = [("in_the_past", "The deadline must be in the future.")]
     if (

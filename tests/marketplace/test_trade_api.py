@@ -62,6 +62,7 @@ def test_buyer_posts_an_rfq_and_sees_it(api):
         ({"status": "awarded"}, "status"),
         ({"destination_country": "XX"}, "destination_country"),
         ({"currency": "XYZ"}, "currency"),
+        ({"target_unit_price": {"amount": "99999999999999", "currency": "USD"}}, "target_unit_price"),
     ],
 )
 def test_bad_rfq_input_is_a_400_naming_the_field_and_writes_nothing(api, change, attr):
@@ -142,6 +143,11 @@ def test_quote_endpoint_names_the_broken_rule_and_writes_nothing(api, network):
         ({"valid_until": "2001-01-01"}, "valid_until"),
         ({"incoterm": "FOB"}, "incoterm"),
         ({"company": 1}, "company"),
+        ({"unit_price": {"amount": "99999999999", "currency": "USD"}, "price_override_reason": "x"}, "unit_price"),
+        (
+            {"quantity": 10_000_000, "unit_price": {"amount": "999", "currency": "USD"}, "price_override_reason": "x"},
+            "quantity",
+        ),
     ]:
         response = api.post(path, quote_body(item, **change), format="json")
         assert response.status_code == 400, (change, response.json())
