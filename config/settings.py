@@ -167,6 +167,8 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_dev_dummy_ga
 STOCK_LOW_THRESHOLD = env.int("STOCK_LOW_THRESHOLD", default=5)
 # Carriers sign tracking webhooks with it: X-Carrier-Signature = sha256=HMAC-SHA256("<timestamp>.<body>").
 CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="dev-carrier-secret")
+# Settlement: statements and payouts are in the company's payout account currency, else this one.
+SETTLEMENT_CURRENCY = env("SETTLEMENT_CURRENCY", default="KRW")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -216,6 +218,11 @@ SPECTACULAR_SETTINGS = {
         "CheckoutStatusEnum": "marketplace.models.Checkout.Status",
         "CheckoutIncotermEnum": "marketplace.models.Checkout.Incoterm",
         "ConsignmentIncotermEnum": "logistics.models.Consignment.Incoterm",
+        "FeeKindEnum": "marketplace.models.FeeKind",
+        "ExportStageEnum": "brands.models.Company.ExportStage",
+        "FeeStatusEnum": "marketplace.models.Fee.Status",
+        "PayoutStatusEnum": "marketplace.models.Payout.Status",
+        "PayoutMethodEnum": "marketplace.models.Payout.Method",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

@@ -9,6 +9,12 @@ from marketplace.api.order_views import (
     StripeWebhookView,
 )
 from marketplace.api.return_views import ReturnViewSet
+from marketplace.api.settlement_views import (
+    CompanyFeeViewSet,
+    CompanyStatementViewSet,
+    PayoutViewSet,
+    ProgrammeViewSet,
+)
 from marketplace.api.views import StorefrontBrandViewSet, StorefrontProductViewSet
 
 router = SimpleRouter()
@@ -18,6 +24,12 @@ router.register("checkouts", CheckoutViewSet, basename="checkout")
 router.register("orders", OrderViewSet, basename="order")
 router.register("seller/orders", SellerOrderViewSet, basename="seller-order")
 router.register("returns", ReturnViewSet, basename="return")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register(r"companies/(?P<company_id>[0-9]{1,18})/fees", CompanyFeeViewSet, basename="company-fee")
+router.register(
+    r"companies/(?P<company_id>[0-9]{1,18})/statements", CompanyStatementViewSet, basename="company-statement"
+)
+router.register("payouts", PayoutViewSet, basename="payout")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

@@ -1,9 +1,33 @@
 """Marketplace models, one module per area; import them from here."""
 
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
+from .settlement import (
+    BrandFund,
+    Fee,
+    FeeKind,
+    FeeRate,
+    FeeSplit,
+    Payout,
+    PayoutAccount,
+    ProgrammeCompany,
+    Statement,
+    SupportProgramme,
+    Voucher,
+)
 from .storefront import Checkout, CheckoutLine, SearchDocument
 
 __all__ = [
+    "BrandFund",
+    "Fee",
+    "FeeKind",
+    "FeeRate",
+    "FeeSplit",
+    "Payout",
+    "PayoutAccount",
+    "ProgrammeCompany",
+    "Statement",
+    "SupportProgramme",
+    "Voucher",
     "Checkout",
     "CheckoutLine",
     "Order",
