@@ -15,7 +15,7 @@ selected), then programmes by pk, then vouchers by pk, then programme-company ro
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import IntegrityError, transaction
@@ -204,10 +204,13 @@ def fee_charge(
     currency: str | None = None,
     scope: str = "",
     rates: RateTable | None = None,
+    charged_at: datetime | None = None,
 ) -> Fee:
     """Charges a fee for a cause once; charging the same cause again returns the first fee.
     The amount is given (`amount`), or comes from the tariff: a percent rate of `base`, or a
-    per-unit rate times `quantity`, converted to `currency` when asked."""
+    per-unit rate times `quantity`, converted to `currency` when asked. `charged_at` dates a fee
+    for work done earlier (a month's syndication charged after the month), which decides the
+    statement it falls in."""
     if kind not in FeeKind.values:
         raise InvalidInput(f"Unknown fee kind {kind!r}.", attr="kind")
     period = period or ""
@@ -239,6 +242,7 @@ def fee_charge(
                 amount=amount.amount,
                 currency=amount.currency,
                 company_amount=amount.amount,
+                charged_at=charged_at or timezone.now(),
             )
     except IntegrityError:
         # A concurrent charge of the same cause won; its fee is the one.
@@ -439,7 +443,7 @@ def _not_charged(queryset, kind: str, cause_type: str):
 
 def fees_accrue(*, today: date | None = None) -> dict[str, int]:
     """Charges what logistics did that has no fee yet; running it again charges nothing new."""
-    from logistics.models import CustomsDeclaration, InboundLine, Shipment, StorageAllotment
+    from logistics.models import Consignment, CustomsDeclaration, InboundLine, Shipment, StorageAllotment
 
     today = today or timezone.localdate()
     rates = exchange_rates_get()
@@ -453,8 +457,17 @@ def fees_accrue(*, today: date | None = None) -> dict[str, int]:
     shipments = _not_charged(Shipment.objects.filter(fulfilment__isnull=False), FeeKind.FULFILMENT, "shipment")
     for shipment in shipments.prefetch_related("lines__fulfilment_line__variant__product").order_by("pk"):
         sellers = {line.fulfilment_line.variant.product.company_id for line in shipment.lines.all()}
-        for company in Company.objects.filter(pk__in=sellers).order_by("pk"):
-            charge(company=company, kind=FeeKind.FULFILMENT, cause_type="shipment", cause_id=shipment.pk)
+        with transaction.atomic():  # every seller of the shipment, or none: the next run takes it again
+            for company in Company.objects.filter(pk__in=sellers).order_by("pk"):
+                charge(company=company, kind=FeeKind.FULFILMENT, cause_type="shipment", cause_id=shipment.pk)
+
+    # A consignment picked, packed and declared: one fulfilment fee per manufacturer in it.
+    declared = Consignment.objects.filter(declaration__submitted_at__isnull=False)
+    for consignment in _not_charged(declared, FeeKind.FULFILMENT, "consignment").order_by("pk"):
+        makers = consignment.lines.values_list("manufacturer_id", flat=True)
+        with transaction.atomic():
+            for company in Company.objects.filter(pk__in=makers).order_by("pk"):
+                charge(company=company, kind=FeeKind.FULFILMENT, cause_type="consignment", cause_id=consignment.pk)
 
     inspected = InboundLine.objects.filter(quantity_passed__isnull=False, quantity_received__gt=0).select_related(
         "shipment__company"

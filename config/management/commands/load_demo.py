@@ -10,8 +10,10 @@ from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
 from listings.demo import ListingsDemo
 from logistics.demo import LogisticsDemo
+from marketplace.settlement_demo import SettlementDemo
 
 PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
+PARTS.append(SettlementDemo)
 
 
 class Command(BaseCommand):
