@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from brands.models import Company
 from brands.selectors import company_get, user_company_ids
 from core.api.fields import ID_PATTERN
+from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.api.idempotency import idempotent
 from core.errors import InvalidInput
 from core.money import Money
 from core.permissions import is_operator
@@ -88,7 +90,11 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=VoucherCreateSerializer, responses={201: VoucherSerializer})
+    @extend_schema(
+        request=VoucherCreateSerializer,
+        parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False)],
+        responses={201: VoucherSerializer},
+    )
     @action(detail=True, methods=["post"])
     def vouchers(self, request, pk=None):
         programme = self.get_object()
@@ -98,8 +104,12 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         company = Company.objects.filter(pk=data.pop("company")).first()
         if company is None:
             raise InvalidInput("No such company.", attr="company")
-        voucher = voucher_issue(programme=programme, company=company, actor=request.user, **data)
-        return Response(VoucherSerializer(voucher).data, status=status.HTTP_201_CREATED)
+
+        def perform():
+            voucher = voucher_issue(programme=programme, company=company, actor=request.user, **data)
+            return Response(VoucherSerializer(voucher).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope=f"voucher:{programme.pk}", perform=perform)
 
     @extend_schema(responses=ReportSerializer)
     @action(detail=True, methods=["get"])

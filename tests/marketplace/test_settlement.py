@@ -224,16 +224,16 @@ def test_programme_report_gives_spend_by_kind_remaining_budget_and_assisted_comp
     fee_charge(company=a, kind="fulfilment", cause_type="shipment", cause_id=1)  # 2.45
     fee_charge(company=b, kind="inspection", cause_type="inbound_line", cause_id=1, quantity=Decimal(10))  # 2.10
     api.as_user(OperatorFactory())
-    response = api.post(
-        f"/api/v1/programmes/{p.pk}/vouchers/",
-        {
-            "company": b.pk,
-            "amount": {"amount": "10.00", "currency": "USD"},
-            "fee_kinds": ["inspection"],
-            "expires_on": str(timezone.localdate() + timedelta(days=30)),
-        },
-    )
+    voucher = {
+        "company": b.pk,
+        "amount": {"amount": "10.00", "currency": "USD"},
+        "fee_kinds": ["inspection"],
+        "expires_on": str(timezone.localdate() + timedelta(days=30)),
+    }
+    response = api.post(f"/api/v1/programmes/{p.pk}/vouchers/", voucher, HTTP_IDEMPOTENCY_KEY="v-1")
     assert response.status_code == 201, response.content
+    repeat = api.post(f"/api/v1/programmes/{p.pk}/vouchers/", voucher, HTTP_IDEMPOTENCY_KEY="v-1")
+    assert repeat.json()["id"] == response.json()["id"] and p.vouchers.count() == 1
     assert response.json()["balance"] == {"amount": "10.00", "currency": "USD"}
     report = api.get(f"/api/v1/programmes/{p.pk}/report/").json()
     assert report["covered"] == {"amount": "4.55", "currency": "USD"}
