@@ -31,6 +31,14 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.orders_complete_task",
         "schedule": crontab(hour=2, minute=0),
     },
+    "fees-accrue": {
+        "task": "marketplace.tasks.fees_accrue_task",
+        "schedule": crontab(minute=40),
+    },
+    "settlement-run": {
+        "task": "marketplace.tasks.settlement_run_task",
+        "schedule": crontab(day_of_month=2, hour=4, minute=0),
+    },
     "idempotency-keys-purge": {
         "task": "core.tasks.idempotency_keys_purge_task",
         "schedule": crontab(hour=3, minute=30),

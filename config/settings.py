@@ -171,6 +171,8 @@ CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="dev-carrier-secr
 # attachments (PDF, PNG, JPEG) up to this size.
 RFQ_AWARD_WINDOW_DAYS = env.int("RFQ_AWARD_WINDOW_DAYS", default=14)
 INQUIRY_ATTACHMENT_MAX_BYTES = env.int("INQUIRY_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# Settlement: statements and payouts are in the company's payout account currency, else this one.
+SETTLEMENT_CURRENCY = env("SETTLEMENT_CURRENCY", default="KRW")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -220,6 +222,11 @@ SPECTACULAR_SETTINGS = {
         "CheckoutStatusEnum": "marketplace.models.Checkout.Status",
         "CheckoutIncotermEnum": "marketplace.models.Checkout.Incoterm",
         "ConsignmentIncotermEnum": "logistics.models.Consignment.Incoterm",
+        "FeeKindEnum": "marketplace.models.FeeKind",
+        "ExportStageEnum": "brands.models.Company.ExportStage",
+        "FeeStatusEnum": "marketplace.models.Fee.Status",
+        "PayoutStatusEnum": "marketplace.models.Payout.Status",
+        "PayoutMethodEnum": "marketplace.models.Payout.Method",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

@@ -103,6 +103,22 @@ class StripeGateway:
             raise PaymentGatewayError(f"Stripe refused the refund: {error}") from None
         return refund.id
 
+    def transfer_create(self, *, amount: Money, destination: str, idempotency_key: str, metadata: dict) -> str:
+        """A Stripe Connect transfer to a connected account; the key makes a retry the same transfer."""
+        try:
+            transfer = self.client.v1.transfers.create(
+                params={
+                    "amount": to_minor(amount),
+                    "currency": amount.currency.lower(),
+                    "destination": destination,
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as error:
+            raise PaymentGatewayError(f"Stripe refused the transfer: {error.user_message or error}") from None
+        return transfer.id
+
     def parse_webhook(self, payload: bytes, signature: str) -> GatewayEvent:
         """Verifies the Stripe-Signature header with a 300-second tolerance (never 0)."""
         try:
@@ -139,6 +155,9 @@ class DummyGateway:
 
     def refund(self, *, intent_id: str, amount: Money, idempotency_key: str) -> str:
         return f"dummy_re_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}"
+
+    def transfer_create(self, *, amount: Money, destination: str, idempotency_key: str, metadata: dict) -> str:
+        return f"dummy_tr_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}"
 
     def confirm(self, *, intent_id: str, amount: Money, card_number: str) -> GatewayEvent:
         outcome = DUMMY_CARDS.get(card_number)

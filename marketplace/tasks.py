@@ -1,7 +1,9 @@
 from celery import shared_task
 
 from marketplace.payments import PaymentGatewayError
+from marketplace.services.fees import fees_accrue
 from marketplace.services.orders import order_request_fulfilment, orders_complete, orders_expire_unpaid, refund_execute
+from marketplace.services.settlement import payout_execute, previous_period, settlement_run
 
 
 @shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)
@@ -37,3 +39,19 @@ def rfqs_expire_task() -> int:
     from marketplace.services.trade import rfqs_expire
 
     return rfqs_expire()
+
+
+@shared_task(acks_late=True)
+def fees_accrue_task() -> dict:
+    return fees_accrue()
+
+
+@shared_task(acks_late=True)
+def settlement_run_task(period: str | None = None) -> dict:
+    """Settles the previous month (or `period`); idempotent, so a redelivery pays nothing twice."""
+    return settlement_run(period=period or previous_period())
+
+
+@shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)
+def payout_execute_task(payout_id: int) -> None:
+    payout_execute(payout_id=payout_id)

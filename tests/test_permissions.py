@@ -1028,6 +1028,133 @@ CASES += [
 ]
 
 
+def _settlement(w, key):
+    """A support programme and a pending bank payout of the member company, made on first use."""
+    from datetime import date
+    from decimal import Decimal
+
+    from marketplace.models import Payout, Statement
+    from marketplace.services.fees import programme_create
+
+    if "programme" not in w.trade:
+        w.trade["programme"] = programme_create(
+            actor=w.users["operator"],
+            name="Permission programme",
+            sponsor="KOTRA",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2027, 12, 31),
+            currency="KRW",
+            budget=Decimal(10_000_000),
+            per_company_cap=Decimal(1_000_000),
+            share=Decimal("0.7"),
+            fee_kinds=["fulfilment"],
+        )
+        member = w.companies["member"]
+        statement = Statement.objects.create(
+            company=member,
+            period="2026-10",
+            currency="KRW",
+            sales=1000,
+            refunds=0,
+            commission=80,
+            fees=0,
+            programme_covered=0,
+            brand_fund=0,
+            chargebacks=0,
+            net=920,
+        )
+        w.trade["payout"] = Payout.objects.create(
+            company=member,
+            statement=statement,
+            period="2026-10",
+            amount=920,
+            currency="KRW",
+            method=Payout.Method.BANK_TRANSFER,
+            idempotency_key=f"payout:{member.pk}:2026-10",
+        )
+    return w.trade[key]
+
+
+def _programme_body(w, role):
+    return {
+        "name": f"Programme of {role}",
+        "sponsor": "MSS",
+        "starts_on": "2026-01-01",
+        "ends_on": "2027-12-31",
+        "budget": {"amount": "1000000", "currency": "KRW"},
+        "per_company_cap": {"amount": "100000", "currency": "KRW"},
+        "share": "0.7",
+        "fee_kinds": ["fulfilment"],
+    }
+
+
+def _voucher_body(w, role):
+    return {
+        "company": w.companies["member"].pk,
+        "amount": {"amount": "50000", "currency": "KRW"},
+        "fee_kinds": ["fulfilment"],
+        "expires_on": "2027-06-30",
+    }
+
+
+def _member_company_only(**expect):
+    return {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200, **expect}
+
+
+CASES += [
+    # Fees, support programmes and settlement (marketplace): programmes are operators' business;
+    # a company's fees and statements its staff's; payouts operators' and, read-only, their company's.
+    Case("programme-list", "get", lambda w: "/api/v1/programmes/", _all(403, anon=401, operator=200)),
+    Case("programme-list", "post", lambda w: "/api/v1/programmes/", _all(403, anon=401, operator=201), _programme_body),
+    Case(
+        "programme-detail",
+        "get",
+        lambda w: f"/api/v1/programmes/{_settlement(w, 'programme').pk}/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "programme-vouchers",
+        "post",
+        lambda w: f"/api/v1/programmes/{_settlement(w, 'programme').pk}/vouchers/",
+        _all(403, anon=401, operator=201),
+        _voucher_body,
+    ),
+    Case(
+        "programme-report",
+        "get",
+        lambda w: f"/api/v1/programmes/{_settlement(w, 'programme').pk}/report/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "company-fee-list",
+        "get",
+        lambda w: f"/api/v1/companies/{w.companies['member'].pk}/fees/",
+        _member_company_only(),
+    ),
+    Case(
+        "company-statement-list",
+        "get",
+        lambda w: f"/api/v1/companies/{w.companies['member'].pk}/statements/",
+        _member_company_only(),
+    ),
+    Case(
+        "company-statement-detail",
+        "get",
+        lambda w: f"/api/v1/companies/{w.companies['member'].pk}/statements/2026-10/",
+        _member_company_only(),
+    ),
+    Case("payout-list", "get", lambda w: "/api/v1/payouts/", _all(200, anon=401)),
+    Case("payout-detail", "get", lambda w: f"/api/v1/payouts/{_settlement(w, 'payout').pk}/", _member_company_only()),
+    Case(
+        "payout-confirm",
+        "post",
+        lambda w: f"/api/v1/payouts/{_settlement(w, 'payout').pk}/confirm/",
+        _member_company_only(member=403),
+        lambda w, r: {"reference": "KB-1"},
+    ),
+]
+
+
 def _api_route_names():
     def walk(patterns, prefix=""):
         for pattern in patterns:

@@ -9,6 +9,12 @@ from marketplace.api.order_views import (
     StripeWebhookView,
 )
 from marketplace.api.return_views import ReturnViewSet
+from marketplace.api.settlement_views import (
+    CompanyFeeViewSet,
+    CompanyStatementViewSet,
+    PayoutViewSet,
+    ProgrammeViewSet,
+)
 from marketplace.api.trade_views import (
     B2BOrderViewSet,
     BuyerCompanyViewSet,
@@ -31,6 +37,12 @@ router.register("rfqs", RFQViewSet, basename="rfq")
 router.register("quotes", QuoteViewSet, basename="quote")
 router.register("b2b-orders", B2BOrderViewSet, basename="b2b-order")
 router.register("inquiries", InquiryViewSet, basename="inquiry")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register(r"companies/(?P<company_id>[0-9]{1,18})/fees", CompanyFeeViewSet, basename="company-fee")
+router.register(
+    r"companies/(?P<company_id>[0-9]{1,18})/statements", CompanyStatementViewSet, basename="company-statement"
+)
+router.register("payouts", PayoutViewSet, basename="payout")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

@@ -1,6 +1,19 @@
 """Marketplace models, one module per area; import them from here."""
 
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
+from .settlement import (
+    BrandFund,
+    Fee,
+    FeeKind,
+    FeeRate,
+    FeeSplit,
+    Payout,
+    PayoutAccount,
+    ProgrammeCompany,
+    Statement,
+    SupportProgramme,
+    Voucher,
+)
 from .storefront import Checkout, CheckoutLine, SearchDocument
 from .trade import (  # noqa: I001 - the trade desk
     RFQ,
@@ -14,6 +27,17 @@ from .trade import (  # noqa: I001 - the trade desk
 )
 
 __all__ = [
+    "BrandFund",
+    "Fee",
+    "FeeKind",
+    "FeeRate",
+    "FeeSplit",
+    "Payout",
+    "PayoutAccount",
+    "ProgrammeCompany",
+    "Statement",
+    "SupportProgramme",
+    "Voucher",
     "Checkout",
     "CheckoutLine",
     "Order",

@@ -23,6 +23,7 @@ from logistics.services import (
 )
 from marketplace.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Refund, ReturnRequest
 from marketplace.payments import GatewayEvent, payment_gateway
+from marketplace.services.fees import order_commission_charge, refund_commission_reverse
 
 logger = logging.getLogger(__name__)
 OS = Order.Status
@@ -96,6 +97,7 @@ def _payment_succeeded(order: Order, payment: Payment, event: GatewayEvent) -> N
         order.paid_at = timezone.now()
         order.save(update_fields=["status", "paid_at"])
         _event(order, "paid", payment=payment.intent_id, amount=str(payment.captured_amount))
+        order_commission_charge(order=order)
         reservation = _active_reservation(order)
         if reservation is not None:
             # Paid stock no longer expires.
@@ -270,6 +272,7 @@ def refund_grant(
     payment.refresh_from_db()
     if payment.refunded_amount == payment.captured_amount:
         Order.objects.filter(pk=order.pk).update(status=OS.REFUNDED)
+    refund_commission_reverse(refund=refund)
     from marketplace.tasks import refund_execute_task
 
     transaction.on_commit(lambda: refund_execute_task.delay(refund.pk))

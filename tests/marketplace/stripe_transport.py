@@ -56,10 +56,23 @@ class FakeStripeTransport(stripe.HTTPClient):
                     "payment_intent": params["payment_intent"],
                 }
             )
+        if path == "/v1/transfers":
+            return json.dumps(
+                {
+                    "id": f"tr_{uuid.uuid4().hex[:20]}",
+                    "object": "transfer",
+                    "amount": int(params["amount"]),
+                    "currency": params["currency"],
+                    "destination": params["destination"],
+                }
+            )
         return json.dumps({"error": {"message": f"unexpected {method} {path}"}})
 
     def close(self):
         pass
+
+    def transfers_created(self):
+        return [r for r in self.requests if r["url"].endswith("/v1/transfers")]
 
     def intents_created(self):
         return [r for r in self.requests if r["url"].endswith("/v1/payment_intents")]

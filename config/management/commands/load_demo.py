@@ -10,10 +10,12 @@ from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
 from listings.demo import ListingsDemo
 from logistics.demo import LogisticsDemo
+from marketplace.settlement_demo import SettlementDemo
 from marketplace.trade_demo import TradeDemo
 
 PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
 PARTS.append(TradeDemo)  # the B2B trade desk
+PARTS.append(SettlementDemo)
 
 
 class Command(BaseCommand):
