@@ -3,7 +3,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from brands.models import Company
+from brands.models import Brand, Company
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer
 from core.money import Money
 from marketplace.models import Fee, FeeKind, Payout, SupportProgramme, Voucher
@@ -84,6 +84,8 @@ class ProgrammeCreateSerializer(StrictSerializer):
     def validate(self, data):
         if data["per_company_cap"].currency != data["budget"].currency:
             raise serializers.ValidationError({"per_company_cap": ["The cap is in the budget's currency."]})
+        if data.get("brand") and not Brand.objects.filter(pk=data["brand"]).exists():
+            raise serializers.ValidationError({"brand": ["No such brand."]})
         if SupportProgramme.objects.filter(name=data["name"]).exists():
             raise serializers.ValidationError({"name": ["A programme has this name already."]})
         return data

@@ -37,6 +37,7 @@ from marketplace.models import (
     OrderLine,
     ProgrammeCompany,
     Refund,
+    Statement,
     SupportProgramme,
     Voucher,
 )
@@ -233,6 +234,10 @@ def fee_charge(
     amount = amount.quantized()
     if amount.amount < 0:
         raise InvalidInput("A fee is never negative.", attr="amount")
+    if charged_at is not None and charged_at < timezone.now():
+        month = timezone.localtime(charged_at)
+        if Statement.objects.filter(company=company, period=f"{month.year:04d}-{month.month:02d}").exists():
+            charged_at = None  # that month is settled: the fee goes on the next statement
     try:
         with transaction.atomic():
             fee = Fee.objects.create(

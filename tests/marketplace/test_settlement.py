@@ -262,6 +262,7 @@ def test_programme_report_gives_spend_by_kind_remaining_budget_and_assisted_comp
         ({"ends_on": "2020-01-01"}, "ends_on"),
         ({"spent": {"amount": "0", "currency": "USD"}}, "spent"),
         ({"export_stages": ["moon"]}, "export_stages"),
+        ({"brand": 999999}, "brand"),
     ],
 )
 def test_bad_programme_input_is_a_400_naming_the_field(api, change, attr):
@@ -313,3 +314,16 @@ def test_programme_create_and_bad_voucher_input(api):
         )
         assert response.status_code == 400, response.content
         assert attr in {error["attr"] for error in response.json()["errors"]}
+
+
+def test_a_fee_dated_into_a_settled_month_goes_on_the_next_statement():
+    company = company_with_owner()
+    company_settle(company=company, period="2026-01")
+    when = timezone.make_aware(timezone.datetime(2026, 1, 31, 23))
+    late = fee_charge(company=company, kind="syndication", cause_type="listing:amazon", cause_id=1, charged_at=when)
+    assert late.charged_at > when
+    february = timezone.make_aware(timezone.datetime(2026, 2, 28, 23))
+    open_month = fee_charge(
+        company=company, kind="syndication", cause_type="listing:amazon", cause_id=2, charged_at=february
+    )
+    assert open_month.charged_at == february
