@@ -6,7 +6,4 @@ class MarketplaceConfig(AppConfig):
     verbose_name = "Storefront and marketplace"
 
     def ready(self):
-        from marketplace import (
-            receivers,  # noqa: F401 - connects the signal handlers
-            settlement_admin,  # noqa: F401 - registers the settlement admin
-        )
+        from marketplace import receivers  # noqa: F401 - connects the signal handlers
