@@ -259,3 +259,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Syndication jobs (integrations; channel URLs, limits and credentials are set beside the client).
+# Where image URLs handed to outside channels start when storage gives a relative URL.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Countdown of a batch put off while a channel's circuit breaker is open, and of retries; both
+# stay well below the broker's visibility timeout.
+SYNDICATION_DEFER_SECONDS = env.int("SYNDICATION_DEFER_SECONDS", default=30)
+SYNDICATION_RETRY_SECONDS = env.int("SYNDICATION_RETRY_SECONDS", default=5)
+# Inventory changes are gathered this long before one push per channel.
+SYNDICATION_INVENTORY_DEBOUNCE_SECONDS = env.int("SYNDICATION_INVENTORY_DEBOUNCE_SECONDS", default=10)

@@ -1,0 +1,104 @@
+"""Orders placed on outside marketplaces, imported as marketplace orders. The channel took the
+payment, so the order starts paid; its stock is reserved like a checkout's and it is fulfilled
+through the same path. Importing the same channel order again creates nothing: (channel,
+external_id) is unique in the database."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.errors import InvalidInput
+from core.money import quantize
+from listings.models import Variant
+from listings.selectors import product_text
+from logistics.services import InsufficientStock, Line, stock_reserve
+from marketplace.models import Order, OrderEvent, OrderLine
+from marketplace.services.checkout import _order_number
+from marketplace.services.orders import _queue_fulfilment
+
+
+@dataclass(frozen=True)
+class ImportedLine:
+    sku: str
+    quantity: int
+    unit_price: Decimal
+
+
+@transaction.atomic
+def order_import_from_channel(
+    *,
+    channel: str,
+    external_id: str,
+    placed_at: datetime,
+    currency: str,
+    email: str,
+    shipping_address: dict,
+    lines: list[ImportedLine],
+) -> tuple[Order, bool]:
+    """(order, created). A line naming an unknown SKU refuses the whole order (nothing is
+    written); a stock shortfall still imports the paid order, with an event saying so."""
+    existing = Order.objects.filter(channel=channel, external_id=external_id).first()
+    if existing is not None:
+        return existing, False
+    variants = {
+        v.sku: v for v in Variant.objects.filter(sku__in=[line.sku for line in lines]).select_related("product")
+    }
+    unknown = sorted({line.sku for line in lines} - set(variants))
+    if unknown or not lines:
+        raise InvalidInput(f"Unknown SKUs in channel order {external_id}: {', '.join(unknown)}.", attr="lines")
+    subtotal = sum((quantize(line.unit_price * line.quantity, currency) for line in lines), Decimal(0))
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                number=_order_number(),
+                source=Order.Source.CHANNEL,
+                channel=channel,
+                external_id=external_id,
+                email=email,
+                status=Order.Status.PAID,
+                currency=currency,
+                subtotal=subtotal,
+                shipping=Decimal(0),
+                total=subtotal,
+                shipping_address=shipping_address,
+                paid_at=placed_at or timezone.now(),
+            )
+    except IntegrityError:  # imported concurrently
+        return Order.objects.get(channel=channel, external_id=external_id), False
+    for line in lines:
+        variant = variants[line.sku]
+        OrderLine.objects.create(
+            order=order,
+            variant=variant,
+            seller_id=variant.product.company_id,
+            sku=variant.sku,
+            title=product_text(variant.product, "en")["title"][:200],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            total=quantize(line.unit_price * line.quantity, currency),
+        )
+    OrderEvent.objects.create(order=order, kind="imported", data={"channel": channel, "external_id": external_id})
+    try:
+        with transaction.atomic():
+            stock_reserve(
+                reference=order.reservation_reference,
+                lines=[Line(variants[line.sku].pk, line.quantity) for line in lines],
+                destination_country=shipping_address.get("country", ""),
+            )
+    except InsufficientStock as error:
+        OrderEvent.objects.create(order=order, kind="stock_shortfall", data={"detail": error.detail})
+    else:
+        transaction.on_commit(lambda: _queue_fulfilment(order.pk))
+    return order, True
+
+
+def channel_order_for_shipment(*, reference: str) -> tuple[str, str] | None:
+    """(channel, external order id) when a shipment's reference is a channel order's."""
+    prefix, _, pk = reference.partition(":")
+    if prefix != "order" or not pk.isdigit():
+        return None
+    order = Order.objects.filter(pk=int(pk), source=Order.Source.CHANNEL).only("channel", "external_id").first()
+    return (order.channel, order.external_id) if order else None
