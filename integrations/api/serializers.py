@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from brands.models import Brand, Company
 from core.api.fields import MAX_ID, StrictSerializer
 from core.api.serializers import JobSerializer
 from integrations.models import Channel, ChannelListing, SyndicationJob
@@ -110,19 +111,14 @@ class SyndicationJobSerializer(serializers.ModelSerializer):
 
 class SyndicationJobCreateSerializer(StrictSerializer):
     channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.filter(active=True))
-    brand = serializers.SlugRelatedField(slug_field="slug", queryset=None, required=False, allow_null=True)
-    company = serializers.PrimaryKeyRelatedField(queryset=None, required=False, allow_null=True)
+    brand = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Brand.objects.all(), required=False, allow_null=True
+    )
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False, allow_null=True)
     products = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=10000
     )
     mode = serializers.ChoiceField(choices=SyndicationJob.Mode.choices, default=SyndicationJob.Mode.INCREMENTAL)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from brands.models import Brand, Company
-
-        self.fields["brand"].queryset = Brand.objects.all()
-        self.fields["company"].queryset = Company.objects.all()
 
 
 class ReadinessSerializer(serializers.Serializer):
