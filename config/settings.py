@@ -263,6 +263,43 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Syndication channels (integrations/): the simulator's URL, shared client state, limits, credentials.
+# Credentials come only from the environment (CHANNEL_<CODE>_<NAME>); the defaults suit the simulator.
+CHANNEL_SIMULATOR_URL = env("CHANNEL_SIMULATOR_URL", default="http://127.0.0.1:8765")
+CHANNEL_ALLOW_PRIVATE_URLS = env.bool("CHANNEL_ALLOW_PRIVATE_URLS", default=False)
+# Redis for the breaker, "not before" times and rate buckets shared by all workers; empty: per process.
+CHANNEL_STATE_URL = env("CHANNEL_STATE_URL", default="")
+CHANNEL_LIMITS = {
+    "default": {
+        "rate_per_second": env.float("CHANNEL_RATE_PER_SECOND", default=20.0),
+        "burst": env.int("CHANNEL_BURST", default=20),
+        "connect_timeout": env.float("CHANNEL_CONNECT_TIMEOUT", default=3.0),
+        "read_timeout": env.float("CHANNEL_READ_TIMEOUT", default=10.0),
+        "max_attempts": env.int("CHANNEL_MAX_ATTEMPTS", default=5),
+        "breaker_threshold": env.int("CHANNEL_BREAKER_THRESHOLD", default=5),
+        "breaker_reset_seconds": env.float("CHANNEL_BREAKER_RESET_SECONDS", default=30.0),
+    },
+}
+CHANNEL_CREDENTIALS = {
+    "kmall24": {"api_key": env("CHANNEL_KMALL24_API_KEY", default="sim-kmall24-key")},
+    "buykorea": {"token": env("CHANNEL_BUYKOREA_TOKEN", default="sim-buykorea-token")},
+    "amazon": {
+        "token": env("CHANNEL_AMAZON_TOKEN", default="sim-amazon-token"),
+        "seller_id": env("CHANNEL_AMAZON_SELLER_ID", default="A1SIMSELLER"),
+        "marketplace_id": env("CHANNEL_AMAZON_MARKETPLACE_ID", default="ATVPDKIKX0DER"),
+    },
+    "ebay": {
+        "token": env("CHANNEL_EBAY_TOKEN", default="sim-ebay-token"),
+        "fulfillment_policy_id": env("CHANNEL_EBAY_FULFILLMENT_POLICY", default="FP-1"),
+        "payment_policy_id": env("CHANNEL_EBAY_PAYMENT_POLICY", default="PP-1"),
+        "return_policy_id": env("CHANNEL_EBAY_RETURN_POLICY", default="RP-1"),
+    },
+    "tmall": {
+        "app_key": env("CHANNEL_TMALL_APP_KEY", default="sim-tmall-app"),
+        "app_secret": env("CHANNEL_TMALL_APP_SECRET", default="sim-tmall-secret"),
+    },
+}
+
 # Syndication jobs (integrations; channel URLs, limits and credentials are set beside the client).
 # Where image URLs handed to outside channels start when storage gives a relative URL.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
