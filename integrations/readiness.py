@@ -144,7 +144,14 @@ def product_readiness(*, product_id: int) -> dict:
     statuses = dict(ChannelListing.objects.filter(product_id=product_id).values_list("channel_id", "status"))
     channels = []
     for channel in channel_list():
-        findings = readiness_evaluate(channel=channel, connector=channel_connector(channel), pairs=pairs)[product_id]
+        try:
+            connector = channel_connector(channel)
+        except KeyError:
+            findings = [
+                Finding("connector_missing", "error", "channel", f"No connector for {channel.code}.", "channel")
+            ]
+        else:
+            findings = readiness_evaluate(channel=channel, connector=connector, pairs=pairs)[product_id]
         as_json = findings_as_json(findings)
         channels.append(
             {

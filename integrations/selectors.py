@@ -150,9 +150,9 @@ def channel_connector(channel: Channel):
 
 def channel_rules(channel: Channel) -> dict:
     """What the channel's connector asks of a listing, as the connector states it."""
-    import inspect
+    from integrations.connectors.registry import connector_class
 
-    connector = channel_connector(channel)
-    rules = getattr(connector, "rules", None)
-    summary = inspect.getdoc(type(connector)) or ""
-    return {"summary": summary, **(dict(rules) if isinstance(rules, dict) else {})}
+    try:
+        return connector_class(channel.connector).rules()
+    except KeyError:
+        return {}

@@ -444,7 +444,7 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
                 continue
             issues = _issues(result)
             if delist:
-                if result.status in ("live", "submitted") or not result.issues:
+                if result.status == "delisted":
                     _move(listing, L.DELISTED, job_id, "Removed from the channel.")
                     counts["delisted"] += 1
                     outcome = "delisted"
