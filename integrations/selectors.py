@@ -142,10 +142,12 @@ def listings_needing_inventory() -> QuerySet[ChannelListing]:
     )
 
 
-def channel_connector(channel: Channel):
+def channel_connector(channel: Channel, **client_overrides):
+    """The channel's connector, its client limited to the channel's rate (an operator setting)."""
     from integrations.connectors.registry import connector_for
 
-    return connector_for(channel_config(channel))
+    client_overrides.setdefault("rate_per_second", float(channel.rate_limit_per_second))
+    return connector_for(channel_config(channel), **client_overrides)
 
 
 def channel_rules(channel: Channel) -> dict:

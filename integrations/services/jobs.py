@@ -19,11 +19,10 @@ from core.models import Job, User
 from core.permissions import is_operator
 from core.services import job_cancel, job_create
 from integrations.connectors.base import PushResult
-from integrations.connectors.registry import connector_for
 from integrations.http import ChannelUnavailable
 from integrations.models import Channel, ChannelListing, ChannelListingEvent, SyndicationBatch, SyndicationJob
 from integrations.readiness import blocking_codes, findings_as_json, readiness_evaluate
-from integrations.selectors import channel_config, listing_data_list
+from integrations.selectors import channel_connector, listing_data_list
 from listings.models import Product
 
 logger = logging.getLogger(__name__)
@@ -196,8 +195,8 @@ def syndication_job_plan(*, syndication_id: int) -> SyndicationJob | None:
             Channel.objects.filter(pk=syndication.channel_id).update(last_synced_at=timezone.now())
             ids = [b.pk for b in batches]
             transaction.on_commit(lambda: [_enqueue_batch(pk) for pk in ids])
-            if not batches:
-                transaction.on_commit(lambda: _finish_if_done(syndication.pk))
+        if not batches:
+            _finish_if_done(syndication.pk)
         return syndication
     if job.status == Job.Status.RUNNING:
         for pk in syndication.batches.exclude(state__in=SyndicationBatch.FINISHED).values_list("pk", flat=True):
@@ -208,7 +207,7 @@ def syndication_job_plan(*, syndication_id: int) -> SyndicationJob | None:
 def _plan(syndication: SyndicationJob):
     """(listing ids to push, listing ids to delist, counts, outcomes)."""
     channel = syndication.channel
-    connector = connector_for(channel_config(channel))
+    connector = channel_connector(channel)
     full = syndication.mode == SyndicationJob.Mode.FULL
     job_id = syndication.job_id
     to_push, to_delist, outcomes = [], [], []
@@ -339,13 +338,13 @@ def _bury(batch: SyndicationBatch, reason: str) -> None:
     batch.done_ids = batch.listing_ids
     batch.save(update_fields=["state", "finished_at", "last_error", "done_ids"])
     _record(batch.syndication_id, {"failed": len(listings)}, len(listings), outcomes, errors)
-    transaction.on_commit(lambda: _finish_if_done(batch.syndication_id))
 
 
 def syndication_batch_run(*, batch_id: int) -> str:
     """Runs one batch; returns what happened (done, deferred, retry, dead, skipped)."""
     batch = _claim(batch_id)
     if batch is None:
+        _finish_if_done(SyndicationBatch.objects.get(pk=batch_id).syndication_id)
         return "skipped"
     syndication = SyndicationJob.objects.select_related("channel").get(pk=batch.syndication_id)
     try:
@@ -364,12 +363,15 @@ def syndication_batch_run(*, batch_id: int) -> str:
             if batch.attempts >= SyndicationBatch.MAX_ATTEMPTS:
                 batch.save(update_fields=["last_error"])
                 _bury(batch, f"Gave up after {batch.attempts} attempts: {batch.last_error}")
-                return "dead"
-            batch.state = B.QUEUED
-            batch.save(update_fields=["last_error", "state"])
-            countdown = settings.SYNDICATION_RETRY_SECONDS * 2 ** (batch.attempts - 1)
-            transaction.on_commit(lambda: _enqueue_batch(batch.pk, countdown))
-        return "retry"
+            else:
+                batch.state = B.QUEUED
+                batch.save(update_fields=["last_error", "state"])
+                countdown = settings.SYNDICATION_RETRY_SECONDS * 2 ** (batch.attempts - 1)
+                transaction.on_commit(lambda: _enqueue_batch(batch.pk, countdown))
+                return "retry"
+        _finish_if_done(batch.syndication_id)
+        return "dead"
+    _finish_if_done(batch.syndication_id)
     return "done"
 
 
@@ -397,7 +399,7 @@ def _run(batch: SyndicationBatch, syndication: SyndicationJob) -> None:
         listing.product_id: listing
         for listing in ChannelListing.objects.filter(pk__in=pending).select_related("product").order_by("pk")
     }
-    connector = connector_for(channel_config(syndication.channel))
+    connector = channel_connector(syndication.channel)
     if batch.kind == SyndicationBatch.Kind.DELIST:
         refs = [(listing.product.slug, listing.external_id) for listing in listings.values()]
         results = connector.delist(refs) if refs else []
@@ -488,8 +490,6 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
             batch.state, batch.finished_at = B.DONE, timezone.now()
         batch.save(update_fields=["done_ids", "state", "finished_at"])
         _record(syndication.pk, counts, len(done), outcomes, errors)
-        if not remaining:
-            transaction.on_commit(lambda: _finish_if_done(syndication.pk))
     if remaining:
         raise _Deferred(f"{len(remaining)} listings got a temporary error; retrying later.")
 

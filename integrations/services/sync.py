@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from integrations.connectors.base import InventoryLevel, TrackingUpdate
-from integrations.connectors.registry import connector_for
 from integrations.http import ChannelUnavailable
 from integrations.models import Channel, ChannelListing
-from integrations.selectors import channel_config, listings_needing_inventory
+from integrations.selectors import channel_connector, listings_needing_inventory
 from logistics.models import Shipment
 from logistics.selectors import variant_available_units
 from marketplace.services.channel_orders import ImportedLine, channel_order_for_shipment, order_import_from_channel
@@ -64,7 +63,7 @@ def channel_inventory_push() -> int:
         ]
         ChannelListing.objects.filter(pk__in=[listing.pk for listing in listings]).update(inventory_dirty=False)
         try:
-            connector_for(channel_config(channel)).push_inventory(levels)
+            channel_connector(channel).push_inventory(levels)
         except (ChannelUnavailable, ApplicationError, OSError) as error:
             logger.warning("inventory push to %s failed, retried later: %s", channel.code, error)
             ChannelListing.objects.filter(pk__in=[listing.pk for listing in listings]).update(inventory_dirty=True)
@@ -77,7 +76,7 @@ def channel_orders_import(*, channel_id: int, since: datetime | None = None) -> 
     """New orders placed on the channel become marketplace orders; returns how many were new."""
     channel = Channel.objects.get(pk=channel_id)
     started = timezone.now()
-    orders = connector_for(channel_config(channel)).fetch_orders(since or channel.orders_imported_until)
+    orders = channel_connector(channel).fetch_orders(since or channel.orders_imported_until)
     created = 0
     for order in orders:
         _, new = order_import_from_channel(
@@ -122,7 +121,7 @@ def channel_tracking_push(*, shipment_id: int) -> bool:
     channel = Channel.objects.filter(code=code).first()
     if channel is None:
         return False
-    connector_for(channel_config(channel)).push_tracking(
+    channel_connector(channel).push_tracking(
         TrackingUpdate(
             external_order_id=external_id,
             carrier=shipment.carrier,

@@ -27,6 +27,30 @@ class ImportedLine:
     unit_price: Decimal
 
 
+def _variants_for(skus: list[str]) -> dict[str, Variant]:
+    """Channel SKUs to variants: a variant's SKU, or (channels keyed by listing) the reference of
+    a product with a single variant."""
+    found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")}
+    rest = [sku for sku in skus if sku not in found]
+    if rest:
+        for variant in Variant.objects.filter(product__slug__in=rest).select_related("product"):
+            if variant.product.variants.count() == 1:
+                found[variant.product.slug] = variant
+    return found
+
+
+def _address(address: dict) -> dict:
+    """The marketplace's address shape (name, lines, city, postal_code, country) from a channel's."""
+    lines = address.get("lines") or [address.get(k) for k in ("line1", "line2", "address1", "address2")]
+    return {
+        "name": str(address.get("name") or address.get("recipient") or ""),
+        "lines": [str(line) for line in lines if line],
+        "city": str(address.get("city") or ""),
+        "postal_code": str(address.get("postal_code") or address.get("zip") or ""),
+        "country": str(address.get("country") or "").upper(),
+    }
+
+
 @transaction.atomic
 def order_import_from_channel(
     *,
@@ -43,9 +67,7 @@ def order_import_from_channel(
     existing = Order.objects.filter(channel=channel, external_id=external_id).first()
     if existing is not None:
         return existing, False
-    variants = {
-        v.sku: v for v in Variant.objects.filter(sku__in=[line.sku for line in lines]).select_related("product")
-    }
+    variants = _variants_for([line.sku for line in lines])
     unknown = sorted({line.sku for line in lines} - set(variants))
     if unknown or not lines:
         raise InvalidInput(f"Unknown SKUs in channel order {external_id}: {', '.join(unknown)}.", attr="lines")
@@ -63,7 +85,7 @@ def order_import_from_channel(
                 subtotal=subtotal,
                 shipping=Decimal(0),
                 total=subtotal,
-                shipping_address=shipping_address,
+                shipping_address=_address(shipping_address),
                 paid_at=placed_at or timezone.now(),
             )
     except IntegrityError:  # imported concurrently
@@ -86,7 +108,7 @@ def order_import_from_channel(
             stock_reserve(
                 reference=order.reservation_reference,
                 lines=[Line(variants[line.sku].pk, line.quantity) for line in lines],
-                destination_country=shipping_address.get("country", ""),
+                destination_country=str(shipping_address.get("country", "")).upper(),
             )
     except InsufficientStock as error:
         OrderEvent.objects.create(order=order, kind="stock_shortfall", data={"detail": error.detail})
