@@ -82,7 +82,11 @@ def test_channel_orders_import_once_reserve_stock_and_tracking_goes_back(channel
         },
     )
     fulfilment = fulfilment_pick(fulfilment=fulfilment, actor=operator)
-    fulfilment = fulfilment_pack(fulfilment=fulfilment, parcels=[{"weight_kg": "1.0", "length_cm": "20", "width_cm": "20", "height_cm": "10"}], actor=operator)
+    fulfilment = fulfilment_pack(
+        fulfilment=fulfilment,
+        parcels=[{"weight_kg": "1.0", "length_cm": "20", "width_cm": "20", "height_cm": "10"}],
+        actor=operator,
+    )
     shipment = fulfilment_ship(
         fulfilment=Fulfilment.objects.get(pk=fulfilment.pk),
         carrier="UPS",
