@@ -36,12 +36,23 @@ class Faults:
     retry_after_min: float = 1.0
     retry_after_max: float = 3.0
     outage: bool = False
+    # Faults for the next requests, in order, before the rates apply: ["error", "rate_limit", "ok", ...].
+    next: list = field(default_factory=list)
 
     def update(self, values: dict) -> None:
         for key, value in values.items():
             if key not in self.__dataclass_fields__:
                 raise ValueError(f"unknown fault setting '{key}'")
-            setattr(self, key, bool(value) if key == "outage" else float(value))
+            if key == "next":
+                unknown = set(value) - {"ok", "error", "rate_limit", "timeout", "reset", "lost_response", "outage"}
+                if unknown:
+                    raise ValueError(f"unknown faults {sorted(unknown)}")
+                self.next = list(value)
+            else:
+                setattr(self, key, bool(value) if key == "outage" else float(value))
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "next": list(self.next)}
 
 
 @dataclass
@@ -90,6 +101,9 @@ class Simulator:
 
     def draw_fault(self, channel: str) -> str:
         faults = self.faults_for(channel)
+        if faults.next:
+            fault = faults.next.pop(0)
+            return "" if fault == "ok" else fault
         if faults.outage:
             return "outage"
         r = self.rng.random()
@@ -124,15 +138,15 @@ class Simulator:
                     try:
                         if channel:
                             if channel not in self.channel_faults:
-                                self.channel_faults[channel] = Faults(**self.global_faults.__dict__)
+                                self.channel_faults[channel] = Faults(**self.global_faults.as_dict())
                             self.channel_faults[channel].update(body)
                         else:
                             self.global_faults.update(body)
                     except (ValueError, TypeError) as exc:
                         return 400, {"error": str(exc)}
                 return 200, {
-                    "global": self.global_faults.__dict__,
-                    "channels": {code: f.__dict__ for code, f in self.channel_faults.items()},
+                    "global": self.global_faults.as_dict(),
+                    "channels": {code: f.as_dict() for code, f in self.channel_faults.items()},
                     "seed": self.seed,
                 }
         if path == "/_control/requests":
