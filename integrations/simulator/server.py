@@ -300,7 +300,7 @@ class Handler(BaseHTTPRequestHandler):
             if known is not None:
                 return known
         reply = store.route(self.command, segments, query, headers, body)
-        if self.command in ("POST", "PATCH") and key and reply.status < 500:
+        if self.command in ("POST", "PATCH") and key and reply.status < 400:  # successes are replayed
             sim.idempotency[channel, key] = reply
         return reply
 
