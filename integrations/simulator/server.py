@@ -190,6 +190,11 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "ChannelSimulator/1.0"
     simulator: Simulator  # set on the class by `make_server`
 
+    def setup(self):
+        super().setup()
+        # Headers and body leave in one segment without waiting for the client's delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
         pass
 
@@ -210,10 +215,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        self.end_headers()
-        if data:
-            self.wfile.write(data)
-        self.wfile.flush()
+        self._headers_buffer.append(b"\r\n" + data)  # one write for the head and the body
+        self.flush_headers()
 
     def _reset_connection(self) -> None:
         """Close with a TCP reset and no response, as a crashed proxy would."""
@@ -256,6 +259,12 @@ class Handler(BaseHTTPRequestHandler):
             fault = sim.draw_fault(channel)
             record.fault = fault
             faults = sim.faults_for(channel)
+            # Drawn in the same step as the fault, so a seed gives the same sequence whatever the threads do.
+            wait = (
+                round(sim.rng.uniform(faults.retry_after_min, faults.retry_after_max), 3)
+                if fault == "rate_limit"
+                else 0
+            )
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
         if fault == "outage":
@@ -267,8 +276,6 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, {"error": "Internal Server Error"})
             return
         if fault == "rate_limit":
-            with sim.lock:
-                wait = round(sim.rng.uniform(faults.retry_after_min, faults.retry_after_max), 3)
             record.status = 429
             self._send(429, {"error": "Too Many Requests"}, {"Retry-After": f"{wait:g}"})
             with sim.lock:  # counted from when the answer left, as a client could first know it
