@@ -90,5 +90,8 @@ class ChannelConnector(Connector):
             temporary=exc.temporary,
         )
 
+    def prepare(self, batch: list[ListingData]) -> None:
+        """Fetch what `validate` needs from the channel (e.g. Tmall's category schemas); most need nothing."""
+
     def blocking(self, listing: ListingData) -> list[Issue]:
         return [i for i in self.validate(listing) if i.blocking]

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from integrations.connectors.amazon import AmazonConnector
 from integrations.connectors.base import ChannelConfig, Connector
+from integrations.connectors.buykorea import BuyKoreaConnector
+from integrations.connectors.ebay import EbayConnector
 from integrations.connectors.kmall24 import Kmall24Connector
+from integrations.connectors.tmall import TmallConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "kmall24": Kmall24Connector,
+    "buykorea": BuyKoreaConnector,
+    "amazon": AmazonConnector,
+    "ebay": EbayConnector,
+    "tmall": TmallConnector,
 }
 
 

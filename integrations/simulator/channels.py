@@ -285,22 +285,22 @@ class BuyKorea(ChannelStore):
                     )
                 listing = self.upsert(seller, ref, body, status="DISPLAY")
                 return Reply(201, {"resultCode": "SUCCESS", "productNo": listing["id"], "displayStatus": "DISPLAY"})
-            if len(rest) >= 4:
-                listing = self.by_id(rest[3])
-                if listing is None or listing["seller"] != seller:
-                    return fail
-                if len(rest) == 4 and method == "PUT":
-                    errors = self.validate(body)
-                    if errors:
-                        return Reply(400, {"resultCode": "FAIL", "errors": errors})
-                    self.upsert(seller, listing["sku"], body, status="DISPLAY")
-                    return Reply(200, {"resultCode": "SUCCESS", "productNo": listing["id"], "displayStatus": "DISPLAY"})
-                if len(rest) == 4 and method == "DELETE":
-                    listing["status"] = "delisted"
-                    return Reply(200, {"resultCode": "SUCCESS", "productNo": listing["id"]})
-                if len(rest) == 5 and rest[4] == "stock" and method == "PUT":
-                    self.inventory.append({"sku": listing["sku"], "quantity": body.get("availableQty")})
-                    return Reply(200, {"resultCode": "SUCCESS"})
+        if len(rest) >= 2 and rest[0] == "products":
+            listing = self.by_id(rest[1])
+            if listing is None:
+                return fail
+            if len(rest) == 2 and method == "PUT":
+                errors = self.validate(body)
+                if errors:
+                    return Reply(400, {"resultCode": "FAIL", "errors": errors})
+                self.upsert(listing["seller"], listing["sku"], body, status="DISPLAY")
+                return Reply(200, {"resultCode": "SUCCESS", "productNo": listing["id"], "displayStatus": "DISPLAY"})
+            if len(rest) == 2 and method == "DELETE":
+                listing["status"] = "delisted"
+                return Reply(200, {"resultCode": "SUCCESS", "productNo": listing["id"]})
+            if len(rest) == 3 and rest[2] == "stock" and method == "PUT":
+                self.inventory.append({"sku": listing["sku"], "quantity": body.get("availableQty")})
+                return Reply(200, {"resultCode": "SUCCESS"})
         if rest == ["orders"] and method == "GET":
             since = _since((query.get("fromDate") or [""])[0])
             orders = [self.order_view(o) for o in self.orders if o["placed_at"] > since]

@@ -36,12 +36,23 @@ class Faults:
     retry_after_min: float = 1.0
     retry_after_max: float = 3.0
     outage: bool = False
+    # Faults for the next requests, in order, before the rates apply: ["error", "rate_limit", "ok", ...].
+    next: list = field(default_factory=list)
 
     def update(self, values: dict) -> None:
         for key, value in values.items():
             if key not in self.__dataclass_fields__:
                 raise ValueError(f"unknown fault setting '{key}'")
-            setattr(self, key, bool(value) if key == "outage" else float(value))
+            if key == "next":
+                unknown = set(value) - {"ok", "error", "rate_limit", "timeout", "reset", "lost_response", "outage"}
+                if unknown:
+                    raise ValueError(f"unknown faults {sorted(unknown)}")
+                self.next = list(value)
+            else:
+                setattr(self, key, bool(value) if key == "outage" else float(value))
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "next": list(self.next)}
 
 
 @dataclass
@@ -90,6 +101,9 @@ class Simulator:
 
     def draw_fault(self, channel: str) -> str:
         faults = self.faults_for(channel)
+        if faults.next:
+            fault = faults.next.pop(0)
+            return "" if fault == "ok" else fault
         if faults.outage:
             return "outage"
         r = self.rng.random()
@@ -124,15 +138,15 @@ class Simulator:
                     try:
                         if channel:
                             if channel not in self.channel_faults:
-                                self.channel_faults[channel] = Faults(**self.global_faults.__dict__)
+                                self.channel_faults[channel] = Faults(**self.global_faults.as_dict())
                             self.channel_faults[channel].update(body)
                         else:
                             self.global_faults.update(body)
                     except (ValueError, TypeError) as exc:
                         return 400, {"error": str(exc)}
                 return 200, {
-                    "global": self.global_faults.__dict__,
-                    "channels": {code: f.__dict__ for code, f in self.channel_faults.items()},
+                    "global": self.global_faults.as_dict(),
+                    "channels": {code: f.as_dict() for code, f in self.channel_faults.items()},
                     "seed": self.seed,
                 }
         if path == "/_control/requests":
@@ -176,6 +190,11 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "ChannelSimulator/1.0"
     simulator: Simulator  # set on the class by `make_server`
 
+    def setup(self):
+        super().setup()
+        # Headers and body leave in one segment without waiting for the client's delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
         pass
 
@@ -196,10 +215,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        self.end_headers()
-        if data:
-            self.wfile.write(data)
-        self.wfile.flush()
+        self._headers_buffer.append(b"\r\n" + data)  # one write for the head and the body
+        self.flush_headers()
 
     def _reset_connection(self) -> None:
         """Close with a TCP reset and no response, as a crashed proxy would."""
@@ -242,6 +259,12 @@ class Handler(BaseHTTPRequestHandler):
             fault = sim.draw_fault(channel)
             record.fault = fault
             faults = sim.faults_for(channel)
+            # Drawn in the same step as the fault, so a seed gives the same sequence whatever the threads do.
+            wait = (
+                round(sim.rng.uniform(faults.retry_after_min, faults.retry_after_max), 3)
+                if fault == "rate_limit"
+                else 0
+            )
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
         if fault == "outage":
@@ -253,8 +276,6 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, {"error": "Internal Server Error"})
             return
         if fault == "rate_limit":
-            with sim.lock:
-                wait = round(sim.rng.uniform(faults.retry_after_min, faults.retry_after_max), 3)
             record.status = 429
             self._send(429, {"error": "Too Many Requests"}, {"Retry-After": f"{wait:g}"})
             with sim.lock:  # counted from when the answer left, as a client could first know it
@@ -286,7 +307,7 @@ class Handler(BaseHTTPRequestHandler):
             if known is not None:
                 return known
         reply = store.route(self.command, segments, query, headers, body)
-        if self.command in ("POST", "PATCH") and key and reply.status < 500:
+        if self.command in ("POST", "PATCH") and key and reply.status < 400:  # successes are replayed
             sim.idempotency[channel, key] = reply
         return reply
 
