@@ -8,10 +8,12 @@ from django.db import transaction
 
 from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
+from integrations.demo import IntegrationsDemo
 from listings.demo import ListingsDemo
 from logistics.demo import LogisticsDemo
 
 PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
+PARTS.append(IntegrationsDemo)  # syndication to the five simulated channels
 
 
 class Command(BaseCommand):
