@@ -307,5 +307,7 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # stay well below the broker's visibility timeout.
 SYNDICATION_DEFER_SECONDS = env.int("SYNDICATION_DEFER_SECONDS", default=30)
 SYNDICATION_RETRY_SECONDS = env.int("SYNDICATION_RETRY_SECONDS", default=5)
+# A batch claimed this long ago without a result is taken as its worker's death and run again.
+SYNDICATION_BATCH_STALE_SECONDS = env.int("SYNDICATION_BATCH_STALE_SECONDS", default=120)
 # Inventory changes are gathered this long before one push per channel.
 SYNDICATION_INVENTORY_DEBOUNCE_SECONDS = env.int("SYNDICATION_INVENTORY_DEBOUNCE_SECONDS", default=10)

@@ -7,6 +7,7 @@ creating a duplicate of something whose answer was lost."""
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -315,6 +316,9 @@ def _claim(batch_id: int) -> SyndicationBatch | None:
             batch.state, batch.finished_at = B.CANCELLED, timezone.now()
             batch.save(update_fields=["state", "finished_at"])
             return None
+        stale = timezone.now() - timedelta(seconds=settings.SYNDICATION_BATCH_STALE_SECONDS)
+        if batch.state == B.RUNNING and batch.started_at and batch.started_at > stale:
+            return None  # another worker has it now; a dead worker's batch is taken once stale
         if batch.attempts >= SyndicationBatch.MAX_ATTEMPTS:
             _bury(batch, "Gave up after 5 attempts: " + (batch.last_error or "no answer"))
             return None
@@ -439,7 +443,11 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
     outcomes, errors, done, temporary = [], [], [], []
     job_id = syndication.job_id
     with transaction.atomic():
+        batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
+        already = set(batch.done_ids)  # stored by an earlier delivery of this batch: not counted twice
         for listing, result, content_hash in results:
+            if listing.pk in already:
+                continue
             listing = ChannelListing.objects.select_for_update().get(pk=listing.pk)
             if result.temporary:
                 temporary.append(listing.pk)
@@ -483,8 +491,7 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
             listing.save()
             done.append(listing.pk)
             outcomes.append(_outcome(listing, listing.product_id, listing.product.slug, outcome, issues))
-        batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
-        batch.done_ids = sorted(set(batch.done_ids) | set(done))
+        batch.done_ids = sorted(already | set(done))
         remaining = [pk for pk in batch.listing_ids if pk not in set(batch.done_ids)]
         if not remaining:
             batch.state, batch.finished_at = B.DONE, timezone.now()
@@ -564,10 +571,12 @@ def _run_inline(syndication: SyndicationJob, on_progress) -> None:
             on_progress(Job.objects.get(pk=syndication.job_id))
 
 
-def syndication_jobs_resume(*, stale_seconds: int = 120) -> int:
+def syndication_jobs_resume(*, stale_seconds: int | None = None) -> int:
     """Beat: re-queues what a lost message or a dead worker left behind (a queued plan, a batch
     not finished long after it was claimed or queued). Running a batch twice is harmless."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=stale_seconds)
+    if stale_seconds is None:
+        stale_seconds = settings.SYNDICATION_BATCH_STALE_SECONDS
+    cutoff = timezone.now() - timedelta(seconds=stale_seconds)
     resumed = 0
     for syndication in SyndicationJob.objects.filter(job__status=Job.Status.QUEUED, job__created_at__lt=cutoff):
         _enqueue_plan(syndication.pk)
