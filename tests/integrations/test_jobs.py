@@ -150,3 +150,19 @@ def test_api_refuses_bad_job_requests_naming_the_field(api, channel_simulator, b
     assert response.status_code == 400, response.content
     assert response.json()["errors"][0]["attr"] == attr
     assert not SyndicationJob.objects.exists()
+
+
+def test_syndicate_command_runs_inline_with_a_progress_bar(channel_simulator):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    kmall = channel(channel_simulator, "kmall24")
+    item = listable()
+    out = StringIO()
+    call_command("syndicate", "--channel", "kmall24", "--full", "--inline", stdout=out)
+    text = out.getvalue()
+    assert "100%" in text and "succeeded" in text and "live=1" in text
+    assert ChannelListing.objects.get(product=item, channel=kmall).status == "live"
+    with pytest.raises(CommandError, match="No channel"):
+        call_command("syndicate", "--channel", "nowhere", stdout=StringIO())
