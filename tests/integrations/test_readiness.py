@@ -6,7 +6,7 @@ import pytest
 from integrations.models import ChannelListing
 from integrations.selectors import listing_data_list
 from integrations.services import syndication_job_plan, syndication_job_start
-from tests.factories import OperatorFactory, owner_of
+from tests.factories import OperatorFactory, active_brand, owner_of
 from tests.integrations.syndication_helpers import channel, listable
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +89,16 @@ def test_listing_data_queries_do_not_grow_with_the_batch(django_assert_max_num_q
         data = listing_data_list([i.pk for i in items])
     assert len(data) == 10
     assert all(d.image_urls and d.titles["zh-hans"] for _, d in data)
+
+
+def test_one_product_ready_on_ebay_but_not_on_tmall_and_why(api, channel_simulator):
+    for code in ("ebay", "tmall"):
+        channel(channel_simulator, code)
+    brand = active_brand()
+    item = listable(brand.lead_company, brand=brand, locales=("ko", "en"))  # eBay and Amazon want a brand
+    api.as_user(owner_of(item.company))
+    verdicts = {c["channel"]: c for c in api.get(f"/api/v1/products/{item.pk}/readiness/").json()["channels"]}
+    assert verdicts["ebay"]["ready"] is True, verdicts["ebay"]["issues"]
+    assert verdicts["tmall"]["ready"] is False
+    assert "missing_locale" in verdicts["tmall"]["blocking_issue_codes"]
+    assert verdicts["tmall"]["destination_country"] == "CN"
