@@ -49,4 +49,8 @@ app.conf.beat_schedule = {
         "task": "integrations.tasks.channel_orders_import_all_task",
         "schedule": 300.0,
     },
+    "channel-inventory-push": {  # the debounced push's safety net (a failed push stays dirty)
+        "task": "integrations.tasks.channel_inventory_push_task",
+        "schedule": 300.0,
+    },
 }

@@ -231,17 +231,19 @@ def _plan(syndication: SyndicationJob):
             listing = existing[product.pk]
             findings = findings_as_json(verdicts[product.pk])
             ready = not any(f["severity"] == "error" for f in findings)
+            was = (listing.status, listing.blocking_codes)
             listing.ready, listing.issues, listing.blocking_codes = ready, findings, blocking_codes(findings)
             listing.checked_at = timezone.now()
             if not ready:
+                # Held back by our own dry run: nothing is sent, and last_tried_hash (the channel's
+                # last answer) stays, so the product goes out once it is ready, even unchanged.
                 if listing.status in (L.LIVE, L.SUBMITTED) and listing.external_id:
                     to_delist.append(listing.pk)
-                elif listing.status == L.REJECTED and listing.last_tried_hash == product.content_hash and not full:
+                elif was == (L.REJECTED, listing.blocking_codes) and not full:
                     counts["unchanged"] += 1
                 else:
                     codes = ", ".join(listing.blocking_issue_codes)
                     _move(listing, L.REJECTED, job_id, f"Not ready: {codes}")
-                    listing.last_tried_hash = product.content_hash
                     counts["rejected"] += 1
                     outcomes.append(
                         _outcome(
@@ -565,7 +567,7 @@ def _run_inline(syndication: SyndicationJob, on_progress) -> None:
         if batch is None:
             break
         outcome = syndication_batch_run(batch_id=batch.pk)
-        if outcome in ("deferred", "retry"):
+        if outcome in ("deferred", "retry", "skipped"):
             time.sleep(min(settings.SYNDICATION_RETRY_SECONDS, 5))
         if on_progress:
             on_progress(Job.objects.get(pk=syndication.job_id))

@@ -37,7 +37,8 @@ def channel_listings_mark_inventory(*, variant_id: int) -> int:
     marked = ChannelListing.objects.filter(
         product__variants=variant_id, status__in=[L.LIVE, L.SUBMITTED], inventory_dirty=False
     ).update(inventory_dirty=True)
-    transaction.on_commit(_schedule_inventory_push)
+    if marked:
+        transaction.on_commit(_schedule_inventory_push)
     return marked
 
 

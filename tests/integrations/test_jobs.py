@@ -166,3 +166,17 @@ def test_syndicate_command_runs_inline_with_a_progress_bar(channel_simulator):
     assert ChannelListing.objects.get(product=item, channel=kmall).status == "live"
     with pytest.raises(CommandError, match="No channel"):
         call_command("syndicate", "--channel", "nowhere", stdout=StringIO())
+
+
+def test_a_product_held_back_goes_out_once_ready_even_with_unchanged_content(channel_simulator):
+    kmall = channel(channel_simulator, "kmall24", destination_country="CN")
+    cream = listable(hs_code="330499")  # needs an import licence in China
+    first = run(kmall)
+    assert first.job.counts["rejected"] == 1 and channel_simulator.requests("kmall24") == []
+    assert run(kmall).job.counts["unchanged"] == 1  # still held back, for the same reason
+
+    kmall.destination_country = "US"  # an operator points the channel elsewhere; the product is as it was
+    kmall.save()
+    third = run(kmall)
+    assert third.job.counts["live"] == 1
+    assert ChannelListing.objects.get(product=cream, channel=kmall).status == "live"
