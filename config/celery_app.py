@@ -43,6 +43,24 @@ app.conf.beat_schedule = {
         "task": "core.tasks.idempotency_keys_purge_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Syndication: due incremental syncs per channel (each channel's sync_interval_minutes, edited
+    # in the admin), work left behind by lost messages or dead workers, new channel orders.
+    "syndication-due-start": {
+        "task": "integrations.tasks.syndication_due_start_task",
+        "schedule": 60.0,
+    },
+    "syndication-jobs-resume": {
+        "task": "integrations.tasks.syndication_jobs_resume_task",
+        "schedule": 120.0,
+    },
+    "channel-orders-import": {
+        "task": "integrations.tasks.channel_orders_import_all_task",
+        "schedule": 300.0,
+    },
+    "channel-inventory-push": {  # the debounced push's safety net (a failed push stays dirty)
+        "task": "integrations.tasks.channel_inventory_push_task",
+        "schedule": 300.0,
+    },
 }
 # The B2B trade desk: RFQs past their award window, quotes past their validity.
 app.conf.beat_schedule["rfqs-expire"] = {

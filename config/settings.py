@@ -227,6 +227,9 @@ SPECTACULAR_SETTINGS = {
         "FeeStatusEnum": "marketplace.models.Fee.Status",
         "PayoutStatusEnum": "marketplace.models.Payout.Status",
         "PayoutMethodEnum": "marketplace.models.Payout.Method",
+        "ChannelCodeEnum": "integrations.models.ChannelCode",
+        "SyndicationModeEnum": "integrations.models.SyndicationJob.Mode",
+        "ModeEnum": "listings.models.Product.Mode",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -276,3 +279,52 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Syndication channels (integrations/): the simulator's URL, shared client state, limits, credentials.
+# Credentials come only from the environment (CHANNEL_<CODE>_<NAME>); the defaults suit the simulator.
+CHANNEL_SIMULATOR_URL = env("CHANNEL_SIMULATOR_URL", default="http://127.0.0.1:8765")
+CHANNEL_ALLOW_PRIVATE_URLS = env.bool("CHANNEL_ALLOW_PRIVATE_URLS", default=False)
+# Redis for the breaker, "not before" times and rate buckets shared by all workers; empty: per process.
+CHANNEL_STATE_URL = env("CHANNEL_STATE_URL", default="")
+CHANNEL_LIMITS = {
+    "default": {
+        "rate_per_second": env.float("CHANNEL_RATE_PER_SECOND", default=20.0),
+        "burst": env.int("CHANNEL_BURST", default=20),
+        "connect_timeout": env.float("CHANNEL_CONNECT_TIMEOUT", default=3.0),
+        "read_timeout": env.float("CHANNEL_READ_TIMEOUT", default=10.0),
+        "max_attempts": env.int("CHANNEL_MAX_ATTEMPTS", default=5),
+        "breaker_threshold": env.int("CHANNEL_BREAKER_THRESHOLD", default=5),
+        "breaker_reset_seconds": env.float("CHANNEL_BREAKER_RESET_SECONDS", default=30.0),
+    },
+}
+CHANNEL_CREDENTIALS = {
+    "kmall24": {"api_key": env("CHANNEL_KMALL24_API_KEY", default="sim-kmall24-key")},
+    "buykorea": {"token": env("CHANNEL_BUYKOREA_TOKEN", default="sim-buykorea-token")},
+    "amazon": {
+        "token": env("CHANNEL_AMAZON_TOKEN", default="sim-amazon-token"),
+        "seller_id": env("CHANNEL_AMAZON_SELLER_ID", default="A1SIMSELLER"),
+        "marketplace_id": env("CHANNEL_AMAZON_MARKETPLACE_ID", default="ATVPDKIKX0DER"),
+    },
+    "ebay": {
+        "token": env("CHANNEL_EBAY_TOKEN", default="sim-ebay-token"),
+        "fulfillment_policy_id": env("CHANNEL_EBAY_FULFILLMENT_POLICY", default="FP-1"),
+        "payment_policy_id": env("CHANNEL_EBAY_PAYMENT_POLICY", default="PP-1"),
+        "return_policy_id": env("CHANNEL_EBAY_RETURN_POLICY", default="RP-1"),
+    },
+    "tmall": {
+        "app_key": env("CHANNEL_TMALL_APP_KEY", default="sim-tmall-app"),
+        "app_secret": env("CHANNEL_TMALL_APP_SECRET", default="sim-tmall-secret"),
+    },
+}
+
+# Syndication jobs (integrations; channel URLs, limits and credentials are set beside the client).
+# Where image URLs handed to outside channels start when storage gives a relative URL.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Countdown of a batch put off while a channel's circuit breaker is open, and of retries; both
+# stay well below the broker's visibility timeout.
+SYNDICATION_DEFER_SECONDS = env.int("SYNDICATION_DEFER_SECONDS", default=30)
+SYNDICATION_RETRY_SECONDS = env.int("SYNDICATION_RETRY_SECONDS", default=5)
+# A batch claimed this long ago without a result is taken as its worker's death and run again.
+SYNDICATION_BATCH_STALE_SECONDS = env.int("SYNDICATION_BATCH_STALE_SECONDS", default=120)
+# Inventory changes are gathered this long before one push per channel.
+SYNDICATION_INVENTORY_DEBOUNCE_SECONDS = env.int("SYNDICATION_INVENTORY_DEBOUNCE_SECONDS", default=10)

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("listings.api.urls")),
     path("", include("logistics.api.urls")),
     path("", include("marketplace.api.urls")),
+    path("", include("integrations.api.urls")),
 ]
 
 urlpatterns = [

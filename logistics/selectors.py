@@ -25,3 +25,17 @@ def shipment_lines(*, shipment_id: int) -> list[tuple[int, int]]:
             "fulfilment_line__variant_id", "quantity"
         )
     ]
+
+
+def variant_available_units(variant_ids) -> dict[int, int]:
+    """Sellable units (on hand minus reserved) per variant over every warehouse, in one query;
+    outside channels show these counts."""
+    from django.db.models import F, Sum
+
+    rows = (
+        Stock.objects.filter(variant_id__in=list(variant_ids))
+        .values("variant_id")
+        .annotate(units=Sum(F("on_hand") - F("reserved")))
+        .values_list("variant_id", "units")
+    )
+    return {variant_id: max(units or 0, 0) for variant_id, units in rows}

@@ -25,3 +25,11 @@ return_received = Signal()
 # A physical return was graded unit by unit: kwargs physical_return_id, reference, grades (units
 # per grade over all lines, {"A": n, "B": n, "C": n}).
 return_inspected = Signal()
+
+# A stock row's on hand or reserved units changed (receipt, adjustment, reservation, release,
+# shipment): kwargs variant_id. Syndication pushes the new available quantity to channels.
+stock_changed = Signal()
+
+# A shipment left a warehouse with a carrier: kwargs shipment_id, reference (the fulfilment's),
+# carrier, tracking_number. Syndication tells the channel of a channel order.
+shipment_shipped = Signal()

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Web server, Celery worker and beat on the embedded default; Ctrl-C stops all three.
+# Web server, Celery worker and beat on the embedded default, and the channel simulator on loopback;
+# Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+SIMULATOR_PORT=${SIMULATOR_PORT:-8765}
+export CHANNEL_SIMULATOR_URL=${CHANNEL_SIMULATOR_URL:-http://127.0.0.1:$SIMULATOR_PORT}
 
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 
+# The outside marketplaces (kmall24, buykorea, amazon, ebay, tmall), simulated, on loopback only.
+$BIN/python -m integrations.simulator --host 127.0.0.1 --port "$SIMULATOR_PORT" --seed "${SIMULATOR_SEED:-0}" &
 $BIN/celery -A config worker --loglevel=info --concurrency=2 &
 $BIN/celery -A config beat --loglevel=info &
 $BIN/python manage.py runserver "$HOST:$PORT" --noreload &
@@ -20,6 +25,7 @@ cat <<MSG
     OpenAPI schema:      http://$HOST:$PORT/api/schema/
     Admin:               http://$HOST:$PORT/admin/
     Health:              http://$HOST:$PORT/healthz
+    Channel simulator:   $CHANNEL_SIMULATOR_URL/_control/requests (faults: POST /_control/faults)
 
   Demo logins (password for all: demo-pass-2026):
     operator@demo.example      operator (admin: everything)
@@ -27,7 +33,7 @@ cat <<MSG
     owner@seoul-beauty.example SME owner, lead of the Seoul Beauty Lab brand
     buyer@demo.example         buyer
 
-  Ctrl-C stops the web server, the worker and beat.
+  Ctrl-C stops the web server, the worker, beat and the channel simulator.
 
 MSG
 wait

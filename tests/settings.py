@@ -33,3 +33,8 @@ STORAGES = {  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Syndication: channel state (breaker, Retry-After, rate buckets) in this process' Redis database,
+# cleared with the cache between tests; the simulator runs on a random loopback port.
+CHANNEL_STATE_URL = f"{_redis}/{_redis_db}"
+CHANNEL_ALLOW_PRIVATE_URLS = True

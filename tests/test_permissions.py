@@ -713,6 +713,46 @@ CASES = [
         lambda w: "/api/v1/duty-estimate/?destination=JP&currency=USD&hs_code=940540&value=120&origin=KR",
         _all(200, anon=401),
     ),
+    # Syndication (see _synd): a channel, the member's product listed on it, and a queued job.
+    Case("channel-list", "get", lambda w: "/api/v1/channels/", _all(200, anon=401)),
+    Case("channel-listing-list", "get", lambda w: "/api/v1/channel-listings/?channel=amazon", _all(200, anon=401)),
+    Case(
+        "channel-listing-detail",
+        "get",
+        lambda w: f"/api/v1/channel-listings/{_synd(w)['listing'].pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
+    ),
+    Case(
+        "syndication-job-list",
+        "get",
+        lambda w: "/api/v1/syndication-jobs/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "syndication-job-list",
+        "post",
+        lambda w: "/api/v1/syndication-jobs/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {"channel": _synd(w)["channel"].code, "mode": "full"},
+    ),
+    Case(
+        "syndication-job-detail",
+        "get",
+        lambda w: f"/api/v1/syndication-jobs/{_synd(w)['job'].pk}/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "syndication-job-cancel",
+        "post",
+        lambda w: f"/api/v1/syndication-jobs/{_synd(w)['job'].pk}/cancel/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "product-readiness",
+        "get",
+        lambda w: f"/api/v1/products/{_synd(w)['listing'].product_id}/readiness/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
+    ),
 ]
 
 
@@ -1274,3 +1314,18 @@ def _customs(w, key):
                 declaration = step(declaration=declaration, actor=operator)
             w.customs[key] = declaration
     return w.customs[key]
+
+
+def _synd(w):
+    """A channel, the member's product listed on it and a queued syndication job, made on first use."""
+    if "channel" not in w.trade:
+        from integrations.models import Channel, ChannelListing
+        from integrations.services import syndication_job_start
+
+        channel = Channel.objects.create(
+            code="amazon", name="Amazon", connector="amazon", base_url="http://127.0.0.1:9", destination_country="US"
+        )
+        w.trade["channel"] = channel
+        w.trade["listing"] = ChannelListing.objects.create(channel=channel, product=w.product)
+        w.trade["job"] = syndication_job_start(actor=w.users["operator"], channel=channel, run=False)
+    return w.trade

@@ -101,7 +101,7 @@ class PushResult:
     """The channel's answer for one listing."""
 
     reference: str
-    status: Literal["live", "submitted", "rejected", "error"]
+    status: Literal["live", "submitted", "rejected", "error", "delisted"]
     external_id: str = ""
     issues: tuple[Issue, ...] = ()
     temporary: bool = False  # an "error" worth retrying later (5xx, timeout, breaker open)

@@ -35,7 +35,7 @@ from logistics.models import (
     Warehouse,
 )
 from logistics.services.stock import reservation_line_ship, warehouses_for_destination, zone_for_country
-from logistics.signals import shipment_delivered
+from logistics.signals import shipment_delivered, shipment_shipped
 
 F = Fulfilment.Status
 S = Shipment.Status
@@ -303,6 +303,13 @@ def fulfilment_ship(
         location=f"{fulfilment.warehouse.name}, {fulfilment.warehouse.country}"[:150],
         occurred_at=shipment.shipped_at,
         source=SOURCE.OPERATOR,
+    )
+    shipment_shipped.send(
+        sender=Shipment,
+        shipment_id=shipment.pk,
+        reference=fulfilment.reference,
+        carrier=carrier,
+        tracking_number=tracking_number,
     )
     return shipment
 

@@ -11,6 +11,7 @@ from core.errors import Conflict, InvalidInput, WrongState
 from listings.models import Variant
 from logistics.locks import stock_lock, stock_lock_for_variants
 from logistics.models import Reservation, ReservationLine, Stock, StockMovement, Warehouse, WarehouseRoute, Zone
+from logistics.signals import stock_changed
 
 K = StockMovement.Kind
 
@@ -41,6 +42,8 @@ def _move(stock: Stock, kind: str, *, on_hand=0, reserved=0, quarantined=0, refe
         reference=reference,
         actor=actor if actor is not None and actor.is_authenticated else None,
     )
+    if on_hand or reserved:
+        stock_changed.send(sender=Stock, variant_id=stock.variant_id)
     return stock
 
 

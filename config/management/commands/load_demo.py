@@ -8,6 +8,7 @@ from django.db import transaction
 
 from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
+from integrations.demo import IntegrationsDemo
 from listings.demo import ListingsDemo
 from logistics.demo import LogisticsDemo
 from marketplace.settlement_demo import SettlementDemo
@@ -16,6 +17,7 @@ from marketplace.trade_demo import TradeDemo
 PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
 PARTS.append(TradeDemo)  # the B2B trade desk
 PARTS.append(SettlementDemo)
+PARTS.append(IntegrationsDemo)  # syndication to the five simulated channels
 
 
 class Command(BaseCommand):

@@ -1,0 +1,97 @@
+"""What every connector shares: prices in the channel's currency, issues, results of failed calls."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from core.money import Money, quantize
+from integrations.connectors.base import ChannelConfig, Connector, Issue, ListingData, PushResult
+from integrations.http import ChannelError, ChannelRejected
+
+
+def issue(code: str, attribute: str, message: str, severity: str = "error") -> Issue:
+    return Issue(code=code, severity=severity, attribute=attribute, message=message)
+
+
+def digest(payload) -> str:
+    """A stable key for a payload, for calls whose repeat must not apply twice."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class ChannelConnector(Connector):
+    """Base of the five connectors: rules for `GET channels/`, auth headers, currency conversion."""
+
+    RULES: dict = {}
+    idempotency_header = "Idempotency-Key"
+
+    def __init__(self, config: ChannelConfig, client, rates=None):
+        super().__init__(config, client)
+        self._rates = rates  # core.selectors.RateTable; loaded on first use when not given
+
+    @classmethod
+    def rules(cls) -> dict:
+        """The channel's rules as data, shown by `GET channels/`."""
+        return dict(cls.RULES)
+
+    @classmethod
+    def auth_headers(cls, credentials: dict) -> dict:
+        return {}
+
+    @property
+    def rates(self):
+        if self._rates is None:
+            from core.selectors import exchange_rates_get
+
+            self._rates = exchange_rates_get()
+        return self._rates
+
+    def price_in(self, listing: ListingData, currency: str) -> Decimal | None:
+        """The B2C price in `currency`: an explicit price in it if set, else the base price converted."""
+        if currency in listing.prices:
+            return quantize(listing.prices[currency], currency)
+        if listing.retail_price is None:
+            return None
+        return self.rates.convert(Money(listing.retail_price, listing.base_currency), currency).amount
+
+    def amount_in(self, amount: Decimal, listing: ListingData, currency: str) -> Decimal:
+        return self.rates.convert(Money(amount, listing.base_currency), currency).amount
+
+    @staticmethod
+    def weight_kg(listing: ListingData) -> Decimal | None:
+        weights = [v.weight_kg for v in listing.variants if v.weight_kg]
+        return max(weights) if weights else None
+
+    @staticmethod
+    def available(listing: ListingData) -> int:
+        return sum(max(0, v.available) for v in listing.variants)
+
+    @staticmethod
+    def failed(reference: str, exc: ChannelError) -> PushResult:
+        """A call that did not get an answer we can act on: temporary ones are tried again later."""
+        if isinstance(exc, ChannelRejected):
+            message = json.dumps(exc.body)[:500] if exc.body else exc.detail
+            return PushResult(
+                reference=reference,
+                status="error",
+                issues=(issue("channel_error", "", message),),
+                temporary=False,
+            )
+        return PushResult(
+            reference=reference,
+            status="error",
+            issues=(issue("channel_unavailable" if exc.temporary else "channel_error", "", exc.detail),),
+            temporary=exc.temporary,
+        )
+
+    def prepare(self, batch: list[ListingData]) -> None:
+        """Fetch what `validate` needs from the channel (e.g. Tmall's category schemas); most need nothing."""
+
+    def blocking(self, listing: ListingData) -> list[Issue]:
+        return [i for i in self.validate(listing) if i.blocking]

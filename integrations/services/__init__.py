@@ -1,0 +1,37 @@
+"""Every write in integrations, by area. Other modules import from here (integrations.services)."""
+
+from integrations.services.jobs import (
+    COUNT_KEYS,
+    syndication_batch_run,
+    syndication_due_start,
+    syndication_job_cancel,
+    syndication_job_plan,
+    syndication_job_run_inline,
+    syndication_job_start,
+    syndication_jobs_resume,
+)
+from integrations.services.sync import (
+    channel_inventory_push,
+    channel_listings_mark_inventory,
+    channel_orders_import,
+    channel_orders_import_all,
+    channel_tracking_push,
+    channel_tracking_queue,
+)
+
+__all__ = [
+    "COUNT_KEYS",
+    "channel_inventory_push",
+    "channel_listings_mark_inventory",
+    "channel_orders_import",
+    "channel_orders_import_all",
+    "channel_tracking_push",
+    "channel_tracking_queue",
+    "syndication_batch_run",
+    "syndication_due_start",
+    "syndication_job_cancel",
+    "syndication_job_plan",
+    "syndication_job_run_inline",
+    "syndication_job_start",
+    "syndication_jobs_resume",
+]

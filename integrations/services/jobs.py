@@ -1,0 +1,592 @@
+"""Syndication jobs: plan what a run sends (full, or incremental by content hash), then push
+and delist in batches, each a Celery task taking ids only. A batch stores every result as it
+comes, so a redelivered task (a worker killed mid-batch) resends only what has no result yet,
+and the connector's idempotency key (reference and content version) keeps the channel from
+creating a duplicate of something whose answer was lost."""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from brands.models import Brand, Company
+from core.errors import InvalidInput, NotPermitted
+from core.models import Job, User
+from core.permissions import is_operator
+from core.services import job_cancel, job_create
+from integrations.connectors.base import PushResult
+from integrations.http import ChannelUnavailable
+from integrations.models import Channel, ChannelListing, ChannelListingEvent, SyndicationBatch, SyndicationJob
+from integrations.readiness import blocking_codes, findings_as_json, readiness_evaluate
+from integrations.selectors import channel_connector, listing_data_list
+from listings.models import Product
+
+logger = logging.getLogger(__name__)
+L = ChannelListing.Status
+B = SyndicationBatch.State
+COUNT_KEYS = ["sent", "live", "submitted", "rejected", "unchanged", "delisted", "failed", "deferred"]
+PLAN_CHUNK = 500
+POLL_ROUNDS = 20
+MAX_DEFERRALS = 500
+JOB_KIND = "syndication"
+
+
+_inline = threading.local()
+
+
+def _enqueue_batch(batch_id: int, countdown: float = 0) -> None:
+    if getattr(_inline, "active", False):
+        return  # syndication_job_run_inline runs the batches itself
+    from integrations.tasks import syndication_batch_run_task
+
+    # Every countdown stays below the broker's visibility timeout (the task would else run twice).
+    limit = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) / 2
+    syndication_batch_run_task.apply_async((batch_id,), countdown=min(countdown, limit))
+
+
+def _enqueue_plan(syndication_id: int) -> None:
+    from integrations.tasks import syndication_job_plan_task
+
+    syndication_job_plan_task.delay(syndication_id)
+
+
+# --- start and cancel ----------------------------------------------------------------------
+
+
+def syndication_job_start(
+    *,
+    actor: User | None,
+    channel: Channel,
+    mode: str = SyndicationJob.Mode.INCREMENTAL,
+    brand: Brand | None = None,
+    company: Company | None = None,
+    products: list[int] | None = None,
+    run: bool = True,
+) -> SyndicationJob:
+    """Operators (or the beat schedule, actor None) start a run; it is planned by a task.
+    run=False leaves it queued (the command can run it inline instead)."""
+    if actor is not None and not is_operator(actor):
+        raise NotPermitted("Only operators start syndication jobs.")
+    if mode not in SyndicationJob.Mode.values:
+        raise InvalidInput(f"Mode is one of {', '.join(SyndicationJob.Mode.values)}.", attr="mode")
+    if not channel.active:
+        raise InvalidInput(f"The channel {channel.code} is inactive.", attr="channel")
+    product_ids = sorted(set(products or []))
+    if product_ids:
+        found = set(Product.objects.filter(pk__in=product_ids).values_list("pk", flat=True))
+        unknown = [pk for pk in product_ids if pk not in found]
+        if unknown:
+            raise InvalidInput(f"No such products: {', '.join(map(str, unknown))}.", attr="products")
+    scope = {"channel": channel.code, "mode": mode}
+    if brand:
+        scope["brand"] = brand.slug
+    if company:
+        scope["company"] = company.pk
+    if product_ids:
+        scope["products"] = product_ids
+    with transaction.atomic():
+        job = job_create(kind=JOB_KIND, owner=actor, scope=scope)
+        job.counts = dict.fromkeys(COUNT_KEYS, 0)
+        job.save(update_fields=["counts"])
+        syndication = SyndicationJob.objects.create(
+            job=job,
+            channel=channel,
+            brand=brand,
+            company=company,
+            product_ids=product_ids,
+            mode=mode,
+            created_by=actor,
+        )
+        if run:
+            transaction.on_commit(lambda: _enqueue_plan(syndication.pk))
+    return syndication
+
+
+@transaction.atomic
+def syndication_job_cancel(*, actor: User, syndication: SyndicationJob) -> SyndicationJob:
+    """Stops the run: batches not started yet never start; a running one stops after its call."""
+    if not is_operator(actor):
+        raise NotPermitted("Only operators cancel syndication jobs.")
+    job_cancel(job=syndication.job)
+    syndication.batches.filter(state=B.QUEUED).update(state=B.CANCELLED, finished_at=timezone.now())
+    syndication.job.refresh_from_db()
+    return syndication
+
+
+def syndication_due_start() -> list[int]:
+    """Beat: starts an incremental run for each active channel whose interval has passed and
+    which has no run queued or running."""
+    started = []
+    now = timezone.now()
+    for channel in Channel.objects.filter(active=True).order_by("pk"):
+        due = channel.last_synced_at is None or (now - channel.last_synced_at).total_seconds() >= (
+            channel.sync_interval_minutes * 60
+        )
+        busy = SyndicationJob.objects.filter(
+            channel=channel, job__status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+        ).exists()
+        if due and not busy:
+            Channel.objects.filter(pk=channel.pk).update(last_synced_at=now)
+            started.append(syndication_job_start(actor=None, channel=channel).pk)
+    return started
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def _scope_products(syndication: SyndicationJob):
+    products = Product.objects.all()
+    if syndication.brand_id:
+        products = products.filter(brand_id=syndication.brand_id)
+    if syndication.company_id:
+        products = products.filter(company_id=syndication.company_id)
+    if syndication.product_ids:
+        products = products.filter(pk__in=syndication.product_ids)
+    return products
+
+
+def _move(listing: ChannelListing, to_status: str, job_id: int | None, message: str = "") -> None:
+    if listing.status == to_status:
+        return
+    now = timezone.now()
+    ChannelListingEvent.objects.create(
+        listing=listing, job_id=job_id, from_status=listing.status, to_status=to_status, message=message[:2000]
+    )
+    listing.status = to_status
+    stamp = {L.SUBMITTED: "submitted_at", L.LIVE: "live_at", L.REJECTED: "rejected_at", L.DELISTED: "delisted_at"}
+    if to_status in stamp:
+        setattr(listing, stamp[to_status], now)
+
+
+def _outcome(listing: ChannelListing, product_id: int, reference: str, outcome: str, issues=()) -> dict:
+    return {
+        "product": product_id,
+        "reference": reference,
+        "outcome": outcome,
+        "external_id": listing.external_id,
+        "issues": [{"code": i["code"], "attribute": i["attribute"], "message": i["message"]} for i in issues][:20],
+    }
+
+
+def syndication_job_plan(*, syndication_id: int) -> SyndicationJob | None:
+    """Decides what the run sends and queues its batches; idempotent (a redelivered plan task
+    only re-queues batches that have not finished)."""
+    syndication = SyndicationJob.objects.select_related("channel", "job").get(pk=syndication_id)
+    job = syndication.job
+    if job.status == Job.Status.QUEUED:
+        with transaction.atomic():
+            job = Job.objects.select_for_update().get(pk=job.pk)
+            if job.status != Job.Status.QUEUED:
+                return syndication
+            to_push, to_delist, counts, outcomes = _plan(syndication)
+            batches = _make_batches(syndication, to_push, to_delist)
+            job.status = Job.Status.RUNNING
+            job.started_at = timezone.now()
+            job.total = len(to_push) + len(to_delist) + counts["unchanged"] + counts["rejected"]
+            job.processed = counts["unchanged"] + counts["rejected"]
+            job.counts = {**dict.fromkeys(COUNT_KEYS, 0), **counts}
+            job.save(update_fields=["status", "started_at", "total", "processed", "counts"])
+            syndication.outcomes = outcomes[: SyndicationJob.MAX_OUTCOMES]
+            syndication.save(update_fields=["outcomes"])
+            Channel.objects.filter(pk=syndication.channel_id).update(last_synced_at=timezone.now())
+            ids = [b.pk for b in batches]
+            transaction.on_commit(lambda: [_enqueue_batch(pk) for pk in ids])
+        if not batches:
+            _finish_if_done(syndication.pk)
+        return syndication
+    if job.status == Job.Status.RUNNING:
+        for pk in syndication.batches.exclude(state__in=SyndicationBatch.FINISHED).values_list("pk", flat=True):
+            _enqueue_batch(pk)
+    return syndication
+
+
+def _plan(syndication: SyndicationJob):
+    """(listing ids to push, listing ids to delist, counts, outcomes)."""
+    channel = syndication.channel
+    connector = channel_connector(channel)
+    full = syndication.mode == SyndicationJob.Mode.FULL
+    job_id = syndication.job_id
+    to_push, to_delist, outcomes = [], [], []
+    counts = {"unchanged": 0, "rejected": 0}
+    published = list(
+        _scope_products(syndication).filter(status=Product.Status.PUBLISHED).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(published), PLAN_CHUNK):
+        pairs = listing_data_list(published[start : start + PLAN_CHUNK])
+        verdicts = readiness_evaluate(channel=channel, connector=connector, pairs=pairs)
+        existing = {
+            listing.product_id: listing
+            for listing in ChannelListing.objects.filter(channel=channel, product_id__in=[p.pk for p, _ in pairs])
+        }
+        new = [ChannelListing(product_id=p.pk, channel=channel) for p, _ in pairs if p.pk not in existing]
+        for listing in ChannelListing.objects.bulk_create(new):
+            existing[listing.product_id] = listing
+        changed = []
+        for product, data in pairs:
+            listing = existing[product.pk]
+            findings = findings_as_json(verdicts[product.pk])
+            ready = not any(f["severity"] == "error" for f in findings)
+            was = (listing.status, listing.blocking_codes)
+            listing.ready, listing.issues, listing.blocking_codes = ready, findings, blocking_codes(findings)
+            listing.checked_at = timezone.now()
+            if not ready:
+                # Held back by our own dry run: nothing is sent, and last_tried_hash (the channel's
+                # last answer) stays, so the product goes out once it is ready, even unchanged.
+                if listing.status in (L.LIVE, L.SUBMITTED) and listing.external_id:
+                    to_delist.append(listing.pk)
+                elif was == (L.REJECTED, listing.blocking_codes) and not full:
+                    counts["unchanged"] += 1
+                else:
+                    codes = ", ".join(listing.blocking_issue_codes)
+                    _move(listing, L.REJECTED, job_id, f"Not ready: {codes}")
+                    counts["rejected"] += 1
+                    outcomes.append(
+                        _outcome(
+                            listing,
+                            product.pk,
+                            data.reference,
+                            "rejected",
+                            [f for f in findings if f["severity"] == "error"],
+                        )
+                    )
+            elif (
+                full
+                or listing.last_tried_hash != product.content_hash
+                or listing.status in (L.PENDING, L.ERROR, L.DELISTED)
+            ):
+                to_push.append(listing.pk)
+            else:
+                counts["unchanged"] += 1
+            changed.append(listing)
+        ChannelListing.objects.bulk_update(
+            changed,
+            [
+                "ready",
+                "issues",
+                "blocking_codes",
+                "checked_at",
+                "status",
+                "rejected_at",
+                "last_tried_hash",
+                "updated_at",
+            ],
+        )
+    # Listed products that left the scope's published catalogue come off the channel.
+    gone = (
+        ChannelListing.objects.filter(channel=channel, status__in=[L.LIVE, L.SUBMITTED])
+        .filter(product__in=_scope_products(syndication))
+        .filter(~Q(product__status=Product.Status.PUBLISHED))
+        .values_list("pk", flat=True)
+    )
+    to_delist.extend(gone)
+    return to_push, sorted(set(to_delist)), counts, outcomes
+
+
+def _make_batches(syndication: SyndicationJob, to_push: list[int], to_delist: list[int]) -> list[SyndicationBatch]:
+    size = syndication.channel.batch_size
+    batches = []
+    for kind, ids in ((SyndicationBatch.Kind.PUSH, to_push), (SyndicationBatch.Kind.DELIST, to_delist)):
+        for start in range(0, len(ids), size):
+            batches.append(
+                SyndicationBatch(
+                    syndication=syndication, seq=len(batches) + 1, kind=kind, listing_ids=ids[start : start + size]
+                )
+            )
+    return SyndicationBatch.objects.bulk_create(batches)
+
+
+# --- batches -------------------------------------------------------------------------------
+
+
+class _Deferred(Exception):
+    pass
+
+
+def _claim(batch_id: int) -> SyndicationBatch | None:
+    """Locks the batch, counts the attempt and marks it running (committed before any call
+    goes out, so a worker killed mid-call still leaves the attempt counted)."""
+    with transaction.atomic():
+        batch = SyndicationBatch.objects.select_for_update().select_related("syndication__job").get(pk=batch_id)
+        if batch.state in SyndicationBatch.FINISHED:
+            return None
+        if batch.syndication.job.status != Job.Status.RUNNING:
+            batch.state, batch.finished_at = B.CANCELLED, timezone.now()
+            batch.save(update_fields=["state", "finished_at"])
+            return None
+        stale = timezone.now() - timedelta(seconds=settings.SYNDICATION_BATCH_STALE_SECONDS)
+        if batch.state == B.RUNNING and batch.started_at and batch.started_at > stale:
+            return None  # another worker has it now; a dead worker's batch is taken once stale
+        if batch.attempts >= SyndicationBatch.MAX_ATTEMPTS:
+            _bury(batch, "Gave up after 5 attempts: " + (batch.last_error or "no answer"))
+            return None
+        batch.attempts += 1
+        batch.state, batch.started_at = B.RUNNING, timezone.now()
+        batch.save(update_fields=["attempts", "state", "started_at"])
+    return batch
+
+
+def _bury(batch: SyndicationBatch, reason: str) -> None:
+    """A poison batch: every listing without a result is an error; the job moves on."""
+    pending = [pk for pk in batch.listing_ids if pk not in set(batch.done_ids)]
+    listings = list(ChannelListing.objects.filter(pk__in=pending).select_related("product").order_by("pk"))
+    outcomes, errors = [], []
+    for listing in listings:
+        _move(listing, L.ERROR, batch.syndication.job_id, reason)
+        listing.save(update_fields=["status", "updated_at"])
+        outcomes.append(_outcome(listing, listing.product_id, listing.product.slug, "failed"))
+        errors.append({"item": listing.product.slug, "message": reason[:500]})
+    batch.state, batch.finished_at, batch.last_error = B.DEAD, timezone.now(), reason[:2000]
+    batch.done_ids = batch.listing_ids
+    batch.save(update_fields=["state", "finished_at", "last_error", "done_ids"])
+    _record(batch.syndication_id, {"failed": len(listings)}, len(listings), outcomes, errors)
+
+
+def syndication_batch_run(*, batch_id: int) -> str:
+    """Runs one batch; returns what happened (done, deferred, retry, dead, skipped)."""
+    batch = _claim(batch_id)
+    if batch is None:
+        _finish_if_done(SyndicationBatch.objects.get(pk=batch_id).syndication_id)
+        return "skipped"
+    syndication = SyndicationJob.objects.select_related("channel").get(pk=batch.syndication_id)
+    try:
+        _run(batch, syndication)
+    except _Deferred as deferred:
+        _put_off(batch, str(deferred))
+        return "deferred"
+    except ChannelUnavailable as error:
+        _put_off(batch, f"Channel unavailable: {error}")
+        return "deferred"
+    except Exception as error:  # noqa: BLE001 - any failure counts as an attempt; 5 make it dead
+        logger.exception("syndication batch %s failed (attempt %s)", batch.pk, batch.attempts)
+        with transaction.atomic():
+            batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
+            batch.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if batch.attempts >= SyndicationBatch.MAX_ATTEMPTS:
+                batch.save(update_fields=["last_error"])
+                _bury(batch, f"Gave up after {batch.attempts} attempts: {batch.last_error}")
+            else:
+                batch.state = B.QUEUED
+                batch.save(update_fields=["last_error", "state"])
+                countdown = settings.SYNDICATION_RETRY_SECONDS * 2 ** (batch.attempts - 1)
+                transaction.on_commit(lambda: _enqueue_batch(batch.pk, countdown))
+                return "retry"
+        _finish_if_done(batch.syndication_id)
+        return "dead"
+    _finish_if_done(batch.syndication_id)
+    return "done"
+
+
+def _put_off(batch: SyndicationBatch, reason: str) -> None:
+    """The channel is down (its breaker is open): not the batch's fault, so no attempt is spent."""
+    with transaction.atomic():
+        batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.state in SyndicationBatch.FINISHED:
+            return
+        if batch.deferrals >= MAX_DEFERRALS:
+            _bury(batch, f"The channel stayed unavailable: {reason}")
+            return
+        batch.attempts = max(batch.attempts - 1, 0)
+        batch.deferrals += 1
+        batch.state, batch.last_error = B.QUEUED, reason[:2000]
+        batch.save(update_fields=["attempts", "deferrals", "state", "last_error"])
+        _record(batch.syndication_id, {"deferred": 1}, 0, [], [])
+        transaction.on_commit(lambda: _enqueue_batch(batch.pk, settings.SYNDICATION_DEFER_SECONDS))
+
+
+def _run(batch: SyndicationBatch, syndication: SyndicationJob) -> None:
+    done = set(batch.done_ids)
+    pending = [pk for pk in batch.listing_ids if pk not in done]
+    listings = {
+        listing.product_id: listing
+        for listing in ChannelListing.objects.filter(pk__in=pending).select_related("product").order_by("pk")
+    }
+    connector = channel_connector(syndication.channel)
+    if batch.kind == SyndicationBatch.Kind.DELIST:
+        refs = [(listing.product.slug, listing.external_id) for listing in listings.values()]
+        results = connector.delist(refs) if refs else []
+        by_ref = {listing.product.slug: listing for listing in listings.values()}
+        _store(
+            batch, syndication, [(by_ref[r.reference], r, "") for r in results if r.reference in by_ref], delist=True
+        )
+        return
+    pairs = listing_data_list(listings)
+    data = [d for _, d in pairs]
+    results = connector.push(data) if data else []
+    for _ in range(POLL_ROUNDS):
+        if not any(r.status == "submitted" and not r.temporary for r in results):
+            break
+        time.sleep(0.2)
+        results = connector.poll(results)
+    hashes = {d.reference: (d.product_id, d.content_hash) for d in data}
+    stored = []
+    for result in results:
+        if result.reference in hashes:
+            product_id, content_hash = hashes[result.reference]
+            stored.append((listings[product_id], result, content_hash))
+    _store(batch, syndication, stored, delist=False)
+
+
+def _issues(result: PushResult) -> list[dict]:
+    return [
+        {"code": i.code, "severity": i.severity, "attribute": i.attribute, "message": i.message, "source": "channel"}
+        for i in result.issues
+    ]
+
+
+def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, *, delist: bool) -> None:
+    """Writes each definitive answer, marks it done in the batch, and adds to the job's counts;
+    temporary errors stay pending, and the batch is put off to retry them."""
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    outcomes, errors, done, temporary = [], [], [], []
+    job_id = syndication.job_id
+    with transaction.atomic():
+        batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
+        already = set(batch.done_ids)  # stored by an earlier delivery of this batch: not counted twice
+        for listing, result, content_hash in results:
+            if listing.pk in already:
+                continue
+            listing = ChannelListing.objects.select_for_update().get(pk=listing.pk)
+            if result.temporary:
+                temporary.append(listing.pk)
+                continue
+            issues = _issues(result)
+            if delist:
+                if result.status == "delisted":
+                    _move(listing, L.DELISTED, job_id, "Removed from the channel.")
+                    counts["delisted"] += 1
+                    outcome = "delisted"
+                else:
+                    counts["failed"] += 1
+                    outcome = "failed"
+            elif result.status in ("live", "submitted"):
+                listing.external_id = result.external_id or listing.external_id
+                listing.last_sent_hash = listing.last_tried_hash = content_hash
+                listing.attempts += 1
+                _move(listing, L.LIVE if result.status == "live" else L.SUBMITTED, job_id)
+                listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
+                counts["sent"] += 1
+                counts[result.status] += 1
+                outcome = result.status
+            elif result.status == "rejected":
+                listing.last_tried_hash = content_hash
+                listing.attempts += 1
+                listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
+                listing.blocking_codes = blocking_codes(listing.issues)
+                listing.ready = False
+                _move(listing, L.REJECTED, job_id, "; ".join(i["message"] for i in issues)[:2000])
+                counts["sent"] += 1
+                counts["rejected"] += 1
+                outcome = "rejected"
+            else:
+                listing.attempts += 1
+                _move(listing, L.ERROR, job_id, "; ".join(i["message"] for i in issues)[:2000])
+                counts["failed"] += 1
+                outcome = "failed"
+                errors.append(
+                    {"item": listing.product.slug, "message": "; ".join(i["message"] for i in issues)[:500] or "error"}
+                )
+            listing.save()
+            done.append(listing.pk)
+            outcomes.append(_outcome(listing, listing.product_id, listing.product.slug, outcome, issues))
+        batch.done_ids = sorted(already | set(done))
+        remaining = [pk for pk in batch.listing_ids if pk not in set(batch.done_ids)]
+        if not remaining:
+            batch.state, batch.finished_at = B.DONE, timezone.now()
+        batch.save(update_fields=["done_ids", "state", "finished_at"])
+        _record(syndication.pk, counts, len(done), outcomes, errors)
+    if remaining:
+        raise _Deferred(f"{len(remaining)} listings got a temporary error; retrying later.")
+
+
+def _record(syndication_id: int, counts: dict, processed: int, outcomes: list, errors: list) -> None:
+    """Adds to the job's counts under a lock on the job row, so batches finishing together add up."""
+    syndication = SyndicationJob.objects.select_for_update().get(pk=syndication_id)
+    job = Job.objects.select_for_update().get(pk=syndication.job_id)
+    merged = {**dict.fromkeys(COUNT_KEYS, 0), **job.counts}
+    for key, value in counts.items():
+        merged[key] = merged.get(key, 0) + value
+    job.counts = merged
+    job.processed += processed
+    room = Job.MAX_ERRORS - len(job.errors)
+    job.errors.extend(errors[: max(room, 0)])
+    job.error_count += len(errors)
+    job.save(update_fields=["counts", "processed", "errors", "error_count"])
+    if outcomes:
+        room = SyndicationJob.MAX_OUTCOMES - len(syndication.outcomes)
+        syndication.outcomes.extend(outcomes[: max(room, 0)])
+        syndication.save(update_fields=["outcomes"])
+
+
+def _finish_if_done(syndication_id: int) -> None:
+    with transaction.atomic():
+        syndication = SyndicationJob.objects.select_for_update().get(pk=syndication_id)
+        job = Job.objects.select_for_update().get(pk=syndication.job_id)
+        if job.status != Job.Status.RUNNING:
+            return
+        if syndication.batches.exclude(state__in=SyndicationBatch.FINISHED).exists():
+            return
+        counts = job.counts
+        succeeded = counts.get("live", 0) + counts.get("submitted", 0) + counts.get("unchanged", 0)
+        succeeded += counts.get("delisted", 0) + counts.get("rejected", 0)
+        if job.error_count == 0:
+            status = Job.Status.SUCCEEDED
+        else:
+            status = Job.Status.PARTIALLY_FAILED if succeeded else Job.Status.FAILED
+        job.status, job.finished_at = status, timezone.now()
+        job.message = ", ".join(f"{counts.get(k, 0)} {k}" for k in COUNT_KEYS)
+        job.save(update_fields=["status", "finished_at", "message"])
+
+
+def syndication_job_run_inline(*, syndication: SyndicationJob, on_progress=None) -> SyndicationJob:
+    """Plans and runs every batch in this process, one after another (the command's --inline
+    and the demo): the same code the tasks run, without a queue."""
+    _inline.active = True
+    try:
+        _run_inline(syndication, on_progress)
+    finally:
+        _inline.active = False
+    _finish_if_done(syndication.pk)
+    syndication.job.refresh_from_db()
+    return syndication
+
+
+def _run_inline(syndication: SyndicationJob, on_progress) -> None:
+    syndication_job_plan(syndication_id=syndication.pk)
+    while True:
+        batch = (
+            SyndicationBatch.objects.filter(syndication=syndication)
+            .exclude(state__in=SyndicationBatch.FINISHED)
+            .order_by("seq")
+            .first()
+        )
+        if batch is None:
+            break
+        outcome = syndication_batch_run(batch_id=batch.pk)
+        if outcome in ("deferred", "retry", "skipped"):
+            time.sleep(min(settings.SYNDICATION_RETRY_SECONDS, 5))
+        if on_progress:
+            on_progress(Job.objects.get(pk=syndication.job_id))
+
+
+def syndication_jobs_resume(*, stale_seconds: int | None = None) -> int:
+    """Beat: re-queues what a lost message or a dead worker left behind (a queued plan, a batch
+    not finished long after it was claimed or queued). Running a batch twice is harmless."""
+    if stale_seconds is None:
+        stale_seconds = settings.SYNDICATION_BATCH_STALE_SECONDS
+    cutoff = timezone.now() - timedelta(seconds=stale_seconds)
+    resumed = 0
+    for syndication in SyndicationJob.objects.filter(job__status=Job.Status.QUEUED, job__created_at__lt=cutoff):
+        _enqueue_plan(syndication.pk)
+        resumed += 1
+    stale = SyndicationBatch.objects.filter(syndication__job__status=Job.Status.RUNNING).filter(
+        Q(state=B.RUNNING, started_at__lt=cutoff) | Q(state=B.QUEUED, syndication__job__started_at__lt=cutoff)
+    )
+    for pk in stale.values_list("pk", flat=True):
+        _enqueue_batch(pk)
+        resumed += 1
+    return resumed
