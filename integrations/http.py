@@ -202,6 +202,11 @@ class RedisChannelState:
     def clear(self, channel: str) -> None:
         self.redis.delete(*(self._key(channel, w) for w in ("breaker", "probe", "bucket", "not_before")))
 
+    def clear_all(self) -> None:
+        keys = list(self.redis.scan_iter(match=f"{self.prefix}:*", count=500))
+        if keys:
+            self.redis.delete(*keys)
+
 
 class LocalChannelState:
     """The same state in this process only: the embedded default, where no Redis runs."""
@@ -255,21 +260,27 @@ class LocalChannelState:
             for what in ("breaker", "probe", "bucket", "not_before"):
                 self._values.pop((channel, what), None)
 
+    def clear_all(self):
+        with self._lock:
+            self._values.clear()
+
 
 _local_state = LocalChannelState()
-_redis_states: dict[str, RedisChannelState] = {}
+_redis_states: dict[tuple[str, str], RedisChannelState] = {}
 
 
 def channel_state_store(url: str | None = None):
-    """The shared state store: Redis at CHANNEL_STATE_URL, or the in-process one when it is empty."""
+    """The shared state store: Redis at CHANNEL_STATE_URL (keys under CHANNEL_STATE_PREFIX), or the
+    in-process one when it is empty."""
     url = settings.CHANNEL_STATE_URL if url is None else url
     if not url:
         return _local_state
-    if url not in _redis_states:
+    key = (url, settings.CHANNEL_STATE_PREFIX)
+    if key not in _redis_states:
         import redis
 
-        _redis_states[url] = RedisChannelState(redis.Redis.from_url(url))
-    return _redis_states[url]
+        _redis_states[key] = RedisChannelState(redis.Redis.from_url(url), prefix=settings.CHANNEL_STATE_PREFIX)
+    return _redis_states[key]
 
 
 def breaker_state(channel: str, *, store=None) -> dict:
