@@ -42,6 +42,8 @@ class ChannelError(ApplicationError):
     code = "channel_error"
     status_code = 502
     temporary = False
+    outcome_unknown = False  # a write without an idempotency key got no answer: it may have been applied
+    retry_at: float | None = None  # epoch seconds before which the channel asked not to be called
 
     def __init__(self, detail: str, *, channel: str = "", temporary: bool | None = None, status: int | None = None):
         super().__init__(detail)
