@@ -286,6 +286,7 @@ CHANNEL_SIMULATOR_URL = env("CHANNEL_SIMULATOR_URL", default="http://127.0.0.1:8
 CHANNEL_ALLOW_PRIVATE_URLS = env.bool("CHANNEL_ALLOW_PRIVATE_URLS", default=False)
 # Redis for the breaker, "not before" times and rate buckets shared by all workers; empty: per process.
 CHANNEL_STATE_URL = env("CHANNEL_STATE_URL", default="")
+CHANNEL_STATE_PREFIX = env("CHANNEL_STATE_PREFIX", default="channel")
 CHANNEL_LIMITS = {
     "default": {
         "rate_per_second": env.float("CHANNEL_RATE_PER_SECOND", default=20.0),

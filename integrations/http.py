@@ -42,6 +42,8 @@ class ChannelError(ApplicationError):
     code = "channel_error"
     status_code = 502
     temporary = False
+    outcome_unknown = False  # a write without an idempotency key got no answer: it may have been applied
+    retry_at: float | None = None  # epoch seconds before which the channel asked not to be called
 
     def __init__(self, detail: str, *, channel: str = "", temporary: bool | None = None, status: int | None = None):
         super().__init__(detail)
@@ -202,6 +204,11 @@ class RedisChannelState:
     def clear(self, channel: str) -> None:
         self.redis.delete(*(self._key(channel, w) for w in ("breaker", "probe", "bucket", "not_before")))
 
+    def clear_all(self) -> None:
+        keys = list(self.redis.scan_iter(match=f"{self.prefix}:*", count=500))
+        if keys:
+            self.redis.delete(*keys)
+
 
 class LocalChannelState:
     """The same state in this process only: the embedded default, where no Redis runs."""
@@ -255,21 +262,27 @@ class LocalChannelState:
             for what in ("breaker", "probe", "bucket", "not_before"):
                 self._values.pop((channel, what), None)
 
+    def clear_all(self):
+        with self._lock:
+            self._values.clear()
+
 
 _local_state = LocalChannelState()
-_redis_states: dict[str, RedisChannelState] = {}
+_redis_states: dict[tuple[str, str], RedisChannelState] = {}
 
 
 def channel_state_store(url: str | None = None):
-    """The shared state store: Redis at CHANNEL_STATE_URL, or the in-process one when it is empty."""
+    """The shared state store: Redis at CHANNEL_STATE_URL (keys under CHANNEL_STATE_PREFIX), or the
+    in-process one when it is empty."""
     url = settings.CHANNEL_STATE_URL if url is None else url
     if not url:
         return _local_state
-    if url not in _redis_states:
+    key = (url, settings.CHANNEL_STATE_PREFIX)
+    if key not in _redis_states:
         import redis
 
-        _redis_states[url] = RedisChannelState(redis.Redis.from_url(url))
-    return _redis_states[url]
+        _redis_states[key] = RedisChannelState(redis.Redis.from_url(url), prefix=settings.CHANNEL_STATE_PREFIX)
+    return _redis_states[key]
 
 
 def breaker_state(channel: str, *, store=None) -> dict:
@@ -323,6 +336,7 @@ class ChannelClient:
         backoff_base: float = 0.2,
         backoff_cap: float = 10.0,
         default_retry_after: float = 1.0,
+        max_wait_seconds: float = 30.0,
         headers: dict | None = None,
         idempotency_header: str = "Idempotency-Key",
         redis=None,
@@ -340,6 +354,7 @@ class ChannelClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.default_retry_after = default_retry_after
+        self.max_wait_seconds = max_wait_seconds
         self.idempotency_header = idempotency_header
         self._headers = dict(headers or {})
         if redis is None:
@@ -385,7 +400,15 @@ class ChannelClient:
     def _wait_turn(self) -> None:
         """Sleep until the channel's Retry-After has elapsed and a token is free."""
         while True:
-            wait = self.state.not_before(self.channel) - time.time()
+            not_before = self.state.not_before(self.channel)
+            wait = not_before - time.time()
+            if wait > self.max_wait_seconds:
+                # Longer than a worker should sleep: the caller defers the work to after `retry_at`.
+                error = ChannelUnavailable(
+                    f"{self.channel} asked us to wait {wait:.0f} s (Retry-After).", channel=self.channel
+                )
+                error.retry_at = not_before
+                raise error
             if wait > 0:
                 self.sleep(wait + 0.001)
                 continue
@@ -430,7 +453,7 @@ class ChannelClient:
                 response = self.session.request(
                     method, url, json=json, params=params, headers=send_headers, timeout=self.timeout
                 )
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 self._failure()
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "lost its connection"
                 logger.info("channel %s: %s %s %s (attempt %s)", self.channel, method, path, kind, attempt + 1)
@@ -472,10 +495,24 @@ class ChannelClient:
             return response
         raise last_error or ChannelError(f"{self.channel}: no attempt made.", channel=self.channel, temporary=True)
 
+    def body(self, response: requests.Response):
+        """The response's JSON ({} when empty); a body that is not JSON is a temporary ChannelError."""
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ChannelError(
+                f"{self.channel}: answered {response.status_code} with a body that is not JSON.",
+                channel=self.channel,
+                temporary=True,
+                status=response.status_code,
+            ) from exc
+
     def json(self, method: str, path: str, **kwargs):
         """`request`, then the JSON body; a 4xx raises ChannelRejected carrying the body."""
         response = self.request(method, path, **kwargs)
-        body = response.json() if response.content else {}
+        body = self.body(response)
         if response.status_code >= 400:
             raise ChannelRejected(
                 f"{self.channel}: {method} {path} refused ({response.status_code}).",

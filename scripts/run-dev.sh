@@ -13,6 +13,12 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 
 # The outside marketplaces (kmall24, buykorea, amazon, ebay, tmall), simulated, on loopback only.
 $BIN/python -m integrations.simulator --host 127.0.0.1 --port "$SIMULATOR_PORT" --seed "${SIMULATOR_SEED:-0}" &
+# The worker may pick up syndication jobs the demo queued: let the simulator answer first.
+for _ in $(seq 50); do
+  $BIN/python -c "import urllib.request; urllib.request.urlopen('$CHANNEL_SIMULATOR_URL/_control/health', timeout=1)" \
+    2>/dev/null && break
+  sleep 0.2
+done
 $BIN/celery -A config worker --loglevel=info --concurrency=2 &
 $BIN/celery -A config beat --loglevel=info &
 $BIN/python manage.py runserver "$HOST:$PORT" --noreload &

@@ -34,7 +34,9 @@ STORAGES = {  # noqa: F405
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-# Syndication: channel state (breaker, Retry-After, rate buckets) in this process' Redis database,
-# cleared with the cache between tests; the simulator runs on a random loopback port.
-CHANNEL_STATE_URL = f"{_redis}/{_redis_db}"
+# Syndication: channel state (breaker, Retry-After, rate buckets) in Redis database 0, which no
+# test flushes, under a prefix of this run and xdist worker (inherited by the Celery workers a
+# test starts, so they share it); the channel_simulator fixture clears it before each test.
+CHANNEL_STATE_URL = f"{_redis}/0"
+CHANNEL_STATE_PREFIX = f"test-{_run_id}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-channel"
 CHANNEL_ALLOW_PRIVATE_URLS = True

@@ -162,10 +162,10 @@ class BuyKoreaConnector(ChannelConnector):
                 json=payload,
                 idempotency_key=listing.idempotency_key,
             )
-            body = response.json() if response.content else {}
+            body = self.client.body(response)
             if response.status_code == 409 and body.get("resultCode") == "DUPLICATE_REFERENCE":
                 response = self.client.request("PUT", f"openapi/v1/products/{body['productNo']}", json=payload)
-                body = response.json() if response.content else {}
+                body = self.client.body(response)
         except ChannelError as exc:
             return self.failed(reference, exc)
         if response.status_code in (200, 201):

@@ -122,9 +122,9 @@ class Kmall24Connector(ChannelConnector):
         payload = self.render(listing) if payload is None else payload
         try:
             response = self.client.request("PUT", f"api/v2/products/{quote(listing.reference, safe='')}", json=payload)
+            body = self.client.body(response)
         except ChannelError as exc:
             return self.failed(listing.reference, exc)
-        body = response.json() if response.content else {}
         if response.status_code == 200:
             return PushResult(reference=listing.reference, status="live", external_id=body.get("product_id", ""))
         if response.status_code == 422:

@@ -4,8 +4,8 @@ schema-driven publish.
 Every call is `POST /router/rest` with the method name, the app key, a timestamp and an md5
 signature over the sorted parameters; errors come back with HTTP 200 as `error_response` with a
 `sub_code`. An item needs a Tmall category (from the channel's category mapping); its required
-fields come from the category's schema (`tmall.item.schema.get`, cached per process, loaded by
-`prepare`), and the item is added with `tmall.item.schema.add` keyed by `outer_id` (our
+fields come from the category's schema (`tmall.item.schema.get`, kept per process and in the cache for a day,
+loaded by `prepare` or the first push), and the item is added with `tmall.item.schema.add` keyed by `outer_id` (our
 reference); a known `outer_id` answers `isv.item-duplicate` and is updated instead.
 """
 
@@ -18,6 +18,8 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.core.cache import cache
+
 from integrations.connectors.base import (
     ChannelOrder,
     ChannelOrderLine,
@@ -27,7 +29,7 @@ from integrations.connectors.base import (
     PushResult,
     TrackingUpdate,
 )
-from integrations.connectors.common import ChannelConnector, issue, parse_time
+from integrations.connectors.common import ChannelConnector, digest, issue, parse_time
 from integrations.http import ChannelError
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -35,9 +37,16 @@ TITLE_MAX = 60
 MAX_IMAGES = 5
 PRICE_MIN, PRICE_MAX = Decimal(1), Decimal(1_000_000)
 STANDARD_FIELDS = ("title", "price", "desc", "images", "origin")
+SCHEMA_CACHE_SECONDS = 24 * 3600
 
 _schemas: dict[tuple[str, str], list[dict]] = {}  # (base URL, category id) -> required fields
 _schemas_lock = threading.Lock()
+
+
+def schemas_forget() -> None:
+    """Drop the schemas this process holds (the cache's copies expire on their own)."""
+    with _schemas_lock:
+        _schemas.clear()
 
 
 def sign(params: dict, secret: str) -> str:
@@ -92,13 +101,26 @@ class TmallConnector(ChannelConnector):
         return answer.get(key, {})
 
     def schema(self, category_id: str) -> list[dict]:
-        cache_key = (self.client.base_url, category_id)
+        fields = self.cached_schema(category_id)
+        if fields is None:
+            fields = self.call("tmall.item.schema.get", {"category_id": category_id})["fields"]
+            with _schemas_lock:
+                _schemas[self.client.base_url, category_id] = fields
+            # Shared through the cache so readiness in web processes sees what workers fetched.
+            cache.set(self._cache_key(category_id), fields, SCHEMA_CACHE_SECONDS)
+        return fields
+
+    def _cache_key(self, category_id: str) -> str:
+        return f"tmall-schema:{digest(self.client.base_url)}:{category_id}"
+
+    def cached_schema(self, category_id: str) -> list[dict] | None:
         with _schemas_lock:
-            if cache_key in _schemas:
-                return _schemas[cache_key]
-        fields = self.call("tmall.item.schema.get", {"category_id": category_id})["fields"]
-        with _schemas_lock:
-            _schemas[cache_key] = fields
+            fields = _schemas.get((self.client.base_url, category_id))
+        if fields is None:
+            fields = cache.get(self._cache_key(category_id))
+            if fields is not None:
+                with _schemas_lock:
+                    _schemas[self.client.base_url, category_id] = fields
         return fields
 
     def prepare(self, batch: list[ListingData]) -> None:
@@ -113,8 +135,7 @@ class TmallConnector(ChannelConnector):
         return str(self.config.category_mapping.get(listing.category_path, ""))
 
     def known_schema(self, listing: ListingData) -> list[dict] | None:
-        with _schemas_lock:
-            return _schemas.get((self.client.base_url, self.category(listing)))
+        return self.cached_schema(self.category(listing)) if self.category(listing) else None
 
     # --- rules, payload -------------------------------------------------------------------------
 

@@ -68,6 +68,8 @@ class Request:
     status: int = 0
     early: bool = False  # arrived before a Retry-After this simulator had issued to the channel elapsed
     early_by: float = 0.0
+    answered_at: float = 0.0  # when the answer left (0: none was sent)
+    retry_after: float = 0.0  # the Retry-After a 429 carried, in seconds
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -276,10 +278,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, {"error": "Internal Server Error"})
             return
         if fault == "rate_limit":
-            record.status = 429
+            record.status, record.retry_after = 429, wait
             self._send(429, {"error": "Too Many Requests"}, {"Retry-After": f"{wait:g}"})
             with sim.lock:  # counted from when the answer left, as a client could first know it
-                sim.retry_until[channel] = max(sim.retry_until.get(channel, 0.0), time.time() + wait)
+                record.answered_at = time.time()
+                sim.retry_until[channel] = max(sim.retry_until.get(channel, 0.0), record.answered_at + wait)
             return
         if fault == "reset":
             record.status = -1

@@ -179,12 +179,18 @@ def _simulator_process():
 
 @pytest.fixture
 def channel_simulator(_simulator_process, settings):
-    """The simulator subprocess, reset (no listings, no faults, seed 0) for this test."""
+    """The simulator subprocess, reset (no listings, no faults, seed 0) for this test, and no
+    channel state (breaker, Retry-After, rate buckets) left from an earlier test."""
     from django.core.cache import cache
+
+    from integrations.connectors.tmall import schemas_forget
+    from integrations.http import channel_state_store
 
     _simulator_process.reset()
     settings.CHANNEL_SIMULATOR_URL = _simulator_process.url
-    cache.clear()  # the channel state (breaker, Retry-After, buckets) lives in this Redis database
+    channel_state_store().clear_all()
+    schemas_forget()
+    cache.clear()
     return _simulator_process
 
 

@@ -96,14 +96,26 @@ def test_every_valid_listing_is_live_exactly_once_under_faults(channel_simulator
         external_ids = [outcomes[x.reference].external_id for x in valid]
         assert sorted(external_ids) == sorted(row["id"] for row in held)
 
-    early = [r for r in requests if r["early"]]
-    assert early == [], f"{len(early)} requests arrived before their Retry-After elapsed"
+    # A 429 whose answer left after the client's read timeout was never read by it (the client saw a
+    # timeout), so its Retry-After binds nobody; on a loaded machine that happens now and then.
+    early = []
+    for code in listings:
+        rows = [r for r in requests if r["channel"] == code]
+        heard = [r for r in rows if r["status"] == 429 and r["answered_at"] - r["time"] < CLIENT["read_timeout"]]
+        early += [
+            r for r in rows if any(h["answered_at"] <= r["time"] < h["answered_at"] + h["retry_after"] for h in heard)
+        ]
+    assert early == [], f"{len(early)} requests arrived before a Retry-After they were given elapsed"
     seen = {r["fault"] for r in requests}
     assert {"error", "rate_limit", "timeout", "reset", "lost_response", ""} <= seen
     ratio = len(requests) / total
+    unheard = sum(1 for r in requests if r["status"] == 429) - sum(
+        1 for r in requests if r["status"] == 429 and r["answered_at"] - r["time"] < CLIENT["read_timeout"]
+    )
     print(
-        f"\nchaos: {len(requests)} requests for {total} listings ({ratio:.3f}/listing, "
+        f"\nchaos: {unheard} 429 answers came after the read timeout; "
+        f"{len(requests)} requests for {total} listings ({ratio:.3f}/listing, "
         f"{len(requests) / 950:.3f}/valid listing) in {elapsed:.1f} s; faults: "
         + ", ".join(f"{kind or 'ok'} {sum(1 for r in requests if r['fault'] == kind)}" for kind in sorted(seen))
     )
-    assert ratio <= 1.8
+    assert ratio <= 1.8 and len(requests) / 950 <= 1.8

@@ -206,3 +206,15 @@ def test_base_url_check_allows_public_hosts_the_simulator_and_private_hosts_when
     assert base_url_check("http://127.0.0.1:8765/amazon") == "http://127.0.0.1:8765/amazon"
     settings.CHANNEL_ALLOW_PRIVATE_URLS = True
     assert base_url_check("http://10.0.0.1/api") == "http://10.0.0.1/api"
+
+
+def test_a_retry_after_longer_than_a_worker_should_sleep_defers_with_the_time_to_come_back(channel_simulator):
+    channel_simulator.control("kmall24", next=["rate_limit"], retry_after_min=120, retry_after_max=120)
+    http = client(channel_simulator, max_wait_seconds=5)
+    started = time.time()
+    with pytest.raises(ChannelUnavailable) as caught:
+        http.request("GET", PRODUCT)
+    assert caught.value.temporary and 115 < caught.value.retry_at - started < 125
+    with pytest.raises(ChannelUnavailable):
+        client(channel_simulator, max_wait_seconds=5).request("GET", PRODUCT)  # another worker, no request
+    assert len(channel_simulator.requests("kmall24")) == 1

@@ -126,3 +126,15 @@ def test_orders_are_generated_on_request_in_each_channels_shape(channel_simulato
     assert tmall["orders"]["order"][0]["num"] == 3
     response = http.post(f"{channel_simulator.url}/_control/orders", json={"channel": "nope", "skus": ["a"]}, timeout=5)
     assert response.status_code == 400
+
+
+def test_latency_is_added_to_every_answer_of_the_channel(channel_simulator):
+    import time
+
+    channel_simulator.control("kmall24", latency_ms=300)
+    started = time.monotonic()
+    assert put(channel_simulator).status_code == 200
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    http.get(f"{channel_simulator.url}/buykorea/openapi/v1/orders", headers={"Authorization": "Bearer t"}, timeout=5)
+    assert time.monotonic() - started < 0.3
