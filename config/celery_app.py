@@ -35,6 +35,10 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.fees_accrue_task",
         "schedule": crontab(minute=40),
     },
+    "channel-listing-fees": {  # a day before the settlement run, which settles the same month
+        "task": "integrations.tasks.channel_listing_fees_charge_task",
+        "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
     "settlement-run": {
         "task": "marketplace.tasks.settlement_run_task",
         "schedule": crontab(day_of_month=2, hour=4, minute=0),

@@ -48,3 +48,11 @@ def channel_orders_import_all_task() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
 def channel_tracking_push_task(shipment_id: int) -> bool:
     return services.channel_tracking_push(shipment_id=shipment_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+def channel_listing_fees_charge_task(period: str | None = None) -> int:
+    """Last month's syndication fees (or `period`'s), before the settlement run settles that month."""
+    from marketplace.services.settlement import previous_period
+
+    return services.channel_listing_fees_charge(period=period or previous_period())

@@ -1,5 +1,6 @@
 """Every write in integrations, by area. Other modules import from here (integrations.services)."""
 
+from integrations.services.fees import channel_listing_fees_charge
 from integrations.services.jobs import (
     COUNT_KEYS,
     syndication_batch_run,
@@ -21,6 +22,7 @@ from integrations.services.sync import (
 
 __all__ = [
     "COUNT_KEYS",
+    "channel_listing_fees_charge",
     "channel_inventory_push",
     "channel_listings_mark_inventory",
     "channel_orders_import",
