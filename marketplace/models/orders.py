@@ -3,12 +3,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 from brands.models import Company
 from core.money import Money, validate_currency_code
 from listings.models import Variant
 
 from .storefront import Checkout
+
+# Totals add up. Rounded to the stored precision because SQLite (the embedded default) adds
+# decimals as floating point; PostgreSQL's numeric sum is exact either way.
+ADDS_UP = Round(F("subtotal") + F("shipping") + F("duties") + F("taxes"), 4)
 
 
 class Order(models.Model):
@@ -52,9 +57,7 @@ class Order(models.Model):
     class Meta:
         ordering = ["-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(total=F("subtotal") + F("shipping") + F("duties") + F("taxes")), name="order_total_adds_up"
-            ),
+            models.CheckConstraint(condition=Q(total=ADDS_UP), name="order_total_adds_up"),
             models.CheckConstraint(
                 condition=Q(subtotal__gte=0) & Q(shipping__gte=0), name="order_amounts_non_negative"
             ),

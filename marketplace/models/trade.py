@@ -5,14 +5,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django_countries.fields import CountryField
 
 from brands.models import Brand, Company
 from core.money import Money, validate_currency_code
 from listings.models import Category, Product, Variant
 
-from .orders import Order
+from .orders import ADDS_UP, Order
 
 
 class BuyerCompany(models.Model):
@@ -157,9 +157,7 @@ class Quote(models.Model):
                 condition=Q(status="active", brand__isnull=False),
                 name="quote_one_active_per_brand",
             ),
-            models.CheckConstraint(
-                condition=Q(total=F("subtotal") + F("shipping") + F("duties") + F("taxes")), name="quote_total_adds_up"
-            ),
+            models.CheckConstraint(condition=Q(total=ADDS_UP), name="quote_total_adds_up"),
             models.CheckConstraint(
                 condition=Q(subtotal__gt=0) & Q(shipping__gte=0) & Q(duties__gte=0) & Q(taxes__gte=0),
                 name="quote_amounts_non_negative",
