@@ -37,6 +37,8 @@ class ExceptionHandler(BaseExceptionHandler):
         return headers
 
     def convert_known_exceptions(self, exc):
+        if is_outage(exc):
+            return ServiceUnavailable()
         if isinstance(exc, InvalidInput):
             if exc.fields:
                 return DomainValidationError(
@@ -47,8 +49,6 @@ class ExceptionHandler(BaseExceptionHandler):
             return DomainValidationError({exc.attr or "non_field_errors": details})
         if isinstance(exc, ApplicationError):
             return DomainError(exc)
-        if is_outage(exc):
-            return ServiceUnavailable()
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(as_serializer_error(exc))
         return super().convert_known_exceptions(exc)
