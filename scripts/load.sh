@@ -29,7 +29,7 @@ export LOAD_SME_TOKEN=$($BIN/python manage.py shell -c "
 from brands.models import CompanyStaff
 from core.services import user_token_get_or_create
 staff = CompanyStaff.objects.filter(role='owner').order_by('pk').first()
-print(user_token_get_or_create(user=staff.user))")
+print(user_token_get_or_create(user=staff.user))" | tail -n 1)
 
 $BIN/gunicorn config.wsgi --bind 127.0.0.1:$PORT --workers 2 --threads 2 --access-logfile /dev/null \
     --error-logfile "$OUT/gunicorn.log" &
