@@ -39,3 +39,17 @@ lock: | $(BIN)/python
 
 clean:
 	rm -rf var $(VENV)
+
+# Hardening (docs/fuzzing.md, docs/load-results.md, docs/operator-guide.md).
+.PHONY: fuzz load faults
+# Schemathesis over the whole API with many more examples than the bounded run in `make test`.
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(BIN)/pytest -q -p no:randomly tests/test_fuzz.py
+
+# Locust headless against gunicorn on PostgreSQL and Redis for 60 s; writes docs/load-results.md.
+load: install
+	scripts/load.sh
+
+# Outages in process: Redis down (storefront serves, job starts 503), database gone then back.
+faults: install
+	$(BIN)/pytest -q -p no:randomly tests/core/test_outages.py

@@ -24,3 +24,7 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# URLs that match no route, and errors outside DRF, answer in the API's JSON error shape.
+handler404 = "core.api.views.not_found"
+handler500 = "core.api.views.server_error"

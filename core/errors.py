@@ -30,6 +30,13 @@ class NotPermitted(ApplicationError):
     status_code = 403
 
 
+class Unavailable(ApplicationError):
+    """A dependency (database, broker) is down: the client may retry; nothing was written."""
+
+    code = "service_unavailable"
+    status_code = 503
+
+
 class InvalidInput(ApplicationError):
     """Bad input found by a service. `fields` carries several field errors at once:
     {attr: [(code, message), ...]}, so a client learns everything wrong in one answer."""

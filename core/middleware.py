@@ -1,8 +1,10 @@
+import logging
 import re
 import uuid
 
 from core.logging import request_id_var
 
+logger = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -22,3 +24,24 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class OutageMiddleware:
+    """A database or broker outage outside DRF's exception handler (admin, plain views, the
+        connection check at a request's start) answers 503 in the API's error shape. The next request
+        reconnects by itself (CONN_HEALTH_CHECKS), so the app recovers without a restart. Errors raised
+    in other middleware reach handler500 (core.api.views.server_error), which answers the same."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from core.outages import is_outage, outage_response
+
+        if is_outage(exception):
+            logger.warning("outage: %s: %s", type(exception).__name__, exception)
+            return outage_response()
+        return None

@@ -24,6 +24,7 @@ from brands.models import Company, CompanyStaff
 from brands.selectors import user_company_ids, user_has_company_role
 from core.errors import InvalidInput, NotPermitted
 from core.models import Job, User
+from core.outages import broker_require
 from core.permissions import is_operator
 from core.services import job_create, job_finish, job_record_progress, job_start
 from listings import csv_format
@@ -98,6 +99,7 @@ def products_import_start(*, actor: User, company: Company, uploaded_file) -> Jo
         raise NotPermitted("Only the company's owners and editors, or an operator, import its products.")
     if uploaded_file.size > import_max_bytes():
         raise InvalidInput(f"The file is larger than {import_max_bytes()} bytes; split it.", attr="file")
+    broker_require()  # a 503 before anything is written, not a queued job no worker will see
     job = products_import_job_create(actor=actor, company=company, file=uploaded_file, max_rows=import_max_rows())
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job

@@ -325,7 +325,11 @@ def product_delete(*, actor: User, product: Product) -> None:
     _require_editor(actor, product.company_id)
     if product.status != S.DRAFT:
         raise WrongState("Only a draft can be deleted; archive the product instead.")
-    product.delete()
+    try:
+        with transaction.atomic():
+            product.delete()
+    except ProtectedError:
+        raise Conflict("The product's variants are in checkouts or orders; archive it instead.") from None
 
 
 # --- lifecycle ----------------------------------------------------------------------------

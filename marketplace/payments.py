@@ -66,10 +66,15 @@ def _event_from_payload(payload: dict) -> GatewayEvent:
     )
 
 
+STRIPE_TIMEOUT_SECONDS = 20
+
+
 class StripeGateway:
     name = "stripe"
 
     def __init__(self, http_client: stripe.HTTPClient | None = None):
+        # Every outbound call has a timeout: Stripe's default is 80 s, longer than a web worker may wait.
+        http_client = http_client or stripe.RequestsClient(timeout=STRIPE_TIMEOUT_SECONDS)
         self.client = stripe.StripeClient(settings.STRIPE_SECRET_KEY, http_client=http_client, max_network_retries=2)
 
     def create_intent(self, *, amount: Money, idempotency_key: str, metadata: dict) -> Intent:

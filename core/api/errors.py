@@ -5,6 +5,13 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.serializers import as_serializer_error
 
 from core.errors import ApplicationError, InvalidInput
+from core.outages import is_outage
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "A service the platform depends on is unavailable; retry shortly."
+    default_code = "service_unavailable"
 
 
 class DomainError(exceptions.APIException):
@@ -20,9 +27,18 @@ class DomainValidationError(exceptions.ValidationError):
 
 
 class ExceptionHandler(BaseExceptionHandler):
-    """Maps domain errors to statuses: the one place that knows HTTP."""
+    """Maps domain errors to statuses: the one place that knows HTTP. A database or broker
+    outage is a 503 in the usual shape, not a 500 with a traceback."""
+
+    def get_headers(self, exc):
+        headers = super().get_headers(exc)
+        if isinstance(exc, ServiceUnavailable):
+            headers["Retry-After"] = "5"
+        return headers
 
     def convert_known_exceptions(self, exc):
+        if is_outage(exc):
+            return ServiceUnavailable()
         if isinstance(exc, InvalidInput):
             if exc.fields:
                 return DomainValidationError(

@@ -72,3 +72,24 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return Response(JobSerializer(job_cancel(job=self.get_object())).data)
+
+
+def _error(status: int, code: str, detail: str, kind: str = "client_error"):
+    from django.http import JsonResponse
+
+    return JsonResponse({"type": kind, "errors": [{"code": code, "detail": detail, "attr": None}]}, status=status)
+
+
+def not_found(request, exception=None):
+    """A URL that matches no route (e.g. a malformed id): the API's error shape, not HTML."""
+    return _error(404, "not_found", "Not found.")
+
+
+def server_error(request):
+    import sys
+
+    from core.outages import is_outage, outage_response
+
+    if is_outage(sys.exc_info()[1]):
+        return outage_response()
+    return _error(500, "error", "Server Error (500)", kind="server_error")

@@ -29,6 +29,10 @@ from logistics.services import (
 class PhysicalReturnLineSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="variant.sku")
     grades = serializers.DictField(child=serializers.IntegerField(), help_text='Units per grade: {"A": 2, "B": 1}.')
+    # Blank until the line is resolved: the schema must allow "" beside the choices.
+    disposition = serializers.ChoiceField(
+        choices=PhysicalReturnLine.Disposition.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = PhysicalReturnLine

@@ -1,5 +1,5 @@
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.fields import MoneyField
@@ -169,7 +169,7 @@ class StorefrontProductDetailSerializer(StorefrontProductSerializer):
             {
                 "sku": v.sku,
                 "options": v.options,
-                "weight_kg": v.weight_kg,
+                "weight_kg": None if v.weight_kg is None else str(v.weight_kg),  # a Decimal string, never a float
                 "availability": self.context["availability"].get(v.pk, "out_of_stock"),
             }
             for v in product.variants.all()
@@ -207,6 +207,15 @@ class FacetsSerializer(serializers.Serializer):
     brand = serializers.ListField(child=serializers.DictField())
     category = serializers.ListField(child=serializers.DictField())
     mode = serializers.ListField(child=serializers.DictField())
+
+
+@extend_schema_serializer(many=False)  # already a page: the schema must not wrap it in another
+class StorefrontProductPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = StorefrontProductSerializer(many=True)
+    facets = FacetsSerializer()
 
 
 class QuantityPriceSerializer(serializers.Serializer):

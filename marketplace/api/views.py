@@ -2,8 +2,8 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -12,11 +12,11 @@ from core.locales import request_locale
 from core.selectors import exchange_rates_get
 from listings.models import Product
 from marketplace.api.serializers import (
-    FacetsSerializer,
     QuantityPriceSerializer,
     QuantityQuerySerializer,
     StorefrontBrandSerializer,
     StorefrontProductDetailSerializer,
+    StorefrontProductPageSerializer,
     StorefrontProductSerializer,
     StorefrontQuerySerializer,
 )
@@ -82,16 +82,7 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[StorefrontQuerySerializer],
-        responses=inline_serializer(
-            "StorefrontProductPage",
-            {
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": StorefrontProductSerializer(many=True),
-                "facets": FacetsSerializer(),
-            },
-        ),
+        responses=StorefrontProductPageSerializer,
     )
     def list(self, request):
         params = StorefrontQuerySerializer(data=request.query_params)

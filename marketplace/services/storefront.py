@@ -1,6 +1,8 @@
 """Marketplace writes. Storefront: the search documents and the read cache, kept current from
 listings' and brands' signals."""
 
+import logging
+
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.db import connection
@@ -11,6 +13,7 @@ from marketplace.models import SearchDocument
 from marketplace.selectors import storefront_visible
 
 CACHE_VERSION_KEY = "storefront:version"
+logger = logging.getLogger(__name__)
 
 
 def storefront_cache_version() -> int:
@@ -18,11 +21,16 @@ def storefront_cache_version() -> int:
 
 
 def storefront_cache_bump() -> None:
-    """Every cached storefront read keys on this version, so bumping it drops them all at once."""
+    """Every cached storefront read keys on this version, so bumping it drops them all at once.
+    With the cache down, a publish or reprice still succeeds: reads bypass the cache meanwhile,
+    and entries cached before the outage expire within STOREFRONT_CACHE_SECONDS."""
     try:
-        cache.incr(CACHE_VERSION_KEY)
-    except ValueError:
-        cache.set(CACHE_VERSION_KEY, 2, timeout=None)
+        try:
+            cache.incr(CACHE_VERSION_KEY)
+        except ValueError:
+            cache.set(CACHE_VERSION_KEY, 2, timeout=None)
+    except Exception as error:  # noqa: BLE001 - a cache outage must not fail the write
+        logger.warning("storefront cache unavailable, version not bumped: %s", error)
 
 
 def _texts(product: Product) -> tuple[str, str]:
