@@ -30,7 +30,17 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.factories import active_brand, product, published
-from tests.test_permissions import _customs, _inbound, _outbound, _trade, world  # noqa: F401 - world is a fixture
+from tests.test_permissions import (
+    _b2b,
+    _b2b_order,
+    _customs,
+    _inbound,
+    _outbound,
+    _settlement,
+    _synd,
+    _trade,
+    world,  # noqa: F401 - a fixture
+)
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20261127"))
@@ -79,6 +89,21 @@ PATH_OBJECTS = [
     (r"/products/\{id\}", {"id": lambda f: f.w.product.pk}),
     (r"/returns/\{id\}", {"id": lambda f: _trade(f.w)["request"].pk}),
     (r"/shipments/\{id\}", {"id": lambda f: _outbound(f.w)["shipment"].pk}),
+    # The trade desk, settlement and syndication.
+    (r"/buyer-companies/\{id\}", {"id": lambda f: _b2b(f.w)["b2b_company"].pk}),
+    (r"/rfqs/\{id\}", {"id": lambda f: _b2b(f.w)["b2b_rfq"].pk}),
+    (r"/quotes/\{id\}", {"id": lambda f: _b2b(f.w)["b2b_quotes"]["member"].pk}),
+    (r"/b2b-orders/\{id\}", {"id": lambda f: _b2b_order(f.w).pk}),
+    (r"/inquiries/\{id\}", {"id": lambda f: _b2b(f.w)["b2b_thread"].pk}),
+    (r"/programmes/\{id\}", {"id": lambda f: _settlement(f.w, "programme").pk}),
+    (r"/payouts/\{id\}", {"id": lambda f: _settlement(f.w, "payout").pk}),
+    (
+        r"/companies/\{company_id\}/statements/\{period\}",
+        {"company_id": lambda f: f.w.companies["member"].pk, "period": lambda f: "2026-10"},
+    ),
+    (r"/companies/\{company_id\}", {"company_id": lambda f: f.w.companies["member"].pk}),
+    (r"/channel-listings/\{id\}", {"id": lambda f: _synd(f.w)["listing"].pk}),
+    (r"/syndication-jobs/\{id\}", {"id": lambda f: _synd(f.w)["job"].pk}),
 ]
 
 

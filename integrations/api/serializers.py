@@ -83,7 +83,7 @@ class OutcomeSerializer(serializers.Serializer):
 
 class SyndicationJobSerializer(serializers.ModelSerializer):
     channel = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    brand = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     job = JobSerializer()
     status = serializers.CharField(source="job.status")
     progress = serializers.IntegerField(source="job.progress", allow_null=True)

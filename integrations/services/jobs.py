@@ -17,6 +17,7 @@ from django.utils import timezone
 from brands.models import Brand, Company
 from core.errors import InvalidInput, NotPermitted
 from core.models import Job, User
+from core.outages import broker_require
 from core.permissions import is_operator
 from core.services import job_cancel, job_create
 from integrations.connectors.base import PushResult
@@ -89,6 +90,8 @@ def syndication_job_start(
         scope["company"] = company.pk
     if product_ids:
         scope["products"] = product_ids
+    if run:
+        broker_require()  # a 503 before anything is written, not a queued job no worker will see
     with transaction.atomic():
         job = job_create(kind=JOB_KIND, owner=actor, scope=scope)
         job.counts = dict.fromkeys(COUNT_KEYS, 0)

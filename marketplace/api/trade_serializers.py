@@ -37,6 +37,7 @@ class BuyerStaffSerializer(serializers.ModelSerializer):
 
 class BuyerCompanySerializer(serializers.ModelSerializer):
     country = CountryField()
+    website = serializers.CharField(read_only=True)  # may be blank, which a "uri" format refuses
     staff = BuyerStaffSerializer(many=True)
 
     class Meta:
@@ -200,7 +201,7 @@ class QuoteTotalsSerializer(serializers.Serializer):
 
 
 class TradeQuoteSerializer(serializers.ModelSerializer):
-    brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    brand = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     lines = QuoteLineSerializer(many=True)
     totals = serializers.SerializerMethodField()
     order = serializers.SerializerMethodField()
