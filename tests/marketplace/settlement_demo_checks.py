@@ -1,11 +1,10 @@
 """The demo's settlement part: programmes co-financing Hanji Living's fulfilment and syndication
-fees, a voucher paying for the Export Voucher's services, and last month settled."""
+fees, a voucher paying for the Export Voucher's services, and last month settled.
+tests/test_demo.py runs these checks on its one load of the whole demo (a load takes half a minute).
+"""
 
 from decimal import ROUND_DOWN, Decimal
-from io import StringIO
 
-import pytest
-from django.core.management import call_command
 from django.db.models import Sum
 
 from core.money import minor_units
@@ -13,23 +12,14 @@ from marketplace.models import Fee, FeeSplit, Payout, ProgrammeCompany, Statemen
 from marketplace.services.fees import fees_accrue
 from marketplace.services.settlement import previous_period, settlement_run
 
-pytestmark = pytest.mark.django_db
-
 MODELS = [SupportProgramme, Voucher, ProgrammeCompany, Fee, FeeSplit, Statement, Payout]
-
-
-def load_demo() -> str:
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
 
 
 def snapshot() -> dict:
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
 
 
-def test_the_demo_cofinances_fees_issues_a_voucher_settles_last_month_and_a_rerun_changes_nothing():
-    first = load_demo()
+def after_first_load(first: str):
     year_programmes = SupportProgramme.objects.order_by("priority")
     voucher_programme, logistics = list(year_programmes)
     assert logistics.brand.name == "Hanji Living" and set(logistics.fee_kinds) >= {"fulfilment", "syndication"}
@@ -63,8 +53,11 @@ def test_the_demo_cofinances_fees_issues_a_voucher_settles_last_month_and_a_reru
     assert set(Statement.objects.filter(period=period).values_list("company_id", flat=True)) == syndicated
     assert "support programmes: 2 created" in first and "vouchers: 1 created" in first
 
-    before = snapshot()
-    second = load_demo()
+    return snapshot(), period
+
+
+def after_second_load(second: str, state) -> None:
+    before, period = state
     assert snapshot() == before
     assert settlement_run(period=period)["statements"] == 0
     assert "support programmes: 0 created, 2 already there" in second

@@ -1,13 +1,11 @@
 """The demo's logistics part (logistics/demo.py) as `load_demo` builds it: the warehouse network,
 stock, an inbound shipment stocked after a short count and a failed inspection line, another in
 transit, a consolidated brand consignment declared, submitted and cleared with its PDFs, storage
-allotments; and a second run that changes nothing. One test, since the demo takes seconds."""
+allotments; and a second run that changes nothing. One test, since the demo takes seconds.
+tests/test_demo.py runs these checks on its one load of the whole demo (a load takes half a minute).
+"""
 
-from io import StringIO
-
-import pytest
 from django.core.files.storage import default_storage
-from django.core.management import call_command
 
 from logistics.models import (
     Consignment,
@@ -22,16 +20,8 @@ from logistics.models import (
 )
 from tests.logistics.helpers import assert_ledger_balanced
 
-pytestmark = pytest.mark.django_db
-
 K = Warehouse.Kind
 MODELS = [InboundShipment, InboundLine, Consignment, CustomsDeclaration, Stock, StockMovement, StorageAllotment]
-
-
-def load_demo() -> str:
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
 
 
 def counts() -> dict[str, int]:
@@ -99,9 +89,7 @@ def check_consignment() -> None:
             assert file.read(5) == b"%PDF-"
 
 
-def test_the_demo_moves_goods_through_the_network_and_a_second_run_changes_nothing():
-    first = load_demo()
-
+def after_first_load(first: str):
     check_network()
     check_inbound()
     check_consignment()
@@ -112,16 +100,17 @@ def test_the_demo_moves_goods_through_the_network_and_a_second_run_changes_nothi
     assert "consignments: 1 created" in first
     assert "storage allotments: 3 created" in first
 
-    before = counts()
     statuses = {
         "inbound": list(InboundShipment.objects.order_by("pk").values_list("pk", "status")),
         "declarations": list(
             CustomsDeclaration.objects.order_by("pk").values_list("pk", "status", "commercial_invoice", "cn23")
         ),
     }
+    return counts(), statuses
 
-    second = load_demo()
 
+def after_second_load(second: str, state) -> None:
+    before, statuses = state
     assert counts() == before
     assert list(InboundShipment.objects.order_by("pk").values_list("pk", "status")) == statuses["inbound"]
     assert (

@@ -1,13 +1,12 @@
 """The demo catalogue (listings/demo.py) as `load_demo` builds it: idempotent, and showing every
 part of the listings app: both brands, B2C, B2B and both, five locales, the lifecycle with
-inspections, and drafts that the completeness report explains."""
+inspections, and drafts that the completeness report explains.
+tests/test_demo.py runs these checks on its one load of the whole demo (a load takes half a minute).
+"""
 
 from decimal import Decimal
-from io import StringIO
 
-import pytest
 from django.conf import settings
-from django.core.management import call_command
 from stdnum import ean
 
 from brands.models import Brand
@@ -23,36 +22,27 @@ from listings.models import (
 )
 from listings.services import product_missing_items, product_passed_inspection
 
-pytestmark = pytest.mark.django_db
-
 MODELS = [Category, Product, Variant, ProductMedia, ProductTranslation, ProductEvent, Inspection]
 S = Product.Status
-
-
-def load_demo() -> str:
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
 
 
 def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in MODELS}
 
 
-def test_a_second_run_creates_nothing():
-    first = load_demo()
-    before = counts()
-    hashes = dict(Product.objects.values_list("pk", "content_hash"))
+def after_first_load(first: str):
+    assert f"products: {len(ITEMS)} created" in first
+    check_the_catalogue_shows_every_part_of_listings()
+    return counts(), dict(Product.objects.values_list("pk", "content_hash"))
 
-    second = load_demo()
 
+def after_second_load(second: str, state) -> None:
+    before, hashes = state
     assert counts() == before
     assert dict(Product.objects.values_list("pk", "content_hash")) == hashes
     assert f"products: 0 created, {len(ITEMS)} already there" in second
     assert "categories: 0 created" in second
     assert "nothing changed" in second
-    assert f"products: {len(ITEMS)} created" in first
-    check_the_catalogue_shows_every_part_of_listings()  # on the same load: the demo takes half a minute
 
 
 def check_the_catalogue_shows_every_part_of_listings():

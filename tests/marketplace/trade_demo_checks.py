@@ -1,22 +1,20 @@
 """The demo's trade desk part (marketplace/trade_demo.py) as `load_demo` builds it: a verified
 buyer company, an RFQ with two competing SME quotes and a brand quote, the brand quote accepted
-into one order with a line per SME, an inquiry thread with an attachment; a rerun adds nothing."""
-
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
+into one order with a line per SME, an inquiry thread with an attachment; a rerun adds nothing.
+tests/test_demo.py runs these checks on its one load of the whole demo (a load takes half a minute).
+"""
 
 from marketplace.models import RFQ, BuyerCompany, InquiryMessage, InquiryThread, Order, Quote, QuoteLine, TradeEvent
-
-pytestmark = pytest.mark.django_db
 
 MODELS = [BuyerCompany, RFQ, Quote, QuoteLine, TradeEvent, InquiryThread, InquiryMessage, Order]
 
 
-def test_the_trade_demo_holds_an_rfq_with_competing_quotes_and_an_accepted_brand_quote():
-    call_command("load_demo", stdout=StringIO())
-    before = {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+def snapshot() -> dict:
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+
+
+def after_first_load(first: str):
+    before = snapshot()
 
     rfq = RFQ.objects.get()
     assert rfq.status == "awarded" and rfq.buyer_company.verified
@@ -37,8 +35,9 @@ def test_the_trade_demo_holds_an_rfq_with_competing_quotes_and_an_accepted_brand
     assert thread.messages.count() == 2 and thread.buyer_unread == 1
     assert thread.messages.get(side="seller").attachment_type == "application/pdf"
 
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    after = {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
-    assert after == before
-    assert "nothing changed" in out.getvalue()
+    return before
+
+
+def after_second_load(second: str, before) -> None:
+    assert snapshot() == before
+    assert "nothing changed" in second
