@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from urllib.parse import quote
 
 from integrations.connectors.base import (
@@ -279,24 +280,9 @@ class AmazonConnector(ChannelConnector):
         results = []
         for reference, external_id in refs:
             sku = external_id or reference
-            try:
-                response = self.client.request(
-                    "DELETE",
-                    f"listings/2021-08-01/items/{quote(self.seller_id, safe='')}/{quote(sku, safe='')}",
-                    params={"marketplaceIds": self.marketplace[0]},
-                )
-            except ChannelError as exc:
-                results.append(self.failed(reference, exc))
-                continue
-            ok = response.status_code in (200, 404)
-            results.append(
-                PushResult(
-                    reference=reference,
-                    status="delisted" if ok else "error",
-                    external_id=sku,
-                    issues=() if ok else (issue("channel_error", "", response.text[:500]),),
-                )
-            )
+            path = f"listings/2021-08-01/items/{quote(self.seller_id, safe='')}/{quote(sku, safe='')}"
+            call = partial(self.client.request, "DELETE", path, params={"marketplaceIds": self.marketplace[0]})
+            results.append(self.delisted(reference, sku, call))
         return results
 
     def fetch_orders(self, since: datetime | None) -> list[ChannelOrder]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from urllib.parse import quote
 
 from integrations.connectors.base import (
@@ -178,34 +179,13 @@ class BuyKoreaConnector(ChannelConnector):
             issues=(issue("channel_error", "", f"buyKOREA answered {response.status_code}: {body}"),),
         )
 
-    def push(self, batch: list[ListingData]) -> list[PushResult]:
-        results = []
-        for listing in batch:
-            blocking = self.blocking(listing)
-            if blocking:
-                results.append(PushResult(reference=listing.reference, status="rejected", issues=tuple(blocking)))
-            else:
-                results.append(self.push_one(listing))
-        return results
-
     def delist(self, refs: list[tuple[str, str]]) -> list[PushResult]:
-        results = []
-        for reference, external_id in refs:
-            try:
-                response = self.client.request("DELETE", f"openapi/v1/products/{quote(external_id, safe='')}")
-            except ChannelError as exc:
-                results.append(self.failed(reference, exc))
-                continue
-            ok = response.status_code in (200, 404)
-            results.append(
-                PushResult(
-                    reference=reference,
-                    status="delisted" if ok else "error",
-                    external_id=external_id,
-                    issues=() if ok else (issue("channel_error", "", response.text[:500]),),
-                )
+        return [
+            self.delisted(
+                ref, ext, partial(self.client.request, "DELETE", f"openapi/v1/products/{quote(ext, safe='')}")
             )
-        return results
+            for ref, ext in refs
+        ]
 
     def fetch_orders(self, since: datetime | None) -> list[ChannelOrder]:
         params = {"fromDate": since.isoformat()} if since else {}

@@ -90,6 +90,31 @@ class ChannelConnector(Connector):
             temporary=exc.temporary,
         )
 
+    def push(self, batch: list[ListingData]) -> list[PushResult]:
+        """One call per listing (`push_one`); what our own dry run refuses is not sent."""
+        results = []
+        for listing in batch:
+            blocking = self.blocking(listing)
+            if blocking:
+                results.append(PushResult(reference=listing.reference, status="rejected", issues=tuple(blocking)))
+            else:
+                results.append(self.push_one(listing))
+        return results
+
+    def delisted(self, reference: str, external_id: str, call) -> PushResult:
+        """The outcome of one delisting `call()`; a 404 (not, or no longer, listed) is what a delist wants."""
+        try:
+            response = call()
+        except ChannelError as exc:
+            return self.failed(reference, exc)
+        ok = response.status_code in (200, 404)
+        return PushResult(
+            reference=reference,
+            status="delisted" if ok else "error",
+            external_id=external_id,
+            issues=() if ok else (issue("channel_error", "", response.text[:500]),),
+        )
+
     def prepare(self, batch: list[ListingData]) -> None:
         """Fetch what `validate` needs from the channel (e.g. Tmall's category schemas); most need nothing."""
 

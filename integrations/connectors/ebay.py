@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from urllib.parse import quote
 
 from integrations.connectors.base import (
@@ -266,27 +267,19 @@ class EbayConnector(ChannelConnector):
         ]
 
     def delist(self, refs: list[tuple[str, str]]) -> list[PushResult]:
-        results = []
-        for reference, offer_id in refs:
-            try:
-                response = self.client.request(
+        return [
+            self.delisted(
+                ref,
+                offer_id,
+                partial(
+                    self.client.request,
                     "POST",
                     f"{INVENTORY}/offer/{quote(offer_id, safe='')}/withdraw",
                     idempotency_key=f"withdraw:{offer_id}",
-                )
-            except ChannelError as exc:
-                results.append(self.failed(reference, exc))
-                continue
-            ok = response.status_code in (200, 404)
-            results.append(
-                PushResult(
-                    reference=reference,
-                    status="delisted" if ok else "error",
-                    external_id=offer_id,
-                    issues=() if ok else (issue("channel_error", "", response.text[:500]),),
-                )
+                ),
             )
-        return results
+            for ref, offer_id in refs
+        ]
 
     def fetch_orders(self, since: datetime | None) -> list[ChannelOrder]:
         params = {"filter": f"creationdate:[{since.isoformat()}..]"} if since else {}

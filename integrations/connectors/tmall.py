@@ -244,14 +244,7 @@ class TmallConnector(ChannelConnector):
             self.prepare(batch)
         except ChannelError as exc:
             return [self.failed(listing.reference, exc) for listing in batch]
-        results = []
-        for listing in batch:
-            blocking = self.blocking(listing)
-            if blocking:
-                results.append(PushResult(reference=listing.reference, status="rejected", issues=tuple(blocking)))
-            else:
-                results.append(self.push_one(listing))
-        return results
+        return super().push(batch)
 
     def delist(self, refs: list[tuple[str, str]]) -> list[PushResult]:
         results = []
