@@ -3,7 +3,7 @@ from celery import shared_task
 from marketplace.payments import PaymentGatewayError
 from marketplace.services.fees import fees_accrue
 from marketplace.services.orders import order_request_fulfilment, orders_complete, orders_expire_unpaid, refund_execute
-from marketplace.services.settlement import payout_execute, previous_period, settlement_run
+from marketplace.services.settlement import payout_execute, previous_period, settlement_run_as_job
 
 
 @shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)
@@ -47,9 +47,10 @@ def fees_accrue_task() -> dict:
 
 
 @shared_task(acks_late=True)
-def settlement_run_task(period: str | None = None) -> dict:
-    """Settles the previous month (or `period`); idempotent, so a redelivery pays nothing twice."""
-    return settlement_run(period=period or previous_period())
+def settlement_run_task(period: str | None = None) -> int:
+    """Settles the previous month (or `period`) under a job row; idempotent, so a redelivery
+    (its worker died) carries on the same job and pays nothing twice. Returns the job's id."""
+    return settlement_run_as_job(period=period or previous_period()).pk
 
 
 @shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)

@@ -1,7 +1,4 @@
-import importlib
-
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -15,16 +12,6 @@ def _clean_cache():
     yield
 
 
-# Data that migrations seed. A transactional test ends by flushing every table, and with xdist
-# a later test of another file may run after it in the same worker, so the seeds are put back.
-MIGRATION_SEEDS = [
-    ("core.migrations.0002_seed_exchange_rates", "seed"),
-    ("core.migrations.0003_operators_group", "create_group"),
-    ("logistics.migrations.0003_seed_trade_rules", "seed"),
-    ("marketplace.migrations.0006_settlement", "seed"),
-]
-
-
 @pytest.fixture(autouse=True)
 def _migration_seeds(request):
     marker = request.node.get_closest_marker("django_db")
@@ -32,11 +19,7 @@ def _migration_seeds(request):
         return
     # The same database set-up the test gets anyway (cached per test), so nothing runs twice.
     request.getfixturevalue("_django_db_helper" if marker is not None else "db")
-    from core.models import ExchangeRate
-
-    if not ExchangeRate.objects.exists():
-        for module, function in MIGRATION_SEEDS:
-            getattr(importlib.import_module(module), function)(apps, None)
+    factories.migration_seeds_restore()
 
 
 @pytest.fixture
@@ -101,44 +84,8 @@ def s3_storage(s3_endpoint, monkeypatch, settings):
 @pytest.fixture
 def celery_worker_process(transactional_db):
     """A real Celery worker process on Redis, reading this test's database, for tests about workers."""
-    import os
-    import subprocess
-    import sys
-    import time
+    from tests.workers import worker_start, worker_stop
 
-    from celery import current_app
-    from django.db import connection
-
-    name = connection.settings_dict["NAME"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "TEST_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
-    }
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=warning",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if current_app.control.ping(timeout=0.5):
-            break
-        if process.poll() is not None:
-            raise RuntimeError("the Celery worker exited while starting")
-    else:
-        process.kill()
-        raise RuntimeError("the Celery worker did not answer within 60 s")
+    process = worker_start()
     yield process
-    process.terminate()
-    process.wait(timeout=30)
+    worker_stop(process)

@@ -1,6 +1,8 @@
+import importlib
 from decimal import Decimal
 
 import factory
+from django.apps import apps
 from django.contrib.auth.models import Group
 
 from brands import services as brand_services
@@ -203,3 +205,21 @@ def published(item):
         )
     item = product_approve(actor=operator, product=item)
     return product_publish(actor=owner, product=item)
+
+
+# Data that migrations seed. A transactional test ends by flushing every table, and with xdist
+# a later test of another file may run after it in the same worker, so the seeds are put back.
+MIGRATION_SEEDS = [
+    ("core.migrations.0002_seed_exchange_rates", "seed"),
+    ("core.migrations.0003_operators_group", "create_group"),
+    ("logistics.migrations.0003_seed_trade_rules", "seed"),
+    ("marketplace.migrations.0006_settlement", "seed"),
+]
+
+
+def migration_seeds_restore() -> None:
+    from core.models import ExchangeRate
+
+    if not ExchangeRate.objects.exists():
+        for module, function in MIGRATION_SEEDS:
+            getattr(importlib.import_module(module), function)(apps, None)

@@ -23,6 +23,14 @@ CACHES = {
 }
 CELERY_BROKER_URL = f"{_redis}/15"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"test-{_run_id}-"}
+if _visibility := env.int("TEST_BROKER_VISIBILITY_TIMEOUT", default=0):
+    # A worker a test starts with this set takes back a dead worker's unacknowledged task after
+    # that many seconds (production: an hour), sweeping every second: Redis redelivery, sooner.
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_ALWAYS_EAGER = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False

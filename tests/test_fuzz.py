@@ -40,6 +40,7 @@ from tests.test_permissions import (
     _synd,
     _trade,
     world,  # noqa: F401 - a fixture
+    world_base,  # noqa: F401 - a fixture
 )
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))

@@ -5,20 +5,24 @@ Roles: anon (no token), outsider (owner of an unrelated company), viewer (viewer
 company), member (owner of a member company), lead (owner of the lead company), operator.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import get_resolver
 
 from brands.models import Membership
 from core.services import job_create
 from listings.services import inspection_record
 from tests.factories import (
+    OperatorFactory,
     UserFactory,
     brand_with_members,
     category,
     company_with_owner,
+    migration_seeds_restore,
     owner_of,
     png_bytes,
     product,
@@ -50,8 +54,23 @@ class World:
         return self.companies.get(role, self.companies["lead"])
 
 
+@pytest.fixture(scope="module")
+def world_base(django_db_setup, django_db_blocker):
+    """The world, built once per test module inside a transaction rolled back at its end. Each
+    test runs in a savepoint inside it (pytest-django's `db`) on its own copy of the objects, so
+    what a test writes, or adds to its world on first use, is gone for the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        migration_seeds_restore()
+        yield world_build(OperatorFactory())
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db, operator):
+def world(db, world_base):
+    return copy.deepcopy(world_base)
+
+
+def world_build(operator) -> World:
     brand = brand_with_members(1)
     publish_standard(brand)
     lead = brand.lead_company

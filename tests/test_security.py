@@ -21,7 +21,7 @@ from django.db import connection
 from django.urls import get_resolver
 
 from tests.factories import UserFactory
-from tests.test_permissions import CASES, world  # noqa: F401 - world is a fixture
+from tests.test_permissions import CASES, world, world_base  # noqa: F401 - fixtures
 
 DENIED = {401, 403, 404}
 # Object routes any signed-in user may call on the world's objects (their outsider row is a 2xx or

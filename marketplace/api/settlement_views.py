@@ -34,7 +34,8 @@ from marketplace.api.settlement_serializers import (
 )
 from marketplace.models import Fee, FeeSplit, Payout, Statement, SupportProgramme
 from marketplace.services.fees import programme_create, voucher_issue
-from marketplace.services.settlement import payout_confirm, programme_report, statement_get
+from marketplace.services.settlement import payout_confirm, statement_get
+from marketplace.settlement_selectors import programme_report
 from marketplace.statement_pdf import statement_pdf
 
 PERIOD_PATTERN = r"[0-9]{4}-[0-9]{2}"

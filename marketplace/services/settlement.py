@@ -20,27 +20,26 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db.models import Q
 from django.utils import timezone
 
 from brands.models import Company
 from core.errors import InvalidInput, NotPermitted, WrongState
+from core.models import Job
 from core.money import Money
 from core.permissions import is_operator
 from core.selectors import RateTable, exchange_rates_get
+from core.services import job_create, job_finish, job_record_progress
 from marketplace.models import (
     BrandFund,
     Fee,
     FeeKind,
-    FeeSplit,
     OrderLine,
     Payout,
     PayoutAccount,
     Refund,
     ReturnRequest,
     Statement,
-    SupportProgramme,
 )
 from marketplace.payments import payment_gateway
 
@@ -350,6 +349,39 @@ def settlement_run(
     return counts
 
 
+SETTLEMENT_RUN = "settlement_run"
+
+
+class _RunCancelled(Exception):
+    pass
+
+
+def settlement_run_as_job(*, period: str) -> Job:
+    """The settlement run under a job row, so operators watch its progress in the API and admin.
+    A task redelivered after its worker died carries on the period's unfinished job; the run is
+    idempotent, so what the dead worker settled or paid is not done again."""
+    _period_closed(period, None)
+    job = (
+        Job.objects.filter(kind=SETTLEMENT_RUN, scope__period=period).exclude(status__in=Job.FINISHED).first()
+    ) or job_create(kind=SETTLEMENT_RUN, owner=None, scope={"period": period})
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=job.started_at or timezone.now())
+    job.refresh_from_db()
+
+    def progress(done: int, total: int) -> None:
+        if not Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(processed=done, total=total):
+            raise _RunCancelled  # between two companies: each one's settlement is its own transaction
+
+    try:
+        counts = settlement_run(period=period, progress=progress)
+    except _RunCancelled:
+        job.refresh_from_db()
+        return job
+    errors = [{"message": f"{counts['failed']} Stripe transfers failed; the next run retries them."}]
+    job.refresh_from_db()
+    job_record_progress(job=job, processed=job.processed, counts=counts, new_errors=errors if counts["failed"] else [])
+    return job_finish(job=job, succeeded=counts["companies"], message=f"Settled {period}.")
+
+
 def payout_execute(*, payout_id: int) -> Payout:
     """Sends a pending Stripe Connect payout once; our idempotency key makes a retry the same transfer."""
     payout = Payout.objects.get(pk=payout_id)
@@ -405,67 +437,3 @@ def previous_period(now: datetime | None = None) -> str:
     first = timezone.localtime(now or timezone.now()).date().replace(day=1)
     last = first - timedelta(days=1)
     return f"{last.year:04d}-{last.month:02d}"
-
-
-# The programme report
-
-
-def programme_report(*, programme: SupportProgramme) -> dict:
-    """Assisted companies, spend by fee kind, remaining budget, by month and by year."""
-    splits = FeeSplit.objects.filter(programme=programme)
-    currency = programme.currency
-
-    def money(value) -> dict:
-        return Money(value or ZERO, currency).as_dict()
-
-    def rows(trunc, name: str) -> list[dict]:
-        grouped = (
-            splits.annotate(bucket=trunc("created_at"))
-            .values("bucket", "fee__kind")
-            .annotate(total=Sum("programme_amount"))
-            .order_by("bucket", "fee__kind")
-        )
-        companies = dict(
-            splits.filter(is_reversal=False)
-            .annotate(bucket=trunc("created_at"))
-            .values("bucket")
-            .annotate(n=Count("fee__company", distinct=True))
-            .values_list("bucket", "n")
-        )
-        out: dict = {}
-        for row in grouped:
-            bucket = timezone.localtime(row["bucket"]) if timezone.is_aware(row["bucket"]) else row["bucket"]
-            label = bucket.strftime("%Y-%m" if name == "month" else "%Y")
-            entry = out.setdefault(
-                label,
-                {name: label, "assisted_companies": companies.get(row["bucket"], 0), "spend": ZERO, "by_fee_kind": {}},
-            )
-            entry["spend"] += row["total"]
-            entry["by_fee_kind"][row["fee__kind"]] = money(row["total"])
-        return [{**entry, "spend": money(entry["spend"])} for entry in out.values()]
-
-    by_kind = splits.values("fee__kind").annotate(total=Sum("programme_amount")).order_by("fee__kind")
-    covered = splits.aggregate(total=Sum("programme_amount"))["total"] or ZERO
-    vouchers = programme.vouchers.aggregate(total=Sum("amount"), used=Sum("spent"), n=Count("pk"))
-    assisted = set(splits.filter(is_reversal=False).values_list("fee__company_id", flat=True)) | set(
-        programme.vouchers.values_list("company_id", flat=True)
-    )
-    return {
-        "programme": programme.pk,
-        "name": programme.name,
-        "sponsor": programme.sponsor,
-        "currency": currency,
-        "budget": money(programme.budget),
-        "committed": money(programme.spent),
-        "remaining": money(programme.budget - programme.spent),
-        "covered": money(covered),
-        "vouchers": {
-            "count": vouchers["n"],
-            "issued": money(vouchers["total"]),
-            "used": money(vouchers["used"]),
-        },
-        "assisted_companies": len(assisted),
-        "by_fee_kind": [{"kind": row["fee__kind"], "spend": money(row["total"])} for row in by_kind],
-        "by_month": rows(TruncMonth, "month"),
-        "by_year": rows(TruncYear, "year"),
-    }

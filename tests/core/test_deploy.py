@@ -17,6 +17,8 @@ def production_env(tmp_path, **overrides):
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "VAR_DIR": str(tmp_path / "var"),
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        # The key being rotated out still verifies old signatures (docs/operator-guide.md).
+        "DJANGO_SECRET_KEY_FALLBACKS": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "shop.example.com",
         "DJANGO_CSRF_TRUSTED_ORIGINS": "https://shop.example.com",
         "DJANGO_SECURE_SSL_REDIRECT": "true",
@@ -62,7 +64,8 @@ def test_the_embedded_defaults_and_missing_hardening_fail_the_deploy_check(tmp_p
         "DJANGO_SECURE_HSTS_SECONDS": "security.W004",
         "DJANGO_SECURE_COOKIES": "security.W012",
     }
-    result = check_deploy(production_env(tmp_path, DJANGO_DEBUG="true", **dict.fromkeys(missing)))
+    weak_fallback = {"DJANGO_SECRET_KEY_FALLBACKS": "old-short-key"}
+    result = check_deploy(production_env(tmp_path, DJANGO_DEBUG="true", **dict.fromkeys(missing), **weak_fallback))
     assert result.returncode != 0
-    for check_id in [*missing.values(), "security.W018"]:
+    for check_id in [*missing.values(), "security.W018", "security.W025"]:
         assert check_id in result.stderr, check_id

@@ -2,21 +2,17 @@
 worker (and the beat task that resumes stale work) finishes it: every listing live, nothing lost,
 no duplicate created at the simulator, counts exact."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from celery import current_app
-from django.db import connection
 
 from core.models import Job
 from integrations.models import ChannelListing, SyndicationBatch
 from integrations.services import syndication_job_start, syndication_jobs_resume
 from tests.factories import OperatorFactory
 from tests.integrations.syndication_helpers import channel, listable
+from tests.workers import wait_for, worker_start, worker_stop
 
 STALE = 3
 
@@ -26,42 +22,6 @@ def quick_stale(monkeypatch, settings):
     """Workers started after this take a batch claimed STALE seconds ago as a dead worker's."""
     monkeypatch.setenv("SYNDICATION_BATCH_STALE_SECONDS", str(STALE))
     settings.SYNDICATION_BATCH_STALE_SECONDS = STALE
-
-
-def start_worker() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "TEST_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-    }
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=warning",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while not current_app.control.ping(timeout=0.5):
-        assert process.poll() is None and time.monotonic() < deadline, "the worker did not start"
-    return process
-
-
-def wait_for(predicate, timeout=120, step=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
@@ -83,14 +43,13 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING and job.processed < 12
 
-    replacement = start_worker()
+    replacement = worker_start()
     try:
         time.sleep(STALE + 0.5)
         assert syndication_jobs_resume() >= 1  # what the beat task does every two minutes
         assert wait_for(lambda: Job.objects.get(pk=job.pk).status in Job.FINISHED, timeout=180)
     finally:
-        replacement.terminate()
-        replacement.wait(timeout=30)
+        worker_stop(replacement)
 
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.errors

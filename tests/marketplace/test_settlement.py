@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from core.errors import InvalidInput
 from core.money import Money
 from logistics.models import StorageAllotment
-from marketplace.models import BrandFund, Fee, Payout, PayoutAccount, ReturnRequest, Statement
+from marketplace.models import BrandFund, Fee, Order, Payout, PayoutAccount, ReturnRequest, Statement
 from marketplace.payments import payment_gateway
 from marketplace.services.fees import fee_charge, fees_accrue
 from marketplace.services.orders import refund_grant
@@ -327,3 +327,34 @@ def test_a_fee_dated_into_a_settled_month_goes_on_the_next_statement():
         company=company, kind="syndication", cause_type="listing:amazon", cause_id=2, charged_at=february
     )
     assert open_month.charged_at == february
+
+
+def test_the_run_is_a_job_operators_watch_and_a_cancel_stops_it_between_companies(api, monkeypatch):
+    from core.models import Job
+    from core.services import job_cancel
+    from marketplace.services import settlement
+    from marketplace.services.settlement import SETTLEMENT_RUN, previous_period, settlement_run_as_job
+
+    sellers = [company_with_owner() for _ in range(2)]
+    for seller in sellers:
+        paid_order(seller, total=Decimal("50.00"))
+    Order.objects.update(paid_at=timezone.now().replace(day=1) - timedelta(days=2))
+    real_settle = settlement.company_settle
+
+    def settle_then_cancel(**kwargs):
+        result = real_settle(**kwargs)
+        job_cancel(job=Job.objects.get(kind=SETTLEMENT_RUN, status=Job.Status.RUNNING))
+        return result
+
+    monkeypatch.setattr(settlement, "company_settle", settle_then_cancel)
+    cancelled = settlement_run_as_job(period=previous_period())
+    assert cancelled.status == Job.Status.CANCELLED and Statement.objects.count() == 1
+
+    monkeypatch.setattr(settlement, "company_settle", real_settle)
+    job = settlement_run_as_job(period=previous_period())
+    assert job.pk != cancelled.pk and job.status == Job.Status.SUCCEEDED
+    assert (job.processed, job.total, job.counts["statements"]) == (2, 2, 1)
+    assert Statement.objects.count() == 2
+    shown = api.as_user(OperatorFactory()).get(f"/api/v1/jobs/{job.pk}/").json()
+    assert (shown["kind"], shown["status"], shown["progress"]) == (SETTLEMENT_RUN, "succeeded", 100)
+    assert api.as_user(owner_of(sellers[0])).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
