@@ -19,6 +19,7 @@ LABELS = [
     ("commission", "Sales commission (your part)"),
     ("fees", "Platform fees (your part)"),
     ("brand_fund", "Brand fund contributions"),
+    ("carried_in", "Balance owed from an earlier month"),
     ("net", "Net payable to you"),
 ]
 
@@ -33,6 +34,8 @@ def _line_text(line: dict) -> tuple[str, str, str]:
         return "Sale", f"{line['order']} {line['sku']} x {line['quantity']}", line["amount"]
     if kind in ("refund", "chargeback"):
         return kind.capitalize(), f"{line['order']} ({line['reason']})", f"-{line['amount']}"
+    if kind == "carried_in":
+        return "Balance brought forward", f"owed at the end of {line['period']}", line["amount"]
     label = "Fee" if kind == "fee" else "Fee reversed"
     covered = (
         f", programmes covered {line['programme_covered']}"

@@ -194,6 +194,7 @@ class StatementSerializer(serializers.Serializer):
     fees = MoneyField()
     programme_covered = MoneyField()
     brand_fund = MoneyField()
+    carried_in = MoneyField(help_text="A negative balance brought forward from the previous statement.")
     net = MoneyField()
     lines = serializers.ListField(child=serializers.DictField())
     payout = serializers.DictField(required=False, allow_null=True)

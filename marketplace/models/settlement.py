@@ -265,13 +265,22 @@ class Statement(models.Model):
     programme_covered = models.DecimalField(max_digits=16, decimal_places=4, help_text="For information only.")
     brand_fund = models.DecimalField(max_digits=16, decimal_places=4)
     chargebacks = models.DecimalField(max_digits=16, decimal_places=4)
+    carried_in = models.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        default=0,
+        help_text="A negative balance brought forward from the company's previous statement (zero or less).",
+    )
     net = models.DecimalField(max_digits=16, decimal_places=4)
     lines = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-period", "pk"]
-        constraints = [models.UniqueConstraint(fields=["company", "period"], name="statement_once_per_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "period"], name="statement_once_per_period"),
+            models.CheckConstraint(condition=models.Q(carried_in__lte=0), name="statement_carries_only_what_is_owed"),
+        ]
 
     def __str__(self):
         return f"{self.company} {self.period}"

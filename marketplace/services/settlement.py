@@ -80,6 +80,19 @@ def settlement_currency(company: Company) -> str:
     return account.currency if account else settings.SETTLEMENT_CURRENCY
 
 
+MONEY_FIELDS = (
+    "sales",
+    "refunds",
+    "chargebacks",
+    "commission",
+    "fees",
+    "programme_covered",
+    "brand_fund",
+    "carried_in",
+    "net",
+)
+
+
 @dataclass
 class Figures:
     company_id: int
@@ -92,26 +105,16 @@ class Figures:
     fees: Decimal = ZERO
     programme_covered: Decimal = ZERO
     brand_fund: Decimal = ZERO
+    carried_in: Decimal = ZERO
     lines: list[dict] = field(default_factory=list)
 
     @property
     def net(self) -> Decimal:
-        return self.sales - self.refunds - self.chargebacks - self.commission - self.fees - self.brand_fund
+        earned = self.sales - self.refunds - self.chargebacks - self.commission - self.fees - self.brand_fund
+        return earned + self.carried_in
 
     def as_dict(self, *, status: str) -> dict:
-        money = {
-            name: Money(getattr(self, name), self.currency).as_dict()
-            for name in (
-                "sales",
-                "refunds",
-                "chargebacks",
-                "commission",
-                "fees",
-                "programme_covered",
-                "brand_fund",
-                "net",
-            )
-        }
+        money = {name: Money(getattr(self, name), self.currency).as_dict() for name in MONEY_FIELDS}
         return {
             "company": self.company_id,
             "period": self.period,
@@ -227,6 +230,20 @@ def statement_compute(*, company: Company, period: str) -> Figures:
                     "programme_covered": str(covered),
                 }
             )
+
+    # A month that ended owing the platform is recovered from the next one the company settles.
+    # Only the latest earlier statement counts: its own net already includes what it carried in.
+    previous = Statement.objects.filter(company=company, period__lt=period).order_by("-period").first()
+    if previous is not None and previous.net < 0:
+        figures.carried_in = convert(previous.net, previous.currency)
+        figures.lines.append(
+            {
+                "type": "carried_in",
+                "period": previous.period,
+                "original": Money(previous.net, previous.currency).as_dict(),
+                "amount": str(figures.carried_in),
+            }
+        )
     return figures
 
 
@@ -241,10 +258,7 @@ def statement_get(*, company: Company, period: str) -> dict:
 
 def statement_as_dict(statement: Statement) -> dict:
     payout = getattr(statement, "payout", None)
-    money = {
-        name: Money(getattr(statement, name), statement.currency).as_dict()
-        for name in ("sales", "refunds", "chargebacks", "commission", "fees", "programme_covered", "brand_fund", "net")
-    }
+    money = {name: Money(getattr(statement, name), statement.currency).as_dict() for name in MONEY_FIELDS}
     return {
         "company": statement.company_id,
         "period": statement.period,
@@ -286,6 +300,7 @@ def company_settle(*, company: Company, period: str) -> tuple[Statement, Payout 
         fees=figures.fees,
         programme_covered=figures.programme_covered,
         brand_fund=figures.brand_fund,
+        carried_in=figures.carried_in,
         chargebacks=figures.chargebacks,
         net=figures.net,
         lines=figures.lines,

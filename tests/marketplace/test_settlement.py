@@ -17,7 +17,8 @@ from marketplace.models import BrandFund, Fee, Order, Payout, PayoutAccount, Ret
 from marketplace.payments import payment_gateway
 from marketplace.services.fees import fee_charge, fees_accrue
 from marketplace.services.orders import refund_grant
-from marketplace.services.settlement import company_settle, settlement_run, statement_compute
+from marketplace.services.settlement import company_settle, settlement_run, statement_as_dict, statement_compute
+from marketplace.statement_pdf import statement_pdf
 from tests.factories import OperatorFactory, active_brand, company_with_owner, owner_of, product
 from tests.marketplace.settlement_helpers import paid_order, programme
 
@@ -358,3 +359,33 @@ def test_the_run_is_a_job_operators_watch_and_a_cancel_stops_it_between_companie
     shown = api.as_user(OperatorFactory()).get(f"/api/v1/jobs/{job.pk}/").json()
     assert (shown["kind"], shown["status"], shown["progress"]) == (SETTLEMENT_RUN, "succeeded", 100)
     assert api.as_user(owner_of(sellers[0])).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_month_that_ends_owing_is_recovered_from_the_next_payout():
+    """January: only a fee, so the company owes 3.50. February: a 100.00 sale; its payout is what
+    February earned less January's balance, shown as a line, in the statement and the PDF."""
+    company = company_with_owner()
+    PayoutAccount.objects.create(company=company, currency="USD")
+    january = timezone.make_aware(timezone.datetime(2026, 1, 15))
+    fee_charge(company=company, kind="fulfilment", cause_type="shipment", cause_id=7, charged_at=january)
+    owed, payout = company_settle(company=company, period="2026-01")
+    assert (owed.net, owed.carried_in, payout) == (Decimal("-3.50"), 0, None)
+
+    paid_order(company, total=Decimal("100.00"))
+    Order.objects.update(paid_at=timezone.make_aware(timezone.datetime(2026, 2, 10)))
+    february, payout = company_settle(company=company, period="2026-02")
+    assert february.carried_in == Decimal("-3.50")
+    assert february.net == Decimal("100.00") - february.commission - Decimal("3.50") == payout.amount
+    assert february.lines[-1] == {
+        "type": "carried_in",
+        "period": "2026-01",
+        "original": {"amount": "-3.50", "currency": "USD"},
+        "amount": "-3.50",
+    }
+    text = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(statement_pdf(company=company, statement=statement_as_dict(february)))).pages
+    )
+    assert "Balance brought\nforward" in text and "owed at the end of 2026-01" in text  # the column wraps
+    # March has nothing owed to bring forward, and nothing is carried twice.
+    assert statement_compute(company=company, period="2026-03").carried_in == 0
