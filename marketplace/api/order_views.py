@@ -1,6 +1,6 @@
 import hmac
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -40,6 +40,7 @@ from marketplace.services.checkout import (
     checkout_update,
 )
 from marketplace.services.orders import order_cancel, payment_event_apply, refund_grant
+from marketplace.trade_selectors import buyer_company_ids
 
 SECRET = OpenApiParameter("X-Checkout-Secret", str, OpenApiParameter.HEADER, description="For anonymous buyers.")
 IDEMPOTENCY = OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=True)
@@ -184,7 +185,7 @@ def _orders():
 
 @extend_schema(tags=["orders"])
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A buyer's own orders with their events; operators see all."""
+    """A buyer's own orders with their events, and their buyer companies' B2B orders; operators see all."""
 
     queryset = Order.objects.none()  # for the schema; get_queryset scopes the real one
     serializer_class = OrderSerializer
@@ -192,8 +193,15 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_fields = ["status"]
 
     def get_queryset(self):
-        orders = _orders()
-        return orders if is_operator(self.request.user) else orders.filter(buyer=self.request.user)
+        orders, user = _orders(), self.request.user
+        if is_operator(user):
+            return orders
+        visible = Q(buyer=user)
+        if self.action in ("list", "retrieve"):
+            # Staff of a buyer company follow the B2B orders any colleague accepted; acting on one
+            # (cancelling, returns) stays with the colleague who placed it.
+            visible |= Q(quote__rfq__buyer_company__in=buyer_company_ids(user))
+        return orders.filter(visible)
 
     @extend_schema(request=CancelSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])

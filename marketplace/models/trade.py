@@ -50,7 +50,10 @@ class BuyerStaff(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        constraints = [models.UniqueConstraint(fields=["buyer_company", "user"], name="buyer_staff_unique_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["buyer_company", "user"], name="buyer_staff_unique_user"),
+            models.CheckConstraint(condition=Q(role__in=["owner", "buyer"]), name="buyer_staff_role_known"),
+        ]
 
     def __str__(self):
         return f"{self.user} at {self.buyer_company} ({self.role})"

@@ -55,6 +55,8 @@ def buyer_company_create(*, actor, name: str, country: str, website: str = "", p
 def buyer_staff_add(*, actor, buyer_company: BuyerCompany, email: str, role: str) -> BuyerStaff:
     if buyer_company.pk not in buyer_company_ids(actor, owner=True):
         raise NotPermitted("Only an owner of the buyer company adds staff.")
+    if role not in BuyerStaff.Role.values:
+        raise InvalidInput(f"Choose one of {', '.join(BuyerStaff.Role.values)}.", attr="role")
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         raise InvalidInput("No user has this email; they register first.", attr="email")

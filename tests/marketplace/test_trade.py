@@ -15,7 +15,7 @@ from logistics.models import Reservation
 from marketplace.models import RFQ, Order, Payment, Quote
 from marketplace.services.orders import orders_expire_unpaid
 from marketplace.services.trade import rfq_close, rfq_notify_sellers, rfqs_expire
-from tests.factories import OperatorFactory, active_brand, company_with_owner, owner_of, staff
+from tests.factories import OperatorFactory, UserFactory, active_brand, company_with_owner, owner_of, staff
 from tests.logistics.helpers import receive
 from tests.marketplace.trade_helpers import TOKYO_OFFICE, b2b_product, brand_quote, buyer, quote, rfq
 
@@ -371,3 +371,37 @@ def test_a_company_quoting_twice_at_once_keeps_one_active_quote(network):
     outcomes = _race([lambda n=n: quote(offer, item, quantity=500 + 50 * n) for n in range(4)])
     assert outcomes.count("ok") >= 1 and set(outcomes) <= {"ok", "conflict"}
     assert Quote.objects.filter(status="active").count() == 1
+
+
+def test_colleagues_at_the_buyer_company_follow_its_b2b_orders_but_only_the_buyer_acts(api, network):
+    from marketplace.services.trade import buyer_staff_add
+
+    offer = rfq()
+    colleague = UserFactory()
+    buyer_staff_add(actor=offer.created_by, buyer_company=offer.buyer_company, email=colleague.email, role="buyer")
+    q = quote(offer, stocked(network, b2b_product()))
+    order_id = accept(api, q, offer.created_by, terms="bank_transfer").json()["order_id"]
+
+    api.as_user(colleague)
+    assert [o["id"] for o in api.get("/api/v1/orders/").json()["results"]] == [order_id]
+    assert api.get(f"/api/v1/orders/{order_id}/").json()["number"] == Order.objects.get(pk=order_id).number
+    assert api.post(f"/api/v1/orders/{order_id}/cancel/", {"reason": "x"}, format="json").status_code == 404
+    assert Order.objects.get(pk=order_id).status == "pending"
+
+    _other_company, stranger = buyer(name="Osaka Trading")
+    api.as_user(stranger)
+    assert api.get("/api/v1/orders/").json()["results"] == []
+    assert api.get(f"/api/v1/orders/{order_id}/").status_code == 404
+
+
+def test_an_unknown_buyer_staff_role_is_refused_by_the_service_and_the_database():
+    from marketplace.models import BuyerStaff
+    from marketplace.services.trade import buyer_staff_add
+
+    company, owner = buyer()
+    with pytest.raises(InvalidInput) as error:
+        buyer_staff_add(actor=owner, buyer_company=company, email=UserFactory().email, role="boss")
+    assert error.value.attr == "role"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BuyerStaff.objects.create(buyer_company=company, user=UserFactory(), role="boss")
+    assert BuyerStaff.objects.filter(buyer_company=company).count() == 1
