@@ -167,8 +167,8 @@ def statement_compute(*, company: Company, period: str) -> Figures:
     refunds = (
         Refund.objects.filter(created_at__gte=start, created_at__lt=end, order__lines__seller=company)
         .distinct()
-        .select_related("order", "return_request__order_line")
-        .prefetch_related("order__lines")
+        .select_related("order", "return_request__order_line__variant__product")
+        .prefetch_related("order__lines__variant__product")
         .order_by("pk")
     )
     for refund in refunds:
@@ -179,12 +179,20 @@ def statement_compute(*, company: Company, period: str) -> Figures:
                 continue
             share = refund.amount
             kind = "chargeback" if request.reason in SELLER_FAULT else "refund"
+            fund_share = share * funds.get(request.order_line.variant.product.brand_id, ZERO)
         else:
-            lines = list(refund.order.lines.all())
-            mine = sum((line.total for line in lines if line.seller_id == company.pk), start=ZERO)
+            lines = [line for line in refund.order.lines.all() if line.seller_id == company.pk]
+            mine = sum((line.total for line in lines), start=ZERO)
             order_total = refund.order.total or Decimal(1)
             share = min(refund.amount * mine / order_total, mine)
+            fund_share = sum(
+                (share * line.total / mine * funds.get(line.variant.product.brand_id, ZERO) for line in lines if mine),
+                start=ZERO,
+            )
         amount = convert(share, refund.currency)
+        # What was refunded was never really sold: its brand fund contribution comes back.
+        fund_back = convert(fund_share, refund.currency) if fund_share else ZERO
+        figures.brand_fund -= fund_back
         if kind == "chargeback":
             figures.chargebacks += amount
         else:
@@ -197,6 +205,7 @@ def statement_compute(*, company: Company, period: str) -> Figures:
                 "reason": request.reason if request is not None else refund.reason,
                 "original": Money(share, refund.currency).quantized().as_dict(),
                 "amount": str(amount),
+                "brand_fund": str(-fund_back),
             }
         )
 

@@ -59,9 +59,9 @@ def test_the_statement_counts_sales_commission_fees_brand_fund_and_chargebacks_o
     assert figures.commission == Decimal("8.00")
     assert figures.fees == Decimal("1.05")  # 3.50 less the programme's 2.45
     assert figures.programme_covered == Decimal("2.45")
-    assert figures.brand_fund == Decimal("2.00")
+    assert figures.brand_fund == Decimal("1.60")  # 2 % of the sale, less 2 % of the 20.00 charged back
     assert figures.chargebacks == Decimal("20.00") and figures.refunds == 0
-    assert figures.net == Decimal("68.95")
+    assert figures.net == Decimal("69.35")
     assert [line["type"] for line in figures.lines] == ["sale", "chargeback", "fee", "fee"]
     # Another month has none of it.
     assert statement_compute(company=seller, period="2020-01").net == 0
@@ -80,7 +80,7 @@ def test_a_settlement_run_pays_once_by_bank_and_an_operator_confirms_it(api):
     payout = Payout.objects.get()
     assert (payout.company_id, payout.amount, payout.currency, payout.method, payout.status) == (
         seller.pk,
-        Decimal("68.95"),
+        Decimal("69.35"),
         "USD",
         "bank_transfer",
         "pending",
@@ -91,7 +91,7 @@ def test_a_settlement_run_pays_once_by_bank_and_an_operator_confirms_it(api):
     confirmed = api.post(f"/api/v1/payouts/{payout.pk}/confirm/", {"reference": "KB-20261201-1"})
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "paid"
     assert api.post(f"/api/v1/payouts/{payout.pk}/confirm/", {}).status_code == 409
-    assert Statement.objects.get().net == Decimal("68.95")
+    assert Statement.objects.get().net == Decimal("69.35")
 
 
 def test_stripe_connect_pays_once_even_when_a_worker_died_after_stripe_answered(stripe_gateway):
@@ -113,7 +113,7 @@ def test_stripe_connect_pays_once_even_when_a_worker_died_after_stripe_answered(
     transfers = stripe_gateway.transfers_created()
     assert len(transfers) == 2  # the lost call and its retry, nothing after the payout was recorded
     assert {t["idempotency_key"] for t in transfers} == {f"payout:{seller.pk}:{period}"}
-    assert transfers[0]["params"]["amount"] == "6895" and transfers[0]["params"]["destination"] == "acct_1SeoulLamps"
+    assert transfers[0]["params"]["amount"] == "6935" and transfers[0]["params"]["destination"] == "acct_1SeoulLamps"
     assert Payout.objects.count() == 1
 
 
@@ -154,7 +154,7 @@ def test_statement_api_json_and_pdf_for_its_staff_only(api):
     draft = api.get(f"/api/v1/companies/{seller.pk}/statements/{period}/")
     assert draft.status_code == 200, draft.content
     body = draft.json()
-    assert body["status"] == "draft" and body["net"] == {"amount": "68.95", "currency": "USD"}
+    assert body["status"] == "draft" and body["net"] == {"amount": "69.35", "currency": "USD"}
     company_settle(company=seller, period=period)
     settled = api.get(f"/api/v1/companies/{seller.pk}/statements/{period}/").json()
     assert settled["status"] == "settled" and settled["net"] == body["net"]
@@ -166,7 +166,7 @@ def test_statement_api_json_and_pdf_for_its_staff_only(api):
     ):
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-        assert f"Statement {period}" in text and "68.95" in text and "Brand fund" in text
+        assert f"Statement {period}" in text and "69.35" in text and "Brand fund" in text
     assert api.get(f"/api/v1/companies/{seller.pk}/statements/2026-13/").status_code == 400
     api.as_user(owner_of(company_with_owner()))
     assert api.get(f"/api/v1/companies/{seller.pk}/statements/{period}/").status_code == 404
@@ -389,3 +389,23 @@ def test_a_month_that_ends_owing_is_recovered_from_the_next_payout():
     assert "Balance brought\nforward" in text and "owed at the end of 2026-01" in text  # the column wraps
     # March has nothing owed to bring forward, and nothing is carried twice.
     assert statement_compute(company=company, period="2026-03").carried_in == 0
+
+
+def test_a_refund_without_a_return_gives_back_the_brand_fund_of_its_share_of_each_line():
+    """60.00 of the brand's lamp and 40.00 of an unbranded item; half the order is refunded as a
+    goodwill gesture: the fund gets 2 % of 60.00, less 2 % of the lamp's 30.00 share of the refund."""
+    brand = active_brand(members=4)
+    seller = brand.memberships.filter(role="member").order_by("pk").first().company
+    BrandFund.objects.create(brand=brand, rate=Decimal("0.02"))
+    PayoutAccount.objects.create(company=seller, currency="USD")
+    order = paid_order(seller, total=Decimal("100.00"), item=product(seller, brand=brand, with_image=False))
+    order.lines.update(unit_price=Decimal("60.00"), total=Decimal("60.00"))
+    unbranded = product(seller, with_image=False).variants.get()
+    order.lines.create(
+        variant=unbranded, seller=seller, sku=unbranded.sku, title="Tray", quantity=1, unit_price=40, total=40
+    )
+    refund_grant(order=order, amount=Money(Decimal("50.00"), "USD"), reason="Late delivery")
+    figures = statement_compute(company=seller, period=this_period())
+    assert (figures.sales, figures.refunds) == (Decimal("100.00"), Decimal("50.00"))
+    assert figures.brand_fund == Decimal("0.60")
+    assert [line["brand_fund"] for line in figures.lines if line["type"] == "refund"] == ["-0.60"]
