@@ -443,15 +443,22 @@ class ChannelClient:
         send_headers = {**self._headers, **(headers or {})}
         if idempotency_key:
             send_headers[self.idempotency_header] = idempotency_key
-        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
+        url = f"{self.base_url}/{path.lstrip('/')}"  # never another host: base_url is the checked one
         last_error: ChannelError | None = None
         for attempt in range(self.max_attempts):
             self._breaker_admit()
             self._wait_turn()
             self.attempts += 1
             try:
+                # A redirect could lead to a host base_url_check never saw (cloud metadata, say).
                 response = self.session.request(
-                    method, url, json=json, params=params, headers=send_headers, timeout=self.timeout
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    headers=send_headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 self._failure()
@@ -491,6 +498,14 @@ class ChannelClient:
                     raise last_error
                 self._backoff(attempt)
                 continue
+            if response.is_redirect:
+                raise ChannelError(
+                    f"{self.channel}: {method} {path} answered a redirect ({status}); channel calls do not "
+                    "follow redirects, so correct the channel's base URL.",
+                    channel=self.channel,
+                    temporary=False,
+                    status=status,
+                )
             self.state.record_success(self.channel)
             return response
         raise last_error or ChannelError(f"{self.channel}: no attempt made.", channel=self.channel, temporary=True)

@@ -36,6 +36,7 @@ class Faults:
     retry_after_min: float = 1.0
     retry_after_max: float = 3.0
     outage: bool = False
+    redirect_to: str = "http://169.254.169.254/latest/meta-data/"  # where a "redirect" fault points
     # Faults for the next requests, in order, before the rates apply: ["error", "rate_limit", "ok", ...].
     next: list = field(default_factory=list)
 
@@ -44,12 +45,23 @@ class Faults:
             if key not in self.__dataclass_fields__:
                 raise ValueError(f"unknown fault setting '{key}'")
             if key == "next":
-                unknown = set(value) - {"ok", "error", "rate_limit", "timeout", "reset", "lost_response", "outage"}
+                unknown = set(value) - {
+                    "ok",
+                    "error",
+                    "rate_limit",
+                    "timeout",
+                    "reset",
+                    "lost_response",
+                    "outage",
+                    "redirect",
+                }
                 if unknown:
                     raise ValueError(f"unknown faults {sorted(unknown)}")
                 self.next = list(value)
             else:
-                setattr(self, key, bool(value) if key == "outage" else float(value))
+                setattr(
+                    self, key, bool(value) if key == "outage" else str(value) if key == "redirect_to" else float(value)
+                )
 
     def as_dict(self) -> dict:
         return {**self.__dict__, "next": list(self.next)}
@@ -272,6 +284,10 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "outage":
             record.status = 503
             self._send(503, {"error": "Service Unavailable"}, {"Connection": "close"})
+            return
+        if fault == "redirect":
+            record.status = 302
+            self._send(302, {}, {"Location": faults.redirect_to})
             return
         if fault == "error":
             record.status = 500

@@ -218,3 +218,12 @@ def test_a_retry_after_longer_than_a_worker_should_sleep_defers_with_the_time_to
     with pytest.raises(ChannelUnavailable):
         client(channel_simulator, max_wait_seconds=5).request("GET", PRODUCT)  # another worker, no request
     assert len(channel_simulator.requests("kmall24")) == 1
+
+
+def test_a_redirect_is_not_followed_so_a_channel_cannot_send_calls_to_an_unchecked_host(channel_simulator):
+    channel_simulator.control("kmall24", next=["redirect"], redirect_to="http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(ChannelError) as caught:
+        client(channel_simulator).request("GET", PRODUCT)
+    assert caught.value.status == 302 and not caught.value.temporary
+    assert "redirect" in caught.value.detail
+    assert faults(channel_simulator) == ["redirect"]  # asked once, and nothing followed it
