@@ -12,10 +12,12 @@ from integrations.demo import IntegrationsDemo
 from listings.demo import ListingsDemo
 from logistics.demo import LogisticsDemo
 from marketplace.settlement_demo import SettlementDemo
+from marketplace.storefront_demo import StorefrontDemo
 from marketplace.trade_demo import TradeDemo
 
 PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
 PARTS.append(TradeDemo)  # the B2B trade desk
+PARTS.append(StorefrontDemo)  # this month's consumer orders
 PARTS.append(SettlementDemo)
 PARTS.append(IntegrationsDemo)  # syndication to the five simulated channels
 
