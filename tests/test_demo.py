@@ -27,8 +27,10 @@ def load_demo() -> str:
 
 
 def snapshot() -> dict:
-    """Every row of every model the demo writes, so a rerun shows neither new nor changed rows."""
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+    """Every row of every model the demo writes (each app's checks name theirs in MODELS), so a
+    rerun shows neither new nor changed rows."""
+    models = MODELS + [model for checks in APP_CHECKS for model in getattr(checks, "MODELS", [])]
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 
 # Each app's checks: after_first_load(output) -> state, after_second_load(output, state).
