@@ -48,7 +48,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=30),
     },
     # Syndication: due incremental syncs per channel (each channel's sync_interval_minutes, edited
-    # in the admin), work left behind by lost messages or dead workers, new channel orders.
+    # in the admin), work left behind by lost messages or dead workers, listings an asynchronous
+    # channel left submitted after their batch, new channel orders.
     "syndication-due-start": {
         "task": "integrations.tasks.syndication_due_start_task",
         "schedule": 60.0,
@@ -56,6 +57,10 @@ app.conf.beat_schedule = {
     "syndication-jobs-resume": {
         "task": "integrations.tasks.syndication_jobs_resume_task",
         "schedule": 120.0,
+    },
+    "channel-submissions-resolve": {
+        "task": "integrations.tasks.channel_submissions_resolve_task",
+        "schedule": 300.0,
     },
     "channel-orders-import": {
         "task": "integrations.tasks.channel_orders_import_all_task",

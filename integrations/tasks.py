@@ -30,6 +30,12 @@ def syndication_jobs_resume_task() -> int:
     return services.syndication_jobs_resume()
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def channel_submissions_resolve_task() -> dict:
+    """Listings an asynchronous channel left `submitted` after their batch: asked again."""
+    return services.channel_submissions_resolve()
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
 def channel_inventory_push_task() -> int:
     return services.channel_inventory_push()

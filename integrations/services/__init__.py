@@ -11,6 +11,7 @@ from integrations.services.jobs import (
     syndication_job_start,
     syndication_jobs_resume,
 )
+from integrations.services.submissions import channel_submissions_resolve
 from integrations.services.sync import (
     channel_inventory_push,
     channel_listings_mark_inventory,
@@ -27,6 +28,7 @@ __all__ = [
     "channel_listings_mark_inventory",
     "channel_orders_import",
     "channel_orders_import_all",
+    "channel_submissions_resolve",
     "channel_tracking_push",
     "channel_tracking_queue",
     "syndication_batch_run",

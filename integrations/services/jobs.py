@@ -441,6 +441,31 @@ def _issues(result: PushResult) -> list[dict]:
     ]
 
 
+def _message(issues: list[dict]) -> str:
+    return "; ".join(i["message"] for i in issues)[:2000]
+
+
+def listing_result_apply(listing: ChannelListing, result: PushResult, job_id: int | None) -> str:
+    """One listing's transition from one definitive (not temporary) push or poll answer, with its
+    event row: live / submitted (external id, the channel's issues replaced), rejected (issues,
+    blocking codes, not ready) or error. The caller holds the row lock and saves; returns the
+    outcome (live, submitted, rejected, failed)."""
+    issues = _issues(result)
+    if result.status in ("live", "submitted"):
+        listing.external_id = result.external_id or listing.external_id
+        _move(listing, L.LIVE if result.status == "live" else L.SUBMITTED, job_id)
+        listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
+        return result.status
+    if result.status == "rejected":
+        listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
+        listing.blocking_codes = blocking_codes(listing.issues)
+        listing.ready = False
+        _move(listing, L.REJECTED, job_id, _message(issues))
+        return "rejected"
+    _move(listing, L.ERROR, job_id, _message(issues))
+    return "failed"
+
+
 def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, *, delist: bool) -> None:
     """Writes each definitive answer, marks it done in the batch, and adds to the job's counts;
     temporary errors stay pending, and the batch is put off to retry them."""
@@ -466,33 +491,18 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
                 else:
                     counts["failed"] += 1
                     outcome = "failed"
-            elif result.status in ("live", "submitted"):
-                listing.external_id = result.external_id or listing.external_id
-                listing.last_sent_hash = listing.last_tried_hash = content_hash
-                listing.attempts += 1
-                _move(listing, L.LIVE if result.status == "live" else L.SUBMITTED, job_id)
-                listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
-                counts["sent"] += 1
-                counts[result.status] += 1
-                outcome = result.status
-            elif result.status == "rejected":
-                listing.last_tried_hash = content_hash
-                listing.attempts += 1
-                listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
-                listing.blocking_codes = blocking_codes(listing.issues)
-                listing.ready = False
-                _move(listing, L.REJECTED, job_id, "; ".join(i["message"] for i in issues)[:2000])
-                counts["sent"] += 1
-                counts["rejected"] += 1
-                outcome = "rejected"
             else:
                 listing.attempts += 1
-                _move(listing, L.ERROR, job_id, "; ".join(i["message"] for i in issues)[:2000])
-                counts["failed"] += 1
-                outcome = "failed"
-                errors.append(
-                    {"item": listing.product.slug, "message": "; ".join(i["message"] for i in issues)[:500] or "error"}
-                )
+                if result.status in ("live", "submitted"):
+                    listing.last_sent_hash = listing.last_tried_hash = content_hash
+                elif result.status == "rejected":
+                    listing.last_tried_hash = content_hash
+                outcome = listing_result_apply(listing, result, job_id)
+                counts[outcome] += 1
+                if outcome == "failed":
+                    errors.append({"item": listing.product.slug, "message": _message(issues)[:500] or "error"})
+                else:
+                    counts["sent"] += 1
             listing.save()
             done.append(listing.pk)
             outcomes.append(_outcome(listing, listing.product_id, listing.product.slug, outcome, issues))
