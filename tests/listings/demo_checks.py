@@ -10,7 +10,7 @@ from django.conf import settings
 from stdnum import ean
 
 from brands.models import Brand
-from listings.demo import ITEMS
+from listings.demo.catalogue import ITEMS
 from listings.models import (
     Category,
     Inspection,

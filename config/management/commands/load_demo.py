@@ -9,7 +9,7 @@ from django.db import transaction
 from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
 from integrations.demo import IntegrationsDemo
-from listings.demo import ListingsDemo
+from listings.demo.loader import ListingsDemo
 from logistics.demo import LogisticsDemo
 from marketplace.settlement_demo import SettlementDemo
 from marketplace.storefront_demo import StorefrontDemo
