@@ -1081,7 +1081,7 @@ CASES += [
         "inquiry-messages",
         "post",
         lambda w: f"/api/v1/inquiries/{_b2b(w)['b2b_thread'].pk}/messages/",
-        _buyer_side(outsider=201, member=201, operator=403),
+        _buyer_side(outsider=201, member=201, operator=201),
         lambda w, r: {"body": "Any news?"},
     ),
 ]

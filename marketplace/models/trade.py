@@ -245,10 +245,11 @@ class InquiryMessage(models.Model):
     class Side(models.TextChoices):
         BUYER = "buyer", "Buyer"
         SELLER = "seller", "Seller"
+        PLATFORM = "platform", "Platform (an operator)"
 
     thread = models.ForeignKey(InquiryThread, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    side = models.CharField(max_length=6, choices=Side.choices)
+    side = models.CharField(max_length=8, choices=Side.choices)
     body = models.TextField()
     attachment = models.FileField(upload_to=inquiry_upload_to, blank=True, max_length=300)
     attachment_name = models.CharField(max_length=200, blank=True)

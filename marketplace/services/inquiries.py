@@ -9,6 +9,7 @@ from django.utils import timezone
 from brands.models import CompanyStaff
 from brands.selectors import user_has_company_role
 from core.errors import InvalidInput, NotPermitted
+from core.permissions import is_operator
 from listings.models import Product
 from marketplace.models import BuyerCompany, InquiryMessage, InquiryThread
 from marketplace.selectors import storefront_visible
@@ -59,8 +60,10 @@ def _add_message(thread: InquiryThread, *, author, side: str, body: str, attachm
         message.attachment_size = attachment.size
         message.attachment.save(name, attachment, save=False)
     message.save()
-    other = "seller_unread" if side == Side.BUYER else "buyer_unread"
-    InquiryThread.objects.filter(pk=thread.pk).update(**{other: F(other) + 1, "last_message_at": timezone.now()})
+    unread = {Side.BUYER: ["seller_unread"], Side.SELLER: ["buyer_unread"]}.get(side, ["buyer_unread", "seller_unread"])
+    InquiryThread.objects.filter(pk=thread.pk).update(
+        **{field: F(field) + 1 for field in unread}, last_message_at=timezone.now()
+    )
     return message
 
 
@@ -94,8 +97,10 @@ def inquiry_create(
 def inquiry_message_add(*, actor, thread: InquiryThread, body: str, attachment=None) -> InquiryMessage:
     thread = InquiryThread.objects.select_for_update().get(pk=thread.pk)
     side = inquiry_side(user=actor, thread=thread)
+    if side is None and is_operator(actor):
+        side = Side.PLATFORM  # an operator steps in (a dispute, a policy question): both parties are told
     if side is None:
-        raise NotPermitted("Only the thread's two parties write in it.")
+        raise NotPermitted("Only the thread's two parties and operators write in it.")
     if side == Side.SELLER and not user_has_company_role(actor, thread.company_id, CompanyStaff.Role.EDITOR):
         raise NotPermitted("Editors and owners answer for the company.")
     return _add_message(thread, author=actor, side=side, body=body, attachment=attachment)

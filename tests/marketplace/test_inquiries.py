@@ -1,5 +1,5 @@
-"""Inquiry threads: the two parties and operators only, attachments checked by content and size,
-unread counts per side."""
+"""Inquiry threads: the two parties and operators only (who may step in as the platform),
+attachments checked by content and size, unread counts per side."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -62,7 +62,11 @@ def test_only_the_two_parties_and_operators_see_a_thread(api, operator):
         assert api.get("/api/v1/inquiries/").json()["results"] == []
     api.as_user(operator)
     assert api.get(f"/api/v1/inquiries/{thread_id}/").status_code == 200
-    assert api.post(f"/api/v1/inquiries/{thread_id}/messages/", {"body": "hi"}).status_code == 403
+    # An operator steps in as the platform: both parties have one more message to read.
+    said = api.post(f"/api/v1/inquiries/{thread_id}/messages/", {"body": "Samples ship from our Incheon hub."})
+    assert said.status_code == 201 and said.json()["side"] == "platform"
+    thread = InquiryThread.objects.get(pk=thread_id)
+    assert (thread.buyer_unread, thread.seller_unread) == (1, 2)
     api.as_user(staff(item.company, "viewer"))
     assert api.get(f"/api/v1/inquiries/{thread_id}/").status_code == 200
     assert api.post(f"/api/v1/inquiries/{thread_id}/messages/", {"body": "hi"}).status_code == 403
