@@ -304,6 +304,10 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def signed(seconds: float) -> str:
+    return f"{round(seconds, 2) + 0.0:+.2f}"  # + 0.0: no "-0.00"
+
+
 def ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:.0f}"
 
@@ -362,7 +366,7 @@ def analyse(records: list[dict], times: dict, pids: dict) -> tuple[list[tuple[bo
         (
             first_200 is not None and first_200 <= RECOVERY,
             f"first /healthz 200 within {RECOVERY:.0f} s of the cluster accepting again "
-            f"({'never' if first_200 is None else f'{first_200:+.2f} s'})",
+            f"({'never' if first_200 is None else f'{signed(first_200)} s'})",
         ),
         (
             not after_steady_bad,
@@ -394,7 +398,7 @@ def report(records: list[dict], times: dict, checks: list, figures: dict, log_no
         first_200 = "never"
     else:
         first_200 = (
-            f"{figures['first_200']:+.2f} s ({figures['first_200_from_start']:.2f} s after the start was issued)"
+            f"{signed(figures['first_200'])} s ({figures['first_200_from_start']:.2f} s after the start was issued)"
         )
     lines = [
         "# PostgreSQL restart under load (`make faults`)",
@@ -414,7 +418,7 @@ def report(records: list[dict], times: dict, checks: list, figures: dict, log_no
         f"{times['start_begin']:.2f} s, accepting at {times['up']:.2f} s: "
         f"**down {times['up'] - times['stop_begin']:.2f} s**. "
         f"From accepting (`pg_ctl start -w` returned) to the first `/healthz` 200: **{first_200}**; to the "
-        f"last non-200 answered (only 200s from then): **{figures['steady']:+.2f} s**. (PostgreSQL accepts "
+        f"last non-200 answered (only 200s from then): **{signed(figures['steady'])} s**. (PostgreSQL accepts "
         "connections a little before pg_ctl's poll notices, hence negative figures.)",
         "",
         "| phase (by request start) | requests | 200 | 503 | other | p50 ms | p95 ms |",
