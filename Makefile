@@ -50,6 +50,10 @@ fuzz: install
 load: install
 	scripts/load.sh
 
-# Outages in process: Redis down (storefront serves, job starts 503), database gone then back.
+# Faults. In process: Redis down (storefront serves, job starts 503), database gone then back. A real
+# Celery worker killed with SIGKILL mid-job. Then, for real: a throwaway PostgreSQL cluster restarted
+# under load behind gunicorn -> clean 503s, recovery without an app restart (docs/fault-results.md).
 faults: install
 	$(BIN)/pytest -q -p no:randomly tests/core/test_outages.py
+	$(BIN)/pytest -q -p no:randomly tests/integrations/test_crash.py
+	$(BIN)/python scripts/pg_restart_fault.py

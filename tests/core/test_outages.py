@@ -1,6 +1,7 @@
 """Faults, for real, cheaply: the cache and broker pointed at a dead Redis port, and the database
 connection pointed at a dead PostgreSQL port then back, inside the app (no restart). The full
-version against a throwaway PostgreSQL cluster under load is scripts/faults.sh (`make faults`)."""
+version, a throwaway PostgreSQL cluster restarted under load behind gunicorn, is
+scripts/pg_restart_fault.py (`make faults`)."""
 
 import pytest
 from celery import current_app
