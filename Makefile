@@ -51,9 +51,9 @@ load: install
 	scripts/load.sh
 
 # Faults. In process: Redis down (storefront serves, job starts 503), database gone then back. A real
-# Celery worker killed with SIGKILL mid-job. Then, for real: a throwaway PostgreSQL cluster restarted
+# Celery worker killed with SIGKILL mid-job (syndication) and mid-run (settlement). Then, for real: a throwaway PostgreSQL cluster restarted
 # under load behind gunicorn -> clean 503s, recovery without an app restart (docs/fault-results.md).
 faults: install
 	$(BIN)/pytest -q -p no:randomly tests/core/test_outages.py
-	$(BIN)/pytest -q -p no:randomly tests/integrations/test_crash.py
+	$(BIN)/pytest -q -p no:randomly tests/integrations/test_crash.py tests/marketplace/test_settlement_crash.py
 	$(BIN)/python scripts/pg_restart_fault.py

@@ -280,11 +280,12 @@ LOGGING = {
         "json": {"()": "core.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
     },
+    "filters": {"outages": {"()": "core.logging.OutageFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "django.request": {"filters": ["outages"]}},
 }
 
 # Syndication channels (integrations/): the simulator's URL, shared client state, limits, credentials.

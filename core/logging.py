@@ -33,3 +33,19 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+class OutageFilter(logging.Filter):
+    """An outage (the database restarting, Redis gone) answers every request with a 503 until it
+    is over; one warning line per request says so, where a traceback each would bury the logs."""
+
+    def filter(self, record):
+        from core.outages import is_outage
+
+        if record.exc_info and is_outage(record.exc_info[1]):
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {str(error).strip()[:200]})"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True

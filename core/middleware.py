@@ -28,8 +28,8 @@ class RequestIdMiddleware:
 
 class OutageMiddleware:
     """A database or broker outage outside DRF's exception handler (admin, plain views, the
-        connection check at a request's start) answers 503 in the API's error shape. The next request
-        reconnects by itself (CONN_HEALTH_CHECKS), so the app recovers without a restart. Errors raised
+    connection check at a request's start) answers 503 in the API's error shape. The next request
+    reconnects by itself (CONN_HEALTH_CHECKS), so the app recovers without a restart. Errors raised
     in other middleware reach handler500 (core.api.views.server_error), which answers the same."""
 
     def __init__(self, get_response):

@@ -51,7 +51,7 @@ def test_with_the_broker_down_a_job_start_is_a_503_and_writes_nothing(api, redis
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_the_database_gone_requests_are_clean_503s_and_it_recovers_without_a_restart(api):
+def test_with_the_database_gone_requests_are_clean_503s_and_it_recovers_without_a_restart(api, caplog):
     api.raise_request_exception = False  # a 5xx answer, not the exception, is what clients see
     from core.services import user_token_get_or_create
 
@@ -79,3 +79,7 @@ def test_with_the_database_gone_requests_are_clean_503s_and_it_recovers_without_
         connection.close()
         connection.settings_dict["PORT"] = port
     assert api.get("/api/v1/auth/me/").status_code == 200
+    # One warning line per refused request, naming the outage; no traceback each.
+    answered = [r for r in caplog.records if r.name == "django.request"]
+    assert len(answered) == 3 and {r.levelname for r in answered} == {"WARNING"}
+    assert all(not r.exc_info and "OperationalError" in r.getMessage() for r in answered)
