@@ -31,7 +31,7 @@ from core.services import user_token_get_or_create
 staff = CompanyStaff.objects.filter(role='owner').order_by('pk').first()
 print(user_token_get_or_create(user=staff.user))" | tail -n 1)
 
-$BIN/gunicorn config.wsgi --bind 127.0.0.1:$PORT --workers 2 --threads 2 --access-logfile /dev/null \
+$BIN/gunicorn config.wsgi --bind 127.0.0.1:$PORT --workers 2 --threads 2 --access-logfile /dev/null --no-control-socket \
     --error-logfile "$OUT/gunicorn.log" &
 GUNICORN=$!
 cleanup() {
