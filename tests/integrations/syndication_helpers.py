@@ -56,3 +56,18 @@ def listable(company=None, *, locales=("ko", "en", "zh-hans", "ja"), images: int
     for _ in range(images - 1):
         add_image(item)
     return published(item)
+
+
+def quick_breaker_limits(settings, *, reset: float, max_attempts: int) -> None:
+    """Channel limits for breaker tests: it opens after 5 failures, probes after `reset` seconds,
+    and retries back off for milliseconds, not seconds."""
+    settings.CHANNEL_LIMITS = {
+        "default": {
+            **settings.CHANNEL_LIMITS["default"],
+            "breaker_threshold": 5,
+            "breaker_reset_seconds": reset,
+            "backoff_base": 0.01,
+            "backoff_cap": 0.05,
+            "max_attempts": max_attempts,
+        }
+    }

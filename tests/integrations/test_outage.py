@@ -12,7 +12,7 @@ from integrations.models import ChannelListing, SyndicationBatch
 from integrations.services import syndication_batch_run, syndication_job_plan, syndication_job_start
 from integrations.services.jobs import _inline
 from tests.factories import OperatorFactory
-from tests.integrations.syndication_helpers import channel, listable
+from tests.integrations.syndication_helpers import channel, listable, quick_breaker_limits
 
 pytestmark = pytest.mark.django_db
 RESET = 1.5
@@ -20,16 +20,7 @@ RESET = 1.5
 
 @pytest.fixture
 def quick_breaker(settings):
-    settings.CHANNEL_LIMITS = {
-        "default": {
-            **settings.CHANNEL_LIMITS["default"],
-            "breaker_threshold": 5,
-            "breaker_reset_seconds": RESET,
-            "backoff_base": 0.01,
-            "backoff_cap": 0.05,
-            "max_attempts": 3,
-        }
-    }
+    quick_breaker_limits(settings, reset=RESET, max_attempts=3)
 
 
 def test_an_outage_defers_the_job_and_it_completes_after_recovery(channel_simulator, quick_breaker):

@@ -16,7 +16,7 @@ from integrations.models import ChannelListing
 from integrations.services import channel_submissions_resolve, syndication_job_run_inline, syndication_job_start
 from integrations.tasks import channel_submissions_resolve_task
 from tests.factories import OperatorFactory, active_brand
-from tests.integrations.syndication_helpers import channel, listable
+from tests.integrations.syndication_helpers import channel, listable, quick_breaker_limits
 
 pytestmark = pytest.mark.django_db
 L = ChannelListing.Status
@@ -26,16 +26,7 @@ FEED_POLLS_TO_DONE = 3  # the simulator's feed: IN_QUEUE, IN_PROGRESS, DONE
 
 @pytest.fixture(autouse=True)
 def quick_breaker(settings):
-    settings.CHANNEL_LIMITS = {
-        "default": {
-            **settings.CHANNEL_LIMITS["default"],
-            "breaker_threshold": 5,
-            "breaker_reset_seconds": RESET,
-            "backoff_base": 0.01,
-            "backoff_cap": 0.05,
-            "max_attempts": 2,
-        }
-    }
+    quick_breaker_limits(settings, reset=RESET, max_attempts=2)
 
 
 def amazon(sim, **overrides):
