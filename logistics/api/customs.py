@@ -16,9 +16,6 @@ from core.errors import InvalidInput
 from core.money import Money, currency_codes
 from logistics.models import Consignment, ConsignmentLine, CustomsDeclaration, DeclarationLine, Warehouse
 from logistics.services.customs import (
-    MAX_LINES,
-    MAX_UNITS,
-    GoodsLine,
     consignment_cancel,
     consignment_create,
     consignment_dispatch,
@@ -31,9 +28,8 @@ from logistics.services.customs import (
     declaration_hold,
     declaration_release,
     declaration_submit,
-    duties_estimate,
-    restricted_goods_check,
 )
+from logistics.services.duties import MAX_LINES, MAX_UNITS, GoodsLine, duties_estimate, restricted_goods_check
 
 DECLARATION_STATUSES = ", ".join(CustomsDeclaration.Status.values)
 CONSIGNMENT_STATUSES = ", ".join(Consignment.Status.values)

@@ -1,12 +1,7 @@
 """Every write in logistics, by area. Other apps import from here (logistics.services)."""
 
 from logistics.services.customs import (
-    DutyEstimate,
-    GoodsLine,
-    LineDuty,
     RestrictedGoods,
-    Restriction,
-    TradeRulesMissing,
     consignment_cancel,
     consignment_create,
     consignment_dispatch,
@@ -19,6 +14,13 @@ from logistics.services.customs import (
     declaration_hold,
     declaration_release,
     declaration_submit,
+)
+from logistics.services.duties import (
+    DutyEstimate,
+    GoodsLine,
+    LineDuty,
+    Restriction,
+    TradeRulesMissing,
     duties_estimate,
     restricted_goods_check,
 )
