@@ -1,8 +1,18 @@
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 
 from brands.selectors import user_company_ids
 from core.permissions import is_operator
-from logistics.models import ShipmentLine, Stock, Warehouse
+from logistics.models import (
+    Consignment,
+    ConsignmentLine,
+    CustomsDeclaration,
+    DeclarationLine,
+    Shipment,
+    ShipmentLine,
+    Stock,
+    Warehouse,
+)
 
 
 def warehouse_list() -> QuerySet[Warehouse]:
@@ -39,3 +49,54 @@ def variant_available_units(variant_ids) -> dict[int, int]:
         .values_list("variant_id", "units")
     )
     return {variant_id: max(units or 0, 0) for variant_id, units in rows}
+
+
+def consignment_list(*, user) -> QuerySet[Consignment]:
+    """Operators see every consignment; SME staff those their company exports (a brand's lead
+    exports its brand's) or manufactured goods on."""
+    consignments = Consignment.objects.all()
+    if not is_operator(user):
+        companies = user_company_ids(user)
+        own = Consignment.objects.filter(Q(exporter_id__in=companies) | Q(lines__manufacturer_id__in=companies))
+        consignments = consignments.filter(pk__in=own.values("pk"))
+    return (
+        consignments.select_related("brand", "exporter", "warehouse")
+        .prefetch_related(
+            Prefetch(
+                "lines", queryset=ConsignmentLine.objects.select_related("variant", "manufacturer").order_by("pk")
+            ),
+            Prefetch("shipments", queryset=Shipment.objects.order_by("pk")),
+        )
+        .order_by("-pk")
+    )
+
+
+def consignment_get(*, user, pk) -> Consignment:
+    consignment = consignment_list(user=user).filter(pk=pk).first()
+    if consignment is None:
+        raise Http404("No such consignment.")
+    return consignment
+
+
+def customs_declaration_list(*, user) -> QuerySet[CustomsDeclaration]:
+    """Operators see every declaration; SME staff those of goods their company exports or
+    manufactured (a line's manufacturer); others none."""
+    declarations = CustomsDeclaration.objects.all()
+    if not is_operator(user):
+        companies = user_company_ids(user)
+        own = CustomsDeclaration.objects.filter(Q(exporter_id__in=companies) | Q(lines__manufacturer_id__in=companies))
+        declarations = declarations.filter(pk__in=own.values("pk"))
+    return (
+        declarations.select_related("exporter", "consignment", "shipment")
+        .prefetch_related(
+            Prefetch("lines", queryset=DeclarationLine.objects.select_related("manufacturer").order_by("pk"))
+        )
+        .order_by("-pk")
+    )
+
+
+def customs_declaration_get(*, user, pk) -> CustomsDeclaration:
+    declaration = customs_declaration_list(user=user).filter(pk=pk).first()
+    if declaration is None:
+        raise Http404("No such customs declaration.")
+    return declaration

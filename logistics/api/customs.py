@@ -15,14 +15,11 @@ from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
 from core.errors import InvalidInput
 from core.money import Money, currency_codes
 from logistics.models import Consignment, ConsignmentLine, CustomsDeclaration, DeclarationLine, Warehouse
+from logistics.selectors import consignment_get, consignment_list, customs_declaration_get, customs_declaration_list
 from logistics.services.customs import (
     consignment_cancel,
     consignment_create,
     consignment_dispatch,
-    consignment_get,
-    consignment_list,
-    customs_declaration_get,
-    customs_declaration_list,
     declaration_clear,
     declaration_create,
     declaration_hold,
