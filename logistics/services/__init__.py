@@ -21,18 +21,11 @@ from logistics.services.duties import (
     restricted_goods_check,
 )
 from logistics.services.fulfilment import (
-    ShippingOption,
-    carrier_tracking_apply,
-    carrier_webhook_verify,
-    chargeable_weight,
     fulfilment_cancel,
     fulfilment_pack,
     fulfilment_pick,
     fulfilment_ship,
     fulfilments_request,
-    shipment_reference,
-    shipment_track,
-    shipping_options,
 )
 from logistics.services.inbound import (
     INBOUND_SERVICE_TARIFF,
@@ -46,6 +39,7 @@ from logistics.services.inbound import (
     inbound_receive,
     inbound_stock,
 )
+from logistics.services.rates import ShippingOption, chargeable_weight, shipping_options
 from logistics.services.returns import (
     physical_return_create,
     physical_return_inspect,
@@ -67,6 +61,12 @@ from logistics.services.stock import (
     stock_reserve,
     warehouses_for_destination,
     zone_for_country,
+)
+from logistics.services.tracking import (
+    carrier_tracking_apply,
+    carrier_webhook_verify,
+    shipment_reference,
+    shipment_track,
 )
 
 __all__ = [
