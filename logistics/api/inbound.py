@@ -13,6 +13,13 @@ from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
 from core.errors import InvalidInput
 from core.money import Money
 from logistics.models import InboundLine, InboundShipment, StorageAllotment, Warehouse
+from logistics.selectors import (
+    inbound_get,
+    inbound_list,
+    storage_allotment_check,
+    storage_allotment_list,
+    storage_used_m3,
+)
 from logistics.services.inbound import (
     MAX_DEFECT_CODE_LENGTH,
     InboundCount,
@@ -21,14 +28,9 @@ from logistics.services.inbound import (
     inbound_cancel,
     inbound_create,
     inbound_dispatch,
-    inbound_get,
     inbound_inspect,
-    inbound_list,
     inbound_receive,
     inbound_stock,
-    storage_allotment_check,
-    storage_allotment_list,
-    storage_used_m3,
 )
 
 MAX_LINES = 500

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from logistics.api.customs import ConsignmentViewSet, CustomsDeclarationViewSet, DutyEstimateView
+from logistics.api.customs_views import ConsignmentViewSet, CustomsDeclarationViewSet, DutyEstimateView
 from logistics.api.fulfilment import (
     CarrierTrackingWebhookView,
     FulfilmentViewSet,

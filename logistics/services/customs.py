@@ -1,11 +1,7 @@
-"""Customs: duties and taxes estimated from dated per-destination rules, restricted goods, export
-consignments (a brand's consolidated ones too) and their customs declarations, draft ->
-submitted -> cleared | held -> released, with the commercial invoice and the CN23-style
-declaration rendered to storage on submission.
-
-Rules are data with a valid_from: the rule in force on a day is the newest row dated on or before
-it (per destination for the tax rule, per HS prefix for duty rules), so a change that takes
-effect overnight is a new row, and every estimate records which rows (and their figures) it used.
+"""Customs: export consignments (a brand's consolidated ones too) and their customs declarations,
+draft -> submitted -> cleared | held -> released, with duty and tax estimated through
+logistics.services.duties and the commercial invoice and the CN23-style declaration rendered to
+storage on submission.
 
 Rows are locked in one order: consignment -> declaration -> reservation -> stock rows (the last
 two inside logistics.services.stock). A declaration has no event model: its timestamps
@@ -13,25 +9,20 @@ two inside logistics.services.stock). A declaration has no event model: its time
 entries of its consignment carry the reference `consignment:<id>`."""
 
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_UP, Decimal, InvalidOperation
-from typing import NamedTuple
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Prefetch
 from django.utils import timezone
-from django_countries import countries
 
 from brands.models import Brand, Company, CompanyStaff, Membership
-from brands.selectors import user_company_ids, user_has_company_role
-from core.errors import ApplicationError, Conflict, InvalidInput, NotPermitted, WrongState
-from core.money import Money, currency_codes, quantize
+from brands.selectors import user_has_company_role
+from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.money import Money, currency_codes
 from core.permissions import is_operator
-from core.selectors import exchange_rates_get
 from listings.models import ProductTranslation, Variant
 from listings.selectors import product_text
 from logistics.models import (
@@ -39,13 +30,21 @@ from logistics.models import (
     ConsignmentLine,
     CustomsDeclaration,
     DeclarationLine,
-    DutyRule,
     Reservation,
     RestrictedGood,
     Shipment,
-    TaxRule,
     TrackingEvent,
     Warehouse,
+)
+from logistics.services.duties import (
+    MAX_LINES,
+    MAX_UNITS,
+    DutyEstimate,
+    GoodsLine,
+    _country,
+    _hs,
+    duties_estimate,
+    restricted_goods_check,
 )
 from logistics.services.stock import Line, reservation_line_ship, reservation_release, stock_reserve
 
@@ -55,288 +54,10 @@ C = Consignment.Status
 # packed for the carrier): net weight plus 10% for packaging, rounded up to the gram.
 PACKAGING_ALLOWANCE = Decimal("1.1")
 GRAMS = Decimal("0.001")
-MAX_LINES = 500
-MAX_UNITS = 1_000_000
-
-
-class TradeRulesMissing(ApplicationError):
-    """No tax rule, or no duty rule matching a line, is in force for the destination on the day."""
-
-    code = "trade_rules_missing"
-    status_code = 422
 
 
 class RestrictedGoods(Conflict):
     code = "restricted_goods"
-
-
-# --- duties and taxes -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GoodsLine:
-    hs_code: str
-    origin_country: str
-    quantity: int
-    unit_value: Money
-
-
-@dataclass(frozen=True)
-class LineDuty:
-    """One line's duty: the rule row that set its rate, and the line's value and duty in the
-    estimate's currency."""
-
-    hs_code: str
-    duty_rate: Decimal
-    duty_rule_id: int
-    hs_prefix: str
-    valid_from: date
-    value: Money
-    duty: Money
-
-
-@dataclass(frozen=True)
-class DutyEstimate:
-    destination_country: str
-    on: date
-    currency: str
-    goods_value: Money
-    duty: Money
-    tax: Money
-    tax_name: str
-    tax_rate: Decimal
-    lines: tuple[LineDuty, ...]
-    # The goods value in the tax rule's currency, as compared with the de minimis thresholds.
-    threshold_value: Money
-    duty_de_minimis_applied: bool
-    tax_de_minimis_applied: bool
-    rule_versions: dict = field(hash=False)
-
-    @property
-    def line_rates(self) -> tuple[Decimal, ...]:
-        return tuple(line.duty_rate for line in self.lines)
-
-    @property
-    def total(self) -> Money:
-        return Money(self.duty.amount + self.tax.amount, self.currency)
-
-
-def _country(value, attr: str = "destination_country") -> str:
-    code = str(value or "").strip().upper()
-    if len(code) != 2 or not countries.name(code):
-        raise InvalidInput("A two-letter ISO 3166 country code is required.", attr=attr)
-    return code
-
-
-def _currency(value, attr: str = "currency") -> str:
-    if not isinstance(value, str) or value not in currency_codes():
-        raise InvalidInput("An ISO 4217 currency code is required.", attr=attr)
-    return value
-
-
-def tax_rule_in_force(*, country: str, on: date) -> TaxRule | None:
-    return TaxRule.objects.filter(country=country, valid_from__lte=on).order_by("-valid_from").first()
-
-
-def duty_rules_in_force(*, country: str, on: date) -> dict[str, DutyRule]:
-    """{hs_prefix: the newest row of that prefix dated on or before the day}."""
-    rules: dict[str, DutyRule] = {}
-    for rule in DutyRule.objects.filter(country=country, valid_from__lte=on).order_by("hs_prefix", "-valid_from"):
-        rules.setdefault(rule.hs_prefix, rule)
-    return rules
-
-
-def _longest_prefix(rules: dict[str, DutyRule], hs_code: str) -> DutyRule | None:
-    matching = [prefix for prefix in rules if hs_code.startswith(prefix)]
-    return rules[max(matching, key=len)] if matching else None
-
-
-def _hs(value) -> str:
-    return str(value or "").replace(".", "").replace(" ", "")
-
-
-def duties_estimate(
-    *, destination_country: str, lines: Sequence[GoodsLine], currency: str, on: date | None = None
-) -> DutyEstimate:
-    """Duty and import tax on goods entering the destination on a day (today by default).
-
-    Each line's duty rate comes from the duty rule with the longest HS prefix matching its code
-    ('' is the default rate). The goods value, converted into the tax rule's currency with the
-    day's exchange rates, is compared with the duty and tax de minimis thresholds (at or below a
-    positive threshold, none is due). Tax is levied on the goods value, plus duty when the rule
-    says so. Amounts are in `currency`, each line rounded to its minor units and totals summed
-    from the rounded lines, so the lines add up to the totals on the documents. Decimal only.
-    Origin is carried but not used: seeded rates are MFN rates (see docs/trade-rules.md)."""
-    country = _country(destination_country)
-    currency = _currency(currency)
-    if not lines:
-        raise InvalidInput("Estimate at least one line.", attr="lines")
-    if len(lines) > MAX_LINES:
-        raise InvalidInput(f"At most {MAX_LINES} lines.", attr="lines")
-    on = on or timezone.localdate()
-    tax_rule = tax_rule_in_force(country=country, on=on)
-    if tax_rule is None:
-        raise TradeRulesMissing(f"No tax rule for {country} is in force on {on}; an operator must add one.")
-    duty_rules = duty_rules_in_force(country=country, on=on)
-    rates = exchange_rates_get(on=on)
-    priced = []
-    threshold_amount = Decimal(0)
-    for i, line in enumerate(lines):
-        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or not 1 <= line.quantity <= MAX_UNITS:
-            raise InvalidInput("A positive whole number of units.", attr=f"lines.{i}.quantity")
-        if not isinstance(line.unit_value, Money) or line.unit_value.amount < 0:
-            raise InvalidInput("A non-negative unit value with its currency.", attr=f"lines.{i}.unit_value")
-        _currency(line.unit_value.currency, f"lines.{i}.unit_value")
-        hs_code = _hs(line.hs_code)
-        rule = _longest_prefix(duty_rules, hs_code)
-        if rule is None:
-            raise TradeRulesMissing(
-                f"No duty rule for {country} matches HS {hs_code or '(none)'} on {on}; an operator must add "
-                "a default ('' prefix) rate."
-            )
-        line_total = Money(line.unit_value.amount * line.quantity, line.unit_value.currency)
-        threshold_amount += rates.convert(line_total, tax_rule.currency).amount
-        value = quantize(line_total.amount * rates.rate(line_total.currency, currency), currency)
-        priced.append((hs_code, rule, value))
-    threshold_value = Money(threshold_amount, tax_rule.currency)
-    duty_free = tax_rule.duty_de_minimis > 0 and threshold_amount <= tax_rule.duty_de_minimis
-    tax_free = tax_rule.tax_de_minimis > 0 and threshold_amount <= tax_rule.tax_de_minimis
-    line_duties = tuple(
-        LineDuty(
-            hs_code=hs_code,
-            duty_rate=rule.rate,
-            duty_rule_id=rule.pk,
-            hs_prefix=rule.hs_prefix,
-            valid_from=rule.valid_from,
-            value=Money(value, currency),
-            duty=Money(Decimal(0) if duty_free else quantize(value * rule.rate, currency), currency),
-        )
-        for hs_code, rule, value in priced
-    )
-    goods_value = sum((line.value.amount for line in line_duties), Decimal(0))
-    duty = sum((line.duty.amount for line in line_duties), Decimal(0))
-    tax_base = goods_value + duty if tax_rule.tax_on_duty else goods_value
-    tax = Decimal(0) if tax_free else quantize(tax_base * tax_rule.tax_rate, currency)
-    rule_versions = {
-        "valid_on": on.isoformat(),
-        "tax_rule": {
-            "id": tax_rule.pk,
-            "country": country,
-            "valid_from": tax_rule.valid_from.isoformat(),
-            "tax_name": tax_rule.tax_name,
-            "tax_rate": str(tax_rule.tax_rate),
-            "tax_on_duty": tax_rule.tax_on_duty,
-            "currency": tax_rule.currency,
-            "duty_de_minimis": str(tax_rule.duty_de_minimis),
-            "tax_de_minimis": str(tax_rule.tax_de_minimis),
-        },
-        "duty_rules": {
-            f"line {n}": {
-                "id": line.duty_rule_id,
-                "hs_prefix": line.hs_prefix,
-                "valid_from": line.valid_from.isoformat(),
-                "rate": str(line.duty_rate),
-            }
-            for n, line in enumerate(line_duties, start=1)
-        },
-        "threshold_value": threshold_value.as_dict(),
-        "duty_de_minimis_applied": duty_free,
-        "tax_de_minimis_applied": tax_free,
-    }
-    return DutyEstimate(
-        destination_country=country,
-        on=on,
-        currency=currency,
-        goods_value=Money(goods_value, currency),
-        duty=Money(duty, currency),
-        tax=Money(tax, currency),
-        tax_name=tax_rule.tax_name,
-        tax_rate=tax_rule.tax_rate,
-        lines=line_duties,
-        threshold_value=threshold_value,
-        duty_de_minimis_applied=duty_free,
-        tax_de_minimis_applied=tax_free,
-        rule_versions=rule_versions,
-    )
-
-
-class Restriction(NamedTuple):
-    hs_code: str
-    restriction: str  # RestrictedGood.Restriction: "prohibited" or "licence"
-    reason: str
-
-
-def restricted_goods_check(*, destination_country: str, hs_codes: Iterable[str]) -> list[Restriction]:
-    """The HS codes the destination prohibits or lets in only under a licence, each once, in the
-    order given, with the reason. Where several rows match a code, a prohibition wins over a
-    licence, then the longest prefix. Checkout calls this to keep such goods off the shipping
-    options of the destination; a declaration containing them is refused."""
-    country = _country(destination_country)
-    rows = list(RestrictedGood.objects.filter(country=country))
-    found = []
-    for hs_code in dict.fromkeys(_hs(code) for code in hs_codes):
-        matching = [row for row in rows if hs_code and hs_code.startswith(row.hs_prefix)]
-        if matching:
-            worst = min(
-                matching,
-                key=lambda row: (row.restriction != RestrictedGood.Restriction.PROHIBITED, -len(row.hs_prefix)),
-            )
-            found.append(Restriction(hs_code, worst.restriction, worst.reason))
-    return found
-
-
-# --- reads ----------------------------------------------------------------------------------
-
-
-def consignment_list(*, user) -> QuerySet[Consignment]:
-    """Operators see every consignment; SME staff those their company exports (a brand's lead
-    exports its brand's) or manufactured goods on."""
-    consignments = Consignment.objects.all()
-    if not is_operator(user):
-        companies = user_company_ids(user)
-        own = Consignment.objects.filter(Q(exporter_id__in=companies) | Q(lines__manufacturer_id__in=companies))
-        consignments = consignments.filter(pk__in=own.values("pk"))
-    return (
-        consignments.select_related("brand", "exporter", "warehouse")
-        .prefetch_related(
-            Prefetch(
-                "lines", queryset=ConsignmentLine.objects.select_related("variant", "manufacturer").order_by("pk")
-            ),
-            Prefetch("shipments", queryset=Shipment.objects.order_by("pk")),
-        )
-        .order_by("-pk")
-    )
-
-
-def consignment_get(*, user, pk) -> Consignment:
-    consignment = consignment_list(user=user).filter(pk=pk).first()
-    if consignment is None:
-        raise Http404("No such consignment.")
-    return consignment
-
-
-def customs_declaration_list(*, user) -> QuerySet[CustomsDeclaration]:
-    """Operators see every declaration; SME staff those of goods their company exports or
-    manufactured (a line's manufacturer); others none."""
-    declarations = CustomsDeclaration.objects.all()
-    if not is_operator(user):
-        companies = user_company_ids(user)
-        own = CustomsDeclaration.objects.filter(Q(exporter_id__in=companies) | Q(lines__manufacturer_id__in=companies))
-        declarations = declarations.filter(pk__in=own.values("pk"))
-    return (
-        declarations.select_related("exporter", "consignment", "shipment")
-        .prefetch_related(
-            Prefetch("lines", queryset=DeclarationLine.objects.select_related("manufacturer").order_by("pk"))
-        )
-        .order_by("-pk")
-    )
-
-
-def customs_declaration_get(*, user, pk) -> CustomsDeclaration:
-    declaration = customs_declaration_list(user=user).filter(pk=pk).first()
-    if declaration is None:
-        raise Http404("No such customs declaration.")
-    return declaration
 
 
 # --- checks ---------------------------------------------------------------------------------

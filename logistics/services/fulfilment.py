@@ -1,28 +1,20 @@
-"""Outbound: fulfilment requests from reserved stock, pick, pack and ship (partially if need be),
-tracking events from operators and carriers, and shipping options priced from rate tables.
+"""Outbound: fulfilment requests from reserved stock, pick, pack and ship (partially if need be).
+What a shipment does once it left is in logistics.services.tracking, what shipping costs in
+logistics.services.rates.
 
 Rows are locked in one order everywhere here, so concurrent calls queue instead of deadlocking:
 fulfilment -> its lines (id order) -> reservation -> stock rows (id order, logistics.locks) ->
-reservation lines; a shipment is locked on its own.
+reservation lines.
 """
 
-import hashlib
-import hmac
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import ROUND_UP, Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django_countries import countries
 
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
-from core.money import Money
 from core.permissions import is_operator
-from listings.models import Variant
 from logistics.locks import stock_lock
 from logistics.models import (
     Fulfilment,
@@ -30,12 +22,10 @@ from logistics.models import (
     Reservation,
     Shipment,
     ShipmentLine,
-    ShippingRate,
     TrackingEvent,
-    Warehouse,
 )
-from logistics.services.stock import reservation_line_ship, warehouses_for_destination, zone_for_country
-from logistics.signals import shipment_delivered, shipment_shipped
+from logistics.services.stock import reservation_line_ship
+from logistics.signals import shipment_shipped
 
 F = Fulfilment.Status
 S = Shipment.Status
@@ -43,9 +33,6 @@ SOURCE = TrackingEvent.Source
 INCOTERMS = ("DAP", "DDP")
 PARCEL_FIELDS = ("weight_kg", "length_cm", "width_cm", "height_cm")
 MAX_PARCELS = 50
-# Normal progress of a shipment; an exception may happen at any point and is left by any later event.
-PROGRESS = {S.IN_TRANSIT: 1, S.CUSTOMS: 2, S.OUT_FOR_DELIVERY: 3, S.DELIVERED: 4}
-SIGNATURE_TOLERANCE_SECONDS = 300
 
 
 def _require_operator(actor, action: str) -> None:
@@ -325,211 +312,3 @@ def fulfilment_cancel(*, fulfilment: Fulfilment, actor=None) -> Fulfilment:
     fulfilment.parcels = []
     fulfilment.save(update_fields=["status", "parcels"])
     return fulfilment
-
-
-def _advances(current: str, new: str) -> bool:
-    """Whether an event moves the shipment: forward only, never away from delivered; an
-    exception interrupts any other state and any later event ends it."""
-    if current == S.DELIVERED or current == new:
-        return False
-    if S.EXCEPTION in (current, new):
-        return True
-    return PROGRESS[new] > PROGRESS[current]
-
-
-def shipment_reference(shipment: Shipment) -> str:
-    """The opaque reference the shipment carries goods for (a fulfilment's or a consignment's)."""
-    return shipment.fulfilment.reference if shipment.fulfilment_id else shipment.consignment.reference
-
-
-@transaction.atomic
-def shipment_track(
-    *,
-    shipment: Shipment,
-    status: str,
-    occurred_at: datetime,
-    description: str = "",
-    location: str = "",
-    source: str = SOURCE.OPERATOR,
-    external_id: str = "",
-    actor=None,
-) -> tuple[TrackingEvent, bool]:
-    """Records a tracking event and moves the shipment forward (never backward, never away
-    from delivered). `delivered` sets delivered_at and sends shipment_delivered, once.
-    Operators record events as themselves; carrier events (source "carrier") come through the
-    signature-checked webhook and carry the carrier's event id, recorded once: a repeat returns
-    the first event with created False and changes nothing."""
-    if source == SOURCE.OPERATOR:
-        _require_operator(actor, "records tracking events")
-    elif source != SOURCE.CARRIER:
-        raise InvalidInput("The source is operator or carrier.", attr="source")
-    if status not in S.values:
-        raise InvalidInput(f"The status is one of {', '.join(S.values)}.", attr="status")
-    if not isinstance(occurred_at, datetime) or timezone.is_naive(occurred_at):
-        raise InvalidInput("A date and time with its time zone is required.", attr="occurred_at")
-    description = _text(description, "description", 300, required=False)
-    location = _text(location, "location", 150, required=False)
-    external_id = _text(external_id, "external_id", 100, required=source == SOURCE.CARRIER)
-    shipment = (
-        Shipment.objects.select_for_update(of=("self",)).select_related("fulfilment", "consignment").get(pk=shipment.pk)
-    )
-    if external_id:
-        seen = shipment.events.filter(external_id=external_id).first()
-        if seen is not None:
-            return seen, False
-    event = TrackingEvent.objects.create(
-        shipment=shipment,
-        status=status,
-        occurred_at=occurred_at,
-        description=description,
-        location=location,
-        source=source,
-        external_id=external_id,
-    )
-    if _advances(shipment.status, status):
-        shipment.status = status
-        if status == S.DELIVERED:
-            shipment.delivered_at = occurred_at
-        shipment.save(update_fields=["status", "delivered_at"])
-        if status == S.DELIVERED:
-            # Inside this transaction on purpose: see logistics.signals.
-            shipment_delivered.send(sender=Shipment, shipment_id=shipment.pk, reference=shipment_reference(shipment))
-    return event, True
-
-
-def carrier_webhook_verify(*, body: bytes, signature: str | None, timestamp: str | None, now: float | None = None):
-    """Checks a carrier webhook call before anything is read from it: X-Carrier-Timestamp is Unix
-    seconds within 300 s of now (so a captured call cannot be replayed later), and
-    X-Carrier-Signature is "sha256=" and the hex HMAC-SHA256, under CARRIER_WEBHOOK_SECRET, of
-    "<timestamp>.<raw body>". Raises InvalidInput (400) otherwise."""
-    if not timestamp or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
-        raise InvalidInput("X-Carrier-Timestamp (Unix seconds) is required.", attr="X-Carrier-Timestamp")
-    if abs((time.time() if now is None else now) - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
-        raise InvalidInput("The call is too old or from the future; sign it again.", attr="X-Carrier-Timestamp")
-    if not settings.CARRIER_WEBHOOK_SECRET:
-        raise InvalidInput("Carrier webhooks are not configured (CARRIER_WEBHOOK_SECRET).", attr="X-Carrier-Signature")
-    secret = settings.CARRIER_WEBHOOK_SECRET.encode()
-    expected = "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected.encode(), (signature or "").strip().encode("utf-8", "replace")):
-        raise InvalidInput("The signature does not match the body.", attr="X-Carrier-Signature")
-
-
-def carrier_tracking_apply(
-    *,
-    carrier: str,
-    tracking_number: str,
-    event_id: str,
-    status: str,
-    occurred_at: datetime,
-    description: str = "",
-    location: str = "",
-) -> tuple[TrackingEvent, bool]:
-    """A verified carrier event, for the shipment with that carrier and tracking number."""
-    shipment = Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).first()
-    if shipment is None:
-        raise InvalidInput(f"No {carrier} shipment has this tracking number.", attr="tracking_number")
-    return shipment_track(
-        shipment=shipment,
-        status=status,
-        occurred_at=occurred_at,
-        description=description,
-        location=location,
-        source=SOURCE.CARRIER,
-        external_id=event_id,
-    )
-
-
-# --- shipping options -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ShippingOption:
-    warehouse: Warehouse
-    carrier: str
-    service: str
-    price: Money
-    transit_days_min: int
-    transit_days_max: int
-    chargeable_weight_kg: Decimal
-
-
-@dataclass(frozen=True)
-class _Piece:
-    weight_kg: Decimal
-    volume_cm3: Decimal
-    count: int
-
-
-def _pieces(lines, parcels) -> list[_Piece]:
-    if (lines is None) == (parcels is None):
-        raise InvalidInput("Quote either lines or parcels.", attr="lines")
-    if parcels is not None:
-        return [
-            _Piece(
-                Decimal(p["weight_kg"]),
-                Decimal(p["length_cm"]) * Decimal(p["width_cm"]) * Decimal(p["height_cm"]),
-                1,
-            )
-            for p in _parcels(parcels)
-        ]
-    if not lines:
-        raise InvalidInput("Quote at least one line.", attr="lines")
-    pieces = []
-    for variant, quantity in lines:
-        if not isinstance(variant, Variant) or not isinstance(quantity, int) or quantity < 1:
-            raise InvalidInput("Each line is a variant and a positive quantity.", attr="lines")
-        if variant.weight_kg is None:
-            raise InvalidInput(f"{variant.sku} has no weight, so it cannot be quoted.", attr="lines")
-        dimensions = (variant.length_cm, variant.width_cm, variant.height_cm)
-        volume = dimensions[0] * dimensions[1] * dimensions[2] if all(dimensions) else Decimal(0)
-        pieces.append(_Piece(variant.weight_kg, volume, quantity))
-    return pieces
-
-
-def chargeable_weight(pieces: list[_Piece], divisor: int) -> Decimal:
-    """Each unit counts at the greater of its actual and volumetric weight (L x W x H / divisor)."""
-    total = sum((max(p.weight_kg, p.volume_cm3 / divisor) * p.count for p in pieces), Decimal(0))
-    return total.quantize(Decimal("0.001"), rounding=ROUND_UP)
-
-
-def shipping_options(
-    *, destination_country: str, lines: list[tuple[Variant, int]] | None = None, parcels: list[dict] | None = None
-) -> list[ShippingOption]:
-    """Priced options to ship the goods (lines of (variant, quantity), or packed parcels) to a
-    country: per warehouse that serves the destination (best first, as warehouses_for_destination
-    orders them) and per service, the first weight band of its rate table whose max_weight_kg
-    holds the chargeable weight. No zone, no rate or no band heavy enough: no option. Stock is
-    not considered here: the reservation decides where goods ship from."""
-    pieces = _pieces(lines, parcels)
-    zone = zone_for_country(str(destination_country).upper())
-    if zone is None:
-        return []
-    warehouses = warehouses_for_destination(country=str(destination_country).upper())
-    rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
-    services = list(ShippingRate.Service.values)
-    chosen: dict[tuple[int, str], tuple[ShippingRate, Decimal]] = {}
-    rates = ShippingRate.objects.filter(zone=zone, warehouse_id__in=rank).order_by("max_weight_kg", "pk")
-    for rate in rates:
-        key = (rate.warehouse_id, rate.service)
-        if key in chosen:
-            continue
-        weight = chargeable_weight(pieces, rate.volumetric_divisor)
-        if rate.max_weight_kg >= weight:
-            chosen[key] = (rate, weight)
-    by_pk = {warehouse.pk: warehouse for warehouse in warehouses}
-    ordered = sorted(
-        chosen.items(),
-        key=lambda item: (rank[item[0][0]], services.index(item[0][1]) if item[0][1] in services else len(services)),
-    )
-    return [
-        ShippingOption(
-            warehouse=by_pk[warehouse_id],
-            carrier=rate.carrier,
-            service=service,
-            price=Money(rate.amount, rate.currency).quantized(),
-            transit_days_min=rate.transit_days_min,
-            transit_days_max=rate.transit_days_max,
-            chargeable_weight_kg=weight,
-        )
-        for (warehouse_id, service), (rate, weight) in ordered
-    ]

@@ -1,5 +1,6 @@
 """Inbound shipments (ASNs) from an SME to a warehouse, draft -> in_transit -> received ->
-inspected -> stocked (or cancelled from draft), and storage allotments with their usage.
+inspected -> stocked (or cancelled from draft). Reading them, and storage allotments with their
+usage, is in logistics.selectors.
 
 Each transition locks the shipment row, checks the actor, then the source state, and writes
 the change with its timestamp inside one transaction. Inbound has no event model: the
@@ -15,19 +16,16 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
 from brands.models import Company, CompanyStaff
-from brands.selectors import user_company_ids, user_has_company_role
+from brands.selectors import user_has_company_role
 from core.errors import InvalidInput, NotPermitted, WrongState
 from core.money import Money
 from core.permissions import is_operator
 from listings.models import Variant
 from logistics.locks import stock_lock
-from logistics.models import InboundLine, InboundShipment, Stock, StorageAllotment, Warehouse
+from logistics.models import InboundLine, InboundShipment, Stock, Warehouse
 from logistics.services.stock import stock_receive
 
 S = InboundShipment.Status
@@ -42,8 +40,6 @@ INBOUND_SERVICE_TARIFF: dict[str, Money] = {
 }
 
 MAX_DEFECT_CODE_LENGTH = 50
-CM3_PER_M3 = Decimal(1_000_000)
-M3 = Decimal("0.001")  # usage is reported to the litre
 
 
 @dataclass(frozen=True)
@@ -332,103 +328,3 @@ def inbound_cancel(*, actor, shipment: InboundShipment) -> InboundShipment:
     shipment.status = S.CANCELLED
     shipment.save(update_fields=["status"])
     return shipment
-
-
-# --- reads --------------------------------------------------------------------------------
-
-
-def inbound_list(*, user) -> QuerySet[InboundShipment]:
-    """Operators see every shipment; SME staff their companies' shipments."""
-    shipments = InboundShipment.objects.select_related("company", "warehouse").prefetch_related(
-        Prefetch("lines", queryset=InboundLine.objects.select_related("variant").order_by("pk"))
-    )
-    if not is_operator(user):
-        shipments = shipments.filter(company_id__in=user_company_ids(user))
-    return shipments.order_by("-pk")
-
-
-def inbound_get(*, user, pk) -> InboundShipment:
-    """The shipment if the user may see it; another company's is a 404, never a 403."""
-    shipment = inbound_list(user=user).filter(pk=pk).first()
-    if shipment is None:
-        raise Http404("No such inbound shipment.")
-    return shipment
-
-
-# Volume of the stock a row holds, in cm3: (on hand + quarantined) x length x width x height.
-# Variants without dimensions count as nothing; reserved units are part of on hand.
-_STOCK_VOLUME_CM3 = ExpressionWrapper(
-    (F("on_hand") + F("quarantined"))
-    * Coalesce(F("variant__length_cm"), Value(Decimal(0)))
-    * Coalesce(F("variant__width_cm"), Value(Decimal(0)))
-    * Coalesce(F("variant__height_cm"), Value(Decimal(0))),
-    output_field=DecimalField(max_digits=30, decimal_places=3),
-)
-
-
-def _m3(cm3: Decimal | None) -> Decimal:
-    return ((cm3 or Decimal(0)) / CM3_PER_M3).quantize(M3)
-
-
-def storage_usage(company: Company, warehouse: Warehouse) -> Decimal:
-    """m3 the company's goods take up in the warehouse, from stock (on hand + quarantined) and
-    each variant's dimensions."""
-    total = Stock.objects.filter(warehouse=warehouse, variant__product__company=company).aggregate(
-        cm3=Sum(_STOCK_VOLUME_CM3)
-    )["cm3"]
-    return _m3(total)
-
-
-@dataclass(frozen=True)
-class StorageCheck:
-    used_m3: Decimal
-    allotted_m3: Decimal
-
-    @property
-    def exceeded(self) -> bool:
-        return self.used_m3 > self.allotted_m3
-
-    def warnings(self) -> list[tuple[str, str]]:
-        if not self.exceeded:
-            return []
-        if not self.allotted_m3:
-            return [("no_storage_allotment", f"{self.used_m3} m3 stored without a storage allotment here.")]
-        return [
-            (
-                "storage_allotment_exceeded",
-                f"{self.used_m3} m3 stored exceeds the {self.allotted_m3} m3 allotted; extra space may be charged.",
-            )
-        ]
-
-
-def storage_allotment_check(*, company: Company, warehouse: Warehouse, on: date | None = None) -> StorageCheck:
-    """Usage against the allotments running on `on` (start and end days included). A warning,
-    never a refusal: goods that arrived must be stocked."""
-    on = on or timezone.localdate()
-    allotted = StorageAllotment.objects.filter(
-        company=company, warehouse=warehouse, starts_on__lte=on, ends_on__gte=on
-    ).aggregate(total=Sum("volume_m3"))["total"]
-    return StorageCheck(used_m3=storage_usage(company, warehouse), allotted_m3=Decimal(allotted or 0))
-
-
-def storage_allotment_list(*, user) -> QuerySet[StorageAllotment]:
-    """Allotments with `used_cm3` annotated (one query for the page); operators see all, SME
-    staff their companies'."""
-    usage = (
-        Stock.objects.filter(warehouse_id=OuterRef("warehouse_id"), variant__product__company_id=OuterRef("company_id"))
-        .order_by()
-        .values("warehouse_id")
-        .annotate(cm3=Sum(_STOCK_VOLUME_CM3))
-        .values("cm3")
-    )
-    allotments = StorageAllotment.objects.select_related("company", "warehouse").annotate(
-        used_cm3=Coalesce(Subquery(usage, output_field=_STOCK_VOLUME_CM3.output_field), Value(Decimal(0)))
-    )
-    if not is_operator(user):
-        allotments = allotments.filter(company_id__in=user_company_ids(user))
-    return allotments.order_by("company_id", "warehouse__code", "-starts_on")
-
-
-def storage_used_m3(allotment: StorageAllotment) -> Decimal:
-    """The usage annotated by storage_allotment_list, in m3."""
-    return _m3(allotment.used_cm3)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from listings.models import Variant
 from logistics.models import InboundShipment, Stock, StockMovement, StorageAllotment
+from logistics.selectors import storage_allotment_check, storage_usage
 from logistics.services import (
     InboundCount,
     InboundInspection,
@@ -22,8 +23,6 @@ from logistics.services import (
     inbound_receive,
     inbound_stock,
     stock_reserve,
-    storage_allotment_check,
-    storage_usage,
 )
 from tests.factories import OperatorFactory, company_with_owner, owner_of, product, staff
 from tests.logistics.helpers import assert_ledger_balanced, network
