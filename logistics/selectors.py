@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from brands.selectors import user_company_ids
+from core.lookups import any_of
 from core.permissions import is_operator
 from logistics.models import ShipmentLine, Stock, Warehouse
 
@@ -33,7 +34,7 @@ def variant_available_units(variant_ids) -> dict[int, int]:
     from django.db.models import F, Sum
 
     rows = (
-        Stock.objects.filter(variant_id__in=list(variant_ids))
+        Stock.objects.filter(any_of("variant_id", variant_ids))
         .values("variant_id")
         .annotate(units=Sum(F("on_hand") - F("reserved")))
         .values_list("variant_id", "units")
