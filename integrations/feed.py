@@ -1,13 +1,13 @@
 """A channel's whole catalogue as a feed file (one JSON document per line, the connector's own
-payload), streamed: products are read in id-ordered chunks with their relations prefetched, so
-memory stays flat whatever the catalogue size."""
+payload), streamed: products are read in id-ordered chunks as plain rows (a query per relation
+per chunk), so memory stays flat whatever the catalogue size."""
 
 import json
 from collections.abc import Iterable
 from typing import IO
 
 from integrations.models import Channel
-from integrations.selectors import channel_connector, listing_data_list
+from integrations.selectors import channel_connector, listing_data_for
 from listings.models import Product
 
 CHUNK = 2000
@@ -32,9 +32,7 @@ def channel_feed_write(*, channel: Channel, out: IO[str], chunk: int = CHUNK) ->
     connector = channel_connector(channel)
     written = 0
     for ids in _ids(chunk):
-        lines = [
-            json.dumps(connector.render(data), ensure_ascii=False, default=str) for _, data in listing_data_list(ids)
-        ]
+        lines = [json.dumps(connector.render(data), ensure_ascii=False, default=str) for data in listing_data_for(ids)]
         out.write("\n".join(lines) + "\n")
         written += len(lines)
     return written

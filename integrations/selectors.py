@@ -1,21 +1,26 @@
 """Reads for syndication: the plain ListingData connectors see, built with a fixed number of
 queries whatever the batch size, and the scoped lists the API shows."""
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, InMemoryStorage
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.functional import LazyObject, empty
 
 from brands.selectors import user_company_ids
+from core.lookups import any_of
 from core.permissions import is_operator
 from integrations.connectors.base import ChannelConfig, CompanyProfile, ListingData, VariantData
 from integrations.models import Channel, ChannelListing, SyndicationJob
-from listings.models import Product, ProductTranslation
+from listings.models import B2CPrice, PriceTier, Product, ProductMedia, ProductTranslation, Variant
 from logistics.selectors import variant_available_units
 
 
 def products_for_listing(product_ids: Iterable[int]) -> QuerySet[Product]:
+    """Products with what readiness checks prefetched (translations, variants, tiers, prices, media)."""
     return (
         Product.objects.filter(pk__in=list(product_ids))
         .select_related("company", "brand", "category")
@@ -30,65 +35,195 @@ def products_for_listing(product_ids: Iterable[int]) -> QuerySet[Product]:
     )
 
 
-def _image_url(media) -> str:
-    url = media.image.url
-    if url.startswith("/"):
-        url = settings.PUBLIC_BASE_URL.rstrip("/") + url
-    return url
+# A stored name whose URL is the storage's base URL followed by the name itself: non-empty
+# segments of characters `filepath_to_uri` leaves as they are, none starting with a dot (so no
+# "." or ".." segment, no empty segment, no leading or trailing slash, no ":", "?" or "#").
+_PLAIN_NAME = re.compile(r"[\w\-~!*()'][\w.\-~!*()']*(?:/[\w\-~!*()'][\w.\-~!*()']*)*", re.ASCII)
+_PROBE = "p/q"
 
 
-def listing_data_from_product(product: Product, available: dict[int, int]) -> ListingData:
-    """One product as plain data, from prefetched relations only (no queries)."""
-    translations = list(product.translations.all())
-    variants = list(product.variants.all())
-    return ListingData(
-        product_id=product.pk,
-        reference=product.slug,
-        content_hash=product.content_hash,
-        mode=product.mode,
-        category_path=product.category.path,
-        hs_code=product.hs_code,
-        origin_country=str(product.origin_country or ""),
-        material=product.material,
-        attributes=dict(product.attributes or {}),
-        titles={t.locale: t.title for t in translations},
-        descriptions={t.locale: t.description for t in translations},
-        image_urls=tuple(_image_url(m) for m in product.media.all()),
-        base_currency=product.base_currency,
-        retail_price=product.retail_price_amount,
-        prices={p.currency: p.amount for p in product.b2c_prices.all()},
-        moq=product.moq,
-        order_multiple=product.order_multiple,
-        lead_time_days=product.lead_time_days,
-        incoterms=tuple(product.incoterms or ()),
-        tiers=tuple((t.min_quantity, t.unit_price_amount) for t in product.price_tiers.all()),
-        variants=tuple(
-            VariantData(
-                sku=v.sku,
-                gtin=v.gtin,
-                options=dict(v.options or {}),
-                weight_kg=v.weight_kg,
-                dimensions_cm=(v.length_cm, v.width_cm, v.height_cm),
-                available=available.get(v.pk, 0),
-            )
-            for v in variants
-        ),
-        company=CompanyProfile(
-            id=product.company_id,
-            legal_name=product.company.legal_name,
-            country=str(product.company.country),
-            sector=product.company.sector,
-        ),
-        brand=product.brand.name if product.brand_id else None,
+def _image_urls_maker() -> Callable[[str], str]:
+    """The absolute URL of a stored product image, as `media.image.url` gives it (made absolute
+    with PUBLIC_BASE_URL when it is a path). FieldFile.url is `storage.url(name)`. For Django's
+    FileSystemStorage and InMemoryStorage (exactly those classes), `url(name)` is
+    `urljoin(base_url, filepath_to_uri(name).lstrip("/"))`: for a plain name (_PLAIN_NAME, which
+    quoting and lstrip leave unchanged) urljoin appends the name's segments verbatim to what the
+    base resolves to, so that URL is a fixed prefix (read once by joining a probe) plus the name.
+    Any other name, and any other storage (S3 signs every URL), goes through `storage.url`."""
+    storage = ProductMedia._meta.get_field("image").storage
+    if isinstance(storage, LazyObject):  # default_storage
+        if storage._wrapped is empty:
+            storage._setup()
+        storage = storage._wrapped
+    public = settings.PUBLIC_BASE_URL.rstrip("/")
+    prefix = None
+    if type(storage) in (FileSystemStorage, InMemoryStorage) and storage.base_url is not None:
+        probe = storage.url(_PROBE)
+        if probe.endswith(_PROBE):
+            prefix = probe[: -len(_PROBE)]
+            if prefix.startswith("/"):
+                prefix = public + prefix
+    plain = _PLAIN_NAME.fullmatch
+
+    def image_url(name: str) -> str:
+        if prefix is not None and plain(name):
+            return prefix + name
+        if not name:
+            raise ValueError("The 'image' attribute has no file associated with it.")
+        url = storage.url(name)
+        return public + url if url.startswith("/") else url
+
+    return image_url
+
+
+def _by_product(rows) -> dict[int, list[tuple]]:
+    grouped: dict[int, list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    return grouped
+
+
+_PRODUCT_FIELDS = (
+    "pk",
+    "slug",
+    "content_hash",
+    "mode",
+    "category__path",
+    "hs_code",
+    "origin_country",
+    "material",
+    "attributes",
+    "base_currency",
+    "retail_price_amount",
+    "moq",
+    "order_multiple",
+    "lead_time_days",
+    "incoterms",
+    "company_id",
+    "company__legal_name",
+    "company__country",
+    "company__sector",
+    "brand_id",
+    "brand__name",
+)
+
+
+def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
+    """ListingData for each product, in id order, from plain rows (no model instances): one query
+    for the products (with company, category and brand) and one per relation, whatever the count."""
+    ids = list(product_ids)
+    if not ids:
+        return []
+    products = list(Product.objects.filter(any_of("pk", ids)).order_by("pk").values_list(*_PRODUCT_FIELDS))
+    if not products:
+        return []
+    ids = [row[0] for row in products]
+    translations = _by_product(
+        ProductTranslation.objects.filter(any_of("product_id", ids))
+        .order_by("product_id", "locale")
+        .values_list("product_id", "locale", "title", "description")
     )
+    images = _by_product(
+        ProductMedia.objects.filter(any_of("product_id", ids))
+        .order_by("product_id", "position", "pk")
+        .values_list("product_id", "image")
+    )
+    tiers = _by_product(
+        PriceTier.objects.filter(any_of("product_id", ids))
+        .order_by("product_id", "min_quantity")
+        .values_list("product_id", "min_quantity", "unit_price_amount")
+    )
+    prices = _by_product(
+        B2CPrice.objects.filter(any_of("product_id", ids))
+        .order_by("product_id", "currency")
+        .values_list("product_id", "currency", "amount")
+    )
+    variant_rows = list(
+        Variant.objects.filter(any_of("product_id", ids))
+        .order_by("product_id", "position", "pk")
+        .values_list("product_id", "pk", "sku", "gtin", "options", "weight_kg", "length_cm", "width_cm", "height_cm")
+    )
+    available = variant_available_units([row[1] for row in variant_rows]) if variant_rows else {}
+    variants: dict[int, list[VariantData]] = {}
+    for product_id, pk, sku, gtin, options, weight, length, width, height in variant_rows:
+        variants.setdefault(product_id, []).append(
+            VariantData(
+                sku=sku,
+                gtin=gtin,
+                options=dict(options or {}),
+                weight_kg=weight,
+                dimensions_cm=(length, width, height),
+                available=available.get(pk, 0),
+            )
+        )
+    image_url = _image_urls_maker()
+    companies: dict[int, CompanyProfile] = {}
+    built = []
+    for (
+        pk,
+        slug,
+        content_hash,
+        mode,
+        category_path,
+        hs_code,
+        origin_country,
+        material,
+        attributes,
+        base_currency,
+        retail_price,
+        moq,
+        order_multiple,
+        lead_time_days,
+        incoterms,
+        company_id,
+        legal_name,
+        country,
+        sector,
+        brand_id,
+        brand_name,
+    ) in products:
+        texts = translations.get(pk, ())
+        company = companies.get(company_id)
+        if company is None:
+            company = companies[company_id] = CompanyProfile(
+                id=company_id, legal_name=legal_name, country=str(country or ""), sector=sector
+            )
+        built.append(
+            ListingData(
+                product_id=pk,
+                reference=slug,
+                content_hash=content_hash,
+                mode=mode,
+                category_path=category_path,
+                hs_code=hs_code,
+                origin_country=str(origin_country or ""),
+                material=material,
+                attributes=dict(attributes or {}),
+                titles={t[1]: t[2] for t in texts},
+                descriptions={t[1]: t[3] for t in texts},
+                image_urls=tuple(image_url(m[1]) for m in images.get(pk, ())),
+                base_currency=base_currency,
+                retail_price=retail_price,
+                prices={p[1]: p[2] for p in prices.get(pk, ())},
+                moq=moq,
+                order_multiple=order_multiple,
+                lead_time_days=lead_time_days,
+                incoterms=tuple(incoterms or ()),
+                tiers=tuple((t[1], t[2]) for t in tiers.get(pk, ())),
+                variants=tuple(variants.get(pk, ())),
+                company=company,
+                brand=brand_name if brand_id else None,
+            )
+        )
+    return built
 
 
 def listing_data_list(product_ids: Iterable[int]) -> list[tuple[Product, ListingData]]:
-    """(product, ListingData) for each product, in id order: a constant number of queries."""
-    products = list(products_for_listing(product_ids))
-    variant_ids = [v.pk for p in products for v in p.variants.all()]
-    available = variant_available_units(variant_ids) if variant_ids else {}
-    return [(p, listing_data_from_product(p, available)) for p in products]
+    """(product, ListingData) for each product, in id order, for readiness, which reads the
+    product's prefetched relations: a constant number of queries."""
+    ids = list(product_ids)
+    data = {d.product_id: d for d in listing_data_for(ids)}
+    return [(p, data[p.pk]) for p in products_for_listing(ids) if p.pk in data]
 
 
 def channel_config(channel: Channel) -> ChannelConfig:

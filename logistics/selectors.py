@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from brands.models import Company
 from brands.selectors import user_company_ids
+from core.lookups import any_of
 from core.permissions import is_operator
 from logistics.models import (
     Consignment,
@@ -56,7 +57,7 @@ def variant_available_units(variant_ids) -> dict[int, int]:
     """Sellable units (on hand minus reserved) per variant over every warehouse, in one query;
     outside channels show these counts."""
     rows = (
-        Stock.objects.filter(variant_id__in=list(variant_ids))
+        Stock.objects.filter(any_of("variant_id", variant_ids))
         .values("variant_id")
         .annotate(units=Sum(F("on_hand") - F("reserved")))
         .values_list("variant_id", "units")

@@ -24,7 +24,7 @@ from integrations.connectors.base import PushResult
 from integrations.http import ChannelUnavailable
 from integrations.models import Channel, ChannelListing, ChannelListingEvent, SyndicationBatch, SyndicationJob
 from integrations.readiness import blocking_codes, findings_as_json, readiness_evaluate
-from integrations.selectors import channel_connector, listing_data_list
+from integrations.selectors import channel_connector, listing_data_for, listing_data_list
 from listings.models import Product
 
 logger = logging.getLogger(__name__)
@@ -417,8 +417,7 @@ def _run(batch: SyndicationBatch, syndication: SyndicationJob) -> None:
             batch, syndication, [(by_ref[r.reference], r, "") for r in results if r.reference in by_ref], delist=True
         )
         return
-    pairs = listing_data_list(listings)
-    data = [d for _, d in pairs]
+    data = listing_data_for(listings)
     results = connector.push(data) if data else []
     for _ in range(POLL_ROUNDS):
         if not any(r.status == "submitted" and not r.temporary for r in results):

@@ -4,7 +4,7 @@ means the same on every channel; the per-product view and the channel-listings f
 import pytest
 
 from integrations.models import ChannelListing
-from integrations.selectors import listing_data_list
+from integrations.selectors import listing_data_for, listing_data_list
 from integrations.services import syndication_job_plan, syndication_job_start
 from tests.factories import OperatorFactory, active_brand, owner_of
 from tests.integrations.syndication_helpers import channel, listable
@@ -82,13 +82,20 @@ def test_channel_listings_filter_by_issue_code_and_sme_sees_own_only(api, channe
 
 def test_listing_data_queries_do_not_grow_with_the_batch(django_assert_max_num_queries, channel_simulator):
     items = [listable() for _ in range(2)]
-    with django_assert_max_num_queries(10) as few:
+    # The rows: products, five relations, stock. With the instances readiness reads: six more.
+    with django_assert_max_num_queries(7) as rows:
+        listing_data_for([i.pk for i in items])
+    with django_assert_max_num_queries(13) as pairs:
         listing_data_list([i.pk for i in items])
     items += [listable() for _ in range(8)]
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        data = listing_data_list([i.pk for i in items])
+    with django_assert_max_num_queries(len(rows.captured_queries)):
+        data = listing_data_for([i.pk for i in items])
+    with django_assert_max_num_queries(len(pairs.captured_queries)):
+        paired = listing_data_list([i.pk for i in items])
     assert len(data) == 10
-    assert all(d.image_urls and d.titles["zh-hans"] for _, d in data)
+    assert all(d.image_urls and d.titles["zh-hans"] for d in data)
+    assert [d for _, d in paired] == data
+    assert [p.pk for p, _ in paired] == [d.product_id for d in data]
 
 
 def test_one_product_ready_on_ebay_but_not_on_tmall_and_why(api, channel_simulator):
