@@ -1,16 +1,17 @@
 """Query helpers shared by the apps."""
 
-from django.db.models import F, Lookup
+from django.db.models import F
+from django.db.models.lookups import In
 
 
-class AnyOf(Lookup):
-    """`column = ANY(%s)`, the values bound as one array parameter: the same rows as `__in`, without
-    preparing and binding one placeholder per value (which dominates a query over thousands of ids)."""
+class AnyOf(In):
+    """`column IN (...)`, and on PostgreSQL `column = ANY(%s)` with the values bound as one array
+    parameter: the same rows, without preparing and binding one placeholder per value (which
+    dominates a query over thousands of ids). SQLite, the embedded default, keeps the IN list."""
 
     lookup_name = "any_of"
-    prepare_rhs = False
 
-    def as_sql(self, compiler, connection):
+    def as_postgresql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s)", (*params, list(self.rhs))
 
