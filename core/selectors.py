@@ -34,6 +34,13 @@ class RateTable:
             return self.rate(base, PIVOT_CURRENCY) * self.rate(PIVOT_CURRENCY, quote)
         raise ExchangeRateMissing(f"No exchange rate from {base} to {quote} on {self.on}.")
 
+    def converts(self, base: str, quote: str) -> bool:
+        try:
+            self.rate(base, quote)
+        except ExchangeRateMissing:
+            return False
+        return True
+
     def convert(self, money: Money, to: str) -> Money:
         return Money(quantize(money.amount * self.rate(money.currency, to), to), to)
 

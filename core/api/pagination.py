@@ -1,12 +1,18 @@
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from core.api.query import blank_params_refuse
+
 MAX_PAGE_SIZE = 100
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        blank_params_refuse(request.query_params, [self.page_query_param])  # DRF would serve page 1
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

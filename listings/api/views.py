@@ -15,6 +15,7 @@ from brands.models import Brand, Company
 from brands.selectors import company_get, company_list
 from core.api.fields import ID_PATTERN, MAX_ID, StrictSerializer
 from core.api.idempotency import idempotent
+from core.api.query import QuerySerializer
 from core.api.serializers import JobSerializer
 from core.errors import InvalidInput
 from core.locales import request_locale
@@ -233,7 +234,7 @@ class ProductImportSerializer(StrictSerializer):
     company = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
-class ProductExportQuerySerializer(serializers.Serializer):
+class ProductExportQuerySerializer(QuerySerializer):
     company = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="One company; default: every company you work for."
     )

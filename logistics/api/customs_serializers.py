@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer
+from core.api.query import QuerySerializer
 from core.money import Money, currency_codes
 from logistics.models import Consignment, ConsignmentLine, CustomsDeclaration, DeclarationLine
 from logistics.services.duties import MAX_LINES, MAX_UNITS
@@ -218,7 +219,7 @@ class DispatchSerializer(StrictSerializer):
 # --- duty estimates ---------------------------------------------------------------------------
 
 
-class DutyEstimateQuerySerializer(serializers.Serializer):
+class DutyEstimateQuerySerializer(QuerySerializer):
     destination = CountryField()
     currency = serializers.CharField(max_length=3)
     hs_code = serializers.ListField(

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
 from core.api.parsers import RequestBodyTooLarge
+from core.api.query import QuerySerializer
 from core.errors import InvalidInput
 from core.permissions import is_operator
 from listings.models import Variant
@@ -207,7 +208,7 @@ class CarrierEventResultSerializer(serializers.Serializer):
     event = serializers.IntegerField()
 
 
-class QuoteQuerySerializer(serializers.Serializer):
+class QuoteQuerySerializer(QuerySerializer):
     destination = CountryField()
     sku = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=50)
     quantity = serializers.ListField(

@@ -3,15 +3,17 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.fields import MoneyField
+from core.api.query import QuerySerializer
 from core.locales import localized
 from core.money import currency_codes
+from core.selectors import PIVOT_CURRENCY, exchange_rates_get
 from listings.api.serializers import LocalizedTextSerializer
 from listings.models import Category, Product
 from listings.selectors import product_text
 from marketplace.selectors import ORDERINGS, product_shop_price
 
 
-class StorefrontQuerySerializer(serializers.Serializer):
+class StorefrontQuerySerializer(QuerySerializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
     brand = serializers.SlugField(required=False, max_length=140)
     category = serializers.CharField(required=False, max_length=255, help_text="A category path or id.")
@@ -24,9 +26,14 @@ class StorefrontQuerySerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(choices=sorted(ORDERINGS), required=False, default="relevance")
 
     def validate_currency(self, value):
-        if value.upper() not in currency_codes():
+        code = value.upper()
+        if code not in currency_codes():
             raise serializers.ValidationError("Not an ISO 4217 currency code.")
-        return value.upper()
+        if not exchange_rates_get().converts(PIVOT_CURRENCY, code):
+            raise serializers.ValidationError(
+                f"Prices are not quoted in {code}: the platform has no exchange rate for it."
+            )
+        return code
 
     def validate_category(self, value):
         category = (
@@ -48,7 +55,7 @@ class StorefrontQuerySerializer(serializers.Serializer):
         return data
 
 
-class QuantityQuerySerializer(serializers.Serializer):
+class QuantityQuerySerializer(QuerySerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
     currency = serializers.CharField(required=False, min_length=3, max_length=3)
 

@@ -15,7 +15,7 @@ from django_countries import countries
 
 from core.errors import Conflict, InvalidInput, WrongState
 from core.money import Money
-from core.selectors import RateTable, exchange_rates_get
+from core.selectors import PIVOT_CURRENCY, RateTable, exchange_rates_get
 from listings.models import Product, Variant
 from listings.selectors import product_text
 from logistics.services import (
@@ -120,7 +120,10 @@ def _refuse_restricted(variants: list[tuple[Variant, int]], country: str) -> Non
 
 @transaction.atomic
 def checkout_create(*, buyer, email: str, currency: str, lines: list[dict], shipping_address: dict) -> Checkout:
-    exchange_rates_get().rate("USD", currency)  # an unknown currency fails here, before anything is written
+    if not exchange_rates_get().converts(PIVOT_CURRENCY, currency):  # before anything is written
+        raise InvalidInput(
+            f"The platform has no exchange rate for {currency}; pay in another currency.", attr="currency"
+        )
     address = _address(shipping_address)
     variants = _variants(lines)
     _refuse_restricted(variants, address["country"])

@@ -128,3 +128,24 @@ def test_every_response_carries_a_request_id_and_keeps_a_sane_incoming_one(api):
     assert response["X-Request-ID"] == "abc-123"
     generated = api.get("/api/v1/auth/me/", HTTP_X_REQUEST_ID="bad id with spaces\n")["X-Request-ID"]
     assert generated != "bad id with spaces\n" and len(generated) == 32
+
+
+@pytest.mark.parametrize(
+    "path, params, attr",
+    [
+        ("/api/v1/jobs/", {"status": ""}, "status"),  # a django-filter filter
+        ("/api/v1/brands/", {"page": ""}, "page"),  # pagination
+        ("/api/v1/storefront/products/", {"brand": " "}, "brand"),  # a query serializer
+        ("/api/v1/storefront/products/", {"ordering": ""}, "ordering"),
+    ],
+)
+def test_a_query_parameter_sent_without_a_value_is_a_400_naming_it(api, path, params, attr):
+    """Ignoring it would answer everything, which a client cannot tell from a match."""
+    api.as_user(UserFactory())
+    response = api.get(path, params)
+    assert response.status_code == 400, response.content
+    assert error_attrs(response) == {attr}
+
+
+def test_a_search_text_may_be_empty(api):
+    assert api.get("/api/v1/storefront/products/", {"q": ""}).status_code == 200

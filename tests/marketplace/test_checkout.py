@@ -99,7 +99,8 @@ def test_a_checkout_is_seen_only_by_its_owner(network):
         ({"lines": [{"sku": "NOPE-1", "quantity": 1}]}, "lines.0.sku"),
         ({"lines": [{"sku": "SKU", "quantity": 0}]}, "lines.0.quantity"),
         ({"lines": []}, "lines"),
-        ({"currency": "XYZ"}, None),
+        ({"currency": "XYZ"}, "currency"),
+        ({"currency": "TOP"}, "currency"),  # ISO 4217, but no exchange rate
         ({"shipping_address": {**TOKYO, "postal_code": "1234"}}, "shipping_address.postal_code"),
         ({"shipping_address": {**TOKYO, "country": "ZZ"}}, "shipping_address.country"),
         ({"shipping_address": {k: v for k, v in TOKYO.items() if k != "country"}}, "shipping_address.country"),

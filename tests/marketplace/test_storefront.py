@@ -201,3 +201,14 @@ def test_brands_list_active_brands_with_members(shop):
     rows = shop.get("/api/v1/storefront/brands/", {"lang": "en"}).json()["results"]
     assert [(r["slug"], r["product_count"], len(r["members"])) for r in rows] == [(brand.slug, 1, 5)]
     assert shop.get(f"/api/v1/storefront/brands/{brand.slug}/").json()["story"]["description"] == "Made together."
+
+
+def test_a_currency_without_an_exchange_rate_is_a_400_naming_currency(api):
+    """TOP is ISO 4217, but the platform has no rate for it: a 400, not a server-side 422."""
+    item = published(product(company_with_owner()))
+    for path in (f"/api/v1/storefront/products/{item.slug}/", "/api/v1/storefront/products/"):
+        response = api.get(path, {"currency": "TOP"})
+        assert response.status_code == 400, response.content
+        assert [e["attr"] for e in response.json()["errors"]] == ["currency"]
+    response = api.get(f"/api/v1/storefront/products/{item.slug}/price/", {"currency": "TOP", "quantity": 2})
+    assert response.status_code == 400 and response.json()["errors"][0]["attr"] == "currency"
