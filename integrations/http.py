@@ -31,10 +31,6 @@ from core.errors import ApplicationError, InvalidInput
 
 logger = logging.getLogger(__name__)
 
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-amz-access-token", "x-kmall-api-key", "x-api-key", "x-app-secret", "cookie", "x-bk-token"}
-)
-
 
 class ChannelError(ApplicationError):
     """A call to an outside channel failed. `temporary`: worth trying again later."""
@@ -122,15 +118,6 @@ def base_url_check(url: str) -> str:
                 f"'{parts.hostname}' resolves to {address}, a private, loopback, link-local or reserved address."
             )
     return url
-
-
-def channel_credentials(code: str) -> dict:
-    """A channel's credentials from settings (built from CHANNEL_<CODE>_* environment variables)."""
-    return dict(settings.CHANNEL_CREDENTIALS.get(code, {}))
-
-
-def redact_headers(headers) -> dict:
-    return {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in dict(headers).items()}
 
 
 # --- shared state: "not before", token bucket, breaker ------------------------------------------
