@@ -21,7 +21,7 @@ from core.outages import broker_require
 from core.permissions import is_operator
 from core.services import job_cancel, job_create
 from integrations.connectors.base import PushResult
-from integrations.http import ChannelUnavailable
+from integrations.http.errors import ChannelUnavailable
 from integrations.models import Channel, ChannelListing, ChannelListingEvent, SyndicationBatch, SyndicationJob
 from integrations.readiness import blocking_codes, findings_as_json, readiness_evaluate
 from integrations.selectors import channel_connector, listing_data_for, listing_data_list

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from core.models import Job
-from integrations.http import breaker_state
+from integrations.http.state import breaker_state
 from integrations.models import ChannelListing, SyndicationBatch
 from integrations.services import syndication_batch_run, syndication_job_plan, syndication_job_start
 from integrations.services.jobs import _inline
