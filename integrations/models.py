@@ -25,7 +25,7 @@ class ChannelCode(models.TextChoices):
 
 def validate_channel_base_url(value: str) -> None:
     """No private, loopback or link-local targets outside the simulator setting (SSRF)."""
-    from integrations.http import base_url_check  # the HTTP client module owns the rule
+    from integrations.http.base_url import base_url_check  # the HTTP client package owns the rule
 
     try:
         base_url_check(value)

@@ -25,7 +25,7 @@ from integrations.connectors.base import (
     TrackingUpdate,
 )
 from integrations.connectors.common import ChannelConnector, digest, issue, parse_time
-from integrations.http import ChannelError
+from integrations.http.errors import ChannelError
 
 # Marketplace by destination: id, language tag, the platform locale it is filled from, currency.
 MARKETPLACES = {

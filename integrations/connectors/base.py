@@ -2,7 +2,7 @@
 
 Connectors see frozen dataclasses built by `integrations.selectors`, never models or views, so a
 connector can be read, tested and replaced on its own. They talk HTTP only through
-`integrations.http.ChannelClient` (timeouts, retries, rate limit, shared circuit breaker).
+`integrations.http.client.ChannelClient` (timeouts, retries, rate limit, shared circuit breaker).
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class Connector(ABC):
 
     def __init__(self, config: ChannelConfig, client):
         self.config = config
-        self.client = client  # integrations.http.ChannelClient
+        self.client = client  # integrations.http.client.ChannelClient
 
     @abstractmethod
     def validate(self, listing: ListingData) -> list[Issue]:

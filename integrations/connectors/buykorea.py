@@ -24,7 +24,7 @@ from integrations.connectors.base import (
     TrackingUpdate,
 )
 from integrations.connectors.common import ChannelConnector, digest, issue, parse_time
-from integrations.http import ChannelError
+from integrations.http.errors import ChannelError
 
 NAME_MAX = 200
 SELLER_LIMIT = 50

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from core.money import Money, quantize
 from integrations.connectors.base import ChannelConfig, Connector, Issue, ListingData, PushResult
-from integrations.http import ChannelError, ChannelRejected
+from integrations.http.errors import ChannelError, ChannelRejected
 
 
 def issue(code: str, attribute: str, message: str, severity: str = "error") -> Issue:

@@ -23,7 +23,7 @@ from integrations.connectors.base import (
     TrackingUpdate,
 )
 from integrations.connectors.common import ChannelConnector, digest, issue, parse_time
-from integrations.http import ChannelError
+from integrations.http.errors import ChannelError
 
 BULK_MAX = 25
 TITLE_MAX = 80

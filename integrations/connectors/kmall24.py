@@ -22,7 +22,7 @@ from integrations.connectors.base import (
     TrackingUpdate,
 )
 from integrations.connectors.common import ChannelConnector, digest, issue, parse_time
-from integrations.http import ChannelError
+from integrations.http.errors import ChannelError
 
 # Kmall24's locales and the platform's content locales they are filled from.
 LOCALES = {"en": "en", "zh": "zh-hans", "ja": "ja"}

@@ -31,7 +31,7 @@ def connector_for(config: ChannelConfig, client=None, *, rates=None, **client_ov
     `rates` is a core.selectors.RateTable; without it the connector loads today's on first use.
     `client_overrides` adjust the client's limits (timeouts, attempts, breaker) for this use.
     """
-    from integrations.http import client_for
+    from integrations.http.client import client_for
 
     cls = connector_class(config.code)
     if client is None:

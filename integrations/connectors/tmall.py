@@ -30,7 +30,7 @@ from integrations.connectors.base import (
     TrackingUpdate,
 )
 from integrations.connectors.common import ChannelConnector, digest, issue, parse_time
-from integrations.http import ChannelError
+from integrations.http.errors import ChannelError
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 TITLE_MAX = 60

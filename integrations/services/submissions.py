@@ -13,7 +13,7 @@ from core.errors import ApplicationError
 from integrations.connectors.base import PushResult
 from integrations.models import Channel, ChannelListing
 from integrations.selectors import channel_connector
-from integrations.services.jobs import listing_result_apply
+from integrations.services.batches import listing_result_apply
 
 logger = logging.getLogger(__name__)
 L = ChannelListing.Status

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from integrations.connectors.base import InventoryLevel, TrackingUpdate
-from integrations.http import ChannelUnavailable
+from integrations.http.errors import ChannelUnavailable
 from integrations.models import Channel, ChannelListing
 from integrations.selectors import channel_connector, listings_needing_inventory
 from logistics.models import Shipment

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from integrations.simulator.channels import CHANNELS, Reply
+from integrations.simulator.channels import CHANNELS
+from integrations.simulator.channels.common import Reply
 
 SECRET_HEADERS = {"authorization", "x-amz-access-token", "x-kmall-api-key", "x-api-key", "x-app-secret", "cookie"}
 FAULT_KINDS = ("error_rate", "rate_limit_rate", "timeout_rate", "reset_rate", "lost_response_rate")

@@ -184,7 +184,7 @@ def channel_simulator(_simulator_process, settings):
     from django.core.cache import cache
 
     from integrations.connectors.tmall import schemas_forget
-    from integrations.http import channel_state_store
+    from integrations.http.state import channel_state_store
 
     _simulator_process.reset()
     settings.CHANNEL_SIMULATOR_URL = _simulator_process.url

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.connectors.base import InventoryLevel, TrackingUpdate
-from integrations.http import ChannelRejected
+from integrations.http.errors import ChannelRejected
 from tests.integrations.conftest import listing_sample
 
 

@@ -7,14 +7,10 @@ import time
 
 import pytest
 
-from integrations.http import (
-    ChannelClient,
-    ChannelError,
-    ChannelUnavailable,
-    ChannelURLRefused,
-    base_url_check,
-    breaker_state,
-)
+from integrations.http.base_url import ChannelURLRefused, base_url_check
+from integrations.http.client import ChannelClient
+from integrations.http.errors import ChannelError, ChannelUnavailable
+from integrations.http.state import breaker_state
 
 PRODUCT = "api/v2/products/sku-1"
 GOOD = {

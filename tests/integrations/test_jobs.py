@@ -82,7 +82,7 @@ def test_cancel_stops_the_remaining_batches(channel_simulator):
         listable()
     syndication = syndication_job_start(actor=OperatorFactory(), channel=kmall, mode="full", run=False)
     from integrations.services import syndication_batch_run, syndication_job_plan
-    from integrations.services.jobs import _inline
+    from integrations.services.batches import _inline
 
     _inline.active = True
     try:

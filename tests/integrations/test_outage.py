@@ -7,10 +7,10 @@ import time
 import pytest
 
 from core.models import Job
-from integrations.http import breaker_state
+from integrations.http.state import breaker_state
 from integrations.models import ChannelListing, SyndicationBatch
 from integrations.services import syndication_batch_run, syndication_job_plan, syndication_job_start
-from integrations.services.jobs import _inline
+from integrations.services.batches import _inline
 from tests.factories import OperatorFactory
 from tests.integrations.syndication_helpers import channel, listable, quick_breaker_limits
 

@@ -60,7 +60,7 @@ def test_channel_listings_filter_by_issue_code_and_sme_sees_own_only(api, channe
     ready = listable(mine.company)
     theirs = listable(locales=("ko", "en"))
     syndication = syndication_job_start(actor=OperatorFactory(), channel=kmall, mode="full", run=False)
-    from integrations.services.jobs import _inline
+    from integrations.services.batches import _inline
 
     _inline.active = True
     try:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import Job
 from integrations.connectors.amazon import AmazonConnector
-from integrations.http import ChannelUnavailable
+from integrations.http.errors import ChannelUnavailable
 from integrations.models import ChannelListing
 from integrations.services import channel_submissions_resolve, syndication_job_run_inline, syndication_job_start
 from integrations.tasks import channel_submissions_resolve_task
