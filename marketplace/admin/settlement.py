@@ -99,7 +99,18 @@ class FeeAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(Statement)
 class StatementAdmin(ReadOnlyScopedAdmin):
-    list_display = ["company", "period", "currency", "sales", "commission", "fees", "brand_fund", "chargebacks", "net"]
+    list_display = [
+        "company",
+        "period",
+        "currency",
+        "sales",
+        "commission",
+        "fees",
+        "brand_fund",
+        "chargebacks",
+        "carried_in",
+        "net",
+    ]
     list_filter = ["period"]
 
 
