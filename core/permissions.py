@@ -1,3 +1,5 @@
+from core.errors import NotPermitted
+
 OPERATORS_GROUP = "operators"
 
 
@@ -11,3 +13,10 @@ def is_operator(user) -> bool:
     if not hasattr(user, "_is_operator"):
         user._is_operator = user.is_staff and user.groups.filter(name=OPERATORS_GROUP).exists()
     return user._is_operator
+
+
+def require_operator(actor, action: str) -> None:
+    """Refuses anyone but an operator: `action` completes "Only an operator ...", e.g.
+    "handles returns"."""
+    if not is_operator(actor):
+        raise NotPermitted(f"Only an operator {action}.")

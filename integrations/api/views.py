@@ -3,13 +3,13 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.fields import ID_PATTERN
 from core.api.idempotency import idempotent
-from core.permissions import is_operator
+from core.api.permissions import IsOperator
 from integrations.api.serializers import (
     ChannelListingSerializer,
     ChannelSerializer,
@@ -26,13 +26,6 @@ from integrations.selectors import (
     syndication_job_list,
 )
 from integrations.services import syndication_job_cancel, syndication_job_start
-
-
-class IsOperator(BasePermission):
-    message = "Only operators run syndication jobs."
-
-    def has_permission(self, request, view):
-        return is_operator(request.user)
 
 
 @extend_schema(tags=["syndication"])

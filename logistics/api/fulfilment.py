@@ -13,15 +13,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
 from core.api.parsers import RequestBodyTooLarge
+from core.api.permissions import OPERATOR_ONLY
 from core.api.query import QuerySerializer
 from core.errors import InvalidInput
-from core.permissions import is_operator
 from listings.models import Variant
 from logistics.models import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
 from logistics.services import (
@@ -34,18 +34,6 @@ from logistics.services import (
     shipment_track,
     shipping_options,
 )
-
-
-class IsOperator(BasePermission):
-    """Platform staff only (after IsAuthenticated, so an anonymous call is a 401)."""
-
-    message = "Only operators may do this."
-
-    def has_permission(self, request, view):
-        return is_operator(request.user)
-
-
-OPERATOR_ONLY = [IsAuthenticated, IsOperator]
 
 # --- serializers ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from core.api.fields import ID_PATTERN, MAX_ID, StrictSerializer
-from logistics.api.fulfilment import OPERATOR_ONLY
+from core.api.permissions import OPERATOR_ONLY
 from logistics.models import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine
 from logistics.services import (
     physical_return_inspect,

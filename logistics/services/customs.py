@@ -22,7 +22,7 @@ from brands.models import Brand, Company, CompanyStaff, Membership
 from brands.selectors import user_has_company_role
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.money import Money, currency_codes
-from core.permissions import is_operator
+from core.permissions import is_operator, require_operator
 from listings.models import ProductTranslation, Variant
 from listings.selectors import product_text
 from logistics.models import (
@@ -61,11 +61,6 @@ class RestrictedGoods(Conflict):
 
 
 # --- checks ---------------------------------------------------------------------------------
-
-
-def _require_operator(actor, what: str) -> None:
-    if not is_operator(actor):
-        raise NotPermitted(f"Only an operator {what}.")
 
 
 def _require_manager(actor, brand_lead_id: int | None) -> None:
@@ -453,7 +448,7 @@ def declaration_submit(*, declaration: CustomsDeclaration, actor) -> CustomsDecl
     destination (RestrictedGoods, 409, naming each line and the reason). Duty and tax are
     estimated again with the rules in force today (a rule may have changed overnight since the
     draft), and the commercial invoice and CN23 are rendered into storage."""
-    _require_operator(actor, "submits customs declarations")
+    require_operator(actor, "submits customs declarations")
     declaration, consignment = _lock_declaration(declaration, [D.DRAFT], "submitted")
     if consignment is not None and consignment.status != C.DRAFT:
         raise WrongState(f"The consignment is {consignment.status}; its declaration cannot be submitted.")
@@ -491,7 +486,7 @@ def declaration_submit(*, declaration: CustomsDeclaration, actor) -> CustomsDecl
 
 
 def _decide(declaration: CustomsDeclaration, allowed: list[str], to_status: str, actor, action: str, **changes):
-    _require_operator(actor, f"records that customs {action} a declaration")
+    require_operator(actor, f"records that customs {action} a declaration")
     declaration, _ = _lock_declaration(declaration, allowed, action)
     declaration.status = to_status
     declaration.decided_at = timezone.now()
@@ -512,7 +507,7 @@ def declaration_hold(*, declaration: CustomsDeclaration, actor, reason: str) -> 
     """Customs hold the submitted declaration, for a reason (a query, an inspection, a document)."""
     errors: dict = {}
     reason = _text(reason, "reason", 2000, errors)
-    _require_operator(actor, "records that customs hold a declaration")
+    require_operator(actor, "records that customs hold a declaration")
     _raise(errors)
     return _decide(declaration, [D.SUBMITTED], D.HELD, actor, "held", hold_reason=reason)
 
@@ -531,7 +526,7 @@ def consignment_dispatch(
     a shipment with the carrier and tracking number, every reserved unit shipped through
     reservation_line_ship (ledger reference `consignment:<id>`), the declaration linked to the
     shipment."""
-    _require_operator(actor, "dispatches consignments")
+    require_operator(actor, "dispatches consignments")
     errors: dict = {}
     carrier = _text(carrier, "carrier", 50, errors)
     tracking_number = _text(tracking_number, "tracking_number", 60, errors)

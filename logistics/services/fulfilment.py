@@ -13,8 +13,8 @@ from decimal import ROUND_UP, Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django_countries import countries
 
-from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
-from core.permissions import is_operator
+from core.errors import Conflict, InvalidInput, WrongState
+from core.permissions import require_operator
 from logistics.locks import stock_lock
 from logistics.models import (
     Fulfilment,
@@ -33,11 +33,6 @@ SOURCE = TrackingEvent.Source
 INCOTERMS = ("DAP", "DDP")
 PARCEL_FIELDS = ("weight_kg", "length_cm", "width_cm", "height_cm")
 MAX_PARCELS = 50
-
-
-def _require_operator(actor, action: str) -> None:
-    if not is_operator(actor):
-        raise NotPermitted(f"Only an operator {action}.")
 
 
 def _lock(fulfilment: Fulfilment, allowed: list[str], action: str) -> Fulfilment:
@@ -173,7 +168,7 @@ def fulfilments_request(*, reference: str, destination: dict, incoterm: str = "D
 @transaction.atomic
 def fulfilment_pick(*, fulfilment: Fulfilment, actor) -> Fulfilment:
     """The warehouse starts picking the goods off the shelves."""
-    _require_operator(actor, "picks goods")
+    require_operator(actor, "picks goods")
     fulfilment = _lock(fulfilment, [F.REQUESTED], "picked")
     fulfilment.status = F.PICKING
     fulfilment.save(update_fields=["status"])
@@ -185,7 +180,7 @@ def fulfilment_pack(*, fulfilment: Fulfilment, parcels: list[dict], actor) -> Fu
     """Records the parcels (weight_kg, length_cm, width_cm, height_cm) the goods are packed in;
     they leave with the next shipment. Packing again replaces parcels not shipped yet; after a
     partial shipment it packs the rest (the fulfilment stays partially shipped)."""
-    _require_operator(actor, "packs goods")
+    require_operator(actor, "packs goods")
     boxes = _parcels(parcels)
     fulfilment = _lock(fulfilment, [F.PICKING, F.PACKED, F.PARTIALLY_SHIPPED], "packed")
     fulfilment.parcels = boxes
@@ -239,7 +234,7 @@ def fulfilment_ship(
     for a partial shipment, else everything left. parcels: this shipment's parcels, else the
     packed ones (which then leave with it). The fulfilment becomes shipped when every unit has
     shipped, else partially shipped."""
-    _require_operator(actor, "ships goods")
+    require_operator(actor, "ships goods")
     carrier = _text(carrier, "carrier", 50)
     service = _text(service, "service", 30)
     tracking_number = _text(tracking_number, "tracking_number", 60)

@@ -22,7 +22,7 @@ from brands.models import Company, CompanyStaff
 from brands.selectors import user_has_company_role
 from core.errors import InvalidInput, NotPermitted, WrongState
 from core.money import Money
-from core.permissions import is_operator
+from core.permissions import is_operator, require_operator
 from listings.models import Variant
 from logistics.locks import stock_lock
 from logistics.models import InboundLine, InboundShipment, Stock, Warehouse
@@ -76,11 +76,6 @@ class InboundInspection:
 def _require_editor(actor, company_id: int) -> None:
     if not (is_operator(actor) or user_has_company_role(actor, company_id, CompanyStaff.Role.EDITOR)):
         raise NotPermitted("Only the company's owners and editors, or an operator, may do this.")
-
-
-def _require_operator(actor, what: str) -> None:
-    if not is_operator(actor):
-        raise NotPermitted(f"Only warehouse operators {what}.")
 
 
 def _require_status(shipment: InboundShipment, allowed: str, action: str) -> None:
@@ -200,7 +195,7 @@ def inbound_receive(*, actor, shipment: InboundShipment, counts: Sequence[Inboun
     """The warehouse counts every line as it arrives. The count is recorded as counted: a
     shortage or overage against the ASN stays visible as the line's discrepancy."""
     shipment = _lock(shipment)
-    _require_operator(actor, "receive inbound shipments")
+    require_operator(actor, "receives inbound shipments")
     _require_status(shipment, S.IN_TRANSIT, "received")
     errors: dict = {}
     lines = _lines_by_index(shipment, [count.line_id for count in counts], errors)
@@ -259,7 +254,7 @@ def inbound_inspect(*, actor, shipment: InboundShipment, results: Sequence[Inbou
     """Every line is inspected: its received units pass or fail (failed ones with defect codes),
     and a repackaging or relabelling service on the passed units is recorded with its fee."""
     shipment = _lock(shipment)
-    _require_operator(actor, "inspect inbound shipments")
+    require_operator(actor, "inspects inbound shipments")
     _require_status(shipment, S.RECEIVED, "inspected")
     errors: dict = {}
     lines = _lines_by_index(shipment, [result.line_id for result in results], errors)
@@ -293,7 +288,7 @@ def inbound_stock(*, actor, shipment: InboundShipment) -> InboundShipment:
     """Passed units go on hand (sellable), failed units into quarantine (never sellable), through
     logistics.services.stock_receive, with the ledger reference `inbound:<id>`."""
     shipment = _lock(shipment)
-    _require_operator(actor, "put inbound shipments into stock")
+    require_operator(actor, "puts inbound shipments into stock")
     _require_status(shipment, S.INSPECTED, "stocked")
     lines = [line for line in shipment.lines.select_related("variant").order_by("pk") if line.quantity_received]
     # Create any missing stock rows first, then lock them all in id order (logistics.locks),

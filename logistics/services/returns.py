@@ -12,8 +12,8 @@ from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
-from core.permissions import is_operator
+from core.errors import Conflict, InvalidInput, WrongState
+from core.permissions import require_operator
 from listings.models import Variant
 from logistics.locks import stock_lock_for_variants
 from logistics.models import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine, StockMovement, Warehouse
@@ -24,11 +24,6 @@ R = PhysicalReturn.Status
 D = PhysicalReturnLine.Disposition
 GRADES = tuple(PhysicalReturnLine.Grade.values)  # ("A", "B", "C")
 MAX_LINES = 100
-
-
-def _require_operator(actor, action: str) -> None:
-    if not is_operator(actor):
-        raise NotPermitted(f"Only an operator {action}.")
 
 
 def _event(physical_return: PhysicalReturn, kind: str, actor=None, note: str = "") -> None:
@@ -125,7 +120,7 @@ def physical_return_create(
 @transaction.atomic
 def physical_return_mark_in_transit(*, physical_return: PhysicalReturn, actor, note: str = "") -> PhysicalReturn:
     """The carrier picked the parcel up from the buyer."""
-    _require_operator(actor, "handles returns")
+    require_operator(actor, "handles returns")
     physical_return = _lock(physical_return, [R.LABEL_CREATED], "marked in transit")
     physical_return.status = R.IN_TRANSIT
     physical_return.save(update_fields=["status"])
@@ -175,7 +170,7 @@ def physical_return_receive(
     the expected ones) and, of those, quantity_damaged, kept apart. Sends return_received.
     A parcel may arrive without an in-transit scan, so receipt is allowed straight after the
     label."""
-    _require_operator(actor, "receives returns")
+    require_operator(actor, "receives returns")
     physical_return = _lock(physical_return, [R.LABEL_CREATED, R.IN_TRANSIT], "received")
     pairs = _per_line(physical_return, lines, ("quantity_received", "quantity_damaged"))
     errors: dict[str, list] = {}
@@ -214,7 +209,7 @@ def physical_return_inspect(
     """Grades every unit received, per line {"A": n, "B": n, "C": n} summing to the units
     received; damaged units cannot be grade A. Sends return_inspected with the units per grade
     over all lines."""
-    _require_operator(actor, "inspects returns")
+    require_operator(actor, "inspects returns")
     physical_return = _lock(physical_return, [R.RECEIVED], "inspected")
     pairs = _per_line(physical_return, lines, ("grades",))
     errors: dict[str, list] = {}
@@ -270,7 +265,7 @@ def physical_return_resolve(
     - refurbish: every unit leaves for refurbishing (quarantined, then out of stock; it comes
       back, if at all, as a new receipt);
     - dispose: every unit is quarantined, then disposed."""
-    _require_operator(actor, "resolves returns")
+    require_operator(actor, "resolves returns")
     physical_return = _lock(physical_return, [R.INSPECTED], "resolved")
     pairs = _per_line(physical_return, lines, ("disposition",))
     errors: dict[str, list] = {}

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
+from core.permissions import require_operator
 from logistics.models import Shipment, TrackingEvent
-from logistics.services.fulfilment import _require_operator, _text
+from logistics.services.fulfilment import _text
 from logistics.signals import shipment_delivered
 
 S = Shipment.Status
@@ -56,7 +57,7 @@ def shipment_track(
     signature-checked webhook and carry the carrier's event id, recorded once: a repeat returns
     the first event with created False and changes nothing."""
     if source == SOURCE.OPERATOR:
-        _require_operator(actor, "records tracking events")
+        require_operator(actor, "records tracking events")
     elif source != SOURCE.CARRIER:
         raise InvalidInput("The source is operator or carrier.", attr="source")
     if status not in S.values:

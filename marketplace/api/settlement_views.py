@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from brands.models import Company
@@ -17,6 +17,7 @@ from brands.selectors import company_get, user_company_ids
 from core.api.fields import ID_PATTERN
 from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.idempotency import idempotent
+from core.api.permissions import IsOperator
 from core.errors import InvalidInput
 from core.money import Money
 from core.permissions import is_operator
@@ -39,13 +40,6 @@ from marketplace.settlement_selectors import programme_report
 from marketplace.statement_pdf import statement_pdf
 
 PERIOD_PATTERN = r"[0-9]{4}-[0-9]{2}"
-
-
-class IsOperator(BasePermission):
-    message = "Only operators may do this."
-
-    def has_permission(self, request, view):
-        return is_operator(request.user)
 
 
 class PDFRenderer(renderers.BaseRenderer):

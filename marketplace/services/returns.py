@@ -9,9 +9,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.errors import Conflict, InvalidInput, WrongState
 from core.money import Money, quantize
-from core.permissions import is_operator
+from core.permissions import require_operator
 from logistics.services import physical_return_create
 from marketplace.models import Order, OrderEvent, OrderLine, ReturnEvent, ReturnRequest
 from marketplace.services.orders import refund_grant
@@ -67,15 +67,10 @@ def _lock(request: ReturnRequest, allowed: list[str], action: str) -> ReturnRequ
     return request
 
 
-def _require_operator(actor) -> None:
-    if not is_operator(actor):
-        raise NotPermitted("Only an operator handles returns.")
-
-
 @transaction.atomic
 def return_request_approve(*, request: ReturnRequest, actor, carrier: str = "EMS") -> ReturnRequest:
     """Approves and asks logistics for a label to the returns centre of the buyer's zone."""
-    _require_operator(actor)
+    require_operator(actor, "handles returns")
     request = _lock(request, [R.REQUESTED], "approved")
     order = request.order_line.order
     physical_return_create(
@@ -92,7 +87,7 @@ def return_request_approve(*, request: ReturnRequest, actor, carrier: str = "EMS
 
 @transaction.atomic
 def return_request_reject(*, request: ReturnRequest, actor, reason: str) -> ReturnRequest:
-    _require_operator(actor)
+    require_operator(actor, "handles returns")
     if not reason.strip():
         raise InvalidInput("Say why the return is rejected.", attr="reason")
     request = _lock(request, [R.REQUESTED], "rejected")
@@ -157,7 +152,7 @@ def return_goods_inspected(*, reference: str, grades: dict[str, int]) -> None:
 
 @transaction.atomic
 def return_request_resolve(*, request: ReturnRequest, actor) -> ReturnRequest:
-    _require_operator(actor)
+    require_operator(actor, "handles returns")
     request = _lock(request, [R.INSPECTED], "resolved")
     request.status = R.RESOLVED
     request.save(update_fields=["status"])
