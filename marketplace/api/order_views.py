@@ -39,7 +39,9 @@ from marketplace.services.checkout import (
     checkout_shipping_options,
     checkout_update,
 )
-from marketplace.services.orders import order_cancel, payment_event_apply, refund_grant
+from marketplace.services.orders import order_cancel
+from marketplace.services.payment_events import payment_event_apply
+from marketplace.services.refunds import refund_grant
 from marketplace.trade_selectors import buyer_company_ids
 
 SECRET = OpenApiParameter("X-Checkout-Secret", str, OpenApiParameter.HEADER, description="For anonymous buyers.")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from marketplace.models import Order, Payment
 from marketplace.payments import GatewayEvent
 from marketplace.services.fees import programme_create
-from marketplace.services.orders import payment_event_apply
+from marketplace.services.payment_events import payment_event_apply
 from tests.factories import product
 
 _numbers = itertools.count(1)

@@ -16,7 +16,7 @@ from logistics.models import StorageAllotment
 from marketplace.models import BrandFund, Fee, Order, Payout, PayoutAccount, ReturnRequest, Statement
 from marketplace.payments import payment_gateway
 from marketplace.services.fees import fee_charge, fees_accrue
-from marketplace.services.orders import refund_grant
+from marketplace.services.refunds import refund_grant
 from marketplace.services.settlement import company_settle, settlement_run, statement_as_dict, statement_compute
 from marketplace.statement_pdf import statement_pdf
 from tests.factories import OperatorFactory, active_brand, company_with_owner, owner_of, product
