@@ -93,8 +93,9 @@ def order_import_from_channel(
             order_stock_reserve(order=order)
     except InsufficientStock as error:
         order_event_record(order, OrderEvent.Kind.STOCK_SHORTFALL, detail=error.detail)
-    order_mark_paid(locked=order_lock(order_id=order.pk), payment=None, paid_at=placed_at, channel=channel)
-    return order, True
+    locked = order_lock(order_id=order.pk)
+    order_mark_paid(locked=locked, payment=None, paid_at=placed_at, channel=channel)
+    return locked.order, True
 
 
 def channel_order_for_shipment(*, reference: str) -> tuple[str, str] | None:
