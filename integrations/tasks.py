@@ -57,6 +57,6 @@ def channel_tracking_push_task(shipment_id: int) -> bool:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
 def channel_listing_fees_charge_task(period: str | None = None) -> int:
     """Last month's syndication fees (or `period`'s), before the settlement run settles that month."""
-    from marketplace.services.settlement import previous_period
+    from marketplace.services.statements import previous_period
 
     return services.channel_listing_fees_charge(period=period or previous_period())

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from core.tasks import DATABASE_RETRY
 from marketplace.payments import PaymentGatewayError
-from marketplace.services.fees import fees_accrue
+from marketplace.services.fee_accrual import fees_accrue
 from marketplace.services.orders import (
     order_request_fulfilment,
     orders_complete,
@@ -12,7 +12,8 @@ from marketplace.services.orders import (
     orders_fulfilment_sweep,
 )
 from marketplace.services.refunds import refund_execute, refunds_execute_sweep
-from marketplace.services.settlement import previous_period, settlement_run_as_job
+from marketplace.services.settlement import settlement_run_as_job
+from marketplace.services.statements import previous_period
 
 
 @shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)

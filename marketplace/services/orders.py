@@ -28,7 +28,7 @@ from logistics.models import Reservation
 from logistics.selectors import shipment_lines
 from logistics.services import InsufficientStock, Line, fulfilments_request, reservation_release, stock_reserve
 from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund
-from marketplace.services.fees import order_commission_charge
+from marketplace.services.commission import order_commission_charge
 
 logger = logging.getLogger(__name__)
 OS = Order.Status

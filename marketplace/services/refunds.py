@@ -13,7 +13,7 @@ from core.money import Money
 from core.permissions import is_operator
 from marketplace.models import Order, OrderEvent, Refund, ReturnRequest
 from marketplace.payments import payment_gateway
-from marketplace.services.fees import refund_commission_reverse
+from marketplace.services.commission import refund_commission_reverse
 from marketplace.services.orders import MANUAL_GATEWAYS, order_event_record, order_lock
 
 K = OrderEvent.Kind

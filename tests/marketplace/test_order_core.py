@@ -28,6 +28,7 @@ from marketplace.services.trade import rfqs_expire
 from marketplace.services.trade_orders import quote_accept
 from tests.factories import OperatorFactory, owner_of
 from tests.marketplace.conftest import LA
+from tests.marketplace.settlement_helpers import paid_order
 from tests.marketplace.test_checkout import choose, complete, start, stocked_lamp
 from tests.marketplace.test_trade import accept, stocked
 from tests.marketplace.trade_helpers import TOKYO_OFFICE, b2b_product, quote, rfq
@@ -374,3 +375,26 @@ def test_the_fulfilment_task_retries_when_the_database_drops_for_a_moment(networ
         result = tasks.order_request_fulfilment_task.apply(args=[order.pk])
     assert result.successful(), result.traceback
     assert len(calls) >= 2 and Fulfilment.objects.filter(reference=order.reservation_reference).exists()
+
+
+@pytest.mark.django_db
+def test_a_buyers_order_list_reads_shipments_in_queries_that_do_not_grow_with_the_page(api):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import company_with_owner
+
+    buyer = OperatorFactory()  # an operator sees every order: the page is all of them
+    seller = company_with_owner()
+    api.as_user(buyer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(db) as captured:
+            assert api.get("/api/v1/orders/").status_code == 200
+        return len(captured)
+
+    paid_order(seller, total=Decimal("10.00"))
+    one = queries()
+    for _ in range(3):
+        paid_order(seller, total=Decimal("10.00"))
+    assert queries() == one
