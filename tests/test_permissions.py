@@ -152,7 +152,7 @@ def _trade(w):
         address = {"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "postal_code": "104-0061", "country": "JP"}
         checkout = Checkout.objects.create(buyer=buyer, email=buyer.email, currency="JPY", shipping_address=address)
         checkout.lines.create(variant=variant, quantity=1)
-        order = order_place(
+        order, _ = order_place(
             source=Order.Source.STOREFRONT,
             buyer=buyer,
             email=buyer.email,

@@ -74,7 +74,7 @@ def order_import_from_channel(
     ]
     try:
         with transaction.atomic():
-            order = order_place(
+            order, _ = order_place(
                 source=Order.Source.CHANNEL,
                 channel=channel,
                 external_id=external_id,

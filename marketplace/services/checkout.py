@@ -226,7 +226,6 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
     the payment intent with no row locked; then, in one short transaction, places the order
     with its lines per seller and reserves the stock (never beyond on hand: a shortage is a 409,
     nothing is written). A second call returns the first order."""
-    checkout = Checkout.objects.get(pk=checkout.pk)
     if checkout.status == Checkout.Status.COMPLETED:
         return _completed(checkout)
     if not checkout.shipping_option:
@@ -253,7 +252,7 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
             return _completed(locked)
         if locked.updated_at != checkout.updated_at:
             raise Conflict("The checkout changed while it was being completed; complete it again.")
-        order = order_place(
+        order, payment = order_place(
             source=Order.Source.STOREFRONT,
             checkout=locked,
             buyer=locked.buyer,
@@ -274,7 +273,7 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
         locked.status = Checkout.Status.COMPLETED
         locked.shipping_option = chosen
         locked.save(update_fields=["status", "shipping_option", "updated_at"])
-    return order, order.payments.get()
+    return order, payment
 
 
 def _completed(checkout: Checkout) -> tuple[Order, Payment]:

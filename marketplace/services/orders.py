@@ -124,11 +124,12 @@ def order_place(
     channel: str = "",
     external_id: str = "",
     placed: dict | None = None,
-) -> Order:
+) -> tuple[Order, Payment | None]:
     """Writes a new order, pending payment: its number, lines per seller (one insert), the
     payment it expects and the `placed` event (`imported` for a channel's). Every source comes
     through here: storefront checkout, an accepted quote, a channel's order. The caller has
-    locked its own source row (the checkout, the quote's RFQ) and reserves the stock after."""
+    locked its own source row (the checkout, the quote's RFQ) and reserves the stock after
+    (order_stock_reserve), which reads the lines written here without a query."""
     order = Order.objects.create(
         number=order_number(),
         source=source,
@@ -148,7 +149,7 @@ def order_place(
         shipping_option=shipping_option,
         rule_versions=totals.rule_versions,
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             variant=line.variant,
@@ -161,8 +162,9 @@ def order_place(
         )
         for line in lines
     )
+    order._prefetched_objects_cache = {"lines": order_lines}  # as prefetch_related would: the lines just written
     if payment is not None:
-        Payment.objects.create(
+        payment = Payment.objects.create(
             order=order,
             gateway=payment.gateway,
             intent_id=payment.intent_id,
@@ -173,7 +175,7 @@ def order_place(
         )
     kind = K.IMPORTED if source == Order.Source.CHANNEL else K.PLACED
     order_event_record(order, kind, actor, total=totals.total.as_dict(), **(placed or {}))
-    return order
+    return order, payment
 
 
 def order_mark_paid(*, locked: LockedOrder, payment: Payment | None, actor=None, **data) -> bool:

@@ -71,7 +71,7 @@ def quote_accept(*, actor, quote: Quote, payment_terms: str, shipping_address: d
         rfq, quote = quote_lock(quote)
         _acceptable(actor=actor, rfq=rfq, quote=quote, payment_terms=payment_terms)
         lines = list(quote.lines.select_related("variant__product").prefetch_related("variant__product__translations"))
-        order = order_place(
+        order, placed_payment = order_place(
             source=Order.Source.B2B_QUOTE,
             buyer=actor,
             actor=actor,
@@ -111,4 +111,4 @@ def quote_accept(*, actor, quote: Quote, payment_terms: str, shipping_address: d
         rfq.status = RFQ.Status.AWARDED
         rfq.save(update_fields=["status"])
         trade_event_record(rfq, K.AWARDED, actor, quote)
-    return order, order.payments.get()
+    return order, placed_payment

@@ -42,7 +42,7 @@ def paid_order(seller, *, total: Decimal, currency: str = "USD", source=Order.So
     item = item or product(seller, with_image=False)
     variant = item.variants.get()
     number = f"T-{uuid.uuid4().hex[:10]}"
-    order = order_place(
+    order, _ = order_place(
         source=source,
         channel=channel,
         external_id=number if channel else "",

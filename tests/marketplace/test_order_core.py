@@ -398,3 +398,27 @@ def test_a_buyers_order_list_reads_shipments_in_queries_that_do_not_grow_with_th
     for _ in range(3):
         paid_order(seller, total=Decimal("10.00"))
     assert queries() == one
+
+
+@pytest.mark.django_db
+def test_a_refund_on_manual_terms_waits_for_the_operator_to_record_the_bank_transfer(
+    api, network, django_capture_on_commit_callbacks
+):
+    from core.errors import NotPermitted
+    from marketplace.services.refunds import refund_execute
+
+    offer = rfq()
+    response = accept(api, quote(offer, stocked(network, b2b_product())), offer.created_by, terms="bank_transfer")
+    order = Order.objects.get(pk=response.json()["order_id"])
+    operator = OperatorFactory()
+    api.as_user(operator)
+    assert api.post(f"/api/v1/b2b-orders/{order.pk}/confirm-payment/", {}, format="json").status_code == 200
+    with django_capture_on_commit_callbacks() as callbacks:
+        refund = refund_grant(order=order, amount=Money(Decimal("10.00"), order.currency), reason="short shipment")
+    assert callbacks == []  # no gateway refund is queued for money that came by bank
+    assert refunds_execute_sweep(now=timezone.now() + timedelta(hours=1)) == 0
+    with pytest.raises(NotPermitted):
+        refund_execute(refund_id=refund.pk)
+    done = refund_execute(refund_id=refund.pk, actor=operator, reference="SWIFT OUT 7")
+    assert (done.status, done.gateway_refund_id) == (Refund.Status.EXECUTED, "SWIFT OUT 7")
+    assert order.events.filter(kind="refund_executed").count() == 1
