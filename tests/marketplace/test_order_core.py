@@ -116,28 +116,24 @@ def test_a_b2b_order_confirmed_as_paid_by_hand_is_charged_commission_at_once(api
 def test_a_channel_order_is_paid_on_import_and_charged_commission(api, network):
     item = stocked_lamp(network, warehouse="lax-dc")
     variant = item.variants.get()
-    order, created = order_import_from_channel(
-        channel="kmall24",
-        external_id="KM-1",
-        placed_at=timezone.now(),
-        currency="USD",
-        email="buyer@example.com",
-        shipping_address=LA,
-        lines=[ImportedLine(variant.sku, 1, Decimal("32.00"))],
-    )
+
+    def import_once_more():
+        return order_import_from_channel(
+            channel="kmall24",
+            external_id="KM-1",
+            placed_at=timezone.now(),
+            currency="USD",
+            email="buyer@example.com",
+            shipping_address=LA,
+            lines=[ImportedLine(variant.sku, 1, Decimal("32.00"))],
+        )
+
+    order, created = import_once_more()
     assert created and order.status == Order.Status.PAID and order.source == Order.Source.CHANNEL
     assert [e.kind for e in order.events.all()] == ["imported", "paid"]
     [fee] = commission_of(api, order)
     assert Decimal(fee["amount"]["amount"]) > 0
-    again, created = order_import_from_channel(
-        channel="kmall24",
-        external_id="KM-1",
-        placed_at=timezone.now(),
-        currency="USD",
-        email="buyer@example.com",
-        shipping_address=LA,
-        lines=[ImportedLine(variant.sku, 1, Decimal("32.00"))],
-    )
+    again, created = import_once_more()
     assert again == order and not created and Fee.objects.filter(kind="commission").count() == 1
 
 
