@@ -129,7 +129,7 @@ def order_place(
     payment it expects and the `placed` event (`imported` for a channel's). Every source comes
     through here: storefront checkout, an accepted quote, a channel's order. The caller has
     locked its own source row (the checkout, the quote's RFQ) and reserves the stock after
-    (order_stock_reserve), which reads the lines written here without a query."""
+    (order_stock_reserve)."""
     order = Order.objects.create(
         number=order_number(),
         source=source,
@@ -149,7 +149,7 @@ def order_place(
         shipping_option=shipping_option,
         rule_versions=totals.rule_versions,
     )
-    order_lines = OrderLine.objects.bulk_create(
+    OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             variant=line.variant,
@@ -162,7 +162,6 @@ def order_place(
         )
         for line in lines
     )
-    order._prefetched_objects_cache = {"lines": order_lines}  # as prefetch_related would: the lines just written
     if payment is not None:
         payment = Payment.objects.create(
             order=order,

@@ -490,7 +490,7 @@ def test_concurrent_refunds_never_pass_what_was_captured(network):
 # Statements of a completion: the checkout, pricing and rules once, the order with its lines,
 # payment and event in four inserts, then the stock reservation, whose cost per warehouse row is
 # logistics' (a stock update, a ledger row, a reservation line and the channel-inventory mark).
-COMPLETION_STATEMENTS = 40
+COMPLETION_STATEMENTS = 41
 PER_EXTRA_LINE = 4
 
 
