@@ -27,6 +27,18 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.orders_expire_unpaid_task",
         "schedule": 60.0,
     },
+    "orders-fulfilment-sweep": {
+        "task": "marketplace.tasks.orders_fulfilment_sweep_task",
+        "schedule": 300.0,
+    },
+    "refunds-execute-sweep": {
+        "task": "marketplace.tasks.refunds_execute_sweep_task",
+        "schedule": 300.0,
+    },
+    "rfqs-notify-sweep": {
+        "task": "marketplace.tasks.rfqs_notify_sweep_task",
+        "schedule": 300.0,
+    },
     "orders-complete": {
         "task": "marketplace.tasks.orders_complete_task",
         "schedule": crontab(hour=2, minute=0),

@@ -163,6 +163,10 @@ STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=60)
 STOREFRONT_DEFAULT_CURRENCY = env("STOREFRONT_DEFAULT_CURRENCY", default="USD")
 CHECKOUT_MAX_LINES = env.int("CHECKOUT_MAX_LINES", default=50)
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
+# Sweeps for work whose task was lost (broker down at commit, a worker gone): paid orders never
+# sent to fulfilment, granted refunds never executed, queued again after this many minutes.
+FULFILMENT_SWEEP_MINUTES = env.int("FULFILMENT_SWEEP_MINUTES", default=15)
+REFUND_SWEEP_MINUTES = env.int("REFUND_SWEEP_MINUTES", default=15)
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
 # Payments: Stripe when STRIPE_SECRET_KEY is set, else the dummy gateway (test cards in the README).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
@@ -233,6 +237,11 @@ SPECTACULAR_SETTINGS = {
         "ChannelCodeEnum": "integrations.models.ChannelCode",
         "SyndicationModeEnum": "integrations.models.SyndicationJob.Mode",
         "ModeEnum": "listings.models.Product.Mode",
+        "OrderEventKindEnum": "marketplace.models.OrderEvent.Kind",
+        "ReturnEventKindEnum": "marketplace.models.ReturnEvent.Kind",
+        "TradeEventKindEnum": "marketplace.models.TradeEvent.Kind",
+        "ProductEventKindEnum": "listings.models.ProductEvent.Kind",
+        "PhysicalReturnEventKindEnum": "logistics.models.PhysicalReturnEvent.Kind",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

@@ -56,24 +56,40 @@ def job_start(*, job_id: int, total: int | None = None) -> Job | None:
     return job
 
 
-def job_record_progress(*, job: Job, processed: int, counts: dict, new_errors: list[dict]) -> bool:
+@transaction.atomic
+def job_resume(*, job_id: int) -> Job | None:
+    """For work that carries on where a dead worker left it (a redelivered task): a queued job
+    starts, a running one is taken over as it is; None once it was cancelled or finished."""
+    job = Job.objects.select_for_update().get(pk=job_id)
+    if job.status == Job.Status.QUEUED:
+        return job_start(job_id=job_id)
+    return job if job.status == Job.Status.RUNNING else None
+
+
+def job_record_progress(
+    *, job: Job, processed: int, counts: dict, new_errors: list[dict], total: int | None = None
+) -> bool:
     """Saves progress; returns False when the job was cancelled meanwhile, so the worker stops."""
     room = Job.MAX_ERRORS - len(job.errors)
     job.errors.extend(new_errors[: max(room, 0)])
     job.error_count += len(new_errors)
     job.processed, job.counts = processed, counts
-    updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
-        processed=processed, counts=counts, errors=job.errors, error_count=job.error_count
-    )
-    return bool(updated)
+    fields = {"processed": processed, "counts": counts, "errors": job.errors, "error_count": job.error_count}
+    if total is not None:
+        job.total = fields["total"] = total
+    return bool(Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(**fields))
+
+
+def job_outcome(*, error_count: int, succeeded: int) -> str:
+    """The one rule: no errors is success; errors with some items through is a partial failure."""
+    if error_count == 0:
+        return Job.Status.SUCCEEDED
+    return Job.Status.PARTIALLY_FAILED if succeeded else Job.Status.FAILED
 
 
 def job_finish(*, job: Job, succeeded: int, message: str = "") -> Job:
     """succeeded: how many items went through; with errors the job is partially failed or failed."""
-    if job.error_count == 0:
-        status = Job.Status.SUCCEEDED
-    else:
-        status = Job.Status.PARTIALLY_FAILED if succeeded else Job.Status.FAILED
+    status = job_outcome(error_count=job.error_count, succeeded=succeeded)
     Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
         status=status, finished_at=timezone.now(), message=message
     )

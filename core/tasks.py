@@ -1,6 +1,11 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from core.services import exchange_rates_refresh, idempotency_keys_purge
+
+# What a task retries with backoff: the database gone for a moment (a failover, a restart).
+# Anything else is a bug or a refusal, and retrying it would only repeat it.
+DATABASE_RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(acks_late=True)

@@ -3,19 +3,17 @@ to the queue when a worker dies (a batch stores each result as it comes, so a re
 resends what has no result, and the connector's idempotency key prevents duplicates)."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from core.tasks import DATABASE_RETRY
 from integrations import services
 
-_DB_RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": True, "max_retries": 5}
 
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+@shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
 def syndication_job_plan_task(syndication_id: int) -> None:
     services.syndication_job_plan(syndication_id=syndication_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+@shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
 def syndication_batch_run_task(batch_id: int) -> str:
     return services.syndication_batch_run(batch_id=batch_id)
 
@@ -36,12 +34,12 @@ def channel_submissions_resolve_task() -> dict:
     return services.channel_submissions_resolve()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+@shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
 def channel_inventory_push_task() -> int:
     return services.channel_inventory_push()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+@shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
 def channel_orders_import_task(channel_id: int) -> int:
     return services.channel_orders_import(channel_id=channel_id)
 
@@ -51,14 +49,14 @@ def channel_orders_import_all_task() -> int:
     return services.channel_orders_import_all()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+@shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
 def channel_tracking_push_task(shipment_id: int) -> bool:
     return services.channel_tracking_push(shipment_id=shipment_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+@shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
 def channel_listing_fees_charge_task(period: str | None = None) -> int:
     """Last month's syndication fees (or `period`'s), before the settlement run settles that month."""
-    from marketplace.services.settlement import previous_period
+    from marketplace.services.statements import previous_period
 
     return services.channel_listing_fees_charge(period=period or previous_period())

@@ -224,8 +224,20 @@ class ProductMedia(models.Model):
 class ProductEvent(models.Model):
     """The product's timeline: who moved it from which state to which, when and why."""
 
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        SUBMITTED = "submitted", "Submitted for review"
+        APPROVED = "approved", "Approved"
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        SUSPENDED = "suspended", "Suspended"
+        ARCHIVED = "archived", "Archived"
+        RETURNED_TO_REVIEW = "returned_to_review", "Returned to review"
+        INSPECTION_PASSED = "inspection_passed", "Inspection passed"
+        INSPECTION_FAILED = "inspection_failed", "Inspection failed"
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)

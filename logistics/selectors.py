@@ -43,6 +43,23 @@ def stock_list(*, user) -> QuerySet[Stock]:
     return stock.order_by("warehouse__code", "variant__sku")
 
 
+def shipments_by_reference(*, references: list[str]) -> dict[str, list[Shipment]]:
+    """The shipments of fulfilments made for each reference (e.g. "order:12"), with their lines
+    and tracking events: three queries, whatever the number of references."""
+    shipments = (
+        Shipment.objects.filter(fulfilment__reference__in=references)
+        .select_related("fulfilment")
+        .prefetch_related(
+            "events", Prefetch("lines", queryset=ShipmentLine.objects.select_related("fulfilment_line__variant"))
+        )
+        .order_by("pk")
+    )
+    found: dict[str, list[Shipment]] = {}
+    for shipment in shipments:
+        found.setdefault(shipment.fulfilment.reference, []).append(shipment)
+    return found
+
+
 def shipment_lines(*, shipment_id: int) -> list[tuple[int, int]]:
     """(variant_id, quantity) of what a shipment carries."""
     return [

@@ -21,8 +21,11 @@ from brands.models import Brand
 from core.money import Money
 from listings.models import Product
 from marketplace.models import BrandFund, Fee, FeeKind, PayoutAccount, Statement, SupportProgramme, Voucher
-from marketplace.services.fees import fee_charge, fees_accrue, programme_create, voucher_issue
-from marketplace.services.settlement import payout_account_set, previous_period, settlement_run
+from marketplace.services.fee_accrual import fees_accrue
+from marketplace.services.fees import fee_charge
+from marketplace.services.programmes import programme_create, voucher_issue
+from marketplace.services.settlement import payout_account_set, settlement_run
+from marketplace.services.statements import previous_period
 
 LOGISTICS_PROGRAMME = {
     "name": "Overseas logistics co-financing (Hanji Living)",

@@ -22,7 +22,8 @@ from marketplace.services.checkout import (
     checkout_shipping_options,
     checkout_update,
 )
-from marketplace.services.orders import payment_event_apply, refund_grant
+from marketplace.services.payment_events import payment_event_apply
+from marketplace.services.refunds import refund_grant
 
 TEST_CARD = "4242424242424242"
 PARIS = {"name": "Lucas Martin", "lines": ["12 rue des Lombards"], "city": "Paris", "postal_code": "75004"}

@@ -1,9 +1,19 @@
+import smtplib
+
 from celery import shared_task
 
+from core.tasks import DATABASE_RETRY
 from marketplace.payments import PaymentGatewayError
-from marketplace.services.fees import fees_accrue
-from marketplace.services.orders import order_request_fulfilment, orders_complete, orders_expire_unpaid, refund_execute
-from marketplace.services.settlement import payout_execute, previous_period, settlement_run_as_job
+from marketplace.services.fee_accrual import fees_accrue
+from marketplace.services.orders import (
+    order_request_fulfilment,
+    orders_complete,
+    orders_expire_unpaid,
+    orders_fulfilment_sweep,
+)
+from marketplace.services.refunds import refund_execute, refunds_execute_sweep
+from marketplace.services.settlement import settlement_run_as_job
+from marketplace.services.statements import previous_period
 
 
 @shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)
@@ -11,9 +21,20 @@ def refund_execute_task(refund_id: int) -> None:
     refund_execute(refund_id=refund_id)
 
 
-@shared_task(acks_late=True, retry_backoff=True, max_retries=5)
+@shared_task(acks_late=True, **DATABASE_RETRY)
 def order_request_fulfilment_task(order_id: int) -> int:
     return order_request_fulfilment(order_id=order_id)
+
+
+# Sweeps for work whose task was lost (broker down at commit, a worker gone); both only queue.
+@shared_task(acks_late=True)
+def orders_fulfilment_sweep_task() -> int:
+    return orders_fulfilment_sweep()
+
+
+@shared_task(acks_late=True)
+def refunds_execute_sweep_task() -> int:
+    return refunds_execute_sweep()
 
 
 @shared_task(acks_late=True)
@@ -26,12 +47,25 @@ def orders_complete_task() -> int:
     return orders_complete()
 
 
-# The B2B trade desk.
-@shared_task(acks_late=True, retry_backoff=True, max_retries=5)
+# The B2B trade desk. A mail server refusing or unreachable is temporary; the notification is
+# recorded once sent, so a retry never mails twice.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, OSError, *DATABASE_RETRY["autoretry_for"]),
+    retry_backoff=True,
+    max_retries=5,
+)
 def rfq_notify_sellers_task(rfq_id: int) -> int:
     from marketplace.services.trade import rfq_notify_sellers
 
     return rfq_notify_sellers(rfq_id=rfq_id)
+
+
+@shared_task(acks_late=True)
+def rfqs_notify_sweep_task() -> int:
+    from marketplace.services.trade import rfqs_notify_sweep
+
+    return rfqs_notify_sweep()
 
 
 @shared_task(acks_late=True)
@@ -51,8 +85,3 @@ def settlement_run_task(period: str | None = None) -> int:
     """Settles the previous month (or `period`) under a job row; idempotent, so a redelivery
     (its worker died) carries on the same job and pays nothing twice. Returns the job's id."""
     return settlement_run_as_job(period=period or previous_period()).pk
-
-
-@shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)
-def payout_execute_task(payout_id: int) -> None:
-    payout_execute(payout_id=payout_id)

@@ -65,10 +65,6 @@ def rfq_list(*, user) -> QuerySet[RFQ]:
     return rfqs.filter(visible).order_by("-pk")
 
 
-def rfq_get(*, user, pk) -> RFQ | None:
-    return rfq_list(user=user).filter(pk=pk).first()
-
-
 def quote_list(*, user, rfq: RFQ | None = None) -> QuerySet[Quote]:
     """A buyer sees every quote on their RFQs; an SME only its own companies' quotes."""
     lines = QuoteLine.objects.select_related("product", "variant", "seller").order_by("pk")

@@ -7,6 +7,7 @@ company), member (owner of a member company), lead (owner of the lead company), 
 
 import copy
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -144,31 +145,24 @@ def _trade(w):
     request, made on first use."""
     if "order" not in w.trade:
         from marketplace.models import Checkout, Order, ReturnRequest
+        from marketplace.services.orders import PlacedLine, Totals, order_place
 
         variant = w.product.variants.get()
         buyer = w.users["outsider"]
         address = {"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "postal_code": "104-0061", "country": "JP"}
         checkout = Checkout.objects.create(buyer=buyer, email=buyer.email, currency="JPY", shipping_address=address)
         checkout.lines.create(variant=variant, quantity=1)
-        order = Order.objects.create(
-            number="PERM-1",
+        order, _ = order_place(
+            source=Order.Source.STOREFRONT,
             buyer=buyer,
             email=buyer.email,
             currency="JPY",
-            subtotal=100,
-            shipping=0,
-            total=100,
+            lines=[PlacedLine(variant, 1, Decimal(100), Decimal(100))],
             shipping_address=address,
+            totals=Totals.of(currency="JPY", subtotal=Decimal(100)),
+            payment=None,
         )
-        line = order.lines.create(
-            variant=variant,
-            seller_id=w.product.company_id,
-            sku=variant.sku,
-            title="Lamp",
-            quantity=1,
-            unit_price=100,
-            total=100,
-        )
+        line = order.lines.get()
         w.trade.update(
             checkout=checkout,
             order=order,
@@ -1093,7 +1087,7 @@ def _settlement(w, key):
     from decimal import Decimal
 
     from marketplace.models import Payout, Statement
-    from marketplace.services.fees import programme_create
+    from marketplace.services.programmes import programme_create
 
     if "programme" not in w.trade:
         w.trade["programme"] = programme_create(

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from brands.eligibility import SECTOR_CHOICES
-from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard
+from brands.models import Brand, Company, CompanyStaff, Membership, QualityStandard
 from brands.selectors import brand_current_standard, company_eligibility_get, user_company_roles
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer, TranslationsField
 from core.api.serializers import UserSerializer
@@ -172,13 +172,6 @@ class MembershipApproveSerializer(StrictSerializer):
 
 class MembershipLeaveSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=1000, required=False, default="")
-
-
-class BrandEventSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = BrandEvent
-        fields = ["id", "kind", "membership", "from_status", "to_status", "reason", "created_at"]
-        read_only_fields = fields
 
 
 class MeCompanySerializer(serializers.Serializer):

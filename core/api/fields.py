@@ -35,10 +35,6 @@ class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
     pass
 
 
-class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    pass
-
-
 @extend_schema_field(
     {
         "type": "object",

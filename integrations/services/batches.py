@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import Job
+from core.services import job_finish
 from integrations.connectors.base import PushResult
 from integrations.http.errors import ChannelUnavailable
 from integrations.models import ChannelListing, ChannelListingEvent, SyndicationBatch, SyndicationJob
@@ -303,10 +304,4 @@ def _finish_if_done(syndication_id: int) -> None:
         counts = job.counts
         succeeded = counts.get("live", 0) + counts.get("submitted", 0) + counts.get("unchanged", 0)
         succeeded += counts.get("delisted", 0) + counts.get("rejected", 0)
-        if job.error_count == 0:
-            status = Job.Status.SUCCEEDED
-        else:
-            status = Job.Status.PARTIALLY_FAILED if succeeded else Job.Status.FAILED
-        job.status, job.finished_at = status, timezone.now()
-        job.message = ", ".join(f"{counts.get(k, 0)} {k}" for k in COUNT_KEYS)
-        job.save(update_fields=["status", "finished_at", "message"])
+        job_finish(job=job, succeeded=succeeded, message=", ".join(f"{counts.get(k, 0)} {k}" for k in COUNT_KEYS))

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import Job
+from core.services import job_record_progress, job_start
 from integrations.models import Channel, ChannelListing, SyndicationBatch, SyndicationJob
 from integrations.readiness import blocking_codes, findings_as_json, readiness_evaluate
 from integrations.selectors import channel_connector, listing_data_list
@@ -39,12 +40,15 @@ def syndication_job_plan(*, syndication_id: int) -> SyndicationJob | None:
                 return syndication
             to_push, to_delist, counts, outcomes = _plan(syndication)
             batches = _make_batches(syndication, to_push, to_delist)
-            job.status = Job.Status.RUNNING
-            job.started_at = timezone.now()
-            job.total = len(to_push) + len(to_delist) + counts["unchanged"] + counts["rejected"]
-            job.processed = counts["unchanged"] + counts["rejected"]
-            job.counts = {**dict.fromkeys(COUNT_KEYS, 0), **counts}
-            job.save(update_fields=["status", "started_at", "total", "processed", "counts"])
+            job = job_start(
+                job_id=job.pk, total=len(to_push) + len(to_delist) + counts["unchanged"] + counts["rejected"]
+            )
+            job_record_progress(
+                job=job,
+                processed=counts["unchanged"] + counts["rejected"],
+                counts={**dict.fromkeys(COUNT_KEYS, 0), **counts},
+                new_errors=[],
+            )
             syndication.outcomes = outcomes[: SyndicationJob.MAX_OUTCOMES]
             syndication.save(update_fields=["outcomes"])
             Channel.objects.filter(pk=syndication.channel_id).update(last_synced_at=timezone.now())

@@ -69,8 +69,15 @@ class PhysicalReturnLine(models.Model):
 
 
 class PhysicalReturnEvent(models.Model):
+    class Kind(models.TextChoices):
+        LABEL_CREATED = "label_created", "Label created"
+        IN_TRANSIT = "in_transit", "In transit"
+        RECEIVED = "received", "Received"
+        INSPECTED = "inspected", "Inspected"
+        RESOLVED = "resolved", "Resolved"
+
     physical_return = models.ForeignKey(PhysicalReturn, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,7 +1,11 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import MoneyField, StrictSerializer
 from core.money import Money
+from logistics.api.fulfilment import ShipmentLineSerializer, ShipmentStatusField, TrackingEventSerializer
+from logistics.models import Shipment
+from logistics.selectors import shipments_by_reference
 from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund, ReturnRequest
 from marketplace.services.checkout import checkout_totals
 
@@ -32,14 +36,6 @@ class CheckoutUpdateSerializer(StrictSerializer):
     email = serializers.EmailField(required=False)
     shipping_address = AddressSerializer(required=False)
     shipping_option = serializers.CharField(max_length=100, required=False, help_text="An id from shipping-options.")
-
-
-class TotalsSerializer(serializers.Serializer):
-    subtotal = MoneyField()
-    shipping = MoneyField()
-    duties = MoneyField()
-    taxes = MoneyField()
-    total = MoneyField()
 
 
 class CheckoutSerializer(serializers.ModelSerializer):
@@ -119,6 +115,29 @@ class OrderEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OrderShipmentSerializer(serializers.ModelSerializer):
+    """A parcel on its way to the buyer: carrier, tracking number, where it is, and what is in it."""
+
+    status = ShipmentStatusField(read_only=True)
+    lines = ShipmentLineSerializer(many=True)
+    events = TrackingEventSerializer(many=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "carrier",
+            "service",
+            "tracking_number",
+            "status",
+            "shipped_at",
+            "delivered_at",
+            "lines",
+            "events",
+        ]
+        read_only_fields = fields
+
+
 class PaymentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Payment
@@ -130,6 +149,7 @@ class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True)
     events = OrderEventSerializer(many=True)
     payments = PaymentSerializer(many=True)
+    shipments = serializers.SerializerMethodField()
     totals = serializers.SerializerMethodField()
 
     class Meta:
@@ -147,11 +167,20 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_option",
             "lines",
             "payments",
+            "shipments",
             "events",
             "created_at",
             "paid_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OrderShipmentSerializer(many=True))
+    def get_shipments(self, order) -> list[dict]:
+        """From the context's map when the view loaded a page of orders at once."""
+        found = self.context.get("shipments")
+        if found is None:
+            found = shipments_by_reference(references=[order.reservation_reference])
+        return OrderShipmentSerializer(found.get(order.reservation_reference, []), many=True).data
 
     def get_totals(self, order) -> dict:
         return {name: order.money(name).as_dict() for name in ("subtotal", "shipping", "duties", "taxes", "total")}

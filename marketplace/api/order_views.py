@@ -18,6 +18,7 @@ from core.api.idempotency import idempotent
 from core.errors import InvalidInput, NotPermitted
 from core.money import Money
 from core.permissions import is_operator
+from logistics.selectors import shipments_by_reference
 from marketplace.api.order_serializers import (
     CancelSerializer,
     CheckoutCreateSerializer,
@@ -39,7 +40,9 @@ from marketplace.services.checkout import (
     checkout_shipping_options,
     checkout_update,
 )
-from marketplace.services.orders import order_cancel, payment_event_apply, refund_grant
+from marketplace.services.orders import order_cancel
+from marketplace.services.payment_events import payment_event_apply
+from marketplace.services.refunds import refund_grant
 from marketplace.trade_selectors import buyer_company_ids
 
 SECRET = OpenApiParameter("X-Checkout-Secret", str, OpenApiParameter.HEADER, description="For anonymous buyers.")
@@ -191,6 +194,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = OrderSerializer
     lookup_value_regex = ID_PATTERN
     filterset_fields = ["status"]
+
+    def get_serializer(self, *args, **kwargs):
+        if args:  # a page of orders (or one): their shipments in three queries, not three per order
+            orders = args[0] if isinstance(args[0], list) else [args[0]]
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["shipments"] = shipments_by_reference(references=[o.reservation_reference for o in orders])
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         orders, user = _orders(), self.request.user

@@ -34,8 +34,9 @@ from marketplace.api.settlement_serializers import (
     VoucherSerializer,
 )
 from marketplace.models import Fee, FeeSplit, Payout, Statement, SupportProgramme
-from marketplace.services.fees import programme_create, voucher_issue
-from marketplace.services.settlement import payout_confirm, statement_get
+from marketplace.services.programmes import programme_create, voucher_issue
+from marketplace.services.settlement import payout_confirm
+from marketplace.services.statements import statement_get
 from marketplace.settlement_selectors import programme_report
 from marketplace.statement_pdf import statement_pdf
 

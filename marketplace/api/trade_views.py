@@ -37,6 +37,7 @@ from marketplace.api.trade_serializers import (
 )
 from marketplace.models import RFQ, BuyerCompany, InquiryThread, Order, Quote
 from marketplace.services.inquiries import inquiry_create, inquiry_mark_read, inquiry_message_add
+from marketplace.services.payment_events import order_payment_confirm
 from marketplace.services.quotes import QuoteLineSpec, brand_quote_create, quote_create, quote_decline, quote_withdraw
 from marketplace.services.trade import (
     buyer_company_create,
@@ -45,7 +46,7 @@ from marketplace.services.trade import (
     rfq_close,
     rfq_create,
 )
-from marketplace.services.trade_orders import order_payment_confirm, quote_accept
+from marketplace.services.trade_orders import quote_accept
 from marketplace.trade_selectors import (
     buyer_company_list,
     inquiry_sides,

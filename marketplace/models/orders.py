@@ -106,10 +106,27 @@ class OrderLine(models.Model):
 
 
 class OrderEvent(models.Model):
-    """The order's timeline."""
+    """The order's timeline. Some kinds also mark a step as done once (fulfilment_requested,
+    shipment_delivered), so services match them exactly: hence a closed set."""
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", "Placed"
+        IMPORTED = "imported", "Imported from a channel"
+        PAID = "paid", "Paid"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        PAYMENT_TIMED_OUT = "payment_timed_out", "Payment timed out"
+        PAID_AFTER_CANCELLATION = "paid_after_cancellation", "Paid after cancellation"
+        STOCK_SHORTFALL = "stock_shortfall", "Stock shortfall"
+        STOCK_RELEASED = "stock_released", "Stock released"
+        FULFILMENT_REQUESTED = "fulfilment_requested", "Fulfilment requested"
+        SHIPMENT_DELIVERED = "shipment_delivered", "Shipment delivered"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUND_GRANTED = "refund_granted", "Refund granted"
+        REFUND_EXECUTED = "refund_executed", "Refund executed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -249,8 +266,16 @@ class ReturnRequest(models.Model):
 
 
 class ReturnEvent(models.Model):
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        RECEIVED = "received", "Goods received"
+        INSPECTED = "inspected", "Goods inspected"
+        RESOLVED = "resolved", "Resolved"
+
     return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -201,9 +201,22 @@ class QuoteLine(models.Model):
 class TradeEvent(models.Model):
     """The RFQ's timeline: posted, quoted, superseded, withdrawn, accepted, expired, ..."""
 
+    class Kind(models.TextChoices):
+        POSTED = "posted", "Posted"
+        SELLERS_NOTIFIED = "sellers_notified", "Sellers notified"
+        QUOTED = "quoted", "Quoted"
+        QUOTE_SUPERSEDED = "quote_superseded", "Quote superseded"
+        QUOTE_WITHDRAWN = "quote_withdrawn", "Quote withdrawn"
+        QUOTE_DECLINED = "quote_declined", "Quote declined"
+        QUOTE_EXPIRED = "quote_expired", "Quote expired"
+        QUOTE_ACCEPTED = "quote_accepted", "Quote accepted"
+        AWARDED = "awarded", "Awarded"
+        CLOSED = "closed", "Closed"
+        EXPIRED = "expired", "Expired"
+
     rfq = models.ForeignKey(RFQ, on_delete=models.CASCADE, related_name="events")
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

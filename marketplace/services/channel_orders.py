@@ -8,16 +8,22 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from core.errors import InvalidInput
 from core.money import quantize
 from listings.models import Variant
-from listings.selectors import product_text
-from logistics.services import InsufficientStock, Line, stock_reserve
-from marketplace.models import Order, OrderEvent, OrderLine
-from marketplace.services.checkout import _order_number
-from marketplace.services.orders import _queue_fulfilment
+from logistics.services import InsufficientStock
+from marketplace.models import Order, OrderEvent
+from marketplace.services.addresses import channel_address_normalise
+from marketplace.services.orders import (
+    PlacedLine,
+    Totals,
+    order_event_record,
+    order_lock,
+    order_mark_paid,
+    order_place,
+    order_stock_reserve,
+)
 
 
 @dataclass(frozen=True)
@@ -30,25 +36,14 @@ class ImportedLine:
 def _variants_for(skus: list[str]) -> dict[str, Variant]:
     """Channel SKUs to variants: a variant's SKU, or (channels keyed by listing) the reference of
     a product with a single variant."""
-    found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")}
+    variants = Variant.objects.select_related("product").prefetch_related("product__translations")
+    found = {v.sku: v for v in variants.filter(sku__in=skus)}
     rest = [sku for sku in skus if sku not in found]
     if rest:
-        for variant in Variant.objects.filter(product__slug__in=rest).select_related("product"):
-            if variant.product.variants.count() == 1:
+        for variant in variants.filter(product__slug__in=rest).prefetch_related("product__variants"):
+            if len(variant.product.variants.all()) == 1:
                 found[variant.product.slug] = variant
     return found
-
-
-def _address(address: dict) -> dict:
-    """The marketplace's address shape (name, lines, city, postal_code, country) from a channel's."""
-    lines = address.get("lines") or [address.get(k) for k in ("line1", "line2", "address1", "address2")]
-    return {
-        "name": str(address.get("name") or address.get("recipient") or ""),
-        "lines": [str(line) for line in lines if line],
-        "city": str(address.get("city") or ""),
-        "postal_code": str(address.get("postal_code") or address.get("zip") or ""),
-        "country": str(address.get("country") or "").upper(),
-    }
 
 
 @transaction.atomic
@@ -71,50 +66,36 @@ def order_import_from_channel(
     unknown = sorted({line.sku for line in lines} - set(variants))
     if unknown or not lines:
         raise InvalidInput(f"Unknown SKUs in channel order {external_id}: {', '.join(unknown)}.", attr="lines")
-    subtotal = sum((quantize(line.unit_price * line.quantity, currency) for line in lines), Decimal(0))
+    placed = [
+        PlacedLine(
+            variants[line.sku], line.quantity, line.unit_price, quantize(line.unit_price * line.quantity, currency)
+        )
+        for line in lines
+    ]
     try:
         with transaction.atomic():
-            order = Order.objects.create(
-                number=_order_number(),
+            order, _ = order_place(
                 source=Order.Source.CHANNEL,
                 channel=channel,
                 external_id=external_id,
                 email=email,
-                status=Order.Status.PAID,
                 currency=currency,
-                subtotal=subtotal,
-                shipping=Decimal(0),
-                total=subtotal,
-                shipping_address=_address(shipping_address),
-                paid_at=placed_at or timezone.now(),
+                lines=placed,
+                shipping_address=channel_address_normalise(shipping_address),
+                totals=Totals.of(currency=currency, subtotal=sum((line.total for line in placed), Decimal(0))),
+                payment=None,  # the channel collected the money and pays it out itself
+                placed={"channel": channel, "external_id": external_id},
             )
     except IntegrityError:  # imported concurrently
         return Order.objects.get(channel=channel, external_id=external_id), False
-    for line in lines:
-        variant = variants[line.sku]
-        OrderLine.objects.create(
-            order=order,
-            variant=variant,
-            seller_id=variant.product.company_id,
-            sku=variant.sku,
-            title=product_text(variant.product, "en")["title"][:200],
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            total=quantize(line.unit_price * line.quantity, currency),
-        )
-    OrderEvent.objects.create(order=order, kind="imported", data={"channel": channel, "external_id": external_id})
     try:
         with transaction.atomic():
-            stock_reserve(
-                reference=order.reservation_reference,
-                lines=[Line(variants[line.sku].pk, line.quantity) for line in lines],
-                destination_country=str(shipping_address.get("country", "")).upper(),
-            )
+            order_stock_reserve(order=order)
     except InsufficientStock as error:
-        OrderEvent.objects.create(order=order, kind="stock_shortfall", data={"detail": error.detail})
-    else:
-        transaction.on_commit(lambda: _queue_fulfilment(order.pk))
-    return order, True
+        order_event_record(order, OrderEvent.Kind.STOCK_SHORTFALL, detail=error.detail)
+    locked = order_lock(order_id=order.pk)
+    order_mark_paid(locked=locked, payment=None, paid_at=placed_at, channel=channel)
+    return locked.order, True
 
 
 def channel_order_for_shipment(*, reference: str) -> tuple[str, str] | None:

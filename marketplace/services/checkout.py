@@ -1,89 +1,35 @@
 """Checkout: lines by SKU, an address, a shipping option (DAP or DDP), totals in the buyer's
-currency, and completion into an order with reserved stock and a payment intent."""
+currency, and completion into an order with reserved stock and a payment intent.
+
+Completion prices everything once and creates (or reuses) the payment intent before anything is
+locked; the transaction that follows only places the order and reserves its stock, so a slow
+gateway never holds other buyers' stock rows."""
 
 import json
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_countries import countries
 
 from core.errors import Conflict, InvalidInput, WrongState
 from core.money import Money
 from core.selectors import PIVOT_CURRENCY, RateTable, exchange_rates_get
 from listings.models import Product, Variant
-from listings.selectors import product_text
 from logistics.services import (
     GoodsLine,
-    Line,
     TradeRulesMissing,
     duties_estimate,
     restricted_goods_check,
     shipping_options,
-    stock_reserve,
 )
-from marketplace.models import Checkout, CheckoutLine, Order, OrderEvent, OrderLine, Payment
+from marketplace.models import Checkout, CheckoutLine, Order, Payment
 from marketplace.payments import payment_gateway
 from marketplace.selectors import product_shop_price, storefront_visible
-
-# Postal codes of the main destinations; elsewhere any 2 to 10 letters, digits, spaces or dashes.
-POSTAL_CODES = {
-    "US": r"\d{5}(-\d{4})?",
-    "JP": r"\d{3}-?\d{4}",
-    "CN": r"\d{6}",
-    "DE": r"\d{5}",
-    "KR": r"\d{5}",
-    "MX": r"\d{5}",
-    "BR": r"\d{5}-?\d{3}",
-    "CL": r"\d{7}",
-    "FR": r"\d{5}",
-    "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
-    "CA": r"[A-Z]\d[A-Z] ?\d[A-Z]\d",
-    "AU": r"\d{4}",
-}
-
-
-@dataclass(frozen=True)
-class Totals:
-    subtotal: Money
-    shipping: Money
-    duties: Money
-    taxes: Money
-    total: Money
-    rule_versions: dict
-
-
-def _address(address: dict) -> dict:
-    """Validates a shipping address: name, lines, city, country (ISO), postal code by country."""
-    errors = {}
-    country = str(address.get("country", "")).upper()
-    if country not in countries:
-        errors["shipping_address.country"] = [("required", "A valid ISO 3166 country code is required.")]
-    for field in ("name", "city"):
-        if not str(address.get(field, "")).strip():
-            errors[f"shipping_address.{field}"] = [("required", f"The {field} is required.")]
-    lines = address.get("lines")
-    if not isinstance(lines, list) or not lines or not all(isinstance(x, str) and x.strip() for x in lines):
-        errors["shipping_address.lines"] = [("required", "At least one address line is required.")]
-    postal = str(address.get("postal_code", "")).strip().upper()
-    pattern = POSTAL_CODES.get(country, r"[A-Z0-9 -]{2,10}")
-    if (country in POSTAL_CODES or postal) and not re.fullmatch(pattern, postal):
-        errors["shipping_address.postal_code"] = [("invalid_postal_code", f"Not a valid postal code for {country}.")]
-    if errors:
-        raise InvalidInput("The shipping address is incomplete.", fields=errors)
-    return {
-        "name": address["name"].strip(),
-        "lines": [x.strip() for x in lines],
-        "city": address["city"].strip(),
-        "postal_code": postal,
-        "country": country,
-        "phone": str(address.get("phone", ""))[:30],
-    }
+from marketplace.services.addresses import shipping_address_clean
+from marketplace.services.orders import PaymentExpected, PlacedLine, Totals, order_place, order_stock_reserve
 
 
 def _variants(lines: list[dict]) -> list[tuple[Variant, int]]:
@@ -124,7 +70,7 @@ def checkout_create(*, buyer, email: str, currency: str, lines: list[dict], ship
         raise InvalidInput(
             f"The platform has no exchange rate for {currency}; pay in another currency.", attr="currency"
         )
-    address = _address(shipping_address)
+    address = shipping_address_clean(shipping_address)
     variants = _variants(lines)
     _refuse_restricted(variants, address["country"])
     checkout = Checkout.objects.create(
@@ -152,7 +98,7 @@ def checkout_update(*, checkout: Checkout, **changes) -> Checkout:
     if "email" in changes:
         checkout.email = changes["email"]
     if "shipping_address" in changes:
-        checkout.shipping_address = _address(changes["shipping_address"])
+        checkout.shipping_address = shipping_address_clean(changes["shipping_address"])
         checkout.shipping_option = None
     if "lines" in changes:
         variants = _variants(changes["lines"])
@@ -172,29 +118,37 @@ def checkout_update(*, checkout: Checkout, **changes) -> Checkout:
     return checkout
 
 
-def _goods(checkout: Checkout, rates: RateTable) -> list[tuple[Variant, int, Money]]:
-    goods = []
-    for line in checkout.lines.select_related("variant__product").prefetch_related(
-        "variant__product__b2c_prices", "variant__product__price_tiers"
-    ):
-        price = product_shop_price(line.variant.product, checkout.currency, rates)
-        goods.append((line.variant, line.quantity, price))
-    return goods
+@dataclass(frozen=True)
+class Good:
+    variant: Variant
+    quantity: int
+    price: Money
 
 
-def checkout_shipping_options(*, checkout: Checkout) -> list[dict]:
-    """Each rate twice: DAP (the buyer pays duties on delivery, estimated here) and DDP (duties
-    and taxes paid now, shown apart from shipping). Without trade rules for the destination,
-    duties cannot be prepaid, so only DAP is offered."""
-    rates = exchange_rates_get()
-    goods = _goods(checkout, rates)
+def _goods(checkout: Checkout, rates: RateTable) -> list[Good]:
+    """The lines priced now (one query per relation, whatever the number of lines)."""
+    lines = checkout.lines.select_related("variant__product").prefetch_related(
+        "variant__product__b2c_prices", "variant__product__price_tiers", "variant__product__translations"
+    )
+    return [
+        Good(line.variant, line.quantity, product_shop_price(line.variant.product, checkout.currency, rates))
+        for line in lines
+    ]
+
+
+def _options(checkout: Checkout, goods: list[Good], rates: RateTable) -> list[dict]:
     country = checkout.shipping_address["country"]
     try:
         estimate = duties_estimate(
             destination_country=country,
             lines=[
-                GoodsLine(v.hs_code or v.product.hs_code, str(v.origin_country or v.product.origin_country), q, price)
-                for v, q, price in goods
+                GoodsLine(
+                    g.variant.hs_code or g.variant.product.hs_code,
+                    str(g.variant.origin_country or g.variant.product.origin_country),
+                    g.quantity,
+                    g.price,
+                )
+                for g in goods
             ],
             currency=checkout.currency,
         )
@@ -202,7 +156,7 @@ def checkout_shipping_options(*, checkout: Checkout) -> list[dict]:
         estimate = None
     zero = Money(Decimal(0), checkout.currency).as_dict()
     options = []
-    for option in shipping_options(destination_country=country, lines=[(v, q) for v, q, _ in goods]):
+    for option in shipping_options(destination_country=country, lines=[(g.variant, g.quantity) for g in goods]):
         base = {
             "warehouse": option.warehouse.code,
             "carrier": option.carrier,
@@ -229,112 +183,99 @@ def checkout_shipping_options(*, checkout: Checkout) -> list[dict]:
                 "incoterm": "DDP",
                 "duties": estimate.duty.as_dict(),
                 "taxes": estimate.tax.as_dict(),
-                "rule_versions": _plain(estimate.rule_versions),
+                "rule_versions": rule_versions_plain(estimate.rule_versions),
             }
         )
     return options
 
 
-def _plain(value):
+def checkout_shipping_options(*, checkout: Checkout) -> list[dict]:
+    """Each rate twice: DAP (the buyer pays duties on delivery, estimated here) and DDP (duties
+    and taxes paid now, shown apart from shipping). Without trade rules for the destination,
+    duties cannot be prepaid, so only DAP is offered."""
+    rates = exchange_rates_get()
+    return _options(checkout, _goods(checkout, rates), rates)
+
+
+def rule_versions_plain(value):
     """Rule versions as JSON-safe data (dates and decimals as strings)."""
     return json.loads(json.dumps(value, default=str))
 
 
+def _totals(currency: str, goods: list[Good], option: dict | None) -> Totals:
+    subtotal = Money(sum((g.price.amount * g.quantity for g in goods), Decimal(0)), currency).quantized()
+    option = option or {}
+    if not option:
+        return Totals.of(currency=currency, subtotal=subtotal.amount)
+    return Totals.of(
+        currency=currency,
+        subtotal=subtotal.amount,
+        shipping=Decimal(option["price"]["amount"]),
+        duties=Decimal(option["duties"]["amount"]),
+        taxes=Decimal(option["taxes"]["amount"]),
+        rule_versions=option.get("rule_versions", {}),
+    )
+
+
 def checkout_totals(*, checkout: Checkout) -> Totals:
-    rates = exchange_rates_get()
-    currency = checkout.currency
-    zero = Money(Decimal(0), currency)
-    subtotal = Money(
-        sum((price.amount * q for _, q, price in _goods(checkout, rates)), Decimal(0)), currency
-    ).quantized()
-    option = checkout.shipping_option or {}
-    shipping = Money(Decimal(option["price"]["amount"]), currency) if option else zero
-    duties = Money(Decimal(option["duties"]["amount"]), currency) if option else zero
-    taxes = Money(Decimal(option["taxes"]["amount"]), currency) if option else zero
-    total = Money(subtotal.amount + shipping.amount + duties.amount + taxes.amount, currency)
-    return Totals(subtotal, shipping, duties, taxes, total, option.get("rule_versions", {}))
+    return _totals(checkout.currency, _goods(checkout, exchange_rates_get()), checkout.shipping_option)
 
 
-def _order_number() -> str:
-    return f"{timezone.now():%y%m%d}-{secrets.token_hex(3).upper()}"
-
-
-@transaction.atomic
 def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
-    """In one transaction: re-price, create the order with its lines per seller, reserve the
-    stock (never beyond on hand: a shortage is a 409 and nothing is written) and create the
-    payment intent with our own idempotency key."""
-    checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+    """Re-prices the checkout and creates (or reuses: the key is the checkout's and the amount's)
+    the payment intent with no row locked; then, in one short transaction, places the order
+    with its lines per seller and reserves the stock (never beyond on hand: a shortage is a 409,
+    nothing is written). A second call returns the first order."""
     if checkout.status == Checkout.Status.COMPLETED:
-        order = checkout.order
-        return order, order.payments.order_by("pk").first()
+        return _completed(checkout)
     if not checkout.shipping_option:
         raise InvalidInput("Choose a shipping option first.", attr="shipping_option")
-    # Options are re-quoted now: prices or rules may have changed since the buyer chose.
-    current = {option["id"]: option for option in checkout_shipping_options(checkout=checkout)}
-    if checkout.shipping_option["id"] not in current:
-        raise Conflict("The chosen shipping option is no longer offered; choose again.", attr="shipping_option")
-    checkout.shipping_option = current[checkout.shipping_option["id"]]
-    totals = checkout_totals(checkout=checkout)
     rates = exchange_rates_get()
-    try:
-        with transaction.atomic():
-            order = Order.objects.create(
-                number=_order_number(),
-                checkout=checkout,
-                buyer=checkout.buyer,
-                email=checkout.email,
-                currency=checkout.currency,
-                subtotal=totals.subtotal.amount,
-                shipping=totals.shipping.amount,
-                duties=totals.duties.amount,
-                taxes=totals.taxes.amount,
-                total=totals.total.amount,
-                incoterm=checkout.incoterm,
-                shipping_address=checkout.shipping_address,
-                shipping_option=checkout.shipping_option,
-                rule_versions=totals.rule_versions,
-            )
-    except IntegrityError:
-        raise Conflict("This checkout was completed by another request.") from None
-    for variant, quantity, price in _goods(checkout, rates):
-        OrderLine.objects.create(
-            order=order,
-            variant=variant,
-            seller_id=variant.product.company_id,
-            sku=variant.sku,
-            title=product_text(variant.product, "en")["title"][:200],
-            quantity=quantity,
-            unit_price=price.amount,
-            total=price.amount * quantity,
-        )
-    stock_reserve(
-        reference=order.reservation_reference,
-        lines=[Line(line.variant_id, line.quantity) for line in checkout.lines.all()],
-        destination_country=checkout.shipping_address["country"],
-        expires_at=timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
-    )
+    goods = _goods(checkout, rates)
+    # Options are re-quoted now: prices or rules may have changed since the buyer chose.
+    current = {option["id"]: option for option in _options(checkout, goods, rates)}
+    chosen = current.get(checkout.shipping_option["id"])
+    if chosen is None:
+        raise Conflict("The chosen shipping option is no longer offered; choose again.", attr="shipping_option")
+    totals = _totals(checkout.currency, goods, chosen)
     gateway = payment_gateway()
     intent = gateway.create_intent(
         amount=totals.total,
-        idempotency_key=f"checkout:{checkout.pk}:intent",
-        metadata={"order": order.number, "checkout": str(checkout.pk)},
+        idempotency_key=f"checkout:{checkout.pk}:intent:{totals.total.quantized().amount}{totals.total.currency}",
+        metadata={"checkout": str(checkout.pk)},
     )
-    payment = Payment.objects.create(
-        order=order,
-        gateway=gateway.name,
-        intent_id=intent.id,
-        client_secret=intent.client_secret,
-        status=intent.status,
-        amount=totals.total.amount,
-        currency=totals.total.currency,
-    )
-    OrderEvent.objects.create(
-        order=order,
-        kind="placed",
-        actor=actor if actor and actor.is_authenticated else None,
-        data={"total": totals.total.as_dict(), "payment": payment.intent_id},
-    )
-    checkout.status = Checkout.Status.COMPLETED
-    checkout.save(update_fields=["status", "shipping_option", "updated_at"])
+    # Nothing to undo if this fails: an intent nobody confirms never charges, and a retry with
+    # the same amount reuses it.
+    with transaction.atomic():
+        locked = Checkout.objects.select_for_update().get(pk=checkout.pk)
+        if locked.status == Checkout.Status.COMPLETED:
+            return _completed(locked)
+        if locked.updated_at != checkout.updated_at:
+            raise Conflict("The checkout changed while it was being completed; complete it again.")
+        order, payment = order_place(
+            source=Order.Source.STOREFRONT,
+            checkout=locked,
+            buyer=locked.buyer,
+            actor=actor,
+            email=locked.email,
+            currency=locked.currency,
+            lines=[PlacedLine(g.variant, g.quantity, g.price.amount, g.price.amount * g.quantity) for g in goods],
+            shipping_address=locked.shipping_address,
+            shipping_option=chosen,
+            incoterm=chosen["incoterm"],
+            totals=totals,
+            payment=PaymentExpected(gateway.name, intent.id, intent.client_secret, intent.status),
+            placed={"payment": intent.id},
+        )
+        order_stock_reserve(
+            order=order, expires_at=timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
+        )
+        locked.status = Checkout.Status.COMPLETED
+        locked.shipping_option = chosen
+        locked.save(update_fields=["status", "shipping_option", "updated_at"])
     return order, payment
+
+
+def _completed(checkout: Checkout) -> tuple[Order, Payment]:
+    order = checkout.order
+    return order, order.payments.order_by("pk").first()

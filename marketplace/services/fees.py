@@ -1,7 +1,8 @@
-"""Platform fees and their co-financing. `fee_charge` and `fee_reverse` are the public doors:
-other apps (integrations for syndication) call them; marketplace charges commission when an
-order is paid, and `fees_accrue` charges what logistics did (shipments, inspections,
-repackaging, customs declarations, storage months).
+"""The fee ledger and its co-financing. `fee_charge` and `fee_reverse` are the public doors:
+other apps (integrations for syndication) call them; commission is charged when an order is
+paid (marketplace.services.commission), and marketplace.services.fee_accrual charges what
+logistics did (shipments, inspections, repackaging, customs declarations, storage months).
+Programmes and vouchers are set up in marketplace.services.programmes.
 
 A fee is split when charged: covering vouchers and programmes pay their share in priority
 order (a voucher before its programme's direct cover at the same priority), never beyond the
@@ -19,13 +20,12 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 
 from brands.models import Company, Membership
 from brands.selectors import company_eligibility_get
-from core.errors import Conflict, InvalidInput, WrongState
-from core.models import User
+from core.errors import InvalidInput, WrongState
 from core.money import Money, minor_units, quantize
 from core.selectors import ExchangeRateMissing, RateTable, exchange_rates_get
 from marketplace.models import (
@@ -33,10 +33,7 @@ from marketplace.models import (
     FeeKind,
     FeeRate,
     FeeSplit,
-    Order,
-    OrderLine,
     ProgrammeCompany,
-    Refund,
     Statement,
     SupportProgramme,
     Voucher,
@@ -44,9 +41,6 @@ from marketplace.models import (
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
-OS = Order.Status
-# Orders whose sales count: paid and not cancelled or refunded in full.
-COMMISSIONED = [OS.PAID, OS.PARTIALLY_FULFILLED, OS.FULFILLED, OS.COMPLETED]
 
 
 class FeeRateMissing(InvalidInput):
@@ -127,7 +121,7 @@ def _sources(company: Company, kind: str, on: date) -> list[_Source]:
     return sorted(sources, key=lambda s: (s.programme.priority, s.voucher is None, s.programme.pk))
 
 
-def _company_rows(company: Company, programme_ids: set[int]) -> dict[int, ProgrammeCompany]:
+def programme_company_rows(company: Company, programme_ids: set[int]) -> dict[int, ProgrammeCompany]:
     for pk in sorted(programme_ids):
         try:
             with transaction.atomic():
@@ -141,7 +135,7 @@ def _company_rows(company: Company, programme_ids: set[int]) -> dict[int, Progra
 def _split(fee: Fee, company: Company, rates: RateTable) -> None:
     on = timezone.localdate()
     sources = _sources(company, fee.kind, on)
-    rows = _company_rows(company, {s.programme.pk for s in sources if s.voucher is None})
+    rows = programme_company_rows(company, {s.programme.pk for s in sources if s.voucher is None})
     left = fee.amount
     covered = ZERO
     for source in sources:
@@ -301,228 +295,3 @@ def fee_reverse(*, fee: Fee, reason: str) -> Fee:
     fee.reversal_reason = reason[:300]
     fee.save(update_fields=["status", "reversed_at", "reversal_reason"])
     return fee
-
-
-# Programmes and vouchers
-
-
-def programme_create(*, actor: User, **fields) -> SupportProgramme:
-    errors = {}
-    unknown = sorted(set(fields.get("fee_kinds", [])) - set(FeeKind.values))
-    if not fields.get("fee_kinds"):
-        errors["fee_kinds"] = [("required", "Name at least one fee kind.")]
-    elif unknown:
-        errors["fee_kinds"] = [("invalid_choice", f"Unknown fee kinds: {', '.join(unknown)}.")]
-    if fields["ends_on"] < fields["starts_on"]:
-        errors["ends_on"] = [("invalid", "The programme ends before it starts.")]
-    if fields["per_company_cap"] > fields["budget"]:
-        errors["per_company_cap"] = [("invalid", "The cap per company exceeds the budget.")]
-    if errors:
-        raise InvalidInput("The programme is not valid.", fields=errors)
-    return SupportProgramme.objects.create(**fields)
-
-
-@transaction.atomic
-def voucher_issue(
-    *, programme: SupportProgramme, company: Company, amount: Money, fee_kinds: list[str], expires_on: date, actor
-) -> Voucher:
-    """Issues a voucher: its amount is set aside from the programme's budget and counts against
-    the company's cap."""
-    programme = SupportProgramme.objects.select_for_update().get(pk=programme.pk)
-    if amount.currency != programme.currency:
-        raise InvalidInput(f"Vouchers of this programme are in {programme.currency}.", attr="amount")
-    if amount.amount <= 0:
-        raise InvalidInput("A voucher has a positive amount.", attr="amount")
-    outside = sorted(set(fee_kinds) - set(programme.fee_kinds))
-    if not fee_kinds or outside:
-        raise InvalidInput(
-            f"A voucher covers some of the programme's fee kinds ({', '.join(programme.fee_kinds)}).", attr="fee_kinds"
-        )
-    if expires_on < timezone.localdate() or expires_on > programme.ends_on:
-        raise InvalidInput("The voucher expires after today and within the programme's period.", attr="expires_on")
-    admitted, reasons = programme_admits(programme=programme, company=company)
-    if not admitted:
-        raise InvalidInput(
-            "The company is not eligible for this programme.",
-            attr="company",
-            reasons=[("not_eligible", r) for r in reasons],
-        )
-    row = _company_rows(company, {programme.pk})[programme.pk]
-    if programme.spent + amount.amount > programme.budget:
-        raise Conflict(f"Only {programme.remaining} is left in the programme's budget.", attr="amount")
-    if row.spent + amount.amount > programme.per_company_cap:
-        left = Money(programme.per_company_cap - row.spent, programme.currency)
-        raise Conflict(f"Only {left} is left under the company's cap.", attr="amount")
-    programme.spent += amount.amount
-    programme.save(update_fields=["spent"])
-    row.spent += amount.amount
-    row.save(update_fields=["spent"])
-    return Voucher.objects.create(
-        programme=programme,
-        company=company,
-        amount=amount.amount,
-        currency=amount.currency,
-        fee_kinds=list(fee_kinds),
-        expires_on=expires_on,
-        issued_by=actor if actor is not None and actor.is_authenticated else None,
-    )
-
-
-# Commission on orders
-
-
-def _commission_scope(order: Order, line: OrderLine) -> str:
-    if order.source == Order.Source.CHANNEL:
-        return f"channel:{order.channel}"
-    if order.source == Order.Source.B2B_QUOTE:
-        return "b2b_quote"
-    return "storefront:b2c"
-
-
-def order_commission_charge(*, order: Order) -> list[Fee]:
-    """Commission per order line, charged to the line's seller when the order is paid."""
-    rates = exchange_rates_get()
-    fees = []
-    for line in order.lines.select_related("seller").order_by("pk"):
-        fees.append(
-            fee_charge(
-                company=line.seller,
-                kind=FeeKind.COMMISSION,
-                cause_type="order_line",
-                cause_id=line.pk,
-                base=Money(line.total, order.currency),
-                scope=_commission_scope(order, line),
-                rates=rates,
-            )
-        )
-    return fees
-
-
-def refund_commission_reverse(*, refund: Refund) -> int:
-    """A refund gives back the commission of what it refunds: every line when the order is
-    refunded in full, else the line of the return it pays once that line is refunded in full."""
-    order = Order.objects.get(pk=refund.order_id)
-    if order.status == Order.Status.REFUNDED:
-        line_ids = list(order.lines.values_list("pk", flat=True))
-    else:
-        request = getattr(refund, "return_request", None)
-        if request is None:
-            return 0
-        line = request.order_line
-        refunded = sum(
-            (r.refund.amount for r in line.return_requests.select_related("refund") if r.refund_id), start=ZERO
-        )
-        line_ids = [line.pk] if refunded >= line.total else []
-    reversed_count = 0
-    for fee in Fee.objects.filter(
-        kind=FeeKind.COMMISSION, cause_type="order_line", cause_id__in=line_ids, status=Fee.Status.CHARGED
-    ).order_by("pk"):
-        fee_reverse(fee=fee, reason=f"Refund {refund.pk}")
-        reversed_count += 1
-    return reversed_count
-
-
-# Accrual of logistics work
-
-
-def _month(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def _months(start: date, end: date, before: date) -> list[tuple[str, date]]:
-    """(YYYY-MM, first day) for months overlapping [start, end) that ended before `before`."""
-    months = []
-    cursor = date(start.year, start.month, 1)
-    while cursor < end:
-        following = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
-        if following <= before:
-            months.append((_month(cursor), cursor))
-        cursor = following
-    return months
-
-
-def _not_charged(queryset, kind: str, cause_type: str):
-    charged = Fee.objects.filter(kind=kind, cause_type=cause_type, cause_id=OuterRef("pk"))
-    return queryset.annotate(charged=Exists(charged)).filter(charged=False)
-
-
-def fees_accrue(*, today: date | None = None) -> dict[str, int]:
-    """Charges what logistics did that has no fee yet; running it again charges nothing new."""
-    from logistics.models import Consignment, CustomsDeclaration, InboundLine, Shipment, StorageAllotment
-
-    today = today or timezone.localdate()
-    rates = exchange_rates_get()
-    counts = dict.fromkeys(FeeKind.values, 0)
-
-    def charge(**kwargs):
-        with transaction.atomic():
-            fee = fee_charge(rates=rates, **kwargs)
-        counts[fee.kind] += 1
-
-    shipments = _not_charged(Shipment.objects.filter(fulfilment__isnull=False), FeeKind.FULFILMENT, "shipment")
-    for shipment in shipments.prefetch_related("lines__fulfilment_line__variant__product").order_by("pk"):
-        sellers = {line.fulfilment_line.variant.product.company_id for line in shipment.lines.all()}
-        with transaction.atomic():  # every seller of the shipment, or none: the next run takes it again
-            for company in Company.objects.filter(pk__in=sellers).order_by("pk"):
-                charge(company=company, kind=FeeKind.FULFILMENT, cause_type="shipment", cause_id=shipment.pk)
-
-    # A consignment picked, packed and declared: one fulfilment fee per manufacturer in it.
-    declared = Consignment.objects.filter(declaration__submitted_at__isnull=False)
-    for consignment in _not_charged(declared, FeeKind.FULFILMENT, "consignment").order_by("pk"):
-        makers = consignment.lines.values_list("manufacturer_id", flat=True)
-        with transaction.atomic():
-            for company in Company.objects.filter(pk__in=makers).order_by("pk"):
-                charge(company=company, kind=FeeKind.FULFILMENT, cause_type="consignment", cause_id=consignment.pk)
-
-    inspected = InboundLine.objects.filter(quantity_passed__isnull=False, quantity_received__gt=0).select_related(
-        "shipment__company"
-    )
-    for line in _not_charged(inspected, FeeKind.INSPECTION, "inbound_line").order_by("pk"):
-        charge(
-            company=line.shipment.company,
-            kind=FeeKind.INSPECTION,
-            cause_type="inbound_line",
-            cause_id=line.pk,
-            quantity=Decimal(line.quantity_received or 0),
-        )
-    serviced = InboundLine.objects.filter(service_fee_amount__gt=0).select_related("shipment__company")
-    for line in _not_charged(serviced, FeeKind.REPACKAGING, "inbound_line").order_by("pk"):
-        charge(
-            company=line.shipment.company,
-            kind=FeeKind.REPACKAGING,
-            cause_type="inbound_line",
-            cause_id=line.pk,
-            quantity=Decimal(line.quantity_passed or line.quantity_received or 0),
-            amount=Money(line.service_fee_amount, line.service_fee_currency),
-        )
-    declarations = CustomsDeclaration.objects.filter(submitted_at__isnull=False).select_related("exporter")
-    for declaration in _not_charged(declarations, FeeKind.CUSTOMS_BROKERAGE, "declaration").order_by("pk"):
-        charge(
-            company=declaration.exporter,
-            kind=FeeKind.CUSTOMS_BROKERAGE,
-            cause_type="declaration",
-            cause_id=declaration.pk,
-        )
-    month_start = today.replace(day=1)
-    charged_months = set(
-        Fee.objects.filter(kind=FeeKind.STORAGE, cause_type="storage_allotment").values_list("cause_id", "period")
-    )
-    allotments = StorageAllotment.objects.filter(starts_on__lt=month_start).select_related("company")
-    for allotment in allotments.order_by("pk"):
-        for period, _first in _months(allotment.starts_on, allotment.ends_on, month_start):
-            if (allotment.pk, period) in charged_months:
-                continue
-            charge(
-                company=allotment.company,
-                kind=FeeKind.STORAGE,
-                cause_type="storage_allotment",
-                cause_id=allotment.pk,
-                period=period,
-                quantity=Decimal(allotment.volume_m3),
-            )
-    paid = Order.objects.filter(status__in=COMMISSIONED)
-    lines = _not_charged(OrderLine.objects.filter(order__in=paid), FeeKind.COMMISSION, "order_line")
-    for order in Order.objects.filter(pk__in=lines.values("order_id")).order_by("pk"):
-        with transaction.atomic():
-            counts[FeeKind.COMMISSION] += len(order_commission_charge(order=order))
-    return {kind: count for kind, count in counts.items() if count}

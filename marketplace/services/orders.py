@@ -1,123 +1,236 @@
-"""Orders after checkout: payment events, fulfilment, cancellation and refunds. Money moves only
-here and in marketplace.payments."""
+"""Orders: one way in (`order_place`, whatever the source), one way to paid (`order_mark_paid`,
+whatever the payment path), and the order's life after: fulfilment, delivery, completion,
+cancellation, expiry.
+
+Lock order of the order aggregate (docs/decisions/0009): the Order row, then its Payments, then
+its Refunds, then its ReturnRequests, each by primary key, always through `order_lock`. Other
+aggregates a service touches while holding it come after: stock (logistics), then fees and
+programmes. No outside call (a gateway, a channel, e-mail) is made while these rows are locked:
+those run after commit."""
 
 import logging
+import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.errors import NotPermitted, WrongState
 from core.money import Money
 from core.permissions import is_operator
+from listings.models import Variant
+from listings.selectors import product_text
 from logistics.models import Reservation
 from logistics.selectors import shipment_lines
-from logistics.services import (
-    InsufficientStock,
-    Line,
-    fulfilments_request,
-    reservation_release,
-    stock_reserve,
-)
-from marketplace.models import Order, OrderEvent, Payment, PaymentWebhookEvent, Refund, ReturnRequest
-from marketplace.payments import GatewayEvent, payment_gateway
-from marketplace.services.fees import order_commission_charge, refund_commission_reverse
+from logistics.services import InsufficientStock, Line, fulfilments_request, reservation_release, stock_reserve
+from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund
+from marketplace.services.commission import order_commission_charge
 
 logger = logging.getLogger(__name__)
 OS = Order.Status
-P = Payment.Status
-# B2B payment terms an operator confirms by hand (the trade desk): no gateway intent, no timeout.
+K = OrderEvent.Kind
+# Payment terms an operator confirms by hand (the B2B trade desk): no gateway intent, no timeout,
+# and refunds sent back by the operator's bank rather than through a gateway.
 MANUAL_GATEWAYS = ("bank_transfer", "letter_of_credit")
 
 
-def _event(order: Order, kind: str, actor=None, **data) -> None:
-    OrderEvent.objects.create(
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Money
+    shipping: Money
+    duties: Money
+    taxes: Money
+    total: Money
+    rule_versions: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *, currency: str, subtotal: Decimal, shipping=Decimal(0), duties=Decimal(0), taxes=Decimal(0), **kw):
+        parts = [Money(amount, currency) for amount in (subtotal, shipping, duties, taxes)]
+        return cls(*parts, Money(sum((p.amount for p in parts), Decimal(0)), currency), **kw)
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    """A line as the source priced it. The variant comes with its product and translations."""
+
+    variant: Variant
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    seller_id: int | None = None  # the product's company unless a brand quote says otherwise
+
+
+@dataclass(frozen=True)
+class PaymentExpected:
+    """The payment the order waits for: a gateway intent created before the order, or manual terms."""
+
+    gateway: str
+    intent_id: str
+    client_secret: str = ""
+    status: str = Payment.Status.REQUIRES_PAYMENT_METHOD
+
+
+@dataclass
+class LockedOrder:
+    order: Order
+    payments: list[Payment]
+    refunds: list[Refund]
+
+    def payment(self, pk: int) -> Payment:
+        return next(payment for payment in self.payments if payment.pk == pk)
+
+    @property
+    def captured_payment(self) -> Payment | None:
+        return next((p for p in self.payments if p.status == Payment.Status.SUCCEEDED), None)
+
+
+def order_lock(*, order_id: int, payments: bool = False, refunds: bool = False) -> LockedOrder:
+    """Locks the order, then (when asked) its payments and its refunds, in the aggregate's one
+    order. Every service that takes more than the order row comes through here."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    locked_payments = list(Payment.objects.select_for_update().filter(order=order).order_by("pk")) if payments else []
+    locked_refunds = list(Refund.objects.select_for_update().filter(order=order).order_by("pk")) if refunds else []
+    return LockedOrder(order, locked_payments, locked_refunds)
+
+
+def order_event_record(order: Order, kind: str, actor=None, **data) -> OrderEvent:
+    return OrderEvent.objects.create(
         order=order, kind=kind, actor=actor if actor is not None and actor.is_authenticated else None, data=data
     )
 
 
-def _active_reservation(order: Order) -> Reservation | None:
-    return Reservation.objects.filter(reference=order.reservation_reference, status=Reservation.Status.ACTIVE).first()
+def order_number() -> str:
+    return f"{timezone.now():%y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def _release_stock(order: Order, reason: str) -> None:
-    reservation = _active_reservation(order)
-    if reservation is not None:
-        reservation_release(reservation=reservation, reason=reason)
-        _event(order, "stock_released", reason=reason)
+def order_place(
+    *,
+    source: str,
+    email: str,
+    currency: str,
+    lines: list[PlacedLine],
+    shipping_address: dict,
+    totals: Totals,
+    payment: PaymentExpected | None,
+    incoterm: str = "DAP",
+    shipping_option: dict | None = None,
+    buyer=None,
+    actor=None,
+    checkout: Checkout | None = None,
+    channel: str = "",
+    external_id: str = "",
+    placed: dict | None = None,
+) -> tuple[Order, Payment | None]:
+    """Writes a new order, pending payment: its number, lines per seller (one insert), the
+    payment it expects and the `placed` event (`imported` for a channel's). Every source comes
+    through here: storefront checkout, an accepted quote, a channel's order. The caller has
+    locked its own source row (the checkout, the quote's RFQ) and reserves the stock after
+    (order_stock_reserve)."""
+    order = Order.objects.create(
+        number=order_number(),
+        source=source,
+        checkout=checkout,
+        channel=channel,
+        external_id=external_id,
+        buyer=buyer if buyer is not None and buyer.is_authenticated else None,
+        email=email,
+        currency=currency,
+        subtotal=totals.subtotal.amount,
+        shipping=totals.shipping.amount,
+        duties=totals.duties.amount,
+        taxes=totals.taxes.amount,
+        total=totals.total.amount,
+        incoterm=incoterm,
+        shipping_address=shipping_address,
+        shipping_option=shipping_option,
+        rule_versions=totals.rule_versions,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            variant=line.variant,
+            seller_id=line.seller_id or line.variant.product.company_id,
+            sku=line.variant.sku,
+            title=product_text(line.variant.product, "en")["title"][:200],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            total=line.total,
+        )
+        for line in lines
+    )
+    if payment is not None:
+        payment = Payment.objects.create(
+            order=order,
+            gateway=payment.gateway,
+            intent_id=payment.intent_id,
+            client_secret=payment.client_secret,
+            status=payment.status,
+            amount=totals.total.amount,
+            currency=currency,
+        )
+    kind = K.IMPORTED if source == Order.Source.CHANNEL else K.PLACED
+    order_event_record(order, kind, actor, total=totals.total.as_dict(), **(placed or {}))
+    return order, payment
 
 
-@transaction.atomic
-def payment_event_apply(*, gateway: str, event: GatewayEvent) -> bool:
-    """Applies a verified gateway event once. Duplicates are acknowledged and ignored, and the
-    outcome depends only on the set of events: success outranks failure and cancellation, so
-    events arriving in any order end in the same state."""
-    try:
-        with transaction.atomic():
-            PaymentWebhookEvent.objects.create(
-                gateway=gateway, event_id=event.id, type=event.type, intent_id=event.intent_id, payload=event.payload
-            )
-    except IntegrityError:
+def order_mark_paid(*, locked: LockedOrder, payment: Payment | None, actor=None, **data) -> bool:
+    """The one way an order becomes paid, whichever path paid it (a card webhook, the dummy
+    gateway, a confirmed bank transfer or letter of credit, a channel that collected the money):
+    the status, the `paid` event, commission on every line, the reservation held for good, and
+    fulfilment requested after commit. Once: an order no longer pending is left alone (False).
+    The caller holds `locked` (order_lock) and has recorded the payment's own state."""
+    order = locked.order
+    if order.status != OS.PENDING:
         return False
-    payment = Payment.objects.select_for_update().filter(gateway=gateway, intent_id=event.intent_id).first()
-    if payment is None:
-        logger.warning("payment event %s for unknown intent %s", event.id, event.intent_id)
-        return True
-    order = Order.objects.select_for_update().get(pk=payment.order_id)
-    if event.type == "payment_intent.succeeded":
-        _payment_succeeded(order, payment, event)
-    elif event.type in ("payment_intent.payment_failed", "payment_intent.canceled"):
-        _payment_failed(order, payment, event)
-    elif event.type == "payment_intent.requires_action" and payment.status not in (P.SUCCEEDED, P.FAILED, P.CANCELED):
-        payment.status = P.REQUIRES_ACTION
-        payment.save(update_fields=["status", "updated_at"])
+    order.status = OS.PAID
+    order.paid_at = data.pop("paid_at", None) or timezone.now()
+    order.save(update_fields=["status", "paid_at"])
+    if payment is not None:
+        data |= {"payment": payment.intent_id, "amount": Money(payment.captured_amount, order.currency).as_dict()}
+    order_event_record(order, K.PAID, actor, **data)
+    order_commission_charge(order=order)
+    held = Reservation.objects.filter(reference=order.reservation_reference, status=Reservation.Status.ACTIVE)
+    if held.update(expires_at=None):  # paid stock no longer expires
+        order_id = order.pk
+        transaction.on_commit(lambda: order_fulfilment_queue(order_id=order_id), robust=True)
     return True
 
 
-def _payment_succeeded(order: Order, payment: Payment, event: GatewayEvent) -> None:
-    if payment.status == P.SUCCEEDED:
-        return
-    payment.status = P.SUCCEEDED
-    payment.captured_amount = event.amount_received if event.amount_received is not None else payment.amount
-    payment.save(update_fields=["status", "captured_amount", "updated_at"])
-    if order.status in (OS.PENDING, OS.CANCELLED):
-        if order.status == OS.CANCELLED or _active_reservation(order) is None:
-            # A failure was applied first and gave the stock back: take it again.
-            try:
-                stock_reserve(
-                    reference=order.reservation_reference,
-                    lines=[Line(line.variant_id, line.quantity) for line in order.lines.all()],
-                    destination_country=order.shipping_address["country"],
-                )
-            except InsufficientStock as error:
-                _event(order, "stock_shortfall", detail=error.detail)
-        order.status = OS.PAID
-        order.paid_at = timezone.now()
-        order.save(update_fields=["status", "paid_at"])
-        _event(order, "paid", payment=payment.intent_id, amount=str(payment.captured_amount))
-        order_commission_charge(order=order)
-        reservation = _active_reservation(order)
-        if reservation is not None:
-            # Paid stock no longer expires.
-            Reservation.objects.filter(pk=reservation.pk).update(expires_at=None)
-            transaction.on_commit(lambda: _queue_fulfilment(order.pk))
+def order_stock_reserve(*, order: Order, expires_at: datetime | None = None, actor=None) -> None:
+    """Reserves the order's lines; InsufficientStock (nothing reserved) propagates."""
+    stock_reserve(
+        reference=order.reservation_reference,
+        lines=[Line(line.variant_id, line.quantity) for line in order.lines.all()],
+        destination_country=order.shipping_address["country"],
+        expires_at=expires_at,
+        actor=actor,
+    )
 
 
-def _payment_failed(order: Order, payment: Payment, event: GatewayEvent) -> None:
-    if payment.status == P.SUCCEEDED:
-        return  # success outranks a failed attempt, whatever the order of arrival
-    payment.status = P.CANCELED if event.type.endswith("canceled") else P.FAILED
-    payment.save(update_fields=["status", "updated_at"])
-    if order.status == OS.PENDING:
-        _release_stock(order, "payment failed")
-        order.status = OS.CANCELLED
-        order.save(update_fields=["status"])
-        _event(order, "payment_failed", payment=payment.intent_id, event=event.type)
+def order_stock_retake(*, order: Order) -> None:
+    """A payment arrived after the stock went back (a failure or timeout applied first): take
+    it again if it is there; a shortfall is recorded for an operator, the payment still counts."""
+    try:
+        with transaction.atomic():
+            order_stock_reserve(order=order)
+    except InsufficientStock as error:
+        order_event_record(order, K.STOCK_SHORTFALL, detail=error.detail)
 
 
-def _queue_fulfilment(order_id: int) -> None:
+def order_stock_release(*, order: Order, reason: str) -> None:
+    reservation = Reservation.objects.filter(
+        reference=order.reservation_reference, status=Reservation.Status.ACTIVE
+    ).first()
+    if reservation is not None:
+        reservation_release(reservation=reservation, reason=reason)
+        order_event_record(order, K.STOCK_RELEASED, reason=reason)
+
+
+def order_fulfilment_queue(*, order_id: int) -> None:
     from marketplace.tasks import order_request_fulfilment_task
 
     order_request_fulfilment_task.delay(order_id)
@@ -125,9 +238,10 @@ def _queue_fulfilment(order_id: int) -> None:
 
 @transaction.atomic
 def order_request_fulfilment(*, order_id: int) -> int:
-    """Asks logistics to ship the paid order's reservation, one fulfilment per warehouse."""
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status != OS.PAID or order.events.filter(kind="fulfilment_requested").exists():
+    """Asks logistics to ship the paid order's reservation, one fulfilment per warehouse. Once:
+    a second call (a redelivered task, the sweep) finds the event and does nothing."""
+    order = order_lock(order_id=order_id).order
+    if order.status != OS.PAID or order.events.filter(kind=K.FULFILMENT_REQUESTED).exists():
         return 0
     address = order.shipping_address
     fulfilments = fulfilments_request(
@@ -141,18 +255,33 @@ def order_request_fulfilment(*, order_id: int) -> int:
         },
         incoterm=order.incoterm,
     )
-    _event(order, "fulfilment_requested", fulfilments=[f.pk for f in fulfilments])
+    order_event_record(order, K.FULFILMENT_REQUESTED, fulfilments=[f.pk for f in fulfilments])
     return len(fulfilments)
+
+
+def orders_fulfilment_sweep(*, now: datetime | None = None) -> int:
+    """Paid orders holding stock whose fulfilment was never requested (the task was lost: the
+    broker was down at commit, a worker died) are queued again after FULFILMENT_SWEEP_MINUTES.
+    Queuing twice is harmless: the request happens once."""
+    cutoff = (now or timezone.now()) - timedelta(minutes=settings.FULFILMENT_SWEEP_MINUTES)
+    requested = OrderEvent.objects.filter(order=OuterRef("pk"), kind=K.FULFILMENT_REQUESTED)
+    waiting = Order.objects.filter(status=OS.PAID, paid_at__lte=cutoff).filter(~Exists(requested))
+    references = {f"order:{pk}": pk for pk in waiting.values_list("pk", flat=True)}
+    held = Reservation.objects.filter(reference__in=references, status=Reservation.Status.ACTIVE)
+    order_ids = sorted(references[reference] for reference in held.values_list("reference", flat=True))
+    for order_id in order_ids:
+        order_fulfilment_queue(order_id=order_id)
+    return len(order_ids)
 
 
 @transaction.atomic
 def order_shipment_delivered(*, reference: str, shipment_id: int) -> None:
     """A shipment of the order arrived: its lines count as fulfilled."""
     prefix, _, pk = reference.partition(":")
-    if prefix != "order" or not pk.isdigit():
+    if prefix != "order" or not pk.isdigit() or not Order.objects.filter(pk=int(pk)).exists():
         return  # a consignment's or another owner's shipment
-    order = Order.objects.select_for_update().filter(pk=int(pk)).first()
-    if order is None or order.events.filter(kind="shipment_delivered", data__shipment=shipment_id).exists():
+    order = order_lock(order_id=int(pk)).order
+    if order.events.filter(kind=K.SHIPMENT_DELIVERED, data__shipment=shipment_id).exists():
         return
     delivered = dict(shipment_lines(shipment_id=shipment_id))
     for line in order.lines.select_for_update().order_by("pk"):
@@ -163,7 +292,7 @@ def order_shipment_delivered(*, reference: str, shipment_id: int) -> None:
     complete = all(line.quantity_fulfilled == line.quantity for line in order.lines.all())
     order.status = OS.FULFILLED if complete else OS.PARTIALLY_FULFILLED
     order.save(update_fields=["status"])
-    _event(order, "shipment_delivered", shipment=shipment_id)
+    order_event_record(order, K.SHIPMENT_DELIVERED, shipment=shipment_id)
 
 
 def orders_complete(*, now: datetime | None = None) -> int:
@@ -171,16 +300,16 @@ def orders_complete(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=settings.RETURN_WINDOW_DAYS)
     done = 0
     for order_id in (
-        Order.objects.filter(status=OS.FULFILLED, events__kind="shipment_delivered", events__created_at__lte=cutoff)
+        Order.objects.filter(status=OS.FULFILLED, events__kind=K.SHIPMENT_DELIVERED, events__created_at__lte=cutoff)
         .values_list("pk", flat=True)
         .distinct()
     ):
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
+            order = order_lock(order_id=order_id).order
             if order.status == OS.FULFILLED:
                 order.status = OS.COMPLETED
                 order.save(update_fields=["status"])
-                _event(order, "completed")
+                order_event_record(order, K.COMPLETED)
                 done += 1
     return done
 
@@ -188,25 +317,26 @@ def orders_complete(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     """Operators cancel before fulfilment; a buyer may cancel their own order until it ships.
-    Stock is released, an unpaid intent cancelled, a paid one refunded in full."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    Stock is released, an unpaid intent cancelled after commit, a paid one refunded in full."""
+    from marketplace.services.refunds import refund_grant
+
+    locked = order_lock(order_id=order.pk, payments=True)
+    order = locked.order
     if not (is_operator(actor) or (order.buyer_id and order.buyer_id == actor.pk)):
         raise NotPermitted("Only an operator or the buyer cancels an order.")
     if order.status not in (OS.PENDING, OS.PAID):
         raise WrongState(f"A {order.status} order cannot be cancelled.")
     if order.lines.filter(quantity_fulfilled__gt=0).exists():
         raise WrongState("Part of the order has shipped; request a return instead.")
-    _release_stock(order, "order cancelled")
-    payment = order.payments.select_for_update().order_by("pk").first()
-    was_paid = order.status == OS.PAID
+    order_stock_release(order=order, reason="order cancelled")
     order.status = OS.CANCELLED
     order.save(update_fields=["status"])
-    _event(order, "cancelled", actor, reason=reason)
-    if payment and not was_paid and payment.status != P.SUCCEEDED and payment.gateway not in MANUAL_GATEWAYS:
-        intent_id = payment.intent_id
-        gateway = payment_gateway()
-        transaction.on_commit(lambda: gateway.cancel_intent(intent_id=intent_id, idempotency_key=f"cancel:{intent_id}"))
-    if payment and payment.captured_amount > payment.refunded_amount:
+    order_event_record(order, K.CANCELLED, actor, reason=reason)
+    for payment in locked.payments:
+        if payment.status != Payment.Status.SUCCEEDED and payment.gateway not in MANUAL_GATEWAYS:
+            _intent_cancel_after_commit(payment.intent_id)
+    payment = locked.captured_payment
+    if payment is not None and payment.captured_amount > payment.refunded_amount:
         refund_grant(
             order=order,
             amount=Money(payment.captured_amount - payment.refunded_amount, order.currency),
@@ -216,6 +346,15 @@ def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     return order
 
 
+def _intent_cancel_after_commit(intent_id: str) -> None:
+    from marketplace.payments import payment_gateway
+
+    gateway = payment_gateway()
+    transaction.on_commit(
+        lambda: gateway.cancel_intent(intent_id=intent_id, idempotency_key=f"cancel:{intent_id}"), robust=True
+    )
+
+
 def orders_expire_unpaid(*, now: datetime | None = None) -> int:
     """Unpaid orders past the payment timeout are cancelled and give their stock back."""
     cutoff = (now or timezone.now()) - timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
@@ -223,79 +362,12 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
     unpaid = Order.objects.filter(status=OS.PENDING, created_at__lte=cutoff)
     for order_id in unpaid.exclude(payments__gateway__in=MANUAL_GATEWAYS).values_list("pk", flat=True):
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
+            order = order_lock(order_id=order_id).order
             if order.status != OS.PENDING:
                 continue
-            _release_stock(order, "payment timed out")
+            order_stock_release(order=order, reason="payment timed out")
             order.status = OS.CANCELLED
             order.save(update_fields=["status"])
-            _event(order, "payment_timed_out")
+            order_event_record(order, K.PAYMENT_TIMED_OUT)
             expired += 1
     return expired
-
-
-@transaction.atomic
-def refund_grant(
-    *, order: Order, amount: Money, reason: str, actor=None, return_request_id: int | None = None
-) -> Refund:
-    """Grants a refund: the money is owed from now on, and set aside on the payment so the sum
-    of refunds can never pass what was captured (the database checks it too). Execution
-    through the gateway follows after commit."""
-    if amount.currency != order.currency:
-        raise InvalidInput(f"Refund in the order's currency ({order.currency}).", attr="amount")
-    if amount.amount <= 0:
-        raise InvalidInput("A refund is a positive amount.", attr="amount")
-    payment = Payment.objects.select_for_update().filter(order=order, status=P.SUCCEEDED).order_by("pk").first()
-    if payment is None:
-        raise Conflict("Nothing was captured on this order, so nothing can be refunded.")
-    left = payment.captured_amount - payment.refunded_amount
-    if amount.amount > left:
-        raise Conflict(f"At most {Money(left, order.currency)} is left to refund.", attr="amount")
-    payment.refunded_amount = F("refunded_amount") + amount.amount
-    payment.save(update_fields=["refunded_amount", "updated_at"])
-    refund = Refund.objects.create(
-        order=order,
-        payment=payment,
-        amount=amount.amount,
-        currency=amount.currency,
-        reason=reason,
-        granted_by=actor if actor is not None and actor.is_authenticated else None,
-    )
-    if return_request_id is not None:
-        # Refunded ahead of the goods (a lost parcel): inspection later will not pay again.
-        linked = ReturnRequest.objects.filter(
-            pk=return_request_id, order_line__order=order, refund__isnull=True
-        ).update(refund=refund)
-        if not linked:
-            raise InvalidInput("That return is not this order's, or is refunded already.", attr="return_request")
-    _event(order, "refund_granted", actor, amount=amount.as_dict(), reason=reason)
-    payment.refresh_from_db()
-    if payment.refunded_amount == payment.captured_amount:
-        Order.objects.filter(pk=order.pk).update(status=OS.REFUNDED)
-    refund_commission_reverse(refund=refund)
-    from marketplace.tasks import refund_execute_task
-
-    transaction.on_commit(lambda: refund_execute_task.delay(refund.pk))
-    return refund
-
-
-def refund_execute(*, refund_id: int) -> Refund:
-    """Sends a granted refund to the gateway once (our idempotency key makes a retry safe)."""
-    refund = Refund.objects.select_related("payment", "order").get(pk=refund_id)
-    if refund.status == Refund.Status.EXECUTED:
-        return refund
-    gateway = payment_gateway()
-    gateway_id = gateway.refund(
-        intent_id=refund.payment.intent_id,
-        amount=Money(refund.amount, refund.currency),
-        idempotency_key=f"refund:{refund.pk}",
-    )
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.status != Refund.Status.EXECUTED:
-            refund.status = Refund.Status.EXECUTED
-            refund.gateway_refund_id = gateway_id
-            refund.executed_at = timezone.now()
-            refund.save(update_fields=["status", "gateway_refund_id", "executed_at"])
-            _event(refund.order, "refund_executed", amount=str(refund.amount), gateway_refund=gateway_id)
-    return refund

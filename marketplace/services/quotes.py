@@ -21,10 +21,11 @@ from marketplace.models import (
     RFQ,
     Quote,
     QuoteLine,
+    TradeEvent,
 )
 from marketplace.selectors import quantity_price_get
-from marketplace.services.checkout import _plain
-from marketplace.services.trade import EDITOR, QS, _event, _lock_rfq
+from marketplace.services.checkout import rule_versions_plain
+from marketplace.services.trade import EDITOR, QS, quote_lock, rfq_lock, trade_event_record
 from marketplace.trade_selectors import buyer_company_ids
 
 # Freight for B2B quantities is estimated in cartons of at most this weight, each priced on the
@@ -33,6 +34,7 @@ CARTON_MAX_KG = Decimal(20)
 CARTON_CM = ("40", "30", "30")
 # Amounts are stored with 14 digits, 4 of them decimals: anything near that is a typo, refused as input.
 MAX_AMOUNT = Decimal(10) ** 9
+K = TradeEvent.Kind
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
         if incoterm == Quote.Incoterm.DDP:
             raise InvalidInput(f"{error.detail} Quote DAP instead.", attr="incoterm") from None
         return _Landed(subtotal, shipping, zero, zero, freight, {"available": False}, {})
-    versions = _plain(estimate.rule_versions)
+    versions = rule_versions_plain(estimate.rule_versions)
     summary = {
         "available": True,
         "charged": incoterm == Quote.Incoterm.DDP,
@@ -191,7 +193,7 @@ def _check_quote_terms(rfq: RFQ, valid_until: date, lead_time_days: int) -> None
 
 
 def _open_for_quotes(rfq: RFQ) -> RFQ:
-    rfq = _lock_rfq(rfq)
+    rfq = rfq_lock(rfq)
     if rfq.status != RFQ.Status.OPEN:
         raise WrongState(f"The RFQ is {rfq.status}; it takes no more quotes.")
     if rfq.deadline <= timezone.now():
@@ -206,7 +208,7 @@ def _save_quote(rfq, *, actor, company, brand, priced, landed, incoterm, valid_u
     for old in previous.order_by("pk"):
         old.status = QS.SUPERSEDED
         old.save(update_fields=["status"])
-        _event(rfq, "quote_superseded", actor, old)
+        trade_event_record(rfq, K.QUOTE_SUPERSEDED, actor, old)
     try:
         with transaction.atomic():
             quote = Quote.objects.create(
@@ -244,7 +246,7 @@ def _save_quote(rfq, *, actor, company, brand, priced, landed, incoterm, valid_u
         )
         for line in priced
     )
-    _event(rfq, "quoted", actor, quote, company=company.pk, brand=brand.pk if brand else None)
+    trade_event_record(rfq, K.QUOTED, actor, quote, company=company.pk, brand=brand.pk if brand else None)
     return quote
 
 
@@ -351,34 +353,27 @@ def brand_quote_create(
     )
 
 
-def _lock_quote(quote: Quote) -> tuple[RFQ, Quote]:
-    """Locks the RFQ, then its quotes in pk order, so concurrent accepts cannot both win."""
-    rfq = _lock_rfq(quote.rfq)
-    quotes = {q.pk: q for q in Quote.objects.select_for_update().filter(rfq=rfq).order_by("pk")}
-    return rfq, quotes[quote.pk]
-
-
 @transaction.atomic
 def quote_withdraw(*, actor, quote: Quote) -> Quote:
-    rfq, quote = _lock_quote(quote)
+    rfq, quote = quote_lock(quote)
     if not user_has_company_role(actor, quote.company_id, EDITOR):
         raise NotPermitted("Editors and owners of the quoting company withdraw its quote.")
     if quote.status != QS.ACTIVE:
         raise WrongState(f"The quote is {quote.status}; only an active one can be withdrawn.")
     quote.status = QS.WITHDRAWN
     quote.save(update_fields=["status"])
-    _event(rfq, "quote_withdrawn", actor, quote)
+    trade_event_record(rfq, K.QUOTE_WITHDRAWN, actor, quote)
     return quote
 
 
 @transaction.atomic
 def quote_decline(*, actor, quote: Quote, reason: str = "") -> Quote:
-    rfq, quote = _lock_quote(quote)
+    rfq, quote = quote_lock(quote)
     if rfq.buyer_company_id not in buyer_company_ids(actor):
         raise NotPermitted("Only the RFQ's buyer declines a quote.")
     if quote.status != QS.ACTIVE:
         raise WrongState(f"The quote is {quote.status}; only an active one can be declined.")
     quote.status = QS.DECLINED
     quote.save(update_fields=["status"])
-    _event(rfq, "quote_declined", actor, quote, reason=reason)
+    trade_event_record(rfq, K.QUOTE_DECLINED, actor, quote, reason=reason)
     return quote

@@ -13,10 +13,12 @@ from core.errors import Conflict, InvalidInput, WrongState
 from core.money import Money, quantize
 from core.permissions import require_operator
 from logistics.services import physical_return_create
-from marketplace.models import Order, OrderEvent, OrderLine, ReturnEvent, ReturnRequest
-from marketplace.services.orders import refund_grant
+from marketplace.models import OrderEvent, OrderLine, ReturnEvent, ReturnRequest
+from marketplace.services.orders import order_lock
+from marketplace.services.refunds import refund_grant
 
 R = ReturnRequest.Status
+RK = ReturnEvent.Kind
 OPEN = [R.REQUESTED, R.APPROVED, R.IN_TRANSIT, R.RECEIVED, R.INSPECTED]
 # The buyer is not at fault: the whole line is refunded whatever the goods' state.
 SELLER_FAULTS = {"damaged", "defective", "not_as_described", "wrong_item"}
@@ -37,12 +39,12 @@ def _event(request: ReturnRequest, kind: str, actor=None, note: str = "") -> Non
 def return_request_create(*, buyer, order_line: OrderLine, quantity: int, reason: str, note: str = "") -> ReturnRequest:
     """Within the return window after delivery, for at most what was delivered minus what is
     already returned or being returned."""
-    line = OrderLine.objects.select_for_update().select_related("order").get(pk=order_line.pk)
-    order = line.order
+    order = order_lock(order_id=order_line.order_id).order
+    line = OrderLine.objects.select_for_update().get(pk=order_line.pk)
     if order.buyer_id != buyer.pk:
         raise InvalidInput("Pick a line of one of your orders.", attr="order_line")
     delivered_at = (
-        OrderEvent.objects.filter(order=order, kind="shipment_delivered")
+        OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.SHIPMENT_DELIVERED)
         .order_by("created_at")
         .values_list("created_at", flat=True)
         .first()
@@ -56,12 +58,21 @@ def return_request_create(*, buyer, order_line: OrderLine, quantity: int, reason
     if quantity > returnable:
         raise InvalidInput(f"At most {returnable} units of this line can be returned.", attr="quantity")
     request = ReturnRequest.objects.create(order_line=line, quantity=quantity, reason=reason, note=note)
-    _event(request, "requested", buyer, note)
+    _event(request, RK.REQUESTED, buyer, note)
     return request
 
 
+def _locked(pk: int) -> ReturnRequest | None:
+    """The order first (the order aggregate's lock order, marketplace.services.orders), then the request."""
+    order_id = ReturnRequest.objects.filter(pk=pk).values_list("order_line__order_id", flat=True).first()
+    if order_id is None:
+        return None
+    order_lock(order_id=order_id)
+    return ReturnRequest.objects.select_for_update(of=("self",)).select_related("order_line__order").get(pk=pk)
+
+
 def _lock(request: ReturnRequest, allowed: list[str], action: str) -> ReturnRequest:
-    request = ReturnRequest.objects.select_for_update().select_related("order_line__order").get(pk=request.pk)
+    request = _locked(request.pk)
     if request.status not in allowed:
         raise WrongState(f"A {request.status} return cannot be {action}.")
     return request
@@ -81,7 +92,7 @@ def return_request_approve(*, request: ReturnRequest, actor, carrier: str = "EMS
     )
     request.status = R.APPROVED
     request.save(update_fields=["status"])
-    _event(request, "approved", actor)
+    _event(request, RK.APPROVED, actor)
     return request
 
 
@@ -93,7 +104,7 @@ def return_request_reject(*, request: ReturnRequest, actor, reason: str) -> Retu
     request = _lock(request, [R.REQUESTED], "rejected")
     request.status = R.REJECTED
     request.save(update_fields=["status"])
-    _event(request, "rejected", actor, reason)
+    _event(request, RK.REJECTED, actor, reason)
     return request
 
 
@@ -102,7 +113,7 @@ def _by_reference(reference: str) -> ReturnRequest | None:
     prefix, _, pk = reference.partition(":")
     if prefix != "return" or not pk.isdigit():
         return None
-    return ReturnRequest.objects.select_for_update().filter(pk=int(pk)).first()
+    return _locked(int(pk))
 
 
 @transaction.atomic
@@ -116,7 +127,7 @@ def return_goods_received(*, reference: str) -> None:
     line = OrderLine.objects.select_for_update().get(pk=request.order_line_id)
     line.quantity_returned += request.quantity
     line.save(update_fields=["quantity_returned"])
-    _event(request, "received")
+    _event(request, RK.RECEIVED)
 
 
 def return_refund_amount(request: ReturnRequest, grades: dict[str, int]) -> Money:
@@ -142,12 +153,12 @@ def return_goods_inspected(*, reference: str, grades: dict[str, int]) -> None:
         amount = return_refund_amount(request, grades)
         if amount.amount > 0:
             request.refund = refund_grant(
-                order=Order.objects.get(pk=request.order_line.order_id),
+                order=request.order_line.order,
                 amount=amount,
                 reason=f"Return {request.pk}: {request.get_reason_display()}",
             )
     request.save(update_fields=["status", "refund"])
-    _event(request, "inspected", note=", ".join(f"{g}: {n}" for g, n in sorted(grades.items())))
+    _event(request, RK.INSPECTED, note=", ".join(f"{g}: {n}" for g, n in sorted(grades.items())))
 
 
 @transaction.atomic
@@ -156,5 +167,5 @@ def return_request_resolve(*, request: ReturnRequest, actor) -> ReturnRequest:
     request = _lock(request, [R.INSPECTED], "resolved")
     request.status = R.RESOLVED
     request.save(update_fields=["status"])
-    _event(request, "resolved", actor)
+    _event(request, RK.RESOLVED, actor)
     return request

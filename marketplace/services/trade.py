@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from brands.models import CompanyStaff
@@ -28,9 +29,10 @@ from marketplace.trade_selectors import buyer_company_ids, buyer_company_ids_for
 
 EDITOR = CompanyStaff.Role.EDITOR
 QS = Quote.Status
+K = TradeEvent.Kind
 
 
-def _event(rfq: RFQ, kind: str, actor=None, quote: Quote | None = None, **data) -> None:
+def trade_event_record(rfq: RFQ, kind: str, actor=None, quote: Quote | None = None, **data) -> None:
     TradeEvent.objects.create(
         rfq=rfq,
         quote=quote,
@@ -135,16 +137,28 @@ def rfq_create(
         incoterm=incoterm,
         deadline=deadline,
     )
-    _event(rfq, "posted", actor)
+    trade_event_record(rfq, K.POSTED, actor)
     rfq_id = rfq.pk
-    transaction.on_commit(lambda: _queue_notify(rfq_id))
+    transaction.on_commit(lambda: rfq_notify_queue(rfq_id=rfq_id), robust=True)
     return rfq
 
 
-def _queue_notify(rfq_id: int) -> None:
+def rfq_notify_queue(*, rfq_id: int) -> None:
     from marketplace.tasks import rfq_notify_sellers_task
 
     rfq_notify_sellers_task.delay(rfq_id)
+
+
+def rfqs_notify_sweep(*, now: datetime | None = None) -> int:
+    """Open RFQs whose sellers were never told (the task was lost) are queued again after
+    FULFILMENT_SWEEP_MINUTES; the notification is recorded once sent, so none goes twice."""
+    cutoff = (now or timezone.now()) - timedelta(minutes=settings.FULFILMENT_SWEEP_MINUTES)
+    told = TradeEvent.objects.filter(rfq=OuterRef("pk"), kind=K.SELLERS_NOTIFIED)
+    waiting = RFQ.objects.filter(status=RFQ.Status.OPEN, created_at__lte=cutoff).filter(~Exists(told))
+    rfq_ids = list(waiting.order_by("pk").values_list("pk", flat=True))
+    for rfq_id in rfq_ids:
+        rfq_notify_queue(rfq_id=rfq_id)
+    return len(rfq_ids)
 
 
 def rfq_notify_sellers(*, rfq_id: int) -> int:
@@ -153,7 +167,7 @@ def rfq_notify_sellers(*, rfq_id: int) -> int:
     from django.core.mail import send_mass_mail
 
     rfq = RFQ.objects.select_related("category", "buyer_company").filter(pk=rfq_id).first()
-    if rfq is None or rfq.status != RFQ.Status.OPEN or rfq.events.filter(kind="sellers_notified").exists():
+    if rfq is None or rfq.status != RFQ.Status.OPEN or rfq.events.filter(kind=K.SELLERS_NOTIFIED).exists():
         return 0
     companies = (
         Product.objects.filter(status=Product.Status.PUBLISHED, mode__in=[Product.Mode.B2B, Product.Mode.BOTH])
@@ -175,18 +189,25 @@ def rfq_notify_sellers(*, rfq_id: int) -> int:
     )
     subject = f"New RFQ in {rfq.category.path}: {rfq.title}"[:200]
     send_mass_mail([(subject, text, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails])
-    _event(rfq, "sellers_notified", recipients=len(emails))
+    trade_event_record(rfq, K.SELLERS_NOTIFIED, recipients=len(emails))
     return len(emails)
 
 
-def _lock_rfq(rfq: RFQ) -> RFQ:
+def rfq_lock(rfq: RFQ) -> RFQ:
     return RFQ.objects.select_for_update().get(pk=rfq.pk)
+
+
+def quote_lock(quote: Quote) -> tuple[RFQ, Quote]:
+    """Locks the RFQ, then its quotes in pk order, so concurrent accepts cannot both win."""
+    rfq = rfq_lock(quote.rfq)
+    quotes = {q.pk: q for q in Quote.objects.select_for_update().filter(rfq=rfq).order_by("pk")}
+    return rfq, quotes[quote.pk]
 
 
 @transaction.atomic
 def rfq_close(*, actor, rfq: RFQ) -> RFQ:
     """The buyer withdraws an open RFQ; its active quotes are declined."""
-    rfq = _lock_rfq(rfq)
+    rfq = rfq_lock(rfq)
     if rfq.buyer_company_id not in buyer_company_ids(actor):
         raise NotPermitted("Only the buyer company's staff close its RFQ.")
     if rfq.status != RFQ.Status.OPEN:
@@ -194,10 +215,10 @@ def rfq_close(*, actor, rfq: RFQ) -> RFQ:
     for quote in Quote.objects.select_for_update().filter(rfq=rfq, status=QS.ACTIVE).order_by("pk"):
         quote.status = QS.DECLINED
         quote.save(update_fields=["status"])
-        _event(rfq, "quote_declined", actor, quote, reason="RFQ closed")
+        trade_event_record(rfq, K.QUOTE_DECLINED, actor, quote, reason="RFQ closed")
     rfq.status = RFQ.Status.CLOSED
     rfq.save(update_fields=["status"])
-    _event(rfq, "closed", actor)
+    trade_event_record(rfq, K.CLOSED, actor)
     return rfq
 
 
@@ -214,7 +235,7 @@ def rfqs_expire(*, now: datetime | None = None) -> int:
                 continue
             rfq.status = RFQ.Status.EXPIRED
             rfq.save(update_fields=["status"])
-            _event(rfq, "expired")
+            trade_event_record(rfq, K.EXPIRED)
             expired += 1
             _expire_quotes(Quote.objects.filter(rfq=rfq, status=QS.ACTIVE))
     _expire_quotes(Quote.objects.filter(status=QS.ACTIVE, valid_until__lt=now.date()))
@@ -222,10 +243,10 @@ def rfqs_expire(*, now: datetime | None = None) -> int:
 
 
 def _expire_quotes(quotes) -> None:
-    for quote_id in quotes.values_list("pk", flat=True):
+    for quote in quotes.select_related("rfq").order_by("pk"):
         with transaction.atomic():
-            quote = Quote.objects.select_for_update().select_related("rfq").get(pk=quote_id)
+            rfq, quote = quote_lock(quote)  # the RFQ first, as acceptance locks them
             if quote.status == QS.ACTIVE:
                 quote.status = QS.EXPIRED
                 quote.save(update_fields=["status"])
-                _event(quote.rfq, "quote_expired", quote=quote)
+                trade_event_record(rfq, K.QUOTE_EXPIRED, quote=quote)

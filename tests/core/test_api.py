@@ -149,3 +149,17 @@ def test_a_query_parameter_sent_without_a_value_is_a_400_naming_it(api, path, pa
 
 def test_a_search_text_may_be_empty(api):
     assert api.get("/api/v1/storefront/products/", {"q": ""}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_job_resume_starts_a_queued_job_takes_over_a_running_one_and_leaves_a_finished_one():
+    from core.models import Job
+    from core.services import job_cancel, job_create, job_resume
+
+    job = job_create(kind="settlement_run", owner=None, scope={})
+    started = job_resume(job_id=job.pk)
+    assert started.status == Job.Status.RUNNING and started.started_at is not None
+    again = job_resume(job_id=job.pk)
+    assert (again.status, again.started_at) == (Job.Status.RUNNING, started.started_at)
+    job_cancel(job=job)
+    assert job_resume(job_id=job.pk) is None

@@ -9,8 +9,9 @@ from django.db.models import Sum
 
 from core.money import minor_units
 from marketplace.models import Fee, FeeSplit, Payout, ProgrammeCompany, Statement, SupportProgramme, Voucher
-from marketplace.services.fees import fees_accrue
-from marketplace.services.settlement import previous_period, settlement_run
+from marketplace.services.fee_accrual import fees_accrue
+from marketplace.services.settlement import settlement_run
+from marketplace.services.statements import previous_period
 
 MODELS = [SupportProgramme, Voucher, ProgrammeCompany, Fee, FeeSplit, Statement, Payout]
 

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from marketplace.models import Order, Payment
+from marketplace.models import Order
 from marketplace.payments import GatewayEvent
-from marketplace.services.fees import programme_create
-from marketplace.services.orders import payment_event_apply
+from marketplace.services.orders import PaymentExpected, PlacedLine, Totals, order_place
+from marketplace.services.payment_events import payment_event_apply
+from marketplace.services.programmes import programme_create
 from tests.factories import product
 
 _numbers = itertools.count(1)
@@ -41,24 +42,18 @@ def paid_order(seller, *, total: Decimal, currency: str = "USD", source=Order.So
     item = item or product(seller, with_image=False)
     variant = item.variants.get()
     number = f"T-{uuid.uuid4().hex[:10]}"
-    order = Order.objects.create(
-        number=number,
+    order, _ = order_place(
         source=source,
         channel=channel,
         external_id=number if channel else "",
         email="buyer@example.com",
         currency=currency,
-        subtotal=total,
-        shipping=0,
-        total=total,
+        lines=[PlacedLine(variant, 1, total, total, seller.pk)],
         shipping_address={"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "country": "JP"},
+        totals=Totals.of(currency=currency, subtotal=total),
+        payment=PaymentExpected("dummy", f"pi_{number}", "s"),
     )
-    order.lines.create(
-        variant=variant, seller=seller, sku=variant.sku, title="Lamp", quantity=1, unit_price=total, total=total
-    )
-    payment = Payment.objects.create(
-        order=order, gateway="dummy", intent_id=f"pi_{number}", client_secret="s", amount=total, currency=currency
-    )
+    payment = order.payments.get()
     payment_event_apply(
         gateway="dummy",
         event=GatewayEvent(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from marketplace.models import Fee, Order, OrderLine, Payment, Refund
-from marketplace.services.settlement import statement_get
+from marketplace.services.statements import statement_get
 
 MODELS = [Order, OrderLine, Payment, Refund]
 

@@ -282,7 +282,8 @@ def test_the_same_idempotency_key_ten_times_at_once_makes_one_order_and_one_inte
     assert len({a.json()["order"] for a in answers}) == 1
     assert Order.objects.count() == 1 and Payment.objects.count() == 1
     intents = stripe_gateway.intents_created()
-    assert len(intents) == 1 and intents[0]["idempotency_key"] == f"checkout:{checkout['id']}:intent"
+    total = Payment.objects.get().amount
+    assert len(intents) == 1 and intents[0]["idempotency_key"] == f"checkout:{checkout['id']}:intent:{total:.0f}JPY"
 
 
 def _stripe_order(network, stripe_gateway):
@@ -449,7 +450,7 @@ def test_warehouses_fixture_is_the_demo_network(network):
 def test_concurrent_refunds_never_pass_what_was_captured(network):
     from core.errors import Conflict
     from core.money import Money
-    from marketplace.services.orders import refund_grant
+    from marketplace.services.refunds import refund_grant
     from tests.factories import OperatorFactory
 
     item = stocked_lamp(network)
@@ -484,3 +485,39 @@ def test_concurrent_refunds_never_pass_what_was_captured(network):
     payment = Payment.objects.get(order=order)
     assert payment.refunded_amount == 3 * share.amount <= payment.captured_amount
     assert sum(r.amount for r in order.refunds.all()) == payment.refunded_amount
+
+
+# Statements of a completion: the checkout, pricing and rules once, the order with its lines,
+# payment and event in four inserts, then the stock reservation, whose cost per warehouse row is
+# logistics' (a stock update, a ledger row, a reservation line and the channel-inventory mark).
+COMPLETION_STATEMENTS = 41
+PER_EXTRA_LINE = 4
+
+
+def _completion_statements(network, lines: int) -> int:
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    items = [stocked_lamp(network) for _ in range(lines)]
+    client = APIClient()
+    body = client.post(
+        "/api/v1/checkouts/",
+        {
+            "lines": [{"sku": item.variants.get().sku, "quantity": 1} for item in items],
+            "currency": "JPY",
+            "email": "sato@example.jp",
+            "shipping_address": TOKYO,
+        },
+        format="json",
+    ).json()
+    client.credentials(HTTP_X_CHECKOUT_SECRET=body["secret"])
+    choose(client, body["id"])
+    with CaptureQueriesContext(db) as captured:
+        assert complete(client, body["id"]).status_code == 201
+    return len(captured)
+
+
+def test_a_completion_costs_a_bounded_number_of_statements_growing_only_by_the_reservation(network):
+    one, three = _completion_statements(network, 1), _completion_statements(network, 3)
+    assert one <= COMPLETION_STATEMENTS, one
+    assert three - one <= 2 * PER_EXTRA_LINE, (one, three)

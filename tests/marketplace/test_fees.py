@@ -14,8 +14,10 @@ from brands.models import Company
 from core.errors import Conflict, InvalidInput, WrongState
 from core.money import Money
 from marketplace.models import Fee, FeeSplit, ProgrammeCompany, SupportProgramme, Voucher
-from marketplace.services.fees import fee_charge, fee_reverse, refund_commission_reverse, voucher_issue
-from marketplace.services.orders import refund_grant
+from marketplace.services.commission import refund_commission_reverse
+from marketplace.services.fees import fee_charge, fee_reverse
+from marketplace.services.programmes import voucher_issue
+from marketplace.services.refunds import refund_grant
 from tests.factories import OperatorFactory, brand_with_members, company_with_owner
 from tests.marketplace.settlement_helpers import paid_order, programme
 

@@ -121,6 +121,16 @@ def test_browse_in_chinese_pay_in_yen_ship_deliver_return_refund(
     assert order.status == "fulfilled"
     line = order.lines.get()
     assert line.quantity_fulfilled == 3
+    # The buyer follows the parcel on the order itself.
+    [parcel_seen] = client.get(f"/api/v1/orders/{order.pk}/").json()["shipments"]
+    assert (parcel_seen["carrier"], parcel_seen["tracking_number"], parcel_seen["status"]) == (
+        "Yamato",
+        f"YMT-{gateway}-1",
+        "delivered",
+    )
+    assert ("delivered", "Tokyo") in [(e["status"], e["location"]) for e in parcel_seen["events"]]
+    assert [(line["sku"], line["quantity"]) for line in parcel_seen["lines"]] == [(sku, 3)]
+    assert client.get("/api/v1/orders/").json()["results"][0]["shipments"] == [parcel_seen]
 
     # The buyer returns one lamp; it goes to the East-Asia returns centre, not back to Korea.
     requested = client.post("/api/v1/returns/", {"order_line": line.pk, "quantity": 1, "reason": "damaged"})

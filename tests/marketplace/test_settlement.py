@@ -15,9 +15,11 @@ from core.money import Money
 from logistics.models import StorageAllotment
 from marketplace.models import BrandFund, Fee, Order, Payout, PayoutAccount, ReturnRequest, Statement
 from marketplace.payments import payment_gateway
-from marketplace.services.fees import fee_charge, fees_accrue
-from marketplace.services.orders import refund_grant
-from marketplace.services.settlement import company_settle, settlement_run, statement_as_dict, statement_compute
+from marketplace.services.fee_accrual import fees_accrue
+from marketplace.services.fees import fee_charge
+from marketplace.services.refunds import refund_grant
+from marketplace.services.settlement import company_settle, settlement_run
+from marketplace.services.statements import statement_as_dict, statement_compute
 from marketplace.statement_pdf import statement_pdf
 from tests.factories import OperatorFactory, active_brand, company_with_owner, owner_of, product
 from tests.marketplace.settlement_helpers import paid_order, programme
@@ -334,7 +336,8 @@ def test_the_run_is_a_job_operators_watch_and_a_cancel_stops_it_between_companie
     from core.models import Job
     from core.services import job_cancel
     from marketplace.services import settlement
-    from marketplace.services.settlement import SETTLEMENT_RUN, previous_period, settlement_run_as_job
+    from marketplace.services.settlement import SETTLEMENT_RUN, settlement_run_as_job
+    from marketplace.services.statements import previous_period
 
     sellers = [company_with_owner() for _ in range(2)]
     for seller in sellers:

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from core.models import Job
 from marketplace.models import Order, Payout, PayoutAccount, Statement
-from marketplace.services.settlement import SETTLEMENT_RUN, previous_period
+from marketplace.services.settlement import SETTLEMENT_RUN
+from marketplace.services.statements import previous_period
 from marketplace.tasks import settlement_run_task
 from tests.factories import company_with_owner
 from tests.marketplace.settlement_helpers import paid_order

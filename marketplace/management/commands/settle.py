@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
 from listings.management.commands.import_products import ProgressBar
-from marketplace.services.fees import fees_accrue
-from marketplace.services.settlement import previous_period, settlement_run
+from marketplace.services.fee_accrual import fees_accrue
+from marketplace.services.settlement import settlement_run
+from marketplace.services.statements import previous_period
 
 
 class Command(BaseCommand):
