@@ -106,18 +106,49 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Media in two kinds (core/media.py, docs/decisions/0009): "public" (product images, stable
+# unsigned URLs) and "default" (every other file: private, signed URLs that expire soon).
+MEDIA_PRIVATE_URL_SECONDS = env.int("MEDIA_PRIVATE_URL_SECONDS", default=300)
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
-if AWS_STORAGE_BUCKET_NAME:
-    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
-    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
-    AWS_QUERYSTRING_AUTH = True
-    AWS_DEFAULT_ACL = None
-    AWS_S3_FILE_OVERWRITE = False
-    _media_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
-else:
-    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+AWS_DEFAULT_ACL = None  # access comes from the bucket policy (public: products/* only), not per-object ACLs
+AWS_S3_FILE_OVERWRITE = False
+AWS_S3_SIGNATURE_VERSION = "s3v4"  # what current S3 regions and MinIO accept; signed URLs say X-Amz-Expires
+# Where clients reach the bucket when that is not AWS_S3_ENDPOINT_URL (compose: through the proxy).
+AWS_S3_PUBLIC_ENDPOINT_URL = env("AWS_S3_PUBLIC_ENDPOINT_URL", default=None)
+# A CDN or domain serving the bucket's public objects, e.g. media.example.com (no scheme).
+AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default=None)
+S3_MEDIA_STORAGES = {
+    "default": {
+        "BACKEND": "core.media.S3MediaStorage",
+        "OPTIONS": {
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_PRIVATE_URL_SECONDS,
+            "url_endpoint": AWS_S3_PUBLIC_ENDPOINT_URL,
+            "custom_domain": None,
+        },
+    },
+    "public": {
+        "BACKEND": "core.media.S3MediaStorage",
+        "OPTIONS": {
+            "querystring_auth": False,
+            "url_endpoint": AWS_S3_PUBLIC_ENDPOINT_URL,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN,
+            # Names carry the image's SHA-256 and are never overwritten: caches may keep them.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    },
+}
+LOCAL_MEDIA_STORAGES = {
+    "default": {
+        "BACKEND": "core.media.SignedFileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "private", "base_url": "/private-media/"},
+    },
+    "public": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+}
 STORAGES = {
-    "default": _media_storage,
+    **(S3_MEDIA_STORAGES if AWS_STORAGE_BUCKET_NAME else LOCAL_MEDIA_STORAGES),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
