@@ -49,12 +49,14 @@ def embedded_defaults_check(app_configs, **kwargs):
                 id="platform.W005",
             )
         )
+    # A one-label host (compose's `minio`) resolves only inside the app's own network.
     endpoint = urlsplit(settings.AWS_S3_ENDPOINT_URL or "").hostname or ""
-    if settings.AWS_STORAGE_BUCKET_NAME and endpoint and "." not in endpoint and not settings.AWS_S3_PUBLIC_ENDPOINT_URL:
+    internal = endpoint and "." not in endpoint
+    if settings.AWS_STORAGE_BUCKET_NAME and internal and not settings.AWS_S3_PUBLIC_ENDPOINT_URL:
         problems.append(
             Warning(
                 f"Media URLs would name {endpoint}, a host only the app's network resolves.",
-                hint="Set AWS_S3_PUBLIC_ENDPOINT_URL to where clients reach the bucket (docs/operator-guide.md, 'Media').",
+                hint="Set AWS_S3_PUBLIC_ENDPOINT_URL to where clients reach the bucket (docs/operator-guide.md).",
                 id="platform.W006",
             )
         )
