@@ -85,6 +85,8 @@ def test_every_app_service_starts_through_the_checking_entrypoint():
     for name in APP_SERVICES:
         assert services[name]["build"] == "." and "entrypoint" not in services[name], name
         environments[name] = service_environment(name, template)
+    # tests/test_proxy.py runs this healthcheck against gunicorn with production's ALLOWED_HOSTS.
+    assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "deploy/healthcheck.py"]
     environments["web"].pop("WEB_CONCURRENCY")
     assert all(environment == environments["web"] for environment in environments.values())
 

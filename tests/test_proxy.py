@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "deploy" / "nginx" / "platform.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # .ci/run installs Debian's nginx-light
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+ALLOWED_HOSTS = "shop.example.com,127.0.0.1"
 
 
 def prefix(tmp_path: Path, conf: str) -> Path:
@@ -103,6 +104,8 @@ def app(tmp_path_factory):
         "DJANGO_SECRET_KEY": "proxy-test-" + "x" * 50,
         "DJANGO_SECURE_SSL_REDIRECT": "true",
         "DJANGO_SECURE_HSTS_SECONDS": "60",
+        # As production: the public name (the proxy passes 127.0.0.1 here), never localhost.
+        "DJANGO_ALLOWED_HOSTS": ALLOWED_HOSTS,
         "LOG_LEVEL": "WARNING",
     }
     log = scratch / "gunicorn.log"
@@ -193,3 +196,13 @@ def test_the_media_bucket_is_read_only_through_the_proxy(proxy):
     assert read.status_code == 404 and b"NoSuchBucket" in read.content  # reached the store, which has no such bucket
     write = requests.put(f"{proxy['https']}/platform-media/products/1/x.png", data=b"x", verify=proxy["ca"], timeout=10)
     assert write.status_code == 403 and b"NoSuchBucket" not in write.content
+
+
+def test_the_web_healthcheck_asks_with_a_host_the_app_allows(app):
+    """docker-compose.yml's healthcheck of web (deploy/healthcheck.py) against gunicorn."""
+    assert requests.get(app.replace("127.0.0.1", "localhost") + "/healthz", timeout=10).status_code == 400
+    env = {"PATH": os.environ["PATH"], "DJANGO_ALLOWED_HOSTS": ALLOWED_HOSTS}
+    command = [sys.executable, "deploy/healthcheck.py", f"{app}/healthz"]
+    assert subprocess.run(command, cwd=ROOT, env=env, timeout=30).returncode == 0  # noqa: S603
+    dead = subprocess.run([*command[:2], f"http://127.0.0.1:{free_port()}/healthz"], cwd=ROOT, env=env, timeout=30)  # noqa: S603
+    assert dead.returncode == 1
