@@ -41,6 +41,11 @@ class S3MediaStorage(S3Storage):
     def get_default_settings(self):
         return {**super().get_default_settings(), "url_endpoint": None}
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_url_client", None)  # a boto3 client does not pickle; it is made again on use
+        return state
+
     @cached_property
     def _url_client(self):
         # boto3 clients are thread-safe; signing is local (no request to the store).

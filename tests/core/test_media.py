@@ -139,8 +139,10 @@ def test_without_a_bucket_private_files_need_an_unexpired_signature(api, client,
     assert signed["Cache-Control"] == "private, no-store"
     assert client.get(url.path).status_code == 404  # no signature
     assert client.get(f"{url.path}?{url.query[:-2]}xx").status_code == 404  # a forged one
-    other = InquiryMessage.objects.get().attachment.name.replace("licence", "other")
+    other = InquiryMessage.objects.get().attachment.name.replace("licence", "other")  # a name beside it
     assert client.get(f"/private-media/{other}?{url.query}").status_code == 404  # another file's signature
-    assert client.get(f"/media/{url.path.removeprefix('/private-media/')}").status_code == 404  # not public
+    name = url.path.removeprefix("/private-media/")
+    assert client.get(f"/media/{name}").status_code == 404  # not public
+    assert client.get(f"/media/../private/{name}").status_code in (400, 404)  # nor by climbing out of media
     settings.MEDIA_PRIVATE_URL_SECONDS = -1  # every signature is now past its expiry
     assert client.get(f"{url.path}?{url.query}").status_code == 404
