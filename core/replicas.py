@@ -22,7 +22,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connections
+from django.db import Error, connections
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def replica_pick() -> str:
     for alias in random.sample(replicas, len(replicas)):
         try:
             lag = replica_lag(alias)
-        except DatabaseError as error:
+        except Error as error:  # refused, timed out, or a connection that died (InterfaceError)
             logger.warning("replica %s unavailable, reading from the primary: %s", alias, error)
             _down_until[alias] = now + RETRY_SECONDS
             connections[alias].close()
