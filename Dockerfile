@@ -30,4 +30,6 @@ EXPOSE 8000
 
 # Gunicorn reads its worker count from WEB_CONCURRENCY; override it per deployment.
 ENV WEB_CONCURRENCY=3
+# Every container of this image runs the deploy checks first and refuses to start on a failure.
+ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--error-logfile", "-"]

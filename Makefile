@@ -57,3 +57,9 @@ faults: install
 	$(BIN)/pytest -q -p no:randomly tests/core/test_outages.py
 	$(BIN)/pytest -q -p no:randomly tests/integrations/test_crash.py tests/marketplace/test_settlement_crash.py
 	$(BIN)/python scripts/pg_restart_fault.py
+
+# Read replicas for real: a throwaway primary and a pg_basebackup streaming replica on loopback,
+# gunicorn on both; replica reads, read-your-writes, the lag bound, a stopped replica (about a minute).
+.PHONY: replica-test
+replica-test: install
+	$(BIN)/python scripts/replica_check.py

@@ -79,9 +79,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, worker and beat share the file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Read replicas (core/replicas.py): GET requests read from a streaming replica no further behind
+# than the bound, and a client that wrote within it reads from the primary. Comma-separated URLs.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=5.0)
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica{_number}"] = {
+        **environ.Env.db_url_config(_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # A replica that does not answer costs one request at most 2 s; it is then skipped for a while.
+        "OPTIONS": {"connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "core.replicas.ReplicaMiddleware")  # right after the request id: every read is covered
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://platform")}
+# Sessions (the admin's) are read from the cache (Redis in production) and kept in the database too,
+# so a web process holds none and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "core.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -106,18 +125,49 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Media in two kinds (core/media.py, docs/decisions/0009): "public" (product images, stable
+# unsigned URLs) and "default" (every other file: private, signed URLs that expire soon).
+MEDIA_PRIVATE_URL_SECONDS = env.int("MEDIA_PRIVATE_URL_SECONDS", default=300)
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
-if AWS_STORAGE_BUCKET_NAME:
-    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
-    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
-    AWS_QUERYSTRING_AUTH = True
-    AWS_DEFAULT_ACL = None
-    AWS_S3_FILE_OVERWRITE = False
-    _media_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
-else:
-    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+AWS_DEFAULT_ACL = None  # access comes from the bucket policy (public: products/* only), not per-object ACLs
+AWS_S3_FILE_OVERWRITE = False
+AWS_S3_SIGNATURE_VERSION = "s3v4"  # what current S3 regions and MinIO accept; signed URLs say X-Amz-Expires
+# Where clients reach the bucket when that is not AWS_S3_ENDPOINT_URL (compose: through the proxy).
+AWS_S3_PUBLIC_ENDPOINT_URL = env("AWS_S3_PUBLIC_ENDPOINT_URL", default=None)
+# A CDN or domain serving the bucket's public objects, e.g. media.example.com (no scheme).
+AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default=None)
+S3_MEDIA_STORAGES = {
+    "default": {
+        "BACKEND": "core.media.S3MediaStorage",
+        "OPTIONS": {
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_PRIVATE_URL_SECONDS,
+            "url_endpoint": AWS_S3_PUBLIC_ENDPOINT_URL,
+            "custom_domain": None,
+        },
+    },
+    "public": {
+        "BACKEND": "core.media.S3MediaStorage",
+        "OPTIONS": {
+            "querystring_auth": False,
+            "url_endpoint": AWS_S3_PUBLIC_ENDPOINT_URL,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN,
+            # Names carry the image's SHA-256 and are never overwritten: caches may keep them.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    },
+}
+LOCAL_MEDIA_STORAGES = {
+    "default": {
+        "BACKEND": "core.media.SignedFileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "private", "base_url": "/private-media/"},
+    },
+    "public": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+}
 STORAGES = {
-    "default": _media_storage,
+    **(S3_MEDIA_STORAGES if AWS_STORAGE_BUCKET_NAME else LOCAL_MEDIA_STORAGES),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -269,6 +319,12 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="platform@localhost")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Production hardening, on whenever DEBUG is off and TLS terminates in front of us.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)

@@ -1,10 +1,9 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.health import healthz
+from core.media import private_media, public_media
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -21,9 +20,10 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Media on the local filesystem (no bucket), DEBUG on or off: only the public kind is open.
+    path("media/<path:name>", public_media, name="public-media"),
+    path("private-media/<path:name>", private_media, name="private-media"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # URLs that match no route, and errors outside DRF, answer in the API's JSON error shape.
 handler404 = "core.api.views.not_found"

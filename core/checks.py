@@ -1,6 +1,8 @@
 """Deployment checks beyond Django's own (`manage.py check --deploy`): the embedded defaults that
 make `make run` work without configuration must never reach production."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
@@ -30,5 +32,32 @@ def embedded_defaults_check(app_configs, **kwargs):
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         problems.append(
             Warning("The task broker is the embedded filesystem queue.", hint="Set the broker.", id="platform.W011")
+        )
+    if not settings.STRIPE_SECRET_KEY:
+        problems.append(
+            Warning(
+                "STRIPE_SECRET_KEY is empty: the dummy gateway would take the payments.",
+                hint="Set STRIPE_SECRET_KEY (docs/operator-guide.md, 'Stripe').",
+                id="platform.W004",
+            )
+        )
+    if settings.EMAIL_BACKEND.rsplit(".", 2)[-2] in ("console", "locmem", "dummy", "filebased"):
+        problems.append(
+            Warning(
+                f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}: no mail would be delivered.",
+                hint="Set EMAIL_BACKEND and EMAIL_HOST (.env.example, 'Email').",
+                id="platform.W005",
+            )
+        )
+    # A one-label host (compose's `minio`) resolves only inside the app's own network.
+    endpoint = urlsplit(settings.AWS_S3_ENDPOINT_URL or "").hostname or ""
+    internal = endpoint and "." not in endpoint
+    if settings.AWS_STORAGE_BUCKET_NAME and internal and not settings.AWS_S3_PUBLIC_ENDPOINT_URL:
+        problems.append(
+            Warning(
+                f"Media URLs would name {endpoint}, a host only the app's network resolves.",
+                hint="Set AWS_S3_PUBLIC_ENDPOINT_URL to where clients reach the bucket (docs/operator-guide.md).",
+                id="platform.W006",
+            )
         )
     return problems

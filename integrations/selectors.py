@@ -49,7 +49,8 @@ def _image_urls_maker() -> Callable[[str], str]:
     `urljoin(base_url, filepath_to_uri(name).lstrip("/"))`: for a plain name (_PLAIN_NAME, which
     quoting and lstrip leave unchanged) urljoin appends the name's segments verbatim to what the
     base resolves to, so that URL is a fixed prefix (read once by joining a probe) plus the name.
-    Any other name, and any other storage (S3 signs every URL), goes through `storage.url`."""
+    Any other name, and any other storage, goes through `storage.url`. Images are in the public
+    storage (core.media): on S3 their URLs are unsigned and stable, so channels keep working links."""
     storage = ProductMedia._meta.get_field("image").storage
     if isinstance(storage, LazyObject):  # default_storage
         if storage._wrapped is empty:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django_countries.fields import CountryField
 
 from brands.models import Brand, Company, QualityStandard, QualityStandardItem
+from core.media import public_storage
 from core.money import Money, validate_currency_code
 
 hs_code_validator = RegexValidator(r"^[0-9]{6,10}$", "An HS code is 6 to 10 digits.", code="invalid_hs_code")
@@ -202,8 +203,9 @@ def media_upload_to(instance, filename):
 
 class ProductMedia(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="media")
-    image = models.ImageField(upload_to=media_upload_to)
-    thumbnail = models.ImageField(upload_to=media_upload_to, blank=True)
+    # Public storage: stable, unsigned URLs that storefronts and outside channels keep (core/media.py).
+    image = models.ImageField(upload_to=media_upload_to, storage=public_storage)
+    thumbnail = models.ImageField(upload_to=media_upload_to, storage=public_storage, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     content_type = models.CharField(max_length=50)

@@ -18,24 +18,18 @@ directory in every case, failures included.
 """
 
 import csv
-import glob
 import json
 import os
-import pwd
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+from stack import ROOT, Cluster, Gunicorn, any_free_port, children, port_free, run
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "faults"
 RESULTS = ROOT / "docs" / "fault-results.md"
 DB = "fault_platform"
@@ -63,78 +57,6 @@ def say(message: str) -> None:
     print(f"[{now():6.1f}s] {message}", flush=True)
 
 
-def run(args: list, *, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    kwargs.setdefault("capture_output", True)
-    kwargs.setdefault("text", True)
-    kwargs.setdefault("timeout", 300)
-    done = subprocess.run([str(a) for a in args], check=False, **kwargs)  # noqa: S603 - fixed argv, no shell
-    if check and done.returncode != 0:
-        raise RuntimeError(f"{' '.join(str(a) for a in args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
-    return done
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
-def any_free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Cluster:
-    """A PostgreSQL cluster in a temporary directory, run as `postgres` when we are root (initdb
-    refuses root), on 127.0.0.1:port and a socket in its own directory."""
-
-    def __init__(self, port: int):
-        versions = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
-        if not versions:
-            raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
-        self.bin = Path(versions[-1])
-        self.port = port
-        self.tmp = Path(tempfile.mkdtemp(prefix="pgfault-"))
-        self.data = self.tmp / "data"
-        self.prefix: list = []
-        if os.geteuid() == 0:
-            user = pwd.getpwnam("postgres")
-            os.chown(self.tmp, user.pw_uid, user.pw_gid)
-            self.prefix = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--"]
-
-    def pg(self, tool: str, *args, check: bool = True) -> subprocess.CompletedProcess:
-        return run([*self.prefix, self.bin / tool, *args], check=check, cwd=self.tmp)
-
-    def init(self) -> None:
-        self.pg("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self.pg("pg_ctl", "-D", self.data, "-l", self.data / "log", "-w", "-t", "60", "-o", options, "start")
-
-    def stop(self, mode: str = "fast", check: bool = True) -> None:
-        self.pg("pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "60", "stop", check=check)
-
-    def running(self) -> bool:
-        return self.data.exists() and self.pg("pg_ctl", "-D", self.data, "status", check=False).returncode == 0
-
-    def psql(self, sql: str) -> None:
-        run([self.bin / "psql", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", "-qc", sql, "postgres"])
-
-    def destroy(self) -> None:
-        try:
-            if self.running():
-                self.stop("immediate", check=False)
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            if self.tmp.exists():
-                time.sleep(1)
-                shutil.rmtree(self.tmp, ignore_errors=True)
-            if self.tmp.exists():
-                print(f"could not delete {self.tmp}: remove it by hand", file=sys.stderr)
-
-
 def app_environment(pg_port: int) -> dict:
     """scripts/load.sh's production-like settings, on the throwaway cluster."""
     env = dict(os.environ)
@@ -149,70 +71,6 @@ def app_environment(pg_port: int) -> dict:
         LOG_LEVEL="WARNING",
     )
     return env
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile
-        if int(fields[1]) == pid:
-            found.add(int(Path(stat).parent.name))
-    return found
-
-
-class Gunicorn:
-    def __init__(self, env: dict, port: int):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = open(OUT / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--threads",
-                "2",
-                "--access-logfile",
-                "/dev/null",
-                "--no-control-socket",  # the default socket under ~/.gunicorn is shared by every gunicorn here
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.master = self.process.pid
-
-    def wait_ready(self, seconds: float = 90) -> set[int]:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited {self.process.returncode}; see {OUT / 'gunicorn.log'}")
-            try:
-                healthy = requests.get(f"{self.url}/healthz", timeout=5).status_code == 200
-            except requests.RequestException:
-                healthy = False
-            workers = children(self.master)
-            if healthy and len(workers) == 2:
-                return workers
-            time.sleep(0.5)
-        raise RuntimeError(f"gunicorn did not answer /healthz 200 with 2 workers within {seconds:.0f} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -506,7 +364,7 @@ def main() -> int:
         say("app: load_demo")
         run([ROOT / ".venv" / "bin" / "python", "manage.py", "load_demo"], cwd=ROOT, env=env, timeout=900)
         say(f"app: gunicorn on 127.0.0.1:{app_port}")
-        gunicorn = Gunicorn(env, app_port)
+        gunicorn = Gunicorn(env, app_port, OUT / "gunicorn.log")
         workers = gunicorn.wait_ready()
         say(f"app: healthy, master {gunicorn.master}, workers {sorted(workers)}")
         first = requests.get(f"{gunicorn.url}/api/v1/storefront/products/?page_size=20", timeout=TIMEOUT)

@@ -60,8 +60,12 @@ def s3_endpoint():
 
 @pytest.fixture
 def s3_storage(s3_endpoint, monkeypatch, settings):
-    """Django's default storage switched to django-storages' S3 backend against moto's server,
-    exactly as production configures it (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL)."""
+    """Django's media storages (private "default" and "public") switched to S3 against moto's
+    server, exactly as production configures them (config/settings.py S3_MEDIA_STORAGES), in a
+    bucket whose policy lets anyone read products/* (the product images) and nothing else, as
+    docs/operator-guide.md sets it. Yields the default (private) storage."""
+    import copy
+    import json
     import uuid
 
     import boto3
@@ -70,15 +74,16 @@ def s3_storage(s3_endpoint, monkeypatch, settings):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     bucket = f"media-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    public_read = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}
+    policy = {"Version": "2012-10-17", "Statement": [{**public_read, "Resource": f"arn:aws:s3:::{bucket}/products/*"}]}
+    client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     settings.AWS_STORAGE_BUCKET_NAME = bucket
     settings.AWS_S3_ENDPOINT_URL = s3_endpoint
     settings.AWS_S3_REGION_NAME = "us-east-1"
-    settings.AWS_DEFAULT_ACL = None
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
-    storages._storages.pop("default", None)
+    settings.STORAGES = {**settings.STORAGES, **copy.deepcopy(settings.S3_MEDIA_STORAGES)}
     yield storages["default"]
-    storages._storages.pop("default", None)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from config.settings import env
 
 # Each test process (an xdist worker, or a second run beside the first) gets its own database
 # and, as far as Redis' 16 allow, its own Redis database: the cache is cleared between tests and
-# Redis clears a whole database at once. Databases 1-11 are the tests' caches (12 and 13 are
-# `make load`'s and `make faults'`, 0 the channel state, 15 the broker under a per-run prefix);
+# Redis clears a whole database at once. Databases 1-11 are the tests' caches (12, 13 and 14 are
+# `make load`'s, `make faults'` and `make replica-test`'s, 0 the channel state, 15 the broker under a per-run prefix);
 # xdist workers take distinct ones (gw0 -> 1, gw1 -> 2), a run without xdist one by its pid.
 # Inherited by the Celery worker processes tests start, so they share this process' queues and cache.
 _run_id = os.environ.setdefault("TEST_RUN_ID", str(os.getpid()))
@@ -41,6 +41,7 @@ LOG_FORMAT = "text"
 LOGGING["handlers"]["console"]["formatter"] = "text"  # noqa: F405
 STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "public": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

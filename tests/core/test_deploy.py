@@ -30,6 +30,7 @@ def production_env(tmp_path, **overrides):
         "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "CARRIER_WEBHOOK_SECRET": secrets.token_hex(32),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -63,6 +64,8 @@ def test_the_embedded_defaults_and_missing_hardening_fail_the_deploy_check(tmp_p
         "DJANGO_SECURE_SSL_REDIRECT": "security.W008",
         "DJANGO_SECURE_HSTS_SECONDS": "security.W004",
         "DJANGO_SECURE_COOKIES": "security.W012",
+        "STRIPE_SECRET_KEY": "platform.W004",
+        "EMAIL_BACKEND": "platform.W005",
     }
     weak_fallback = {"DJANGO_SECRET_KEY_FALLBACKS": "old-short-key"}
     result = check_deploy(production_env(tmp_path, DJANGO_DEBUG="true", **dict.fromkeys(missing), **weak_fallback))
