@@ -125,7 +125,7 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Media in two kinds (core/media.py, docs/decisions/0009): "public" (product images, stable
+# Media in two kinds (core/media.py, docs/decisions/0010): "public" (product images, stable
 # unsigned URLs) and "default" (every other file: private, signed URLs that expire soon).
 MEDIA_PRIVATE_URL_SECONDS = env.int("MEDIA_PRIVATE_URL_SECONDS", default=300)
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")

@@ -1,4 +1,4 @@
-"""Media in two kinds (docs/decisions/0009-media-public-and-private.md).
+"""Media in two kinds (docs/decisions/0010-media-public-and-private.md).
 
 - Public: product images and thumbnails, `STORAGES["public"]`. Stable, unsigned URLs under a
   public domain, because storefronts, caches and outside channels keep them for as long as the

@@ -1,4 +1,4 @@
-"""Read replicas (docs/decisions/0010-read-replicas.md), installed when DATABASE_REPLICA_URLS is set.
+"""Read replicas (docs/decisions/0011-read-replicas.md), installed when DATABASE_REPLICA_URLS is set.
 
 A request with a safe method (GET, HEAD, OPTIONS) reads from one streaming replica: storefront
 pages and every selector behind the API's and the admin's reads. Everything else uses the primary:
