@@ -9,7 +9,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from brands.models import Company, CompanyStaff, StaffInvitation
+from brands.models import ApiKey, Company, CompanyStaff, StaffInvitation
 from brands.selectors import user_company_roles_forget, user_has_company_role
 from core.accounts import password_check
 from core.errors import Conflict, InvalidInput, NotPermitted
@@ -174,3 +174,35 @@ def staff_invitation_accept(*, token: str, full_name: str = "", password: str = 
         role=invitation.role,
     )
     return staff
+
+
+def user_staff_export(*, user: User) -> tuple[str, dict]:
+    roles = CompanyStaff.objects.filter(user=user).select_related("company").order_by("pk")
+    return "companies", [
+        {"company": staff.company.legal_name, "role": staff.role, "since": staff.added_at} for staff in roles
+    ]
+
+
+def user_staff_leave_all(*, user: User) -> None:
+    """Inside the closing transaction: the user leaves every company's staff and their API keys
+    are revoked; refused while they are a company's only owner (409 naming it)."""
+    roles = CompanyStaff.objects.filter(user=user).select_related("company").order_by("company_id")
+    for staff in roles:
+        if staff.role == CompanyStaff.Role.OWNER:
+            owners = CompanyStaff.objects.filter(company=staff.company_id, role=CompanyStaff.Role.OWNER)
+            if not owners.exclude(user=user).exists():
+                raise Conflict(
+                    f"You are the only owner of {staff.company.legal_name}; make someone else owner first.",
+                    attr="company",
+                )
+    for staff in roles:
+        security_event_record(
+            kind=SecurityEvent.Kind.STAFF_CHANGED,
+            user=user,
+            actor=user,
+            company_id=staff.company_id,
+            role=None,
+            previous_role=staff.role,
+        )
+    roles.delete()
+    ApiKey.objects.filter(created_by=user, revoked_at=None).update(revoked_at=timezone.now())

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from core import accounts
 from core.api.fields import ID_PATTERN
+from core.api.permissions import scopes_for
 from core.api.serializers import (
     AuthTokenSerializer,
     DetailSerializer,
@@ -155,6 +156,8 @@ class MeExportView(APIView):
 @extend_schema(tags=["jobs"])
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Long-running work: its owner and operators see it."""
+
+    required_scopes = scopes_for("listings")  # for API keys
 
     queryset = Job.objects.none()  # for the schema; get_queryset scopes the real one
     serializer_class = JobSerializer
