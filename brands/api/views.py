@@ -121,7 +121,7 @@ def _with_secret(key: ApiKey, secret: str) -> ApiKey:
 class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CompanySerializer
     lookup_value_regex = ID_PATTERN
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return company_list(user=self.request.user)
