@@ -8,6 +8,7 @@ class BrandsConfig(AppConfig):
     verbose_name = "Companies and common brands"
 
     def ready(self):
+        from brands import receivers  # noqa: F401 - connects the signal handlers
         from brands.eligibility import RULE_SETS
 
         if settings.SME_RULE_SET not in RULE_SETS:

@@ -12,10 +12,13 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brands import services
 from brands.models import Brand, Company, CompanyStaff, Membership
+from core.accounts import operator_otp_enrol
 from core.models import User
 from core.money import Money
 from core.permissions import OPERATORS_GROUP
@@ -24,6 +27,9 @@ PASSWORD = "demo-pass-2026"  # noqa: S105 - the documented password of the demo 
 BILLION = Decimal(1_000_000_000)
 
 OPERATOR = {"email": "operator@demo.example", "full_name": "Platform Operator"}
+# The demo operator's TOTP secret, published like the password (RFC 6238's test key; base32
+# GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ), for trying the second factor with OPERATOR_OTP_REQUIRED=true.
+DEMO_OTP_KEY = "3132333435363738393031323334353637383930"
 BUYERS = [
     {"email": "buyer@demo.example", "full_name": "Emma Schneider"},
     {"email": "buyer2@demo.example", "full_name": "Lucas Martin"},
@@ -347,7 +353,7 @@ class BrandsDemo:
         user = User.objects.filter(email=email).first()
         self.count("users", user is None)
         if user is None:
-            user = User.objects.create_user(email, None, full_name=full_name, **extra)
+            user = User.objects.create_user(email, None, full_name=full_name, email_verified_at=timezone.now(), **extra)
             user.password = self.password_hash
             user.save(update_fields=["password"])
         return user
@@ -366,6 +372,8 @@ class BrandsDemo:
         group = Group.objects.get(name=OPERATORS_GROUP)  # created by a core migration
         if not operator.groups.filter(pk=group.pk).exists():
             operator.groups.add(group)
+        if not TOTPDevice.objects.filter(user=operator).exists():
+            operator_otp_enrol(user=operator, key=DEMO_OTP_KEY)
         return operator
 
     # Companies

@@ -95,6 +95,65 @@ class CompanyStaff(models.Model):
         return f"{self.user} ({self.role} of {self.company})"
 
 
+class StaffInvitation(models.Model):
+    """An invitation to join a company's staff, sent to an e-mail address without an account;
+    accepting it (a signed link) creates the account with the role."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=CompanyStaff.Role.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "email"], condition=Q(status="pending"), name="staff_invitation_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} to {self.company} ({self.status})"
+
+
+class ApiKey(models.Model):
+    """A key for an integration (an ERP, a warehouse system): acts for its company within its
+    scopes (core.api.permissions.API_KEY_SCOPES), or platform-wide for an operator's key
+    (company empty). Only the digest of the secret is stored (knox's hash, as for login tokens)."""
+
+    PREFIX = "key_"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    scopes = models.JSONField(default=list)
+    token_key = models.CharField(max_length=25, db_index=True, help_text="The start of the key, to find it.")
+    digest = models.CharField(max_length=128, unique=True)
+    # The key acts as its creator, confined to its company and scopes; it stops working when
+    # the creator no longer owns the company (or, for a platform key, is no longer an operator).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_keys")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.token_key}…)"
+
+
 class Brand(models.Model):
     """A common brand: one name and one quality standard shared by several SMEs."""
 

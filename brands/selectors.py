@@ -106,3 +106,8 @@ def membership_get(*, user, brand: Brand, pk) -> Membership:
     if membership is None:
         raise Http404("No such membership.")
     return membership
+
+
+def user_company_roles_confine(user, roles: dict[int, str]) -> None:
+    """For this request only: the user holds exactly these roles (an API key acting for its company)."""
+    user._company_roles = roles

@@ -1,6 +1,7 @@
 """One settings module. Every value comes from the environment with the embedded default
 (SQLite, filesystem broker, local media, local-memory cache) so `make run` needs no services."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,7 +29,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_standardized_errors",
@@ -51,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.OperatorOtpMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -233,10 +239,11 @@ SETTLEMENT_CURRENCY = env("SETTLEMENT_CURRENCY", default="KRW")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "brands.api.authentication.ApiKeyAuthentication",
         "core.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "core.api.permissions.ApiKeyScopes"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
@@ -325,6 +332,40 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# Accounts (core): login tokens (django-rest-knox, hashed, sliding expiry), links sent by e-mail
+# (where the client's pages for them live), brute-force lock-out, operators' second factor.
+AUTH_TOKEN_TTL = timedelta(days=env.int("AUTH_TOKEN_TTL_DAYS", default=30))
+KNOX_TOKEN_MODEL = "core.AuthToken"  # noqa: S105 - a model name, not a secret
+# knox's own migrations would create its unused knox_authtoken table (its model is swapped for
+# core.AuthToken), which references users and blocks flushing them.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": AUTH_TOKEN_TTL,
+    "AUTO_REFRESH": True,  # sliding: each use pushes the expiry out (written at most once a minute)
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Bearer",
+}
+# {token} and {uid} are filled in; the client's page posts them back to the API.
+EMAIL_VERIFY_URL = env("EMAIL_VERIFY_URL", default="http://127.0.0.1:8000/verify-email?token={token}")
+EMAIL_VERIFY_MAX_AGE = timedelta(days=env.int("EMAIL_VERIFY_DAYS", default=3))
+EMAIL_VERIFY_RESEND_SECONDS = env.int("EMAIL_VERIFY_RESEND_SECONDS", default=120)
+PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", default="http://127.0.0.1:8000/reset-password?uid={uid}&token={token}")
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # Django's token, seconds
+# Reset requests per address and per client IP within an hour.
+PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=3)
+PASSWORD_RESET_IP_LIMIT = env.int("PASSWORD_RESET_IP_LIMIT", default=20)
+STAFF_INVITATION_URL = env("STAFF_INVITATION_URL", default="http://127.0.0.1:8000/invitations?token={token}")
+STAFF_INVITATION_DAYS = env.int("STAFF_INVITATION_DAYS", default=7)
+# Failed logins: after LOGIN_FAILURES_FREE failures (per e-mail, and 4x that per IP) each further
+# one locks for LOGIN_LOCKOUT_SECONDS doubled per failure, up to LOGIN_LOCKOUT_MAX_SECONDS.
+LOGIN_FAILURES_FREE = env.int("LOGIN_FAILURES_FREE", default=5)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=60)
+LOGIN_LOCKOUT_MAX_SECONDS = env.int("LOGIN_LOCKOUT_MAX_SECONDS", default=24 * 60 * 60)
+# Operators need a TOTP code in the admin and to get an API token. Off by default only under
+# DEBUG (make run); `check --deploy` refuses it off in production (core/checks.py).
+OPERATOR_OTP_REQUIRED = env.bool("OPERATOR_OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Common-brand platform")
 
 # Production hardening, on whenever DEBUG is off and TLS terminates in front of us.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.health import healthz
 from core.media import private_media, public_media
+from core.views import admin_otp_verify
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -16,6 +17,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/otp/", admin_otp_verify, name="admin-otp"),  # operators' second step (core.middleware)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.html import format_html
 
-from core.models import ExchangeRate, Job, User
+from core.models import ExchangeRate, Job, SecurityEvent, User
 from core.permissions import is_operator
 
 
@@ -79,4 +79,24 @@ class JobAdmin(OperatorOnlyAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(OperatorOnlyAdmin):
+    """The security log, for operators: read-only (append-only table, see the model)."""
+
+    list_display = ["created_at", "kind", "user", "actor", "company_id", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["user__email", "actor__email", "ip_address"]
+    list_select_related = ["user", "actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -4,7 +4,7 @@ make `make run` work without configuration must never reach production."""
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 # (setting, prefix of the value shipped in config/settings.py, check id): each is public knowledge.
 EMBEDDED_SECRETS = [
@@ -61,3 +61,18 @@ def embedded_defaults_check(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def operator_otp_check(app_configs, **kwargs):
+    """Operators' second factor may be off only under DEBUG (make run): an Error, so `check
+    --deploy` fails whatever its --fail-level."""
+    if settings.OPERATOR_OTP_REQUIRED or settings.DEBUG:
+        return []
+    return [
+        Error(
+            "OPERATOR_OTP_REQUIRED is off: operators would reach the admin and get API tokens with a password alone.",
+            hint="Unset OPERATOR_OTP_REQUIRED (it defaults to on when DEBUG is off).",
+            id="platform.E020",
+        )
+    ]

@@ -30,6 +30,10 @@ class NotPermitted(ApplicationError):
     status_code = 403
 
 
+class EmailNotVerified(NotPermitted):
+    code = "email_not_verified"
+
+
 class Unavailable(ApplicationError):
     """A dependency (database, broker) is down: the client may retry; nothing was written."""
 
@@ -47,3 +51,14 @@ class InvalidInput(ApplicationError):
     def __init__(self, detail: str, *, attr: str | None = None, reasons=None, fields: dict | None = None):
         super().__init__(detail, attr=attr, reasons=reasons)
         self.fields = fields or {}
+
+
+class TooManyAttempts(ApplicationError):
+    """Throttled by the platform's own counters (failed logins, reset requests, resends)."""
+
+    code = "throttled"
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = max(1, int(retry_after))

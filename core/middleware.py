@@ -45,3 +45,36 @@ class OutageMiddleware:
             logger.warning("outage: %s: %s", type(exception).__name__, exception)
             return outage_response()
         return None
+
+
+class OperatorOtpMiddleware:
+    """The admin's second step for operators, independent of the login form: after django_otp's
+    OTPMiddleware, an operator whose session has not passed a TOTP or recovery code is sent to
+    `admin-otp` for it on every admin page; elsewhere (the API through the session cookie) such
+    a session counts as anonymous. Off when OPERATOR_OTP_REQUIRED is off (make run)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        if settings.OPERATOR_OTP_REQUIRED and _unverified_operator(request.user):
+            from django.contrib.auth.models import AnonymousUser
+            from django.shortcuts import redirect
+            from django.urls import reverse
+            from django.utils.http import urlencode
+
+            admin_root = reverse("admin:index")
+            open_paths = {reverse("admin-otp"), reverse("admin:logout"), reverse("admin:login")}
+            if request.path.startswith(admin_root) and request.path not in open_paths:
+                return redirect(f"{reverse('admin-otp')}?{urlencode({'next': request.get_full_path()})}")
+            if request.path not in open_paths:
+                request.user = AnonymousUser()
+        return self.get_response(request)
+
+
+def _unverified_operator(user) -> bool:
+    from core.permissions import is_operator
+
+    return bool(user.is_authenticated and is_operator(user) and not user.is_verified())

@@ -5,6 +5,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from core.money import validate_currency_code
 
@@ -35,6 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin as an operator.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Until set, the user may browse and buy but not create companies, post RFQs or take a write role.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Closed by the user; personal data removed.")
 
     objects = UserManager()
 
@@ -47,6 +52,77 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class AuthToken(AbstractAuthToken):
+    """A login token (django-rest-knox): only its SHA-512 digest is stored. A user holds several,
+    one per device or client, each with a name, an expiry that slides on use and a last use."""
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"{self.name or 'token'} of {self.user_id}"
+
+
+class SecurityEvent(models.Model):
+    """Append-only log of what matters to an auditor: logins, tokens and keys, passwords, staff
+    and roles, payout accounts. No service updates or deletes a row; on PostgreSQL a trigger
+    refuses it (migration 0006_security_events_append_only) and the admin is read-only."""
+
+    class Kind(models.TextChoices):
+        LOGIN_SUCCEEDED = "login_succeeded", "Login succeeded"
+        LOGIN_FAILED = "login_failed", "Login failed"
+        LOGIN_LOCKED = "login_locked", "Login locked out"
+        TOKEN_CREATED = "token_created", "Token created"
+        TOKEN_REVOKED = "token_revoked", "Token revoked"
+        API_KEY_CREATED = "api_key_created", "API key created"
+        API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        EMAIL_VERIFIED = "email_verified", "E-mail verified"
+        OTP_FAILED = "otp_failed", "Second factor failed"
+        OTP_DEVICE_ENROLLED = "otp_device_enrolled", "Second factor enrolled"
+        STAFF_CHANGED = "staff_changed", "Staff role set"
+        STAFF_INVITED = "staff_invited", "Staff invited"
+        STAFF_INVITATION_REVOKED = "staff_invitation_revoked", "Staff invitation revoked"
+        STAFF_INVITATION_ACCEPTED = "staff_invitation_accepted", "Staff invitation accepted"
+        PAYOUT_ACCOUNT_CHANGED = "payout_account_changed", "Payout account changed"
+        WEBHOOK_ENDPOINT_CHANGED = "webhook_endpoint_changed", "Webhook endpoint changed"
+        ACCOUNT_EXPORTED = "account_exported", "Account data exported"
+        ACCOUNT_CLOSED = "account_closed", "Account closed"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # Whose account it concerns; PROTECT: accounts are closed by anonymising, never deleted.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="security_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The company concerned (brands.Company; core keeps the id only, as it imports no app).
+    company_id = models.BigIntegerField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["company_id", "-created_at"]), models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
 
 
 class ExchangeRate(models.Model):

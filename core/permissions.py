@@ -1,6 +1,24 @@
-from core.errors import NotPermitted
+from core.errors import EmailNotVerified, NotPermitted
 
 OPERATORS_GROUP = "operators"
+
+# The scopes an API key may hold. A view opens itself to keys with `required_scopes`:
+# {"read": scope for safe methods, "write": scope for the others, "<action>": scope for one action}.
+API_KEY_SCOPES = [
+    "listings:read",
+    "listings:write",
+    "orders:read",
+    "orders:write",
+    "stock:read",
+    "stock:write",
+    "trade:read",
+    "trade:write",
+    "finance:read",
+    "finance:write",
+    "syndication:read",
+    "syndication:write",
+    "webhooks:manage",
+]
 
 
 def is_operator(user) -> bool:
@@ -20,3 +38,17 @@ def require_operator(actor, action: str) -> None:
     "handles returns"."""
     if not is_operator(actor):
         raise NotPermitted(f"Only an operator {action}.")
+
+
+def require_verified_email(user, action: str) -> None:
+    """Until their e-mail address is verified a user may browse and buy, not `action`
+    ("register a company"). Operators are vetted otherwise."""
+    if not (user.is_email_verified or is_operator(user)):
+        raise EmailNotVerified(f"Verify your e-mail address before you {action} (POST auth/verify-email/resend/).")
+
+
+def user_confine_to_company(user) -> None:
+    """For this request only (the object is never saved): the user acts without operator
+    rights, as an API key for one company does whoever created it."""
+    user.is_superuser = False
+    user._is_operator = False

@@ -1,38 +1,82 @@
 from datetime import date, timedelta
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from core.errors import InvalidInput, WrongState
-from core.models import ExchangeRate, IdempotencyKey, Job, User
+from core.errors import WrongState
+from core.models import AuthToken, ExchangeRate, IdempotencyKey, Job, SecurityEvent, User
 from core.rates import rate_provider
 
 
-@transaction.atomic
-def user_register(*, email: str, password: str, full_name: str) -> User:
-    email = User.objects.normalize_email(email).lower()
-    if User.objects.filter(email=email).exists():
-        raise InvalidInput("A user with this email already exists.", attr="email")
-    user = User(email=email, full_name=full_name)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise InvalidInput(
-            "The password is too weak.",
-            attr="password",
-            reasons=[(e.code, m) for e, m in zip(error.error_list, error.messages, strict=True)],
-        ) from None
-    user.set_password(password)
-    user.save()
-    return user
+def email_send(*, to: str, template: str, context: dict, subject: str) -> None:
+    """The one way the platform sends e-mail (issue 17's message log and notification templates
+    will replace the inside). `template` names a plain-text template, e.g. "emails/password_reset.txt".
+    Call it from `transaction.on_commit`, never while rows are locked."""
+    body = render_to_string(template, context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def client_ip(request) -> str | None:
+    """The caller's address as the web server saw it (the proxy in front sets REMOTE_ADDR)."""
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def security_event_record(
+    *,
+    kind: str,
+    user: User | None = None,
+    actor: User | None = None,
+    company_id: int | None = None,
+    request=None,
+    **detail,
+) -> SecurityEvent:
+    """Appends one row to the security log; `request` gives the IP address and user agent."""
+    return SecurityEvent.objects.create(
+        kind=kind,
+        user=user,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        company_id=company_id,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else "",
+        detail=detail,
+    )
+
+
+def user_token_create(*, user: User, name: str = "", request=None) -> tuple[AuthToken, str]:
+    """A new login token; the secret is returned here only (the table keeps its digest)."""
+    token, secret = AuthToken.objects.create(user=user, name=name[:100])
+    security_event_record(kind=SecurityEvent.Kind.TOKEN_CREATED, user=user, actor=user, request=request, name=name)
+    return token, secret
 
 
 def user_token_get_or_create(*, user: User) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    """A token for `user`, for scripts and tests that act as a user. Secrets are not stored, so
+    an earlier one cannot be got back: this issues a new one each call."""
+    token, secret = AuthToken.objects.create(user=user, name="api")
+    return secret
+
+
+def user_tokens_revoke(*, user: User, actor: User | None = None, keep: AuthToken | None = None, request=None) -> int:
+    """Revokes every token of the user but `keep` (logout-all, password change and reset, closing)."""
+    tokens = AuthToken.objects.filter(user=user)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    count, _ = tokens.delete()
+    if count:
+        security_event_record(
+            kind=SecurityEvent.Kind.TOKEN_REVOKED, user=user, actor=actor, request=request, count=count
+        )
+    return count
+
+
+def user_token_revoke(*, token: AuthToken, actor: User, request=None) -> None:
+    token.delete()
+    security_event_record(
+        kind=SecurityEvent.Kind.TOKEN_REVOKED, user=token.user, actor=actor, request=request, name=token.name
+    )
 
 
 def job_create(*, kind: str, owner: User | None, scope: dict, input_file=None) -> Job:

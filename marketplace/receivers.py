@@ -1,9 +1,11 @@
 from django.dispatch import receiver
 
 from brands.signals import brand_status_changed
+from core.signals import user_closing, user_data_exporting
 from listings.signals import product_changed
 from logistics.signals import return_inspected, return_received, shipment_delivered
 from marketplace.services.orders import order_shipment_delivered
+from marketplace.services.privacy import buyer_data_erase, buyer_data_export
 from marketplace.services.returns import return_goods_inspected, return_goods_received
 from marketplace.services.storefront import search_document_refresh, search_documents_refresh_brand
 
@@ -31,3 +33,13 @@ def on_return_received(sender, *, reference, **kwargs):
 @receiver(return_inspected, dispatch_uid="marketplace_return_inspected")
 def on_return_inspected(sender, *, reference, grades, **kwargs):
     return_goods_inspected(reference=reference, grades=grades)
+
+
+@receiver(user_data_exporting, dispatch_uid="marketplace_user_data_exporting")
+def on_user_data_exporting(sender, *, user, **kwargs):
+    return buyer_data_export(user=user)
+
+
+@receiver(user_closing, dispatch_uid="marketplace_user_closing")
+def on_user_closing(sender, *, user, **kwargs):
+    buyer_data_erase(user=user)

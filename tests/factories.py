@@ -4,6 +4,7 @@ from decimal import Decimal
 import factory
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from brands import services as brand_services
 from brands.models import Brand, Company, CompanyStaff
@@ -20,6 +21,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     full_name = factory.Faker("name")
+    # Verified, as most users in tests act past verification; UserFactory(email_verified_at=None) for one who is not.
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

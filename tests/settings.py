@@ -52,3 +52,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CHANNEL_STATE_URL = f"{_redis}/0"
 CHANNEL_STATE_PREFIX = f"test-{_run_id}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-channel"
 CHANNEL_ALLOW_PRIVATE_URLS = True
+# Operators' second factor is off for the bulk of tests (force_login, api.as_user); the tests of
+# the second factor turn it on (tests/core/test_otp.py).
+OPERATOR_OTP_REQUIRED = False

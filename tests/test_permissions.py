@@ -18,6 +18,7 @@ from brands.models import Membership
 from core.services import job_create
 from listings.services import inspection_record
 from tests.factories import (
+    PASSWORD,
     OperatorFactory,
     UserFactory,
     brand_with_members,
@@ -1342,3 +1343,204 @@ def _synd(w):
         w.trade["listing"] = ChannelListing.objects.create(channel=channel, product=w.product)
         w.trade["job"] = syndication_job_start(actor=w.users["operator"], channel=channel, run=False)
     return w.trade
+
+
+# --- Accounts: tokens, passwords, verification, the user's data, invitations, API keys, the
+# security log (core, brands). Tokens and keys are made on first use, see _access.
+
+
+def _access(w, key):
+    """The lead user's login token, a pending invitation to the lead company, a key of the lead
+    company and a platform key, made on first use."""
+    if key not in w.trade:
+        from brands.models import StaffInvitation
+        from brands.services import api_key_create
+        from core.services import user_token_create
+
+        lead, operator = w.users["lead"], w.users["operator"]
+        made = {
+            "token": lambda: user_token_create(user=lead, name="laptop")[0],
+            "invitation": lambda: StaffInvitation.objects.create(
+                company=w.companies["lead"], email="invited@example.com", role="viewer", expires_at="2099-01-01T00:00Z"
+            ),
+            "lead_key": lambda: api_key_create(
+                actor=lead, company=w.companies["lead"], name="ERP", scopes=["orders:read"]
+            )[0],
+            "platform_key": lambda: api_key_create(actor=operator, company=None, name="BI", scopes=["orders:read"])[0],
+        }
+        w.trade[key] = made[key]()
+    return w.trade[key]
+
+
+def _lead_owner_only(**expect):
+    return {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 200, "operator": 200, **expect}
+
+
+CASES += [
+    Case("auth-logout", "post", lambda w: "/api/v1/auth/logout/", _all(204, anon=401)),
+    Case("auth-logout-all", "post", lambda w: "/api/v1/auth/logout-all/", _all(204, anon=401)),
+    Case("auth-token-list", "get", lambda w: "/api/v1/auth/tokens/", _all(200, anon=401)),
+    Case(
+        "auth-token-detail",
+        "delete",
+        lambda w: f"/api/v1/auth/tokens/{_access(w, 'token').pk}/",
+        _all(404, anon=401, lead=204),
+    ),
+    Case(
+        "auth-password-reset",
+        "post",
+        lambda w: "/api/v1/auth/password-reset/",
+        _all(202),
+        lambda w, r: {"email": f"{r}-forgot@example.com"},
+    ),
+    Case(
+        "auth-password-reset-confirm",
+        "post",
+        lambda w: "/api/v1/auth/password-reset/confirm/",
+        _all(400),
+        lambda w, r: {"uid": "MQ", "token": "not-a-token", "new_password": "paper-lantern-2027"},
+    ),
+    Case(
+        "auth-password-change",
+        "post",
+        lambda w: "/api/v1/auth/password-change/",
+        _all(204, anon=401),
+        lambda w, r: {"current_password": PASSWORD, "new_password": "paper-lantern-2027"},
+    ),
+    Case("auth-verify-email", "post", lambda w: "/api/v1/auth/verify-email/", _all(400), lambda w, r: {"token": "x:y"}),
+    # The world's users are verified already.
+    Case("auth-verify-email-resend", "post", lambda w: "/api/v1/auth/verify-email/resend/", _all(409, anon=401)),
+    Case("auth-me-export", "get", lambda w: "/api/v1/auth/me/export/", _all(200, anon=401)),
+    # Owners of a company they alone own cannot close their account; the viewer and the operator can.
+    Case("auth-me", "delete", lambda w: "/api/v1/auth/me/", _all(409, anon=401, viewer=204, operator=204)),
+    Case(
+        "auth-invitation-accept",
+        "post",
+        lambda w: "/api/v1/auth/invitations/accept/",
+        _all(400),
+        lambda w, r: {"token": "not-a-token", "full_name": "X", "password": "paper-lantern-2027"},
+    ),
+    Case(
+        "company-invitations",
+        "get",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/invitations/",
+        _lead_owner_only(viewer=200),
+    ),
+    Case(
+        "company-revoke-invitation",
+        "delete",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/invitations/{_access(w, 'invitation').pk}/",
+        _lead_owner_only(),
+    ),
+    Case(
+        "company-api-keys", "get", lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/api-keys/", _lead_owner_only()
+    ),
+    Case(
+        "company-api-keys",
+        "post",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/api-keys/",
+        _lead_owner_only(lead=201, operator=201),
+        lambda w, r: {"name": "ERP", "scopes": ["listings:read"]},
+    ),
+    Case(
+        "company-revoke-api-key",
+        "delete",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/api-keys/{_access(w, 'lead_key').pk}/",
+        _lead_owner_only(lead=204, operator=204),
+    ),
+    Case(
+        "company-security-events",
+        "get",
+        lambda w: f"/api/v1/companies/{w.companies['lead'].pk}/security-events/",
+        _lead_owner_only(),
+    ),
+    Case("platform-api-key-list", "get", lambda w: "/api/v1/api-keys/", _all(403, anon=401, operator=200)),
+    Case(
+        "platform-api-key-list",
+        "post",
+        lambda w: "/api/v1/api-keys/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {"name": "BI", "scopes": ["orders:read"]},
+    ),
+    Case(
+        "platform-api-key-detail",
+        "delete",
+        lambda w: f"/api/v1/api-keys/{_access(w, 'platform_key').pk}/",
+        _all(403, anon=401, operator=204),
+    ),
+]
+
+
+# --- API keys, on every row: a key of the member company (it owns the world's product; the key
+# acts as its owner would, as editor with a write scope, else viewer) holding exactly the scope
+# the route needs ("key"), and one holding every scope but that one ("key_without"). A route
+# opens to keys by naming its scope family (<family>:read for GET, <family>:write otherwise);
+# every other route refuses keys with a 403, and a public route answers a key as it answers
+# the member company's owner.
+KEY_FAMILIES = [  # (route name prefix, family): the first match wins
+    ("product-readiness", "syndication"),
+    ("product-", "listings"),
+    ("job-", "listings"),
+    ("inspection-", "listings"),
+    ("warehouse-", "stock"),
+    ("stock-", "stock"),
+    ("inbound-shipment-", "stock"),
+    ("storage-allotment-", "stock"),
+    ("fulfilment-", "orders"),
+    ("shipment-", "orders"),
+    ("physical-return-", "orders"),
+    ("customs-declaration-", "orders"),
+    ("consignment-", "orders"),
+    ("shipping-rate-quote", "orders"),
+    ("duty-estimate", "orders"),
+    ("order-", "orders"),
+    ("seller-order-", "orders"),
+    ("return-", "orders"),
+    ("b2b-order-", "orders"),
+    ("buyer-company-", "trade"),
+    ("rfq-", "trade"),
+    ("quote-", "trade"),
+    ("inquiry-", "trade"),
+    ("programme-", "finance"),
+    ("company-fee-", "finance"),
+    ("company-statement-", "finance"),
+    ("payout-", "finance"),
+    ("channel-", "syndication"),
+    ("syndication-job-", "syndication"),
+]
+
+
+def key_scope(case) -> str | None:
+    family = next((family for prefix, family in KEY_FAMILIES if case.name.startswith(prefix)), None)
+    return family and f"{family}:{'read' if case.method == 'get' else 'write'}"
+
+
+def key_expected(case, holds) -> int:
+    if case.expect.get("anon", 401) != 401:
+        return case.expect.get("member", case.expect["anon"])
+    scope = key_scope(case)
+    if scope is None or holds == "key_without":
+        return 403
+    return case.expect["member"]
+
+
+@pytest.mark.parametrize(
+    ("case", "holds"),
+    [(case, holds) for case in CASES for holds in ("key", "key_without")],
+    ids=[f"{case.method}-{case.name}-{holds}" for case in CASES for holds in ("key", "key_without")],
+)
+def test_api_key(api, world, case, holds):
+    from brands.services import api_key_create
+    from core.permissions import API_KEY_SCOPES
+
+    scope = key_scope(case)
+    scopes = [scope] if holds == "key" and scope else [s for s in API_KEY_SCOPES if s != scope]
+    company = world.companies["member"]
+    _key, secret = api_key_create(actor=world.users["member"], company=company, name="ERP", scopes=scopes)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = case.body(world, "member") if case.body else None
+    extra = {"format": case.fmt} if case.fmt else {}
+    response = getattr(api, case.method)(case.path(world), body, **extra)
+    assert response.status_code == key_expected(case, holds), (scopes, response.content)
+    if response.status_code == 403 and scope and holds == "key_without":
+        assert scope in response.json()["errors"][0]["detail"]

@@ -1,12 +1,14 @@
+from django.utils import timezone
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from brands.eligibility import SECTOR_CHOICES
-from brands.models import Brand, Company, CompanyStaff, Membership, QualityStandard
+from brands.models import ApiKey, Brand, Company, CompanyStaff, Membership, QualityStandard, StaffInvitation
 from brands.selectors import brand_current_standard, company_eligibility_get, user_company_roles
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer, TranslationsField
 from core.api.serializers import UserSerializer
+from core.permissions import API_KEY_SCOPES
 from core.selectors import exchange_rates_get
 
 
@@ -187,3 +189,47 @@ class MeSerializer(UserSerializer):
     class Meta(UserSerializer.Meta):
         fields = [*UserSerializer.Meta.fields, "is_operator", "companies"]
         read_only_fields = fields
+
+
+class StaffInvitationSerializer(serializers.ModelSerializer):
+    expired = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StaffInvitation
+        fields = ["id", "email", "role", "status", "expired", "created_at", "expires_at", "closed_at"]
+        read_only_fields = fields
+
+    def get_expired(self, invitation) -> bool:
+        return invitation.status == StaffInvitation.Status.PENDING and invitation.expires_at <= timezone.now()
+
+
+class InvitationAcceptSerializer(StrictSerializer):
+    token = serializers.CharField(max_length=500)
+    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    password = serializers.CharField(
+        write_only=True, max_length=128, required=False, allow_blank=True, style={"input_type": "password"}
+    )
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    prefix = serializers.CharField(source="token_key", help_text="The start of the key, to recognise it.")
+
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "scopes", "prefix", "company", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text="Shown once: send it as `Authorization: Bearer <key>`.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class ApiKeyWriteSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=API_KEY_SCOPES), allow_empty=False, max_length=len(API_KEY_SCOPES)
+    )

@@ -1,10 +1,15 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from brands.api.views import BrandViewSet, CompanyViewSet, MeView
+from brands.api.views import BrandViewSet, CompanyViewSet, InvitationAcceptView, MeView, PlatformApiKeyViewSet
 
 router = SimpleRouter()
 router.register("companies", CompanyViewSet, basename="company")
 router.register("brands", BrandViewSet, basename="brand")
+router.register("api-keys", PlatformApiKeyViewSet, basename="platform-api-key")
 
-urlpatterns = [path("auth/me/", MeView.as_view(), name="auth-me"), *router.urls]
+urlpatterns = [
+    path("auth/me/", MeView.as_view(), name="auth-me"),
+    path("auth/invitations/accept/", InvitationAcceptView.as_view(), name="auth-invitation-accept"),
+    *router.urls,
+]

@@ -4,7 +4,7 @@ from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.serializers import as_serializer_error
 
-from core.errors import ApplicationError, InvalidInput
+from core.errors import ApplicationError, InvalidInput, TooManyAttempts
 from core.outages import is_outage
 
 
@@ -47,6 +47,8 @@ class ExceptionHandler(BaseExceptionHandler):
             reasons = exc.reasons or [(exc.code, exc.detail)]
             details = [ErrorDetail(message, code=code) for code, message in reasons]
             return DomainValidationError({exc.attr or "non_field_errors": details})
+        if isinstance(exc, TooManyAttempts):
+            return exceptions.Throttled(wait=exc.retry_after, detail=exc.detail)
         if isinstance(exc, ApplicationError):
             return DomainError(exc)
         if isinstance(exc, DjangoValidationError):

@@ -3,13 +3,12 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.fields import ID_PATTERN
 from core.api.idempotency import idempotent
-from core.api.permissions import IsOperator
+from core.api.permissions import OPERATOR_ONLY, scopes_for
 from integrations.api.serializers import (
     ChannelListingSerializer,
     ChannelSerializer,
@@ -31,6 +30,8 @@ from integrations.services import syndication_job_cancel, syndication_job_start
 @extend_schema(tags=["syndication"])
 class ChannelViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Outside marketplaces the platform lists on, and what each requires of a listing."""
+
+    required_scopes = scopes_for("syndication")  # for API keys
 
     queryset = Channel.objects.none()
     serializer_class = ChannelSerializer
@@ -61,6 +62,8 @@ class ChannelListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     """Every product on every channel: status, readiness and normalised issues. SME staff see
     their companies' products only."""
 
+    required_scopes = scopes_for("syndication")  # for API keys
+
     queryset = ChannelListing.objects.none()
     serializer_class = ChannelListingSerializer
     lookup_value_regex = ID_PATTERN
@@ -74,9 +77,11 @@ class ChannelListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 class SyndicationJobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Operators start, watch and cancel syndication runs."""
 
+    required_scopes = scopes_for("syndication")  # for API keys
+
     queryset = SyndicationJob.objects.none()
     serializer_class = SyndicationJobSerializer
-    permission_classes = [IsAuthenticated, IsOperator]
+    permission_classes = OPERATOR_ONLY
     lookup_value_regex = ID_PATTERN
     filterset_fields = ["channel", "mode"]
 
@@ -114,6 +119,8 @@ class SyndicationJobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, vi
 
 class ProductReadinessView(APIView):
     """For one product, per channel (its locales and destination): ready or not, and why not."""
+
+    required_scopes = scopes_for("syndication")  # for API keys
 
     @extend_schema(responses=ProductReadinessSerializer, tags=["syndication"])
     def get(self, request, pk):

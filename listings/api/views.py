@@ -15,6 +15,7 @@ from brands.models import Brand, Company
 from brands.selectors import company_get, company_list
 from core.api.fields import ID_PATTERN, MAX_ID, StrictSerializer
 from core.api.idempotency import idempotent
+from core.api.permissions import scopes_for
 from core.api.query import QuerySerializer
 from core.api.serializers import JobSerializer
 from core.errors import InvalidInput
@@ -68,6 +69,8 @@ class ProductViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
     """The caller's companies' products (and, for a brand's lead, the brand's products)."""
+
+    required_scopes = scopes_for("listings")  # for API keys
 
     serializer_class = ProductSerializer
     lookup_value_regex = ID_PATTERN
@@ -200,6 +203,7 @@ class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 @extend_schema(tags=["inspections"])
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    required_scopes = scopes_for("listings")  # for API keys
     serializer_class = InspectionSerializer
     lookup_value_regex = ID_PATTERN
     filterset_fields = ["product", "outcome"]
@@ -255,6 +259,8 @@ class ProductImportView(APIView):
     """Starts a CSV import into one of your companies; the job it returns shows progress and
     per-row errors at /api/v1/jobs/{id}/."""
 
+    required_scopes = scopes_for("listings")  # for API keys
+
     parser_classes = [MultiPartParser]
 
     @extend_schema(
@@ -280,6 +286,8 @@ class ProductImportView(APIView):
 @extend_schema(tags=["products"])
 class ProductExportView(APIView):
     """Your products as CSV in the import's columns, streamed."""
+
+    required_scopes = scopes_for("listings")  # for API keys
 
     content_negotiation_class = IgnoreAcceptHeader
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from brands.models import Brand, Company
 from core.api.fields import ID_PATTERN
+from core.api.permissions import scopes_for
 from core.errors import InvalidInput
 from core.money import Money
 from logistics.api.customs_serializers import (
@@ -42,6 +43,8 @@ class CustomsDeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     """Customs declarations draft -> submitted -> cleared | held -> released. Operators submit
     (documents are rendered then) and record customs' decisions; SME staff read the
     declarations of goods their company exports or made; others get a 404."""
+
+    required_scopes = scopes_for("orders")  # for API keys
 
     serializer_class = CustomsDeclarationSerializer
     lookup_value_regex = ID_PATTERN
@@ -88,6 +91,8 @@ class ConsignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     Operators create any; a brand's lead company owners create the brand's consolidated ones,
     carrying goods of its active member companies, each line keeping its manufacturer. SME
     staff read those their company exports or made goods on."""
+
+    required_scopes = scopes_for("orders")  # for API keys
 
     serializer_class = ConsignmentSerializer
     lookup_value_regex = ID_PATTERN
@@ -179,6 +184,8 @@ class DutyEstimateView(APIView):
     by default): one line per hs_code, with its unit `value` in `currency` and its `quantity`
     (default 1), repeated for several lines. Also lists the HS codes the destination prohibits
     or licenses, so checkout and quotes can leave them out."""
+
+    required_scopes = scopes_for("orders")  # for API keys
 
     @extend_schema(
         parameters=[

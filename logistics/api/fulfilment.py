@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
 from core.api.parsers import RequestBodyTooLarge
-from core.api.permissions import OPERATOR_ONLY
+from core.api.permissions import OPERATOR_ONLY, scopes_for
 from core.api.query import QuerySerializer
 from core.errors import InvalidInput
 from listings.models import Variant
@@ -254,6 +254,8 @@ class FulfilmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Fulfilments of reserved stock, one per warehouse and reference: operators pick, pack and
     ship them, partially if need be."""
 
+    required_scopes = scopes_for("orders")  # for API keys
+
     serializer_class = FulfilmentSerializer
     permission_classes = OPERATOR_ONLY
     lookup_value_regex = ID_PATTERN
@@ -292,6 +294,8 @@ class FulfilmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 @extend_schema(tags=["logistics"])
 class ShipmentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A shipment with its lines and tracking events."""
+
+    required_scopes = scopes_for("orders")  # for API keys
 
     serializer_class = ShipmentSerializer
     permission_classes = OPERATOR_ONLY
@@ -355,6 +359,8 @@ class ShippingQuoteView(APIView):
     """Shipping options for SKUs to a destination country, from the rate tables: per warehouse
     serving the destination (best first) and service, priced on the chargeable weight (the
     greater of actual and volumetric)."""
+
+    required_scopes = scopes_for("orders")  # for API keys
 
     @extend_schema(
         parameters=[

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from brands.selectors import company_list
 from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
+from core.api.permissions import scopes_for
 from core.errors import InvalidInput
 from core.money import Money
 from logistics.models import InboundLine, InboundShipment, StorageAllotment, Warehouse
@@ -210,6 +211,8 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     """Inbound shipments (ASNs): SME staff create and dispatch their companies' shipments;
     warehouse operators receive (count), inspect and stock them."""
 
+    required_scopes = scopes_for("stock")  # for API keys
+
     serializer_class = InboundShipmentSerializer
     lookup_value_regex = ID_PATTERN
     filterset_fields = ["status", "company", "warehouse"]
@@ -306,6 +309,8 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 class StorageAllotmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Storage space rented per warehouse (60, 120 or 240 m3) and the m3 the company's stock
     (on hand and quarantined) takes up there: SME staff see their own, operators all."""
+
+    required_scopes = scopes_for("stock")  # for API keys
 
     serializer_class = StorageAllotmentSerializer
     filterset_fields = ["company", "warehouse"]

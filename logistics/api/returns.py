@@ -13,7 +13,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from core.api.fields import ID_PATTERN, MAX_ID, StrictSerializer
-from core.api.permissions import OPERATOR_ONLY
+from core.api.permissions import OPERATOR_ONLY, scopes_for
 from logistics.models import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine
 from logistics.services import (
     physical_return_inspect,
@@ -156,6 +156,8 @@ class PhysicalReturnFilter(filters.FilterSet):
 @extend_schema(tags=["logistics"])
 class PhysicalReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Returned goods on their way to, and inside, the returns centre of the buyer's zone."""
+
+    required_scopes = scopes_for("orders")  # for API keys
 
     serializer_class = PhysicalReturnSerializer
     permission_classes = OPERATOR_ONLY

@@ -15,6 +15,7 @@ from brands.selectors import user_company_ids
 from core.api.fields import ID_PATTERN
 from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.idempotency import idempotent
+from core.api.permissions import scopes_for
 from core.errors import InvalidInput, NotPermitted
 from core.money import Money
 from core.permissions import is_operator
@@ -190,6 +191,8 @@ def _orders():
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A buyer's own orders with their events, and their buyer companies' B2B orders; operators see all."""
 
+    required_scopes = scopes_for("orders")  # for API keys
+
     queryset = Order.objects.none()  # for the schema; get_queryset scopes the real one
     serializer_class = OrderSerializer
     lookup_value_regex = ID_PATTERN
@@ -247,6 +250,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 @extend_schema(tags=["orders"])
 class SellerOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Orders holding the caller's companies' products, each with only those lines."""
+
+    required_scopes = scopes_for("orders")  # for API keys
 
     queryset = Order.objects.none()
     serializer_class = SellerOrderSerializer

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from brands.selectors import user_company_ids
 from core.api.fields import ID_PATTERN, StrictSerializer
+from core.api.permissions import scopes_for
 from core.errors import InvalidInput, NotPermitted
 from core.permissions import is_operator
 from logistics.models import PhysicalReturn, PhysicalReturnLine
@@ -43,6 +44,8 @@ class ReturnResolveSerializer(StrictSerializer):
 class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Buyers request returns of delivered lines and follow them; sellers see returns of their
     lines; operators approve, receive, inspect and resolve (the goods' side is logistics')."""
+
+    required_scopes = scopes_for("orders")  # for API keys
 
     queryset = ReturnRequest.objects.none()  # for the schema; get_queryset scopes the real one
     serializer_class = ReturnSerializer

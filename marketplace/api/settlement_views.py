@@ -9,7 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from brands.models import Company
@@ -17,7 +16,7 @@ from brands.selectors import company_get, user_company_ids
 from core.api.fields import ID_PATTERN
 from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.idempotency import idempotent
-from core.api.permissions import IsOperator
+from core.api.permissions import OPERATOR_ONLY, scopes_for
 from core.errors import InvalidInput
 from core.money import Money
 from core.permissions import is_operator
@@ -61,9 +60,11 @@ class PDFRenderer(renderers.BaseRenderer):
 class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Support programmes: operators manage them, issue vouchers and read their reports."""
 
+    required_scopes = scopes_for("finance")  # for API keys
+
     queryset = SupportProgramme.objects.none()
     serializer_class = ProgrammeSerializer
-    permission_classes = [IsAuthenticated, IsOperator]
+    permission_classes = OPERATOR_ONLY
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
@@ -127,6 +128,8 @@ COMPANY_ID = OpenApiParameter("company_id", int, OpenApiParameter.PATH)
 class CompanyFeeViewSet(CompanyScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Each fee with the company's part and each programme's part."""
 
+    required_scopes = scopes_for("finance")  # for API keys
+
     queryset = Fee.objects.none()
     serializer_class = FeeSerializer
     filterset_fields = ["kind", "status", "period"]
@@ -144,6 +147,8 @@ class CompanyFeeViewSet(CompanyScopedMixin, mixins.ListModelMixin, viewsets.Gene
 class CompanyStatementViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
     """Monthly statements: settled ones are frozen; an unsettled month is a draft computed now.
     `?format=pdf` or `Accept: application/pdf` answers the statement as PDF."""
+
+    required_scopes = scopes_for("finance")  # for API keys
 
     queryset = Statement.objects.none()
     serializer_class = StatementSerializer
@@ -186,6 +191,8 @@ class CompanyStatementViewSet(CompanyScopedMixin, viewsets.GenericViewSet):
 @extend_schema(tags=["settlement"])
 class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Operators see every payout and confirm manual ones; SME staff read their own."""
+
+    required_scopes = scopes_for("finance")  # for API keys
 
     queryset = Payout.objects.none()
     serializer_class = PayoutSerializer

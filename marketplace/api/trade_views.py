@@ -11,6 +11,7 @@ from brands.models import Brand
 from core.api.fields import ID_PATTERN
 from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.idempotency import idempotent
+from core.api.permissions import scopes_for
 from core.errors import InvalidInput, NotPermitted
 from core.permissions import is_operator
 from listings.models import Category, Product, Variant
@@ -72,6 +73,8 @@ class BuyerCompanyViewSet(
 ):
     """Buyer companies the caller is staff of (operators: all)."""
 
+    required_scopes = scopes_for("trade")  # for API keys
+
     queryset = BuyerCompany.objects.none()
     serializer_class = BuyerCompanySerializer
     lookup_value_regex = ID_PATTERN
@@ -108,6 +111,8 @@ class BuyerCompanyViewSet(
 class RFQViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Buyer staff post RFQs and see their own; SMEs see open RFQs in the categories they publish
     in (and those they quoted on); operators see all."""
+
+    required_scopes = scopes_for("trade")  # for API keys
 
     queryset = RFQ.objects.none()
     serializer_class = RFQSerializer
@@ -195,6 +200,8 @@ def _line_spec(data: dict, prefix: str) -> QuoteLineSpec:
 class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Quotes the caller may see: on their buyer companies' RFQs, or their own companies'."""
 
+    required_scopes = scopes_for("trade")  # for API keys
+
     queryset = Quote.objects.none()
     serializer_class = TradeQuoteSerializer
     lookup_value_regex = ID_PATTERN
@@ -255,6 +262,8 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 class B2BOrderViewSet(viewsets.GenericViewSet):
     """Orders from accepted quotes, for an operator's manual payment confirmation."""
 
+    required_scopes = scopes_for("orders")  # for API keys
+
     queryset = Order.objects.none()
     serializer_class = OrderSerializer
     lookup_value_regex = ID_PATTERN
@@ -281,6 +290,8 @@ class InquiryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Threads between a buyer and a product's company; only the two parties and operators see one."""
+
+    required_scopes = scopes_for("trade")  # for API keys
 
     queryset = InquiryThread.objects.none()
     serializer_class = InquiryThreadSerializer

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from brands.models import Company
 from core.errors import InvalidInput, NotPermitted, WrongState
-from core.models import Job
+from core.models import Job, SecurityEvent
 from core.money import Money
 from core.permissions import is_operator
-from core.services import job_create, job_finish, job_record_progress, job_resume
+from core.services import job_create, job_finish, job_record_progress, job_resume, security_event_record
 from marketplace.models import Fee, OrderLine, Payout, PayoutAccount, Statement
 from marketplace.payments import payment_gateway
 from marketplace.services.statements import period_parse, statement_compute
@@ -199,4 +199,6 @@ def payout_account_set(*, company: Company, currency: str, stripe_account_id: st
             )
     except IntegrityError:
         account = PayoutAccount.objects.get(company=company)
+    # Who changed it is not known here yet (no actor argument): the row says what and when.
+    security_event_record(kind=SecurityEvent.Kind.PAYOUT_ACCOUNT_CHANGED, company_id=company.pk, currency=currency)
     return account

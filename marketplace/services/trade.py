@@ -14,7 +14,7 @@ from brands.models import CompanyStaff
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.money import Money
-from core.permissions import is_operator
+from core.permissions import is_operator, require_verified_email
 from core.selectors import ExchangeRateMissing, exchange_rates_get
 from listings.models import Category, Product
 from marketplace.models import (
@@ -47,6 +47,7 @@ def trade_event_record(rfq: RFQ, kind: str, actor=None, quote: Quote | None = No
 
 @transaction.atomic
 def buyer_company_create(*, actor, name: str, country: str, website: str = "", profile: str = "") -> BuyerCompany:
+    require_verified_email(actor, "register a buyer company")
     company = BuyerCompany.objects.create(name=name, country=country, website=website, profile=profile)
     BuyerStaff.objects.create(buyer_company=company, user=actor, role=BuyerStaff.Role.OWNER)
     buyer_company_ids_forget(actor)
@@ -104,6 +105,7 @@ def rfq_create(
 ) -> RFQ:
     if buyer_company.pk not in buyer_company_ids(actor):
         raise InvalidInput("Post RFQs for a buyer company you belong to.", attr="buyer_company")
+    require_verified_email(actor, "post a request for quotation")
     errors = {}
     try:
         exchange_rates_get().rate("USD", currency)

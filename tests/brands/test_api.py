@@ -119,11 +119,9 @@ def test_owner_adds_staff_and_changes_roles(api):
     assert {row["user"]["email"] for row in listed} == {colleague.email, owner_of(company).email}
 
 
-def test_staff_of_an_unregistered_email_or_a_bad_role_is_a_400(api):
+def test_staff_with_a_bad_role_is_a_400(api):
     company = company_with_owner()
     api.as_user(owner_of(company))
-    response = api.post(f"/api/v1/companies/{company.pk}/staff/", {"email": "nobody@example.com", "role": "editor"})
-    assert response.status_code == 400 and attrs(response) == {"email"}
     response = api.post(f"/api/v1/companies/{company.pk}/staff/", {"email": owner_of(company).email, "role": "boss"})
     assert response.status_code == 400 and attrs(response) == {"role"}
 

@@ -1,0 +1,34 @@
+"""Every write in brands, by area. Other apps import from here (brands.services)."""
+
+from brands.services.api_keys import api_key_authenticate, api_key_create, api_key_revoke
+from brands.services.companies import COMPANY_FIELDS, company_create, company_update
+from brands.services.lifecycle import (
+    brand_activate,
+    brand_create,
+    brand_suspend,
+    brands_enforce_minimum_members,
+    quality_standard_publish,
+)
+from brands.services.memberships import membership_apply, membership_approve, membership_leave, membership_suspend
+from brands.services.staff import company_staff_set, staff_invitation_accept, staff_invitation_revoke
+
+__all__ = [
+    "COMPANY_FIELDS",
+    "api_key_authenticate",
+    "api_key_create",
+    "api_key_revoke",
+    "brand_activate",
+    "brand_create",
+    "brand_suspend",
+    "brands_enforce_minimum_members",
+    "company_create",
+    "company_staff_set",
+    "company_update",
+    "membership_apply",
+    "membership_approve",
+    "membership_leave",
+    "membership_suspend",
+    "quality_standard_publish",
+    "staff_invitation_accept",
+    "staff_invitation_revoke",
+]

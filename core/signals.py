@@ -1,0 +1,13 @@
+"""The few signals core sends to the apps above it (ARCHITECTURE: the only use of signals).
+
+- user_data_exporting(user): each app's receiver returns (section, data) with what it holds
+  about the user, for `GET auth/me/export/`.
+- user_closing(user): sent inside the closing transaction before the account is anonymised;
+  each app's receiver replaces the user's personal data in its tables, or raises Conflict to
+  refuse (a company's only owner).
+"""
+
+from django.dispatch import Signal
+
+user_data_exporting = Signal()
+user_closing = Signal()
