@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
 from listings import services
-from listings.admin import ProductAdmin
+from listings.admin.products import ProductAdmin
 from listings.models import Category, Inspection, Product
 from tests.factories import (
     brand_with_members,
