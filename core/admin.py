@@ -1,13 +1,104 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.errors import ApplicationError
 from core.models import ExchangeRate, Job, User
 from core.permissions import is_operator
 
 
-class OperatorOnlyAdmin(admin.ModelAdmin):
+class DeskAdmin(admin.ModelAdmin):
+    """What every ModelAdmin of the platform shares: actions that call a service per selected
+    row and report refusals, actions that ask for input first (`form_action`), and the actions
+    that suit one object shown as buttons on its page (`object_actions`)."""
+
+    change_form_template = "admin/desk/change_form.html"
+
+    def has_operator_permission(self, request):
+        return is_operator(request.user)
+
+    def run_service(self, request, queryset, call, done: str) -> None:
+        """Runs a service per selected row, in id order; refusals are reported, not raised."""
+        succeeded = 0
+        for obj in queryset.order_by("pk"):
+            try:
+                call(obj)
+                succeeded += 1
+            except ApplicationError as error:
+                reasons = "; ".join(message for _, message in error.reasons) or error.detail
+                self.message_user(request, f"{obj}: {reasons}", messages.ERROR)
+        if succeeded:
+            self.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+    def object_actions(self, request, obj) -> list[str]:
+        """The actions offered as buttons on the object's page: by default every action but
+        deletion; admins narrow it to what the object's state allows."""
+        return [name for name in self.get_actions(request) if name != "delete_selected"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if object_id is not None and "object_actions" not in extra_context:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                actions = self.get_actions(request)
+                extra_context["object_actions"] = [
+                    (name, name.replace("_", " ").capitalize())
+                    for name in self.object_actions(request, obj)
+                    if name in actions
+                ]
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def response_action(self, request, queryset):
+        # An action started from an object's page goes back there when it is done.
+        response = super().response_action(request, queryset)
+        back = request.POST.get("_next", "")
+        if isinstance(response, HttpResponseRedirect) and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}
+        ):
+            return HttpResponseRedirect(back)
+        return response
+
+    def action_form_page(self, request, queryset, form, *, action: str, description: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": description,
+            "opts": self.model._meta,
+            "queryset": queryset.order_by("pk"),
+            "form": form,
+            "action": action,
+            "description": description,
+            "selected_name": helpers.ACTION_CHECKBOX_NAME,
+            "next": request.POST.get("_next", ""),
+        }
+        return TemplateResponse(request, "admin/desk/action_form.html", context)
+
+
+def form_action(form_class, *, description: str, done: str, permissions=("change",)):
+    """An admin action that asks for input first: form_class on an intermediate page, then
+    `run(model_admin, request, obj, **cleaned_data)` (one service call) for each selected row."""
+
+    def decorate(run):
+        def action(model_admin, request, queryset):
+            form = form_class(request.POST if "apply" in request.POST else None)
+            if form.is_bound and form.is_valid():
+                model_admin.run_service(
+                    request, queryset, lambda obj: run(model_admin, request, obj, **form.cleaned_data), done
+                )
+                return None
+            return model_admin.action_form_page(request, queryset, form, action=run.__name__, description=description)
+
+        action.__name__ = run.__name__
+        return admin.action(description=description, permissions=list(permissions))(action)
+
+    return decorate
+
+
+class OperatorOnlyAdmin(DeskAdmin):
     """Platform-wide data: operators only; SME staff never see these models."""
 
     def has_module_permission(self, request):

@@ -106,9 +106,6 @@ class ProductAdmin(CompanyScopedAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def has_operator_permission(self, request):
-        return is_operator(request.user)
-
     def get_readonly_fields(self, request, obj=None):
         fields = ["slug", "status", "missing", "content_hash", "created_at", "updated_at", "published_at"]
         return [*fields, "company"] if obj is not None else fields

@@ -1,27 +1,12 @@
 """Operators follow fulfilments and shipments here. Quantities, parcels and tracking events are
 entered through the API (they need a form per line); state changes run through the services."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from brands.admin import ReadOnlyInline
 from core.admin import OperatorOnlyAdmin
-from core.errors import ApplicationError
 from logistics.models import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
 from logistics.services import fulfilment_cancel, fulfilment_pick
-
-
-def run_service(model_admin, request, queryset, call, done: str) -> None:
-    """Runs a service per selected row, in id order; refusals are reported, not raised."""
-    succeeded = 0
-    for obj in queryset.order_by("pk"):
-        try:
-            call(obj)
-            succeeded += 1
-        except ApplicationError as error:
-            reasons = "; ".join(message for _, message in error.reasons) or error.detail
-            model_admin.message_user(request, f"{obj}: {reasons}", messages.ERROR)
-    if succeeded:
-        model_admin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
 class ServiceOnlyAdmin(OperatorOnlyAdmin):
@@ -75,11 +60,11 @@ class FulfilmentAdmin(ServiceOnlyAdmin):
 
     @admin.action(description="Start picking the selected fulfilments", permissions=["change"])
     def pick(self, request, queryset):
-        run_service(self, request, queryset, lambda f: fulfilment_pick(fulfilment=f, actor=request.user), "picking")
+        self.run_service(request, queryset, lambda f: fulfilment_pick(fulfilment=f, actor=request.user), "picking")
 
     @admin.action(description="Cancel the selected fulfilments (reservations stay held)", permissions=["change"])
     def cancel(self, request, queryset):
-        run_service(self, request, queryset, lambda f: fulfilment_cancel(fulfilment=f, actor=request.user), "cancelled")
+        self.run_service(request, queryset, lambda f: fulfilment_cancel(fulfilment=f, actor=request.user), "cancelled")
 
 
 class ShipmentLineInline(ReadOnlyInline):
