@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import TO_FIELD_VAR
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.http import HttpResponseRedirect
@@ -41,16 +43,22 @@ class DeskAdmin(admin.ModelAdmin):
         return [name for name in self.get_actions(request) if name != "delete_selected"]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        if object_id is not None and "object_actions" not in extra_context:
-            obj = self.get_object(request, object_id)
-            if obj is not None:
-                actions = self.get_actions(request)
-                extra_context["object_actions"] = [
+        to_field = request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR))
+        if object_id is not None and (to_field is None or self.to_field_allowed(request, to_field)):
+            obj = self.get_object(request, unquote(object_id), to_field)
+            if obj is None:
+                # Another company's object is the same 404 as an id that does not exist.
+                context = {**self.admin_site.each_context(request), "title": "Not found", "opts": self.model._meta}
+                return TemplateResponse(request, "admin/desk/not_found.html", context, status=404)
+            actions = self.get_actions(request)
+            extra_context = {
+                "object_actions": [
                     (name, name.replace("_", " ").capitalize())
                     for name in self.object_actions(request, obj)
                     if name in actions
-                ]
+                ],
+                **(extra_context or {}),
+            }
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def response_action(self, request, queryset):
