@@ -6,12 +6,21 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import ApplicationError
 from core.models import ExchangeRate, Job, User
+from core.money import Money
 from core.permissions import is_operator
+
+
+def refusal_text(error: ApplicationError) -> str:
+    """Everything a service's refusal says, for a message in the admin."""
+    problems = [message for _, message in error.reasons]
+    problems += [message for items in getattr(error, "fields", {}).values() for _, message in items]
+    return "; ".join(problems) or error.detail
 
 
 class DeskAdmin(admin.ModelAdmin):
@@ -32,8 +41,7 @@ class DeskAdmin(admin.ModelAdmin):
                 call(obj)
                 succeeded += 1
             except ApplicationError as error:
-                reasons = "; ".join(message for _, message in error.reasons) or error.detail
-                self.message_user(request, f"{obj}: {reasons}", messages.ERROR)
+                self.message_user(request, f"{obj}: {refusal_text(error)}", messages.ERROR)
         if succeeded:
             self.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
@@ -104,6 +112,24 @@ def form_action(form_class, *, description: str, done: str, permissions=("change
         return admin.action(description=description, permissions=list(permissions))(action)
 
     return decorate
+
+
+def money_html(amount, currency) -> str:
+    return "-" if amount is None else str(Money(amount, currency))
+
+
+def table(headers: list[str], rows) -> str:
+    """A small read-only table inside an admin page."""
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((c,) for c in r)),) for r in rows)
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+def admin_link(obj, label=None) -> str:
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label or obj)
 
 
 class OperatorOnlyAdmin(DeskAdmin):
