@@ -2,12 +2,11 @@
 fulfilments and shipments, return requests and the timeline. Actions call the order services.
 SME staff see the orders that hold their lines, and only those lines and their amounts."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -20,14 +19,11 @@ from core.errors import InvalidInput, WrongState
 from core.money import Money, quantize
 from core.permissions import is_operator
 from logistics.models import Fulfilment
+from marketplace.desk_selectors import FULFILMENT_DUE, orders_to_ship
 from marketplace.models import Order, OrderEvent, OrderLine, PaymentWebhookEvent, Refund, ReturnRequest
 from marketplace.services.orders import order_cancel, order_request_fulfilment, refund_grant
 
 OS = Order.Status
-# Paid and not (all) delivered: the lines still owe a shipment.
-TO_SHIP = [OS.PAID, OS.PARTIALLY_FULFILLED]
-# Operators look again at a paid order not fulfilled this long after payment.
-FULFILMENT_DUE = timedelta(hours=48)
 
 
 def visible_lines(request) -> Q:
@@ -90,18 +86,11 @@ class WaitingFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "to_ship":
-            return queryset.filter(order_to_ship(request))
+            companies = None if is_operator(request.user) else user_company_ids(request.user)
+            return queryset.filter(orders_to_ship(companies))
         if self.value() == "over_48h":
             return queryset.filter(status=OS.PAID, paid_at__lt=timezone.now() - FULFILMENT_DUE)
         return queryset
-
-
-def order_to_ship(request) -> Q:
-    """Paid orders with visible lines not yet delivered in full."""
-    open_lines = OrderLine.objects.filter(
-        visible_lines(request), order=OuterRef("pk"), quantity_fulfilled__lt=F("quantity")
-    )
-    return Q(status__in=TO_SHIP) & Q(Exists(open_lines))
 
 
 class OrderLineInline(ReadOnlyInline):
