@@ -104,3 +104,13 @@ def page(browser, live_server, request):
         wrapped.page.screenshot(path=str(path))
         print(f"\nScreenshot of the failing page: {path}")
     context.close()
+
+
+@pytest.fixture
+def network(transactional_db):
+    """The demo distribution network with its rates (committed: the live server reads it)."""
+    from collections import Counter
+
+    from logistics.demo import LogisticsDemo
+
+    return LogisticsDemo(Counter()).load_network()
