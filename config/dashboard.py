@@ -190,7 +190,11 @@ def company_dashboard(*, company_ids: list[int], now: datetime | None = None) ->
         Section(
             "Your orders and stock",
             [
-                Queue(f"Orders with lines to ship ({to_ship} lines)", orders, changelist(Order, waiting="to_ship")),
+                Queue(
+                    f"Orders with lines to ship ({to_ship} line{'' if to_ship == 1 else 's'})",
+                    orders,
+                    changelist(Order, waiting="to_ship"),
+                ),
                 Queue("Stock rows low or out", low, changelist(Stock, available="low")),
             ],
         ),
