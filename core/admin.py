@@ -150,6 +150,19 @@ class OperatorOnlyAdmin(DeskAdmin):
         return is_operator(request.user)
 
 
+class ServiceOnlyAdmin(OperatorOnlyAdmin):
+    """Shown to operators, changed only through actions that call services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(OperatorOnlyAdmin, DjangoUserAdmin):
     ordering = ["email"]

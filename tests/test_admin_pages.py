@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from brands.models import Brand, CompanyStaff
 from core.money import Money
 from core.services import job_create
-from integrations.models import Channel, ChannelListing, SyndicationJob
+from integrations.models import SyndicationJob
 from listings.services import inspection_record
 from logistics.models import StorageAllotment
 from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
@@ -31,7 +31,7 @@ from tests.factories import (
     product,
     publish_standard,
 )
-from tests.marketplace.desk_helpers import delivered_order, paid_order, return_requested, sellable
+from tests.marketplace.desk_helpers import delivered_order, paid_order, rejected_listing, return_requested, sellable
 from tests.marketplace.settlement_helpers import programme
 from tests.marketplace.trade_helpers import b2b_product, buyer, quote, rfq
 
@@ -115,16 +115,7 @@ def world_build(operator):
     wholesale = b2b_product(company)
     quote(rfq(buyer_company, buyer_user), wholesale)
     inquiry_create(actor=buyer_user, product=wholesale, subject="Samples?", body="Do you send samples?")
-    channel = Channel.objects.create(
-        code="kmall24",
-        name="Kmall24",
-        connector="kmall24",
-        base_url="http://127.0.0.1:9",
-        currency="KRW",
-        destination_country="KR",
-        locales=["ko"],
-    )
-    ChannelListing.objects.create(product=item, channel=channel, status="rejected", blocking_codes=",title_too_long,")
+    channel = rejected_listing(item, "title_too_long").channel
     job = job_create(kind="syndication", owner=operator, scope={"channel": channel.code})
     SyndicationJob.objects.create(job=job, channel=channel, created_by=operator)
     return {"operator": operator, "sme": owner}

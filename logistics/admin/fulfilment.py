@@ -8,22 +8,9 @@ from django import forms
 from django.contrib import admin
 
 from brands.admin import ReadOnlyInline
-from core.admin import OperatorOnlyAdmin, form_action
+from core.admin import ServiceOnlyAdmin, form_action
 from logistics.models import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
 from logistics.services import fulfilment_cancel, fulfilment_pack, fulfilment_pick, fulfilment_ship
-
-
-class ServiceOnlyAdmin(OperatorOnlyAdmin):
-    """Shown to operators, changed only through actions that call services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class FulfilmentLineInline(ReadOnlyInline):

@@ -4,7 +4,7 @@ the API (a form per line), and state changes run through the services."""
 from django.contrib import admin
 
 from brands.admin import ReadOnlyInline
-from logistics.admin.fulfilment import ServiceOnlyAdmin
+from core.admin import ServiceOnlyAdmin
 from logistics.models import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine
 from logistics.services import physical_return_mark_in_transit
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from brands.admin import ReadOnlyInline
-from core.admin import OperatorOnlyAdmin, admin_link, money_html, table
+from core.admin import ServiceOnlyAdmin, admin_link, money_html, table
 from core.errors import ApplicationError
 from marketplace.models import Checkout, CheckoutLine, Order, Payment, PaymentWebhookEvent, Refund
 from marketplace.services.checkout import checkout_totals
@@ -19,20 +19,8 @@ from marketplace.services.orders import refund_execute
 ABANDONED_AFTER = timedelta(hours=24)
 
 
-class ReadOnlyAdmin(OperatorOnlyAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Without an object: the changelist's actions, which call services.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ServiceOnlyAdmin):
     list_display = ["intent_id", "order", "gateway", "status", "amount_", "captured", "refunded", "updated_at"]
     list_filter = ["status", "gateway"]
     search_fields = ["intent_id", "order__number", "order__email"]
@@ -75,7 +63,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(ServiceOnlyAdmin):
     """Refunds are granted on the order's page; a granted one is executed through the gateway by
     a task after commit, or here when that task was lost or the gateway failed."""
 
@@ -135,7 +123,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Checkout)
-class CheckoutAdmin(ReadOnlyAdmin):
+class CheckoutAdmin(ServiceOnlyAdmin):
     list_display = ["id", "email", "currency", "incoterm", "status", "created_at", "updated_at"]
     list_filter = [StateFilter, "status", "currency"]
     search_fields = ["email", "lines__variant__sku"]

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from core.money import Money
+from integrations.models import Channel, ChannelListing
 from logistics.models import Fulfilment
 from logistics.services import fulfilment_pack, fulfilment_pick, fulfilment_ship, shipment_track
 from marketplace.models import Order
@@ -71,3 +72,21 @@ def delivered_order(products, **kwargs) -> Order:
 def return_requested(order: Order, *, reason: str = "damaged"):
     line = order.lines.order_by("pk").first()
     return return_request_create(buyer=order.buyer, order_line=line, quantity=1, reason=reason)
+
+
+def rejected_listing(product, code: str):
+    """The product rejected by a Kmall24 channel for one blocking issue code."""
+    channel = Channel.objects.get_or_create(
+        code="kmall24",
+        defaults={
+            "name": "Kmall24",
+            "connector": "kmall24",
+            "base_url": "http://127.0.0.1:9",
+            "currency": "KRW",
+            "destination_country": "KR",
+            "locales": ["ko"],
+        },
+    )[0]
+    return ChannelListing.objects.create(
+        product=product, channel=channel, status="rejected", blocking_codes=f",{code},"
+    )

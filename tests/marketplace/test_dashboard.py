@@ -8,12 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.money import Money
-from integrations.models import Channel, ChannelListing
 from logistics.models import Stock
 from marketplace.models import Refund, ReturnRequest
 from marketplace.services.orders import refund_grant
 from tests.factories import company_with_owner, owner_of
-from tests.marketplace.desk_helpers import delivered_order, paid_order, return_requested, sellable
+from tests.marketplace.desk_helpers import delivered_order, paid_order, rejected_listing, return_requested, sellable
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +32,7 @@ def desk_data(network):
     paid = [paid_order([products[0]]), paid_order(products)]
     refund_grant(order=paid[0], amount=Money(paid[0].total / 2, "JPY").quantized(), reason="Goodwill")
     return_requested(delivered_order([products[1]]))
-    channel = Channel.objects.create(
-        code="kmall24",
-        name="Kmall24",
-        connector="kmall24",
-        base_url="http://127.0.0.1:9",
-        currency="KRW",
-        destination_country="KR",
-        locales=["ko"],
-    )
-    ChannelListing.objects.create(
-        product=products[0], channel=channel, status="rejected", blocking_codes=",title_too_long,"
-    )
+    rejected_listing(products[0], "title_too_long")
     return {"seller": seller, "paid": paid, "products": products}
 
 
