@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lint lock clean
+.PHONY: run test install lint lock clean chromium screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -22,10 +22,25 @@ run: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo
 	DJANGO_DEBUG=true scripts/run-dev.sh
 
-# Lint, import layers, migrations, and the whole suite on PostgreSQL and Redis (loopback).
-test: install lint
+# Lint, import layers, migrations, and the whole suite on PostgreSQL and Redis (loopback),
+# browser tests included (tests/e2e, Debian's Chromium).
+test: install lint chromium
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "The browser tests need $(CHROMIUM): install Debian's chromium package (apt-get install chromium)."; exit 1; }; }
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is still missing: install Debian's chromium package."; exit 1; }
+
+# PNGs of the operator dashboard and an order page with the demo data, into docs/screenshots/
+# (with a Korean font, fonts-nanum, so the demo companies' names show).
+screenshots: install chromium
+	@fc-list 2>/dev/null | grep -qi nanum || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq fonts-nanum >/dev/null; } || true
+	$(BIN)/pytest -q -p no:randomly tests/e2e/screenshots.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from django.db.models import Q
 from brands import services
 from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard, QualityStandardItem
 from brands.selectors import company_eligibility_get, user_company_ids, user_is_company_staff
+from core.admin import DeskAdmin
 from core.errors import ApplicationError
 from core.money import Money
 from core.permissions import is_operator
@@ -11,7 +12,7 @@ from core.permissions import is_operator
 EDITOR = CompanyStaff.Role.EDITOR
 
 
-class CompanyScopedAdmin(admin.ModelAdmin):
+class CompanyScopedAdmin(DeskAdmin):
     """Operators see everything; SME staff see only rows of their own companies, may change
     them as editors or owners, and pick only their own companies in foreign-key fields.
     `company_path` leads from the model to its Company ("" for Company itself)."""
@@ -61,19 +62,6 @@ class CompanyScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = Company.objects.filter(pk__in=user_company_ids(request.user, EDITOR))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def run_service(self, request, queryset, call, done: str) -> None:
-        """Runs a service per selected row; refusals are reported, not raised."""
-        succeeded = 0
-        for obj in queryset.order_by("pk"):
-            try:
-                call(obj)
-                succeeded += 1
-            except ApplicationError as error:
-                reasons = "; ".join(message for _, message in error.reasons) or error.detail
-                self.message_user(request, f"{obj}: {reasons}", messages.ERROR)
-        if succeeded:
-            self.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
-
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
@@ -107,6 +95,8 @@ class CompanyAdmin(CompanyScopedAdmin):
 
     @admin.display(description="SME eligibility")
     def sme_eligibility(self, company):
+        if company.pk is None:
+            return "Decided once the company is saved."
         verdict = company_eligibility_get(company=company)
         return f"{'Eligible' if verdict.eligible else 'Not eligible'} ({verdict.rule_set}): " + " ".join(
             verdict.reasons

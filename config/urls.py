@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from core.health import healthz
 from core.media import private_media, public_media
+from core.middleware import inline_styles_allowed
 from core.views import admin_otp_verify
 
 api_v1 = [
@@ -21,7 +22,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its start-up script as a file, so the page has no inline script.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs/swagger_ui.html"),
+        name="swagger-ui",
+    ),
+    path(
+        "api/redoc/",
+        inline_styles_allowed(SpectacularRedocView.as_view(url_name="schema", template_name="api_docs/redoc.html")),
+        name="redoc",
+    ),
     # Media on the local filesystem (no bucket), DEBUG on or off: only the public kind is open.
     path("media/<path:name>", public_media, name="public-media"),
     path("private-media/<path:name>", private_media, name="private-media"),

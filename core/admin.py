@@ -1,13 +1,138 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import TO_FIELD_VAR
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.utils.html import format_html
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.errors import ApplicationError
 from core.models import ExchangeRate, Job, SecurityEvent, User
+from core.money import Money
 from core.permissions import is_operator
 
 
-class OperatorOnlyAdmin(admin.ModelAdmin):
+def refusal_text(error: ApplicationError) -> str:
+    """Everything a service's refusal says, for a message in the admin."""
+    problems = [message for _, message in error.reasons]
+    problems += [message for items in getattr(error, "fields", {}).values() for _, message in items]
+    return "; ".join(problems) or error.detail
+
+
+class DeskAdmin(admin.ModelAdmin):
+    """What every ModelAdmin of the platform shares: actions that call a service per selected
+    row and report refusals, actions that ask for input first (`form_action`), and the actions
+    that suit one object shown as buttons on its page (`object_actions`)."""
+
+    change_form_template = "admin/desk/change_form.html"
+
+    def has_operator_permission(self, request):
+        return is_operator(request.user)
+
+    def run_service(self, request, queryset, call, done: str) -> None:
+        """Runs a service per selected row, in id order; refusals are reported, not raised."""
+        succeeded = 0
+        for obj in queryset.order_by("pk"):
+            try:
+                call(obj)
+                succeeded += 1
+            except ApplicationError as error:
+                self.message_user(request, f"{obj}: {refusal_text(error)}", messages.ERROR)
+        if succeeded:
+            self.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+    def object_actions(self, request, obj) -> list[str]:
+        """The actions offered as buttons on the object's page: by default every action but
+        deletion; admins narrow it to what the object's state allows."""
+        return [name for name in self.get_actions(request) if name != "delete_selected"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        to_field = request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR))
+        if object_id is not None and (to_field is None or self.to_field_allowed(request, to_field)):
+            obj = self.get_object(request, unquote(object_id), to_field)
+            if obj is None:
+                # Another company's object is the same 404 as an id that does not exist.
+                context = {**self.admin_site.each_context(request), "title": "Not found", "opts": self.model._meta}
+                return TemplateResponse(request, "admin/desk/not_found.html", context, status=404)
+            actions = self.get_actions(request)
+            extra_context = {
+                "object_actions": [
+                    (name, name.replace("_", " ").capitalize())
+                    for name in self.object_actions(request, obj)
+                    if name in actions
+                ],
+                **(extra_context or {}),
+            }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def response_action(self, request, queryset):
+        # An action started from an object's page goes back there when it is done.
+        response = super().response_action(request, queryset)
+        back = request.POST.get("_next", "")
+        if isinstance(response, HttpResponseRedirect) and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}
+        ):
+            return HttpResponseRedirect(back)
+        return response
+
+    def action_form_page(self, request, queryset, form, *, action: str, description: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": description,
+            "opts": self.model._meta,
+            "queryset": queryset.order_by("pk"),
+            "form": form,
+            "action": action,
+            "description": description,
+            "selected_name": helpers.ACTION_CHECKBOX_NAME,
+            "next": request.POST.get("_next", ""),
+        }
+        return TemplateResponse(request, "admin/desk/action_form.html", context)
+
+
+def form_action(form_class, *, description: str, done: str, permissions=("change",)):
+    """An admin action that asks for input first: form_class on an intermediate page, then
+    `run(model_admin, request, obj, **cleaned_data)` (one service call) for each selected row."""
+
+    def decorate(run):
+        def action(model_admin, request, queryset):
+            form = form_class(request.POST if "apply" in request.POST else None)
+            if form.is_bound and form.is_valid():
+                model_admin.run_service(
+                    request, queryset, lambda obj: run(model_admin, request, obj, **form.cleaned_data), done
+                )
+                return None
+            return model_admin.action_form_page(request, queryset, form, action=run.__name__, description=description)
+
+        action.__name__ = run.__name__
+        return admin.action(description=description, permissions=list(permissions))(action)
+
+    return decorate
+
+
+def money_html(amount, currency) -> str:
+    return "-" if amount is None else str(Money(amount, currency))
+
+
+def table(headers: list[str], rows) -> str:
+    """A small read-only table inside an admin page."""
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((c,) for c in r)),) for r in rows)
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+def admin_link(obj, label=None) -> str:
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label or obj)
+
+
+class OperatorOnlyAdmin(DeskAdmin):
     """Platform-wide data: operators only; SME staff never see these models."""
 
     def has_module_permission(self, request):
@@ -23,6 +148,19 @@ class OperatorOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return is_operator(request.user)
+
+
+class ServiceOnlyAdmin(OperatorOnlyAdmin):
+    """Shown to operators, changed only through actions that call services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)

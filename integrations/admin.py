@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from brands.admin import CompanyScopedAdmin, ReadOnlyInline
@@ -53,6 +56,33 @@ class ChannelAdmin(OperatorOnlyAdmin):
         self.message_user(request, f"Order import queued for {queryset.count()} channel(s).", messages.SUCCESS)
 
 
+class IssueFilter(admin.SimpleListFilter):
+    """Listings held back by one blocking issue code (readiness or the channel's rejection)."""
+
+    title = "blocking issue"
+    parameter_name = "issue"
+
+    def lookups(self, request, model_admin):
+        stored = model_admin.get_queryset(request).order_by().values_list("blocking_codes", flat=True).distinct()
+        return [(code, code) for code in sorted({code for codes in stored for code in codes.split(",") if code})]
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() is None else queryset.filter(blocking_codes__contains=f",{self.value()},")
+
+
+class FinishedFilter(admin.SimpleListFilter):
+    title = "finished"
+    parameter_name = "finished"
+
+    def lookups(self, request, model_admin):
+        return [("day", "In the last day")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "day":
+            return queryset.filter(job__finished_at__gte=timezone.now() - timedelta(days=1))
+        return queryset
+
+
 class ListingEventInline(ReadOnlyInline):
     model = ChannelListingEvent
     fields = ["created_at", "from_status", "to_status", "message", "job"]
@@ -65,7 +95,7 @@ class ChannelListingAdmin(CompanyScopedAdmin):
 
     company_path = "product__company"
     list_display = ["product", "channel", "status", "ready", "blocking", "external_id", "updated_at"]
-    list_filter = ["channel", "status", "ready"]
+    list_filter = ["channel", "status", "ready", IssueFilter]
     search_fields = ["product__slug", "external_id", "blocking_codes"]
     list_select_related = ["product", "channel"]
     readonly_fields = [f.name for f in ChannelListing._meta.fields] + ["issue_list"]
@@ -108,7 +138,7 @@ class BatchInline(ReadOnlyInline):
 @admin.register(SyndicationJob)
 class SyndicationJobAdmin(OperatorOnlyAdmin):
     list_display = ["id", "channel", "mode", "status", "progress", "counts", "created_at"]
-    list_filter = ["channel", "mode", "job__status"]
+    list_filter = ["channel", "mode", "job__status", FinishedFilter]
     list_select_related = ["job", "channel"]
     readonly_fields = [f.name for f in SyndicationJob._meta.fields if f.name != "outcomes"] + ["outcome_list"]
     exclude = ["outcomes"]

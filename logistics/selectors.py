@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -238,3 +239,8 @@ def storage_allotment_list(*, user) -> QuerySet[StorageAllotment]:
 def storage_used_m3(allotment: StorageAllotment) -> Decimal:
     """The usage annotated by storage_allotment_list, in m3."""
     return _m3(allotment.used_cm3)
+
+
+def low_stock() -> Q:
+    """Stock rows with at most STOCK_LOW_THRESHOLD sellable units (on hand minus reserved)."""
+    return Q(on_hand__lte=F("reserved") + settings.STOCK_LOW_THRESHOLD)

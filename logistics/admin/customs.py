@@ -8,7 +8,6 @@ from django.utils.html import format_html
 
 from brands.admin import CompanyScopedAdmin, ReadOnlyInline
 from core.admin import OperatorOnlyAdmin
-from core.permissions import is_operator
 from logistics.models import (
     Consignment,
     ConsignmentLine,
@@ -65,13 +64,6 @@ class RestrictedGoodAdmin(OperatorOnlyAdmin):
     search_fields = ["hs_prefix", "reason"]
 
 
-class OperatorActionsMixin:
-    """Actions that record customs or warehouse steps: shown to operators only."""
-
-    def has_operate_permission(self, request):
-        return is_operator(request.user)
-
-
 class ConsignmentLineInline(ReadOnlyInline):
     model = ConsignmentLine
     fields = ["variant", "manufacturer", "quantity", "unit_value", "currency"]
@@ -79,7 +71,7 @@ class ConsignmentLineInline(ReadOnlyInline):
 
 
 @admin.register(Consignment)
-class ConsignmentAdmin(OperatorActionsMixin, CompanyScopedAdmin):
+class ConsignmentAdmin(CompanyScopedAdmin):
     """Created through the API (lines are validated against the brand's members and stock is
     reserved); here they are followed, declared and cancelled."""
 
@@ -111,13 +103,13 @@ class ConsignmentAdmin(OperatorActionsMixin, CompanyScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request)
 
-    @admin.action(description="Create or rebuild the customs declaration", permissions=["operate"])
+    @admin.action(description="Create or rebuild the customs declaration", permissions=["operator"])
     def declare(self, request, queryset):
         self.run_service(
             request, queryset, lambda obj: declaration_create(consignment=obj, actor=request.user), "declared"
         )
 
-    @admin.action(description="Cancel the selected consignments (stock released)", permissions=["operate"])
+    @admin.action(description="Cancel the selected consignments (stock released)", permissions=["operator"])
     def cancel(self, request, queryset):
         self.run_service(
             request, queryset, lambda obj: consignment_cancel(consignment=obj, actor=request.user), "cancelled"
@@ -141,7 +133,7 @@ class DeclarationLineInline(ReadOnlyInline):
 
 
 @admin.register(CustomsDeclaration)
-class CustomsDeclarationAdmin(OperatorActionsMixin, CompanyScopedAdmin):
+class CustomsDeclarationAdmin(CompanyScopedAdmin):
     company_path = "exporter"
     list_display = ["__str__", "exporter_name", "destination_country", "incoterm", "status", "submitted_at"]
     list_filter = ["status", "incoterm", "destination_country"]
@@ -192,19 +184,19 @@ class CustomsDeclarationAdmin(OperatorActionsMixin, CompanyScopedAdmin):
             *(format_html('<a href="{}">{}</a>', url, label) for label, url in links),
         )
 
-    @admin.action(description="Submit the selected drafts (validated; documents rendered)", permissions=["operate"])
+    @admin.action(description="Submit the selected drafts (validated; documents rendered)", permissions=["operator"])
     def submit(self, request, queryset):
         self.run_service(
             request, queryset, lambda obj: declaration_submit(declaration=obj, actor=request.user), "submitted"
         )
 
-    @admin.action(description="Record that customs cleared the selected declarations", permissions=["operate"])
+    @admin.action(description="Record that customs cleared the selected declarations", permissions=["operator"])
     def clear(self, request, queryset):
         self.run_service(
             request, queryset, lambda obj: declaration_clear(declaration=obj, actor=request.user), "cleared"
         )
 
-    @admin.action(description="Record that customs released the selected held declarations", permissions=["operate"])
+    @admin.action(description="Record that customs released the selected held declarations", permissions=["operator"])
     def release(self, request, queryset):
         self.run_service(
             request, queryset, lambda obj: declaration_release(declaration=obj, actor=request.user), "released"

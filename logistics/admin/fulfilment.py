@@ -1,40 +1,16 @@
-"""Operators follow fulfilments and shipments here. Quantities, parcels and tracking events are
-entered through the API (they need a form per line); state changes run through the services."""
+"""Operators work fulfilments here: pick, pack (identical parcels; other mixes through the API)
+and ship everything left with its tracking number, each step one service call. Partial
+shipments and tracking events are entered through the API (they need a form per line)."""
 
-from django.contrib import admin, messages
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
 
 from brands.admin import ReadOnlyInline
-from core.admin import OperatorOnlyAdmin
-from core.errors import ApplicationError
+from core.admin import ServiceOnlyAdmin, form_action
 from logistics.models import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
-from logistics.services import fulfilment_cancel, fulfilment_pick
-
-
-def run_service(model_admin, request, queryset, call, done: str) -> None:
-    """Runs a service per selected row, in id order; refusals are reported, not raised."""
-    succeeded = 0
-    for obj in queryset.order_by("pk"):
-        try:
-            call(obj)
-            succeeded += 1
-        except ApplicationError as error:
-            reasons = "; ".join(message for _, message in error.reasons) or error.detail
-            model_admin.message_user(request, f"{obj}: {reasons}", messages.ERROR)
-    if succeeded:
-        model_admin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
-
-
-class ServiceOnlyAdmin(OperatorOnlyAdmin):
-    """Shown to operators, changed only through actions that call services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from logistics.services import fulfilment_cancel, fulfilment_pack, fulfilment_pick, fulfilment_ship
 
 
 class FulfilmentLineInline(ReadOnlyInline):
@@ -48,6 +24,20 @@ class ShipmentInline(ReadOnlyInline):
     fields = ["carrier", "service", "tracking_number", "status", "shipped_at", "delivered_at"]
     readonly_fields = fields
     show_change_link = True
+
+
+class PackForm(forms.Form):
+    parcels = forms.IntegerField(min_value=1, max_value=50, initial=1, help_text="Identical parcels.")
+    weight_kg = forms.DecimalField(min_value=Decimal("0.001"), max_value=1000, decimal_places=3, label="Weight (kg)")
+    length_cm = forms.DecimalField(min_value=Decimal("0.1"), max_value=1000, decimal_places=1, label="Length (cm)")
+    width_cm = forms.DecimalField(min_value=Decimal("0.1"), max_value=1000, decimal_places=1, label="Width (cm)")
+    height_cm = forms.DecimalField(min_value=Decimal("0.1"), max_value=1000, decimal_places=1, label="Height (cm)")
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(max_length=50)
+    service = forms.CharField(max_length=30, initial="standard")
+    tracking_number = forms.CharField(max_length=60)
 
 
 @admin.register(Fulfilment)
@@ -71,15 +61,35 @@ class FulfilmentAdmin(ServiceOnlyAdmin):
     ]
     fields = readonly_fields
     inlines = [FulfilmentLineInline, ShipmentInline]
-    actions = ["pick", "cancel"]
+    actions = ["pick", "pack", "ship", "cancel"]
+
+    def object_actions(self, request, obj):
+        F = Fulfilment.Status
+        return {
+            F.REQUESTED: ["pick", "cancel"],
+            F.PICKING: ["pack", "cancel"],
+            F.PACKED: ["ship", "pack", "cancel"],
+            F.PARTIALLY_SHIPPED: ["pack", "ship"],
+        }.get(obj.status, [])
 
     @admin.action(description="Start picking the selected fulfilments", permissions=["change"])
     def pick(self, request, queryset):
-        run_service(self, request, queryset, lambda f: fulfilment_pick(fulfilment=f, actor=request.user), "picking")
+        self.run_service(request, queryset, lambda f: fulfilment_pick(fulfilment=f, actor=request.user), "picking")
+
+    @form_action(PackForm, description="Pack into parcels", done="packed")
+    def pack(self, request, fulfilment, parcels, **size):
+        parcel = {name: str(value) for name, value in size.items()}
+        fulfilment_pack(fulfilment=fulfilment, parcels=[parcel] * parcels, actor=request.user)
+
+    @form_action(ShipForm, description="Ship everything left (tracking number)", done="shipped")
+    def ship(self, request, fulfilment, carrier, service, tracking_number):
+        fulfilment_ship(
+            fulfilment=fulfilment, carrier=carrier, service=service, tracking_number=tracking_number, actor=request.user
+        )
 
     @admin.action(description="Cancel the selected fulfilments (reservations stay held)", permissions=["change"])
     def cancel(self, request, queryset):
-        run_service(self, request, queryset, lambda f: fulfilment_cancel(fulfilment=f, actor=request.user), "cancelled")
+        self.run_service(request, queryset, lambda f: fulfilment_cancel(fulfilment=f, actor=request.user), "cancelled")
 
 
 class ShipmentLineInline(ReadOnlyInline):

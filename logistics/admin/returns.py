@@ -4,7 +4,7 @@ the API (a form per line), and state changes run through the services."""
 from django.contrib import admin
 
 from brands.admin import ReadOnlyInline
-from logistics.admin.fulfilment import ServiceOnlyAdmin, run_service
+from core.admin import ServiceOnlyAdmin
 from logistics.models import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine
 from logistics.services import physical_return_mark_in_transit
 
@@ -45,8 +45,7 @@ class PhysicalReturnAdmin(ServiceOnlyAdmin):
 
     @admin.action(description="Mark the selected returns in transit (picked up from the buyer)", permissions=["change"])
     def mark_in_transit(self, request, queryset):
-        run_service(
-            self,
+        self.run_service(
             request,
             queryset,
             lambda r: physical_return_mark_in_transit(physical_return=r, actor=request.user),

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from brands.admin import CompanyScopedAdmin, ReadOnlyInline
 from logistics.models import Reservation, ReservationLine, Stock, StockMovement
+from logistics.selectors import low_stock
 
 
 class MovementInline(ReadOnlyInline):
@@ -11,6 +12,17 @@ class MovementInline(ReadOnlyInline):
     ordering = ["-pk"]
 
 
+class AvailableFilter(admin.SimpleListFilter):
+    title = "available"
+    parameter_name = "available"
+
+    def lookups(self, request, model_admin):
+        return [("low", "Low or out (sellable units at most the low-stock threshold)")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(low_stock()) if self.value() == "low" else queryset
+
+
 @admin.register(Stock)
 class StockAdmin(CompanyScopedAdmin):
     """Stock changes only through logistics services (receipts, reservations, shipments), so
@@ -18,7 +30,7 @@ class StockAdmin(CompanyScopedAdmin):
 
     company_path = "variant__product__company"
     list_display = ["variant", "warehouse", "on_hand", "reserved", "quarantined", "updated_at"]
-    list_filter = ["warehouse"]
+    list_filter = [AvailableFilter, "warehouse"]
     search_fields = ["variant__sku"]
     list_select_related = ["variant", "warehouse"]
     readonly_fields = ["variant", "warehouse", "on_hand", "reserved", "quarantined", "updated_at"]

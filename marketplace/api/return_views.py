@@ -1,6 +1,4 @@
-from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,15 +9,16 @@ from core.api.fields import ID_PATTERN, StrictSerializer
 from core.api.permissions import scopes_for
 from core.errors import InvalidInput, NotPermitted
 from core.permissions import is_operator
-from logistics.models import PhysicalReturn, PhysicalReturnLine
-from logistics.services import physical_return_inspect, physical_return_receive, physical_return_resolve
+from logistics.models import PhysicalReturnLine
 from marketplace.api.order_serializers import ReturnCreateSerializer, ReturnSerializer
 from marketplace.models import OrderLine, ReturnRequest
 from marketplace.services.returns import (
+    return_goods_inspect,
+    return_goods_receive,
+    return_goods_resolve,
     return_request_approve,
     return_request_create,
     return_request_reject,
-    return_request_resolve,
 )
 
 
@@ -81,12 +80,6 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise NotPermitted("Only an operator handles returns.")
         return self.get_object()
 
-    def _physical(self, return_request: ReturnRequest) -> PhysicalReturn:
-        physical = PhysicalReturn.objects.filter(reference=return_request.reference).first()
-        if physical is None:
-            raise Http404("The return has no label yet; approve it first.")
-        return physical
-
     @extend_schema(request=None, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
@@ -102,37 +95,24 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return_request_reject(request=return_request, actor=request.user, **body.validated_data)
         return self._respond(pk)
 
-    def _line_action(self, request, serializer_class, service, build):
+    def _goods_action(self, request, serializer_class, service):
         return_request = self._operator_request(request)
         body = serializer_class(data=request.data)
         body.is_valid(raise_exception=True)
-        physical = self._physical(return_request)
-        line = physical.lines.get()
-        service(physical_return=physical, lines=[{"line": line.pk, **build(body.validated_data)}], actor=request.user)
+        service(request=return_request, actor=request.user, **body.validated_data)
         return self._respond(return_request.pk)
 
     @extend_schema(request=ReturnReceiveSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
-        return self._line_action(request, ReturnReceiveSerializer, physical_return_receive, lambda data: data)
+        return self._goods_action(request, ReturnReceiveSerializer, return_goods_receive)
 
     @extend_schema(request=ReturnInspectSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def inspect(self, request, pk=None):
-        return self._line_action(request, ReturnInspectSerializer, physical_return_inspect, lambda data: data)
+        return self._goods_action(request, ReturnInspectSerializer, return_goods_inspect)
 
     @extend_schema(request=ReturnResolveSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        return_request = self._operator_request(request)
-        body = ReturnResolveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        physical = self._physical(return_request)
-        with transaction.atomic():
-            physical_return_resolve(
-                physical_return=physical,
-                lines=[{"line": physical.lines.get().pk, "disposition": body.validated_data["disposition"]}],
-                actor=request.user,
-            )
-            return_request_resolve(request=return_request, actor=request.user)
-        return self._respond(return_request.pk)
+        return self._goods_action(request, ReturnResolveSerializer, return_goods_resolve)

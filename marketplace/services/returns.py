@@ -9,16 +9,31 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.errors import Conflict, InvalidInput, WrongState
+from core.errors import ApplicationError, Conflict, InvalidInput, WrongState
 from core.money import Money, quantize
 from core.permissions import require_operator
-from logistics.services import physical_return_create
+from logistics.models import PhysicalReturn
+from logistics.services import (
+    physical_return_create,
+    physical_return_inspect,
+    physical_return_receive,
+    physical_return_resolve,
+)
 from marketplace.models import OrderEvent, OrderLine, ReturnEvent, ReturnRequest
 from marketplace.services.orders import order_lock
 from marketplace.services.refunds import refund_grant
 
 R = ReturnRequest.Status
 RK = ReturnEvent.Kind
+
+
+class ReturnNotLabelled(ApplicationError):
+    """The goods' side (logistics' physical return) exists only once the request is approved."""
+
+    code = "not_found"
+    status_code = 404
+
+
 OPEN = [R.REQUESTED, R.APPROVED, R.IN_TRANSIT, R.RECEIVED, R.INSPECTED]
 # The buyer is not at fault: the whole line is refunded whatever the goods' state.
 SELLER_FAULTS = {"damaged", "defective", "not_as_described", "wrong_item"}
@@ -169,3 +184,44 @@ def return_request_resolve(*, request: ReturnRequest, actor) -> ReturnRequest:
     request.save(update_fields=["status"])
     _event(request, RK.RESOLVED, actor)
     return request
+
+
+# The goods of a return request, one line each: the operator's steps at the returns centre, the
+# same for the API and the admin. Receipt and inspection reach the request through logistics'
+# signals (return_goods_received, return_goods_inspected above).
+
+
+def _goods(request: ReturnRequest) -> PhysicalReturn:
+    physical = PhysicalReturn.objects.filter(reference=request.reference).first()
+    if physical is None:
+        raise ReturnNotLabelled("The return has no label yet; approve it first.")
+    return physical
+
+
+def return_goods_receive(*, request: ReturnRequest, quantity_received: int, quantity_damaged: int, actor) -> None:
+    physical = _goods(request)
+    line = physical.lines.get()
+    physical_return_receive(
+        physical_return=physical,
+        lines=[{"line": line.pk, "quantity_received": quantity_received, "quantity_damaged": quantity_damaged}],
+        actor=actor,
+    )
+
+
+def return_goods_inspect(*, request: ReturnRequest, grades: dict[str, int], actor) -> None:
+    physical = _goods(request)
+    physical_return_inspect(
+        physical_return=physical, lines=[{"line": physical.lines.get().pk, "grades": grades}], actor=actor
+    )
+
+
+@transaction.atomic
+def return_goods_resolve(*, request: ReturnRequest, disposition: str, actor) -> ReturnRequest:
+    """Restocks or disposes of the goods and resolves the request, together."""
+    physical = _goods(request)
+    physical_return_resolve(
+        physical_return=physical,
+        lines=[{"line": physical.lines.get().pk, "disposition": disposition}],
+        actor=actor,
+    )
+    return return_request_resolve(request=request, actor=actor)

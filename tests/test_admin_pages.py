@@ -1,0 +1,169 @@
+"""Every registered ModelAdmin's changelist, add page and change page (of a real object), as an
+operator and as SME staff: 200, 302 or 403, never a 500. A ModelAdmin registered later without
+an object in this world fails here until the world has one."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from brands.models import Brand, CompanyStaff
+from core.money import Money
+from core.services import job_create
+from integrations.models import SyndicationJob
+from listings.services import inspection_record
+from logistics.models import StorageAllotment
+from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
+from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
+from marketplace.services.fees import fee_charge
+from marketplace.services.inquiries import inquiry_create
+from marketplace.services.programmes import voucher_issue
+from marketplace.services.refunds import refund_grant
+from marketplace.services.returns import return_request_approve
+from tests.factories import (
+    OperatorFactory,
+    brand_with_members,
+    migration_seeds_restore,
+    owner_of,
+    product,
+    publish_standard,
+)
+from tests.marketplace.desk_helpers import delivered_order, paid_order, rejected_listing, return_requested, sellable
+from tests.marketplace.settlement_helpers import programme
+from tests.marketplace.trade_helpers import b2b_product, buyer, quote, rfq
+
+ALLOWED = {200, 302, 403}
+
+
+def world_build(operator):
+    """One object of every registered model at least, the SME's own where the model is scoped."""
+    from collections import Counter
+
+    from logistics.demo import LogisticsDemo
+
+    network = LogisticsDemo(Counter()).load_network()
+    tokyo, hub = network["warehouses"]["tyo-dc"], network["warehouses"]["icn-hub"]
+    brand = brand_with_members(1)
+    publish_standard(brand)
+    company = brand.lead_company
+    owner = owner_of(company)
+    Token.objects.create(user=owner)
+    item = sellable(company, tokyo)
+    sellable(company, hub)
+    inspection_record(
+        actor=owner,
+        product=product(company, brand=brand),
+        results=[{"code": "stitching", "passed": True}, {"code": "label", "passed": True}],
+    )
+    order = paid_order([item])
+    refund_grant(order=order, amount=Money(Decimal(100), order.currency), reason="Goodwill", actor=operator)
+    returned = return_requested(delivered_order([item]))
+    return_request_approve(request=returned, actor=operator)  # a physical return with its label
+    Checkout.objects.create(email="open@example.com", currency="EUR", shipping_address={"country": "FR"})
+    inbound_create(actor=owner, company=company, warehouse=tokyo, lines=[InboundLineSpec(item.variants.get().pk, 3)])
+    consignment = consignment_create(
+        actor=operator,
+        exporter=company,
+        warehouse=tokyo,
+        destination_country="JP",
+        importer_name="Tokyo Zakka K.K.",
+        importer_address="1-2-3 Jingumae, Tokyo",
+        incoterm="DAP",
+        lines=[{"variant": item.variants.get(), "quantity": 1, "unit_value": Decimal(30), "currency": "USD"}],
+    )
+    declaration_create(consignment=consignment, actor=operator)
+    today = timezone.localdate()
+    StorageAllotment.objects.create(
+        company=company, warehouse=tokyo, volume_m3=60, starts_on=today, ends_on=today + timedelta(days=365)
+    )
+    scheme = programme()
+    voucher_issue(
+        programme=scheme,
+        company=company,
+        amount=Money(Decimal(50), "USD"),
+        fee_kinds=["fulfilment"],
+        expires_on=today + timedelta(days=90),
+        actor=operator,
+    )
+    BrandFund.objects.create(brand=brand, rate=Decimal("0.02"))
+    fee_charge(company=company, kind="fulfilment", cause_type="shipment", cause_id=1)
+    PayoutAccount.objects.create(company=company, currency="KRW", bank_details="Hana Bank 123")
+    zero = Decimal(0)
+    statement = Statement.objects.create(
+        company=company,
+        period="2026-01",
+        currency="KRW",
+        **dict.fromkeys(
+            ["sales", "refunds", "commission", "fees", "programme_covered", "brand_fund", "chargebacks", "net"], zero
+        ),
+    )
+    statement.net = Decimal(1000)
+    statement.save(update_fields=["net"])
+    Payout.objects.create(
+        company=company,
+        statement=statement,
+        period="2026-01",
+        amount=Decimal(1000),
+        currency="KRW",
+        method=Payout.Method.BANK_TRANSFER,
+        idempotency_key="walk-payout",
+    )
+    buyer_company, buyer_user = buyer()
+    wholesale = b2b_product(company)
+    quote(rfq(buyer_company, buyer_user), wholesale)
+    inquiry_create(actor=buyer_user, product=wholesale, subject="Samples?", body="Do you send samples?")
+    channel = rejected_listing(item, "title_too_long").channel
+    job = job_create(kind="syndication", owner=operator, scope={"channel": channel.code})
+    SyndicationJob.objects.create(job=job, channel=channel, created_by=operator)
+    return {"operator": operator, "sme": owner}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        migration_seeds_restore()
+        yield world_build(OperatorFactory())
+        transaction.set_rollback(True)
+
+
+def pages():
+    for model, model_admin in sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label):
+        yield pytest.param(model, model_admin, id=model._meta.label)
+
+
+@pytest.mark.parametrize("role", ["operator", "sme"])
+@pytest.mark.parametrize(("model", "model_admin"), list(pages()))
+def test_every_admin_page_answers_without_a_server_error(client, db, world, role, model, model_admin):
+    user = world[role]
+    client.force_login(user)
+    opts = model._meta
+    base = f"/admin/{opts.app_label}/{opts.model_name}/"
+    obj = model_admin.get_queryset(_request(user)).order_by("pk").first() or model._default_manager.first()
+    assert obj is not None, f"No {opts.label} to open: give the world in {__name__} one."
+    for url in (base, f"{base}add/", f"{base}{obj.pk}/change/"):
+        status = client.get(url).status_code
+        assert status in ALLOWED, (url, status)
+
+
+def test_sme_staff_open_their_own_objects(client, db, world):
+    """The SME owner's own objects open (a 403 everywhere would pass the walk above)."""
+    client.force_login(world["sme"])
+    company = CompanyStaff.objects.filter(user=world["sme"]).get().company
+    for path in ("brands/company", "marketplace/order", "marketplace/returnrequest", "logistics/stock"):
+        assert client.get(f"/admin/{path}/").status_code == 200, path
+    assert client.get(f"/admin/brands/company/{company.pk}/change/").status_code == 200
+    brand = Brand.objects.get(lead_company=company)
+    assert client.get(f"/admin/brands/brand/{brand.pk}/change/").status_code == 200
+
+
+def _request(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
