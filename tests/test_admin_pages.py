@@ -9,11 +9,12 @@ import pytest
 from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from brands.models import Brand, CompanyStaff
+from core.accounts import operator_otp_enrol
+from core.models import SecurityEvent
 from core.money import Money
-from core.services import job_create
+from core.services import job_create, security_event_record, user_token_get_or_create
 from integrations.models import SyndicationJob
 from listings.services import inspection_record
 from logistics.models import StorageAllotment
@@ -51,7 +52,9 @@ def world_build(operator):
     publish_standard(brand)
     company = brand.lead_company
     owner = owner_of(company)
-    Token.objects.create(user=owner)
+    user_token_get_or_create(user=owner)
+    security_event_record(kind=SecurityEvent.Kind.values[0], user=owner, company_id=company.pk)
+    operator_otp_enrol(user=operator)
     item = sellable(company, tokyo)
     sellable(company, hub)
     inspection_record(
