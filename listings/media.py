@@ -21,7 +21,7 @@ from core.errors import InvalidInput, WrongState
 from core.locales import validate_translations
 from core.models import User
 from listings.models import Product, ProductMedia
-from listings.services import EDITABLE_STATUSES, _require_editor, product_refresh_content_hash
+from listings.services import EDITABLE_STATUSES, company_editor_require, product_refresh_content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def media_check_alt_text(alt_text) -> dict:
 
 
 def _require_editable(actor: User, product: Product) -> None:
-    _require_editor(actor, product.company_id)
+    company_editor_require(actor, product.company_id)
     if product.status not in EDITABLE_STATUSES:
         raise WrongState(f"A {product.status} product cannot be changed.")
 

@@ -1,0 +1,98 @@
+"""Product content: what still stops a product from going live, and the hash of what outside
+channels see (syndication compares it to find what changed)."""
+
+import hashlib
+import json
+
+from django.conf import settings
+
+from listings.models import (
+    Product,
+)
+from listings.signals import product_changed
+from listings.validation import (
+    FieldErrors,
+    check_attributes,
+)
+
+S = Product.Status
+
+
+def product_missing_items(product: Product) -> FieldErrors:
+    """What still stops the product from being submitted or published, every item named."""
+    missing = FieldErrors()
+    texts = {t.locale: t for t in product.translations.all()}
+    for locale in dict.fromkeys([settings.CONTENT_DEFAULT_LOCALE, "en"]):
+        translation = texts.get(locale)
+        if translation is None or not translation.title.strip():
+            missing.add(f"translations.{locale}.title", "missing", f"A title in {locale} is required.")
+        if translation is None or not translation.description.strip():
+            missing.add(f"translations.{locale}.description", "missing", f"A description in {locale} is required.")
+    if product.sells_b2c and product.retail_price_amount is None:
+        missing.add("retail_price", "missing", "A B2C product needs a retail price.")
+    if product.sells_b2b:
+        if not product.moq:
+            missing.add("moq", "missing", "A B2B product needs a minimum order quantity.")
+        if not product.price_tiers.all():
+            missing.add("price_tiers", "missing", "A B2B product needs at least one price tier.")
+    variants = list(product.variants.all())
+    if not variants:
+        missing.add("variants", "missing", "At least one variant (SKU) is required.")
+    if not product.hs_code and not (variants and all(v.hs_code for v in variants)):
+        missing.add("hs_code", "missing", "An HS code is required for customs.")
+    if not product.origin_country and not (variants and all(v.origin_country for v in variants)):
+        missing.add("origin_country", "missing", "The country of origin is required for customs.")
+    for i, variant in enumerate(variants):
+        if variant.weight_kg is None:
+            missing.add(f"variants.{i}.weight_kg", "missing", f"Variant {variant.sku} needs a weight.")
+    if not product.media.all():
+        missing.add("media", "missing", "At least one image is required.")
+    check_attributes(product.attributes, product.category.attribute_schema, missing, complete=True)
+    return missing
+
+
+# --- content hash -------------------------------------------------------------------------
+
+
+def _num(value) -> str | None:
+    """Decimals in one spelling, so 45000 and 45000.0000 hash alike."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+def product_content(product: Product) -> dict:
+    """Everything an outside channel sees, in a canonical shape."""
+    return {
+        "category": product.category.path,
+        "brand": product.brand.slug if product.brand_id else None,
+        "mode": product.mode,
+        "currency": product.base_currency,
+        "customs": [product.hs_code, str(product.origin_country), product.material],
+        "attributes": product.attributes,
+        "retail_price": _num(product.retail_price_amount),
+        "b2c_prices": {p.currency: _num(p.amount) for p in product.b2c_prices.all()},
+        "b2b": [product.moq, product.order_multiple, product.lead_time_days, product.sample_policy, product.incoterms],
+        "tiers": [[t.min_quantity, _num(t.unit_price_amount)] for t in product.price_tiers.all()],
+        "texts": {t.locale: [t.title, t.description] for t in product.translations.all()},
+        "images": [[m.sha256, m.alt_text] for m in product.media.all()],
+        "variants": [
+            [v.sku, v.gtin, v.options, str(v.hs_code), str(v.origin_country)]
+            + [_num(getattr(v, f)) for f in ("weight_kg", "length_cm", "width_cm", "height_cm")]
+            for v in product.variants.all()
+        ],
+    }
+
+
+def product_refresh_content_hash(*, product: Product) -> bool:
+    """Recomputes the hash; True when the content channels see has changed."""
+    digest = hashlib.sha256(json.dumps(product_content(product), sort_keys=True, default=str).encode()).hexdigest()
+    if digest == product.content_hash:
+        return False
+    product.content_hash = digest
+    Product.objects.filter(pk=product.pk).update(content_hash=digest)
+    if product.status == S.PUBLISHED:
+        # Only published content is seen outside; status changes announce themselves in _move.
+        product_changed.send(sender=Product, product_id=product.pk)
+    return True
+
+
+# --- create and edit ----------------------------------------------------------------------
