@@ -17,7 +17,7 @@ from logistics.models import (
     RestrictedGood,
     TaxRule,
 )
-from logistics.services.customs import (
+from logistics.services import (
     consignment_cancel,
     declaration_clear,
     declaration_create,

@@ -25,7 +25,7 @@ from logistics.api.customs_serializers import (
 )
 from logistics.models import Warehouse
 from logistics.selectors import consignment_get, consignment_list, customs_declaration_get, customs_declaration_list
-from logistics.services.customs import (
+from logistics.services import (
     consignment_cancel,
     consignment_create,
     consignment_dispatch,

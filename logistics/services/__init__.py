@@ -1,10 +1,12 @@
 """Every write in logistics, by area. Other apps import from here (logistics.services)."""
 
-from logistics.services.customs import (
-    RestrictedGoods,
+from logistics.services.consignments import (
     consignment_cancel,
     consignment_create,
     consignment_dispatch,
+)
+from logistics.services.declarations import (
+    RestrictedGoods,
     declaration_clear,
     declaration_create,
     declaration_hold,

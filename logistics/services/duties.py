@@ -81,7 +81,7 @@ class DutyEstimate:
         return Money(self.duty.amount + self.tax.amount, self.currency)
 
 
-def _country(value, attr: str = "destination_country") -> str:
+def country_code_clean(value, attr: str = "destination_country") -> str:
     code = str(value or "").strip().upper()
     if len(code) != 2 or not countries.name(code):
         raise InvalidInput("A two-letter ISO 3166 country code is required.", attr=attr)
@@ -111,7 +111,7 @@ def _longest_prefix(rules: dict[str, DutyRule], hs_code: str) -> DutyRule | None
     return rules[max(matching, key=len)] if matching else None
 
 
-def _hs(value) -> str:
+def hs_code_clean(value) -> str:
     return str(value or "").replace(".", "").replace(" ", "")
 
 
@@ -127,7 +127,7 @@ def duties_estimate(
     says so. Amounts are in `currency`, each line rounded to its minor units and totals summed
     from the rounded lines, so the lines add up to the totals on the documents. Decimal only.
     Origin is carried but not used: seeded rates are MFN rates (see docs/trade-rules.md)."""
-    country = _country(destination_country)
+    country = country_code_clean(destination_country)
     currency = _currency(currency)
     if not lines:
         raise InvalidInput("Estimate at least one line.", attr="lines")
@@ -147,7 +147,7 @@ def duties_estimate(
         if not isinstance(line.unit_value, Money) or line.unit_value.amount < 0:
             raise InvalidInput("A non-negative unit value with its currency.", attr=f"lines.{i}.unit_value")
         _currency(line.unit_value.currency, f"lines.{i}.unit_value")
-        hs_code = _hs(line.hs_code)
+        hs_code = hs_code_clean(line.hs_code)
         rule = _longest_prefix(duty_rules, hs_code)
         if rule is None:
             raise TradeRulesMissing(
@@ -231,10 +231,10 @@ def restricted_goods_check(*, destination_country: str, hs_codes: Iterable[str])
     order given, with the reason. Where several rows match a code, a prohibition wins over a
     licence, then the longest prefix. Checkout calls this to keep such goods off the shipping
     options of the destination; a declaration containing them is refused."""
-    country = _country(destination_country)
+    country = country_code_clean(destination_country)
     rows = list(RestrictedGood.objects.filter(country=country))
     found = []
-    for hs_code in dict.fromkeys(_hs(code) for code in hs_codes):
+    for hs_code in dict.fromkeys(hs_code_clean(code) for code in hs_codes):
         matching = [row for row in rows if hs_code and hs_code.startswith(row.hs_prefix)]
         if matching:
             worst = min(
