@@ -27,7 +27,7 @@ from core.models import Job, User
 from core.outages import broker_require
 from core.permissions import is_operator
 from core.services import job_create, job_finish, job_record_progress, job_start
-from listings import csv_format
+from listings import csv_format, csv_payload
 from listings.selectors import product_list
 from listings.services import product_create
 
@@ -138,7 +138,7 @@ class _ImportRun:
         self.counts = {"products_created": 0, "products_failed": 0, "rows": 0}
         self.committed = dict(self.counts)
         self.pending: list[dict] = []  # errors of the current batch
-        self.lookups = csv_format.Lookups()
+        self.lookups = csv_payload.Lookups()
         self.last_row = 1
         self.stopped = ""
 
@@ -191,14 +191,14 @@ class _ImportRun:
     def _product(self, group: csv_format.Group, actor: User, company: Company) -> None:
         self.counts["rows"] += group.row_count
         self.last_row = group.rows[-1][0] + group.dropped
-        parsed = csv_format.group_payload(group, self.lookups)
+        parsed = csv_payload.group_payload(group, self.lookups)
         errors = parsed.errors
         if parsed.payload is not None:
             try:
                 with transaction.atomic():  # the product's savepoint
                     product_create(actor=actor, company=company, **parsed.payload)
             except InvalidInput as error:
-                errors = csv_format.service_errors(group, parsed, error)
+                errors = csv_payload.service_errors(group, parsed, error)
             except (IntegrityError, DataError) as error:
                 message = f"The database refused the product: {str(error).splitlines()[0]}"
                 errors = [csv_format.problem(group.first_row, "", message, group.key)]
