@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lint lock clean chromium screenshots
+.PHONY: run test install lint lock clean system-packages screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -23,22 +23,26 @@ run: install
 	DJANGO_DEBUG=true scripts/run-dev.sh
 
 # Lint, import layers, migrations, and the whole suite on PostgreSQL and Redis (loopback),
-# browser tests included (tests/e2e, Debian's Chromium).
-test: install lint chromium
+# browser tests (tests/e2e, Debian's Chromium) and the proxy's tests (Debian's nginx) included.
+test: install lint system-packages
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 --dist loadfile
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
-CHROMIUM := /usr/bin/chromium
-chromium:
-	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
-		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-		|| { echo "The browser tests need $(CHROMIUM): install Debian's chromium package (apt-get install chromium)."; exit 1; }; }
-	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is still missing: install Debian's chromium package."; exit 1; }
+# What the tests drive from Debian: Chromium for the browser tests (Playwright's own browser
+# download cannot work offline), nginx and openssl for the proxy's. Installed with apt-get when
+# missing and we can (as root); else stop naming the packages.
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/nginx:nginx-light /usr/bin/openssl:openssl
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do test -x "$${pair%%:*}" || missing="$$missing $${pair##*:}"; done; \
+	[ -z "$$missing" ] && exit 0; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi; \
+	for pair in $(SYSTEM_PACKAGES); do test -x "$${pair%%:*}" || { echo "make test needs $${pair%%:*}: install Debian's $${pair##*:} package (apt-get install$$missing)."; exit 1; }; done
 
 # PNGs of the operator dashboard and an order page with the demo data, into docs/screenshots/
 # (with a Korean font, fonts-nanum, so the demo companies' names show).
-screenshots: install chromium
+screenshots: install system-packages
 	@fc-list 2>/dev/null | grep -qi nanum || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq fonts-nanum >/dev/null; } || true
 	$(BIN)/pytest -q -p no:randomly tests/e2e/screenshots.py
 
