@@ -216,16 +216,22 @@ def stock_availability(units: int) -> str:
     return "low_stock" if units <= settings.STOCK_LOW_THRESHOLD else "in_stock"
 
 
-def product_shop_price(product: Product, currency: str, rates: RateTable) -> Money | None:
-    """The price shown to a buyer, rounded to the currency's minor units (uses prefetched rows)."""
-    for price in product.b2c_prices.all():
-        if price.currency == currency:
-            return Money(price.amount, currency).quantized()
-    base = product.retail_price_amount
-    if base is None:
-        tiers = list(product.price_tiers.all())
-        base = min((tier.unit_price_amount for tier in tiers), default=None)
+def shop_price(
+    *, product: Product, currency: str, rates: RateTable, override: Decimal | None, lowest_tier: Decimal | None
+) -> Money | None:
+    """The price shown to a buyer, rounded to the currency's minor units: the explicit price in
+    the currency (`override`), else the retail price converted, else (B2B only) the lowest tier."""
+    if override is not None:
+        return Money(override, currency).quantized()
+    base = product.retail_price_amount if product.retail_price_amount is not None else lowest_tier
     return None if base is None else rates.convert(Money(base, product.base_currency), currency)
+
+
+def product_shop_price(product: Product, currency: str, rates: RateTable) -> Money | None:
+    """shop_price from the product's prefetched prices and tiers."""
+    override = next((price.amount for price in product.b2c_prices.all() if price.currency == currency), None)
+    lowest = min((tier.unit_price_amount for tier in product.price_tiers.all()), default=None)
+    return shop_price(product=product, currency=currency, rates=rates, override=override, lowest_tier=lowest)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ channel orders into marketplace orders, and tracking back to the channel of a ch
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,7 +39,7 @@ def channel_inventory_mark_queue(*, variant_id: int) -> None:
     marks them when the window ends (channel_listings_mark_inventory, which then schedules the
     push); changes within the window commit before that task runs, so the quantity it leads to
     pushing is read after them. Without the cache, the task is queued every time."""
-    transaction.on_commit(partial(_inventory_mark_debounced, variant_id), robust=True)
+    transaction.on_commit(lambda: _inventory_mark_debounced(variant_id), robust=True)
 
 
 def _inventory_mark_debounced(variant_id: int) -> None:

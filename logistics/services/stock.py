@@ -37,7 +37,8 @@ class Move:
     quarantined: int = 0
 
 
-# One statement for the rows and their ledger: the UPDATE's RETURNING rows feed the INSERT.
+# One statement for the rows and their ledger (and a new reservation's lines): the UPDATE's
+# RETURNING rows feed the INSERTs.
 MOVES_SQL = """
 WITH delta (id, on_hand, reserved, quarantined) AS (VALUES {values}),
 moved AS (
@@ -46,18 +47,24 @@ moved AS (
         quarantined = s.quarantined + delta.quarantined, updated_at = %s
     FROM delta WHERE s.id = delta.id
     RETURNING s.id, delta.on_hand, delta.reserved, delta.quarantined
-)
+){lines}
 INSERT INTO logistics_stockmovement
     (stock_id, kind, on_hand_delta, reserved_delta, quarantined_delta, reference, actor_id, created_at)
 SELECT id, %s, on_hand, reserved, quarantined, %s, %s, %s FROM moved ORDER BY id
 """
+RESERVATION_LINES_SQL = """,
+reserved_lines AS (
+    INSERT INTO logistics_reservationline (reservation_id, stock_id, quantity, quantity_shipped)
+    SELECT %s, id, reserved, 0 FROM moved ORDER BY id
+)"""
 
 
-def _moves(moves: list[Move], kind: str, *, reference: str, actor=None) -> None:
+def _moves(moves: list[Move], kind: str, *, reference: str, actor=None, reservation: Reservation | None = None) -> None:
     """Applies the deltas to stock rows the caller has locked and appends one ledger entry per
-    row: on PostgreSQL in one statement whatever the number of rows, elsewhere an UPDATE per row
-    and one INSERT. The database's check constraints refuse anything that would go negative or
-    reserve beyond on hand. Then tells the apps above which variants' stock changed."""
+    row (and, given a new `reservation`, its lines: the units each row reserves): on PostgreSQL
+    in one statement whatever the number of rows, elsewhere an UPDATE per row and an INSERT per
+    table. The database's check constraints refuse anything that would go negative or reserve
+    beyond on hand. Then tells the apps above which variants' stock changed."""
     merged: dict[int, Move] = {}  # one delta per row: an UPDATE ... FROM changes a row once
     for m in moves:
         if (seen := merged.get(m.stock.pk)) is not None:
@@ -76,9 +83,15 @@ def _moves(moves: list[Move], kind: str, *, reference: str, actor=None) -> None:
     if connection.vendor == "postgresql":
         values = ", ".join(["(%s::bigint, %s::integer, %s::integer, %s::integer)"] * len(moves))
         params = [x for m in moves for x in (m.stock.pk, m.on_hand, m.reserved, m.quarantined)]
+        lines = RESERVATION_LINES_SQL if reservation is not None else ""
+        params += [now, *([reservation.pk] if reservation is not None else []), kind, reference, actor_id, now]
         with connection.cursor() as cursor:
-            cursor.execute(MOVES_SQL.format(values=values), [*params, now, kind, reference, actor_id, now])
+            cursor.execute(MOVES_SQL.format(values=values, lines=lines), params)
     else:
+        if reservation is not None:
+            ReservationLine.objects.bulk_create(
+                ReservationLine(reservation=reservation, stock=m.stock, quantity=m.reserved) for m in moves
+            )
         for move in moves:
             move.stock.save(update_fields=["on_hand", "reserved", "quarantined", "updated_at"])
         StockMovement.objects.bulk_create(
@@ -177,7 +190,7 @@ def warehouses_for_destination(*, country: str) -> list[Warehouse]:
     return chosen
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # callers that go on after a refusal wrap it in their own atomic
 def stock_reserve(
     *,
     reference: str,
@@ -193,8 +206,8 @@ def stock_reserve(
 
     A handful of statements whatever the number of lines: the warehouses, the stock rows locked
     in id order (one SELECT ... FOR UPDATE), then, when every line is covered, the reservation,
-    the rows and their ledger (one statement on PostgreSQL) and the reservation's lines (one
-    INSERT). A second active reservation for the reference is refused by the database."""
+    and the rows with their ledger and the reservation's lines (one statement on PostgreSQL). A
+    second active reservation for the reference is refused by the database."""
     if not lines or any(line.quantity < 1 for line in lines):
         raise InvalidInput("Reserve at least one unit of each line.", attr="lines")
     warehouses = from_warehouses or warehouses_for_destination(country=destination_country)
@@ -228,10 +241,7 @@ def stock_reserve(
         reservation.save()  # the error leaves this atomic block, which rolls it back
     except IntegrityError:
         raise Conflict(f"{reference} already holds an active reservation.", attr="reference") from None
-    _moves(takes, K.RESERVE, reference=reference, actor=actor)
-    ReservationLine.objects.bulk_create(
-        ReservationLine(reservation=reservation, stock=take.stock, quantity=take.reserved) for take in takes
-    )
+    _moves(takes, K.RESERVE, reference=reference, actor=actor, reservation=reservation)
     return reservation
 
 
