@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.DebugApiErrorsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",

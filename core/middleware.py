@@ -29,6 +29,28 @@ class RequestIdMiddleware:
         return response
 
 
+class DebugApiErrorsMiddleware:
+    """With DEBUG on (`make run`) Django answers a URL that matches no route, and an error outside
+    DRF, with its HTML debug pages instead of handler404/handler500; API clients get the error
+    shape in both modes. The debug page's traceback still reaches the log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code in (404, 500)
+            and request.path.startswith("/api/")
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            from core.api.views import not_found, server_error
+
+            return not_found(request) if response.status_code == 404 else server_error(request)
+        return response
+
+
 class OutageMiddleware:
     """A database or broker outage outside DRF's exception handler (admin, plain views, the
     connection check at a request's start) answers 503 in the API's error shape. The next request

@@ -1,7 +1,9 @@
+import re
 import time
 from datetime import timedelta
 
 import pytest
+import yaml
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -18,6 +20,25 @@ def test_the_openapi_schema_generates_and_validates_without_a_warning(tmp_path):
     schema = (tmp_path / "schema.yml").read_text()
     for path in ("/api/v1/auth/token/", "/api/v1/companies/{id}/", "/api/v1/brands/{slug}/activate/"):
         assert f"  {path}:" in schema
+
+
+# Names of amounts of money: the schema must declare each as the money object (MoneyField),
+# never a bare decimal, so every amount comes with its currency and in its minor units.
+MONEY_NAME = re.compile(
+    r"(amount|price|total|subtotal|shipping|duties|taxes|fee|fees|budget|spent|balance|value|net|commission)$"
+)
+
+
+def test_every_amount_of_money_in_the_schema_is_a_money_object(tmp_path):
+    call_command("spectacular", file=str(tmp_path / "schema.yml"))
+    components = yaml.safe_load((tmp_path / "schema.yml").read_text())["components"]["schemas"]
+    bare = [
+        f"{name}.{prop}"
+        for name, component in components.items()
+        for prop, spec in (component.get("properties") or {}).items()
+        if MONEY_NAME.search(prop) and spec.get("type") in ("string", "number")
+    ]
+    assert bare == []
 
 
 @pytest.mark.django_db

@@ -47,7 +47,8 @@ class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
 )
 class MoneyField(serializers.Field):
     """`{"amount": "12.50", "currency": "USD"}`: a Decimal string, never a float, in the
-    currency's minor units."""
+    currency's minor units. `MoneyField(amount="captured_amount")` reads a model's amount column
+    with its `currency` column (read-only)."""
 
     default_error_messages = {
         "invalid": 'Expected {{"amount": "<decimal string>", "currency": "<ISO 4217>"}}.',
@@ -55,11 +56,15 @@ class MoneyField(serializers.Field):
         "negative": "The amount may not be negative.",
     }
 
-    def __init__(self, *, allow_negative: bool = False, **kwargs):
-        self.allow_negative = allow_negative
+    def __init__(self, *, allow_negative: bool = False, amount: str | None = None, **kwargs):
+        self.allow_negative, self.amount_attr = allow_negative, amount
+        if amount is not None:
+            kwargs |= {"source": "*", "read_only": True}
         super().__init__(**kwargs)
 
-    def to_representation(self, value: Money):
+    def to_representation(self, value):
+        if self.amount_attr is not None:
+            value = Money(getattr(value, self.amount_attr), value.currency)
         return value.as_dict()
 
     def to_internal_value(self, data) -> Money:

@@ -139,6 +139,10 @@ class OrderShipmentSerializer(serializers.ModelSerializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
+    amount = MoneyField(amount="amount")
+    captured_amount = MoneyField(amount="captured_amount")
+    refunded_amount = MoneyField(amount="refunded_amount")
+
     class Meta:
         model = Payment
         fields = ["gateway", "intent_id", "status", "amount", "captured_amount", "refunded_amount", "currency"]
@@ -221,6 +225,8 @@ class RefundWriteSerializer(StrictSerializer):
 
 
 class RefundSerializer(serializers.ModelSerializer):
+    amount = MoneyField(amount="amount")
+
     class Meta:
         model = Refund
         fields = ["id", "amount", "currency", "status", "reason", "gateway_refund_id", "created_at", "executed_at"]

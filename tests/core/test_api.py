@@ -105,6 +105,33 @@ def test_a_body_over_the_limit_is_a_413(api, settings):
     assert User.objects.count() == 0
 
 
+def test_with_debug_on_a_malformed_id_is_a_json_404_not_the_debug_page(api, settings):
+    settings.DEBUG = True  # make run
+    response = api.get("/api/v1/orders/not-a-number/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"][0]["code"] == "not_found"
+
+
+def test_with_debug_on_an_error_outside_drf_is_a_json_500_not_the_debug_page(settings, monkeypatch):
+    from rest_framework.test import APIClient
+
+    from core.middleware import OperatorOtpMiddleware
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in a middleware, before any DRF view")
+
+    settings.DEBUG = True
+    monkeypatch.setattr(OperatorOtpMiddleware, "__call__", broken)
+    response = APIClient(raise_request_exception=False).get("/api/v1/categories/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "type": "server_error",
+        "errors": [{"code": "error", "detail": "Server Error (500)", "attr": None}],
+    }
+
+
 def test_an_unsupported_media_type_is_a_415(api):
     response = api.generic("POST", "/api/v1/auth/register/", "<xml/>", content_type="application/xml")
     assert response.status_code == 415

@@ -153,6 +153,13 @@ def test_browse_in_chinese_pay_in_yen_ship_deliver_return_refund(
     order.refresh_from_db()
     assert order.refunds.get().status == "executed"
     assert Decimal(order.refunds.get().amount) == line.unit_price  # the seller's fault: in full
+    # Every amount the buyer reads is in yen's minor units: none (the columns hold four places).
+    detail = client.get(f"/api/v1/orders/{order.pk}/").json()
+    [payment] = detail["payments"]
+    yen = {"amount": str(order.total.quantize(Decimal(1))), "currency": "JPY"}
+    assert payment["amount"] == payment["captured_amount"] == yen
+    assert payment["refunded_amount"] == {"amount": str(line.unit_price.quantize(Decimal(1))), "currency": "JPY"}
+    assert refund["amount"] == payment["refunded_amount"]
     if transport:
         refunds = [r for r in transport.requests if r["url"].endswith("/v1/refunds")]
         assert len(refunds) == 1 and refunds[0]["idempotency_key"] == f"refund:{order.refunds.get().pk}"
