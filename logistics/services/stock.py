@@ -190,7 +190,6 @@ def warehouses_for_destination(*, country: str) -> list[Warehouse]:
     return chosen
 
 
-@transaction.atomic(savepoint=False)  # callers that go on after a refusal wrap it in their own atomic
 def stock_reserve(
     *,
     reference: str,
@@ -206,43 +205,48 @@ def stock_reserve(
 
     A handful of statements whatever the number of lines: the warehouses, the stock rows locked
     in id order (one SELECT ... FOR UPDATE), then, when every line is covered, the reservation,
-    and the rows with their ledger and the reservation's lines (one statement on PostgreSQL). A
-    second active reservation for the reference is refused by the database."""
+    and the rows with their ledger and the reservation's lines (one statement on PostgreSQL).
+    No savepoint: a shortage is refused after the transaction block, before anything is written,
+    so the caller's transaction stays usable; a second active reservation for the reference (a
+    programming error, refused by the database) aborts it."""
     if not lines or any(line.quantity < 1 for line in lines):
         raise InvalidInput("Reserve at least one unit of each line.", attr="lines")
-    warehouses = from_warehouses or warehouses_for_destination(country=destination_country)
-    rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
     wanted: dict[int, int] = {}
     for line in lines:
         wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
-    rows = list(stock_lock_for_variants(wanted, rank))
-    takes: list[Move] = []
     short = []
-    for variant_id, quantity in wanted.items():
-        candidates = sorted((s for s in rows if s.variant_id == variant_id), key=lambda s: rank[s.warehouse_id])
-        remaining = quantity
-        for stock in candidates:
-            take = min(stock.available, remaining)
-            if take > 0:
-                takes.append(Move(stock, reserved=take))
-                remaining -= take
-            if remaining == 0:
-                break
-        if remaining:
-            short.append((variant_id, quantity - remaining, quantity))
-    if short:
-        skus = dict(Variant.objects.filter(pk__in=[v for v, _, _ in short]).values_list("pk", "sku"))
-        raise InsufficientStock(
-            "Not enough stock for every line; nothing was reserved.",
-            reasons=[("insufficient_stock", f"{skus[v]}: {have} of {want} available") for v, have, want in short],
-        )
-    reservation = Reservation(reference=reference, destination_country=destination_country, expires_at=expires_at)
-    try:
-        reservation.save()  # the error leaves this atomic block, which rolls it back
-    except IntegrityError:
-        raise Conflict(f"{reference} already holds an active reservation.", attr="reference") from None
-    _moves(takes, K.RESERVE, reference=reference, actor=actor, reservation=reservation)
-    return reservation
+    with transaction.atomic(savepoint=False):
+        warehouses = from_warehouses or warehouses_for_destination(country=destination_country)
+        rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
+        rows = list(stock_lock_for_variants(wanted, rank))
+        takes: list[Move] = []
+        for variant_id, quantity in wanted.items():
+            candidates = sorted((s for s in rows if s.variant_id == variant_id), key=lambda s: rank[s.warehouse_id])
+            remaining = quantity
+            for stock in candidates:
+                take = min(stock.available, remaining)
+                if take > 0:
+                    takes.append(Move(stock, reserved=take))
+                    remaining -= take
+                if remaining == 0:
+                    break
+            if remaining:
+                short.append((variant_id, quantity - remaining, quantity))
+        if not short:
+            reservation = Reservation(
+                reference=reference, destination_country=destination_country, expires_at=expires_at
+            )
+            try:
+                reservation.save()
+            except IntegrityError:
+                raise Conflict(f"{reference} already holds an active reservation.", attr="reference") from None
+            _moves(takes, K.RESERVE, reference=reference, actor=actor, reservation=reservation)
+            return reservation
+    skus = dict(Variant.objects.filter(pk__in=[v for v, _, _ in short]).values_list("pk", "sku"))
+    raise InsufficientStock(
+        "Not enough stock for every line; nothing was reserved.",
+        reasons=[("insufficient_stock", f"{skus[v]}: {have} of {want} available") for v, have, want in short],
+    )
 
 
 def _lock_reservation(reservation: Reservation) -> Reservation:
