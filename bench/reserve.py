@@ -1,6 +1,6 @@
 """Stock reservations per second under contention: one hot variant against 1,000 spread ones.
 
-    DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python bench/reserve.py [--threads 10] [--seconds 10]
+    TEST_REDIS_URL=redis://127.0.0.1:6379 .venv/bin/python bench/reserve.py [--threads 10] [--seconds 10] [--processes]
 
 Creates a scratch database (`bench_reserve`, dropped at the end) on postgres://postgres@127.0.0.1,
 stocks 1,001 variants in the Los Angeles DC through the inbound flow (create, dispatch, receive,
@@ -10,8 +10,11 @@ threads, every thread on its own database connection:
 - spread: every thread reserves 1 unit of a variant picked at random among 1,000.
 Each operation is logistics.services.stock_reserve of 1 unit for a new reference, followed by
 reservation_release of it (so stock never runs out and both scenarios measure the same work;
-the rate counts reserve + release pairs). Prints both rates and spread / hot, checks the stock
-ledger still balances and that nothing stayed reserved.
+the rate counts reserve + release pairs). Prints the statements one pair sends (counted with
+Django's CaptureQueriesContext, outside any transaction as the workers run it; the BEGIN and
+COMMIT of its two transactions are shown, not counted), both rates and spread / hot against the
+goals (500/s spread, 200/s hot, at most 8 statements per pair), checks the stock ledger still
+balances and that nothing stayed reserved.
 """
 
 import argparse
@@ -31,6 +34,8 @@ SERVER = "postgres://postgres@127.0.0.1:5432"
 SCRATCH = "bench_reserve"
 SPREAD = 1_000
 UNITS = 1_000
+GOALS = {"hot": 200, "spread": 500}
+STATEMENTS_GOAL = 8
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -143,6 +148,19 @@ def run(name: str, pick, workers: int, seconds: float, processes: bool) -> tuple
     return sum(done), elapsed, failures
 
 
+def statements_per_pair(variant_id: int) -> list[str]:
+    """The statements of one reserve + release of 1 unit, as the workers run them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from logistics.services import Line, reservation_release, stock_reserve
+
+    with CaptureQueriesContext(connection) as captured:
+        reservation = stock_reserve(reference="bench:count", lines=[Line(variant_id, 1)], destination_country="US")
+        reservation_release(reservation=reservation)
+    return [" ".join(query["sql"].split())[:100] for query in captured.captured_queries]
+
+
 def check_ledger() -> None:
     from django.db.models import Sum
 
@@ -182,6 +200,14 @@ def main() -> None:
         print(f"seeded {len(spread) + 1} variants x {UNITS} units through one ASN in {seconds:.1f} s")
         connections.close_all()
 
+        sent = statements_per_pair(spread[0])
+        # BEGIN and COMMIT (Django logs them) are the transactions' own, not the work's.
+        statements = [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
+        print(f"statements per reserve + release pair: {len(statements)} (goal <= {STATEMENTS_GOAL})")
+        for statement in sent:
+            print(f"    {statement}")
+        connections.close_all()
+
         rates = {}
         kind = "processes" if args.processes else "threads"
         for name, pick in (("hot", lambda rng: hot), ("spread", lambda rng: rng.choice(spread))):
@@ -196,6 +222,11 @@ def main() -> None:
                 print(f"        {error}")
         check_ledger()
         print(f"spread / hot = {rates['spread'] / rates['hot']:.2f}x (ledger balanced, nothing left reserved)")
+        print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
+        for name, goal in GOALS.items():
+            print(f"{name}: {rates[name]:.0f}/s (goal >= {goal}/s): {'met' if rates[name] >= goal else 'NOT met'}")
+        verdict = "met" if len(statements) <= STATEMENTS_GOAL else "NOT met"
+        print(f"statements per pair: {len(statements)} (goal <= {STATEMENTS_GOAL}): {verdict}")
     finally:
         from django.db import connections
 

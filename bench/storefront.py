@@ -1,24 +1,28 @@
-"""Storefront list, search and detail behind gunicorn against a raw-SQL baseline view, and
-full-text search against an unindexed icontains.
+"""Storefront list, search and detail behind gunicorn against a raw-SQL baseline view, at two
+catalogue sizes with the growth between them, and full-text search against an unindexed icontains.
 
-    .venv/bin/python bench/storefront.py [--seconds 10] [--keep-db]
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/storefront.py \
+        [--sizes 20000,200000] [--seconds 10] [--keep-db]
 
-Creates a scratch database (`bench_storefront`, dropped at the end) on postgres://postgres@127.0.0.1
-with 20,000 published products (titles and descriptions in ko, en, zh-hans, ja and es, one
-variant each, 60% under 5 active brands, 10% with an explicit USD price) and their search
-documents, then:
+For each size, a scratch database (`bench_storefront`, dropped at the end; migrated once into
+`bench_storefront_template` and copied from it) on postgres://postgres@127.0.0.1 gets that many
+published products (titles and descriptions in ko, en, zh-hans, ja and es, one variant each, 60%
+under 5 active brands, 10% with an explicit USD price) and their search documents, written with
+COPY (the facet counts recounted after), then:
 - times N=20 searches of marketplace.SearchDocument in this process: the tsvector match (GIN
   index) against `search_text__icontains` for the same words (each word in 1% of the rows);
 - starts gunicorn (config.wsgi, 2 sync workers, settings bench.storefront_settings: the project's
   settings plus /bench/baseline/ from bench/storefront_urls.py), a fresh one per endpoint, with
-  the cache disabled (dummycache://) and with Redis (db 9, emptied of the bench's keys first);
-  each endpoint gets one request to fill the cache, a few timed alone, a 2 s warm-up and --seconds
-  of load from 8 connections (wrk when installed, else a thread pool): storefront list, search
-  (a word in ~1% of the rows), detail, and the baseline: the same page of 20 rows (slug, title,
-  price) from one raw SQL query as a plain JsonResponse;
+  the cache disabled (dummycache://) and with Redis (BENCH_REDIS_URL, emptied of the bench's keys
+  first); each endpoint gets one request to fill the cache, a few timed alone, a 2 s warm-up and
+  --seconds of load from 8 connections (wrk when installed, else a thread pool): storefront list,
+  search (a word in ~1% of the rows), detail, and the baseline: the same page of 20 rows (slug,
+  title, price) from one raw SQL query as a plain JsonResponse;
 then prints requests/s, p50 and p95 per endpoint and each endpoint's requests/s over the
-baseline's. Goals: list and search at least 0.4x the baseline; full-text search at least 10x
-faster than icontains. Any non-2xx response fails the run.
+baseline's, per size, and the growth: each endpoint's requests/s at the largest size over the
+smallest. Goals: list and search at least 0.4x the baseline and detail 0.5x with the cache off,
+every endpoint 0.6x with Redis; full-text search at least 10x faster than icontains. Any non-2xx
+response fails the run.
 """
 
 import argparse
@@ -34,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -49,21 +52,25 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432"
 SCRATCH = "bench_storefront"
-REDIS_URL = "redis://127.0.0.1:6379/9"
+TEMPLATE = "bench_storefront_template"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")  # a Redis of your own: BENCH_REDIS_URL
 CACHE_PREFIX = "bench-storefront"  # as bench/storefront_settings.py sets
-PRODUCTS = 20_000
+SIZES = (20_000, 200_000)
 COMPANIES = 50
 BRANDS = 5
 LOCALES = ["ko", "en", "zh-hans", "ja", "es"]
 CONCURRENCY = 8
 WORKERS = 2
 FTS_QUERIES = 20
-LIST_GOAL = 0.4
+GOALS = {("off", "list"): 0.4, ("off", "search"): 0.4, ("off", "detail"): 0.5}
+CACHED_GOAL = 0.6
 FTS_GOAL = 10.0
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["TEST_DATABASE_URL"] = f"{SERVER}/{SCRATCH}"
+if os.environ.get("BENCH_REDIS_URL"):  # the seeding process's cache too (its facet recount bumps a version)
+    os.environ.setdefault("TEST_REDIS_URL", os.environ["BENCH_REDIS_URL"].rsplit("/", 1)[0])
 
 _WORDS = {
     "en": "hand-made rustic minimal classic compact large small bright warm soft lamp bowl cup tray vase "
@@ -112,21 +119,43 @@ def collection_words(count: int) -> list[str]:
 COLLECTIONS = collection_words(100)
 
 
-def seed() -> dict:
-    """Bulk-creates the catalogue. Deliberately not through listings' and marketplace's services
-    (create, publish, search_document_refresh) one product at a time: 20,000 products that way
-    take far too long for a bench. The search documents get the same text and the same tsvector
-    (titles weight A, the rest weight B, 'simple' configuration) as search_document_refresh."""
+def _copy(cursor, model, rows) -> int:
+    """Writes model instances with one COPY (each field's own conversion to the database value,
+    auto_now dates filled in); returns how many."""
+    from django.db import connection
+
+    if not rows:
+        return 0
+    pk = model._meta.pk
+    # The database numbers the rows its sequence gives ids to.
+    fields = [f for f in model._meta.concrete_fields if f is not pk or rows[0].pk is not None]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    count = 0
+    with cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields])
+            count += 1
+    return count
+
+
+def seed(products: int) -> dict:
+    """The catalogue, written with COPY. Deliberately not through listings' and marketplace's
+    services (create, publish, search_document_refresh) one product at a time: that many products
+    that way take far too long for a bench. Ids are given here (the database is new) and the
+    sequences moved past them. The search documents get the same text and the same tsvector
+    (titles weight A, the rest weight B, 'simple' configuration) as search_document_refresh, and
+    the facet counts are recounted from them (facet_counts_rebuild)."""
+    from django.core.management.color import no_style
     from django.db import connection
     from django.utils import timezone
 
     from brands.models import Brand, Company
     from listings.models import B2CPrice, Category, Product, ProductTranslation, Variant
     from marketplace.models import SearchDocument
+    from marketplace.services.storefront import facet_counts_rebuild
 
     rng = random.Random(42)
     now = timezone.now()
-    batch = 2_000
     companies = Company.objects.bulk_create(
         Company(
             legal_name=f"Storefront Bench Crafts {n} Co.",
@@ -159,61 +188,72 @@ def seed() -> dict:
     def phrase(locale: str, words: int) -> str:
         return " ".join(rng.choice(WORDS[locale]) for _ in range(words))
 
-    products = Product.objects.bulk_create(
-        (
-            Product(
-                company=companies[n % COMPANIES],
-                brand=brands[n % BRANDS] if n % 5 < 3 else None,
-                category=lighting,
-                slug=f"bench-{n:05d}",
-                mode=Product.Mode.BOTH if n % 5 == 0 else Product.Mode.B2C,
-                status=Product.Status.PUBLISHED,
-                base_currency="KRW",
-                hs_code="940540",
-                origin_country="KR",
-                material="Hanji paper, oak",
-                retail_price_amount=Decimal(10_000 + (n * 370) % 190_000),
-                published_at=now - timedelta(minutes=n),
-            )
-            for n in range(PRODUCTS)
-        ),
-        batch_size=batch,
-    )
-    translations, variants, prices, documents = [], [], [], []
-    for n, product in enumerate(products):
-        collection = COLLECTIONS[n % len(COLLECTIONS)]  # each collection word in exactly 1% of the products
-        texts = {}
-        for locale in LOCALES:
-            title = phrase(locale, 4)
-            if locale in ("en", "es"):
-                title = f"{title} {collection}"
-            texts[locale] = (title, phrase(locale, rng.randint(12, 24)))
-        translations += [
-            ProductTranslation(product=product, locale=locale, title=title, description=description)
-            for locale, (title, description) in texts.items()
-        ]
-        sku = f"SFB-{n:05d}"
-        variants.append(Variant(product=product, sku=sku, options={"size": "M"}, weight_kg=Decimal("0.800")))
-        if n % 10 == 0:
-            prices.append(B2CPrice(product=product, currency="USD", amount=Decimal(20 + n % 80) + Decimal("0.99")))
-        # As marketplace.services.storefront._texts: translations in locale order, then the rest.
-        ordered = [texts[locale] for locale in sorted(texts)]
-        rest = [description for _title, description in ordered]
-        if product.brand_id:
-            brand = brands[n % BRANDS]
-            rest += [brand.name, *brand.name_translations.values()]
-        company = companies[n % COMPANIES]
-        rest += [company.legal_name, *company.name_translations.values(), sku]
-        titles = "\n".join(title for title, _description in ordered)
-        documents.append(SearchDocument(product=product, search_text=f"{titles}\n" + "\n".join(filter(None, rest))))
-    ProductTranslation.objects.bulk_create(translations, batch_size=batch)
-    Variant.objects.bulk_create(variants, batch_size=batch)
-    B2CPrice.objects.bulk_create(prices, batch_size=batch)
-    SearchDocument.objects.bulk_create(documents, batch_size=batch)
-    # The vector in one UPDATE: the first len(LOCALES) lines of the text are the titles (weight A),
-    # the rest descriptions, brand, company and SKU (weight B), as search_document_refresh builds it.
-    with connection.cursor() as cursor:
-        cursor.execute(
+    counts = {"products": 0, "translations": 0, "prices": 0}
+    chunk = 10_000
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor  # psycopg's own, for COPY
+        for first in range(0, products, chunk):
+            numbers = range(first, min(first + chunk, products))
+            batch = [
+                Product(
+                    pk=n + 1,
+                    company=companies[n % COMPANIES],
+                    brand=brands[n % BRANDS] if n % 5 < 3 else None,
+                    category=lighting,
+                    slug=f"bench-{n:06d}",
+                    mode=Product.Mode.BOTH if n % 5 == 0 else Product.Mode.B2C,
+                    status=Product.Status.PUBLISHED,
+                    base_currency="KRW",
+                    hs_code="940540",
+                    origin_country="KR",
+                    material="Hanji paper, oak",
+                    retail_price_amount=Decimal(10_000 + (n * 370) % 190_000),
+                    published_at=now - timedelta(seconds=n),
+                )
+                for n in numbers
+            ]
+            counts["products"] += _copy(cursor, Product, batch)
+            translations, variants, prices, documents = [], [], [], []
+            for n, product in zip(numbers, batch, strict=True):
+                collection = COLLECTIONS[n % len(COLLECTIONS)]  # each collection word in exactly 1% of the products
+                texts = {}
+                for locale in LOCALES:
+                    title = phrase(locale, 4)
+                    if locale in ("en", "es"):
+                        title = f"{title} {collection}"
+                    texts[locale] = (title, phrase(locale, rng.randint(12, 24)))
+                translations += [
+                    ProductTranslation(product=product, locale=locale, title=title, description=description)
+                    for locale, (title, description) in texts.items()
+                ]
+                sku = f"SFB-{n:06d}"
+                variants.append(Variant(product=product, sku=sku, options={"size": "M"}, weight_kg=Decimal("0.800")))
+                if n % 10 == 0:
+                    amount = Decimal(20 + n % 80) + Decimal("0.99")
+                    prices.append(B2CPrice(product=product, currency="USD", amount=amount))
+                # As marketplace.services.storefront._texts: translations in locale order, then the rest.
+                ordered = [texts[locale] for locale in sorted(texts)]
+                rest = [description for _title, description in ordered]
+                if product.brand_id:
+                    rest += [product.brand.name, *product.brand.name_translations.values()]
+                rest += [product.company.legal_name, *product.company.name_translations.values(), sku]
+                titles = "\n".join(title for title, _description in ordered)
+                documents.append(
+                    SearchDocument(
+                        product=product,
+                        search_text=f"{titles}\n" + "\n".join(filter(None, rest)),
+                        brand_id=product.brand_id,
+                        category_id=product.category_id,
+                        mode=product.mode,
+                    )
+                )
+            counts["translations"] += _copy(cursor, ProductTranslation, translations)
+            _copy(cursor, Variant, variants)
+            counts["prices"] += _copy(cursor, B2CPrice, prices)
+            _copy(cursor, SearchDocument, documents)
+        # The vector in one UPDATE: the first len(LOCALES) lines of the text are the titles (weight A),
+        # the rest descriptions, brand, company and SKU (weight B), as search_document_refresh builds it.
+        django_cursor.execute(
             """
             UPDATE marketplace_searchdocument SET search_vector =
                 setweight(to_tsvector('simple', array_to_string(
@@ -223,10 +263,15 @@ def seed() -> dict:
             """,
             {"titles": len(LOCALES), "rest": len(LOCALES) + 1},
         )
-    return {"products": len(products), "translations": len(translations), "prices": len(prices)}
+        for statement in connection.ops.sequence_reset_sql(
+            no_style(), [Product, ProductTranslation, Variant, B2CPrice]
+        ):
+            django_cursor.execute(statement)
+    assert facet_counts_rebuild() == products
+    return counts
 
 
-def fts_vs_icontains(words: list[str], rounds: int = 3) -> dict:
+def fts_vs_icontains(words: list[str], products: int, rounds: int = 3) -> dict:
     """N searches each way for the same words, best of `rounds` passes after a warming pass."""
     from django.contrib.postgres.search import SearchQuery
     from django.db import connection
@@ -246,8 +291,8 @@ def fts_vs_icontains(words: list[str], rounds: int = 3) -> dict:
     for word in words:  # same rows both ways, and the warming pass
         found = set(fts(word).values_list("product_id", flat=True))
         assert found == set(icontains(word).values_list("product_id", flat=True)), word
-        assert len(found) == PRODUCTS // len(COLLECTIONS), (word, len(found))
-    result = {"indexes": indexes, "rows_per_word": PRODUCTS // len(COLLECTIONS)}
+        assert len(found) == products // len(COLLECTIONS), (word, len(found))
+    result = {"indexes": indexes, "rows_per_word": products // len(COLLECTIONS)}
     for name, query in (("fts", fts), ("icontains", icontains)):
         plan = query(words[0]).explain()
         result[f"{name}_plan"] = sorted(
@@ -295,17 +340,25 @@ class Server:
             self.process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
-        deadline = time.monotonic() + 30
+        try:
+            self.wait_until_up(seconds=60)
+        except BaseException:  # never leave a gunicorn behind: the caller has no handle on it yet
+            self.stop()
+            raise
+
+    def wait_until_up(self, seconds: float) -> None:
+        """Probes the baseline until it answers. A busy machine can make a probe time out (an
+        OSError like a refused connection): that is another try, until the deadline."""
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                get_json(self.base + "/bench/baseline/", timeout=5)
+                get_json(self.base + "/bench/baseline/", timeout=10)
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # URLError, ConnectionError and TimeoutError alike
                 time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer in 30 s:\n{self.log_tail()}")
+        raise RuntimeError(f"gunicorn did not answer in {seconds:g} s:\n{self.log_tail()}")
 
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
@@ -339,16 +392,16 @@ def timed_get(url: str) -> float:
     return time.perf_counter() - started
 
 
-def preflight(base: str, urls: dict) -> dict:
+def preflight(base: str, urls: dict, products: int) -> dict:
     """The endpoints answer, and the baseline returns the list's first page: same slugs, titles and prices."""
     listed = get_json(base + urls["list"])
-    assert listed["count"] == PRODUCTS and len(listed["results"]) == 20, (listed["count"], len(listed["results"]))
+    assert listed["count"] == products and len(listed["results"]) == 20, (listed["count"], len(listed["results"]))
     plain = get_json(base + urls["baseline"])["results"]
     api_rows = [(r["slug"], r["text"]["title"], r["price"]["amount"]) for r in listed["results"]]
     baseline_rows = [(r["slug"], r["title"], r["price"]) for r in plain]
     assert api_rows == baseline_rows, (api_rows[:3], baseline_rows[:3])
     found = get_json(base + urls["search"])
-    assert PRODUCTS // 200 <= found["count"] <= PRODUCTS // 25, found["count"]  # ~1%: 0.5% to 4%
+    assert products // 200 <= found["count"] <= products // 25, found["count"]  # ~1%: 0.5% to 4%
     detail = get_json(base + urls["detail"])
     assert detail["slug"] == listed["results"][0]["slug"], detail["slug"]
     return {"search_count": found["count"]}
@@ -443,17 +496,160 @@ def ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="load per endpoint (after a 2 s warm-up)")
-    parser.add_argument("--keep-db", action="store_true", help="leave the scratch database for a look afterwards")
-    args = parser.parse_args()
+def fresh_database() -> None:
+    """The scratch database as a copy of the migrated template (CREATE DATABASE ... TEMPLATE)."""
+    from django.db import connections
 
+    connections.close_all()
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {SCRATCH} TEMPLATE {TEMPLATE}")
+
+
+def measure(products: int, seconds: float, load) -> dict:
+    """Seeds `products` and loads every endpoint with the cache off and on; returns the figures."""
+    from django.db import connections
+
+    fresh_database()
+    started = time.perf_counter()
+    counts = seed(products)
+    connections.close_all()
+    with psycopg.connect(f"{SERVER}/{SCRATCH}", autocommit=True) as scratch:
+        scratch.execute("VACUUM ANALYZE")
+    print(
+        f"{products} products: seeded {counts['products']} products, {counts['translations']} translations, "
+        f"{counts['prices']} USD prices, one variant and one search document each in "
+        f"{time.perf_counter() - started:.1f} s (COPY, search vectors, VACUUM ANALYZE)",
+        flush=True,
+    )
+    fts = fts_vs_icontains(COLLECTIONS[:FTS_QUERIES], products)
+    connections.close_all()
+
+    search_word = COLLECTIONS[42]
+    query = "page_size=20&currency=USD&lang=en"
+    urls = {
+        "baseline": "/bench/baseline/",
+        "list": f"/api/v1/storefront/products/?{query}",
+        "search": f"/api/v1/storefront/products/?{query}&q={search_word}",
+        "detail": "/api/v1/storefront/products/bench-000000/?currency=USD&lang=en",
+    }
+    # The cache's keys carry the bench's prefix (bench/storefront_settings.py): emptied by prefix,
+    # not by flushing the database, which test runs (tests/settings.py: Redis db 1 + pid % 14) may share.
+    cache_keys = redis.Redis.from_url(REDIS_URL)
+    sentinel = f"{CACHE_PREFIX}:sentinel"
+    log = WORK / "gunicorn.log"
+    server = Server("dummycache://", log)
+    try:
+        checked = preflight(server.base, urls, products)
+    finally:
+        server.stop()
+    runs, alone, warnings = {}, {}, []
+    for mode, cache_url in (("off", "dummycache://"), ("Redis", REDIS_URL)):
+        if cache_url.startswith("redis://"):
+            empty_cache()
+            cache_keys.set(sentinel, 1)
+        figures, alone[mode] = {}, {}
+        for name, path in urls.items():
+            server = Server(cache_url, log)
+            try:
+                url = server.base + path
+                timed_get(url)  # fills the cache (its entries last STOREFRONT_CACHE_SECONDS, 60 s by default)
+                # Alone: the fastest of up to 5 requests in a row (within a second), so that a worker's
+                # first request (Django's lazy imports, the database connection) does not count.
+                times = [timed_get(url)]
+                while len(times) < 5 and sum(times) < 1:
+                    times.append(timed_get(url))
+                alone[mode][name] = min(times)
+                # A warm-up opens each worker's database connection; skipped where one request alone
+                # takes over a second, as the requests it leaves running would spill into the measurement.
+                warm = load(url, 2) if alone[mode][name] < 1 else None
+                result = load(url, seconds)
+            finally:
+                server.stop()
+            for label, measured in (("warm-up", warm), ("measured", result)):
+                if measured and (measured["non2xx"] or measured["socket_errors"]):
+                    raise RuntimeError(
+                        f"cache {mode}, {name} ({label}): {measured['non2xx']} non-2xx responses and "
+                        f"{measured['socket_errors']} socket errors in {measured['requests']} requests\n"
+                        f"{log.read_text(errors='replace')[-3000:]}"
+                    )
+            if cache_url.startswith("redis://") and not cache_keys.exists(sentinel):
+                warnings.append(f"{products}, cache {mode}, {name}: Redis db emptied by another process during the run")
+                cache_keys.set(sentinel, 1)
+            figures[name] = result
+            print(
+                f"  {products} products, cache {mode}: {name:<8} {result['rps']:8.1f} req/s  "
+                f"p50 {ms(result['p50_ms']):>7} ms  p95 {ms(result['p95_ms']):>7} ms  ({result['requests']} requests; "
+                f"alone {alone[mode][name] * 1e3:.0f} ms)",
+                flush=True,
+            )
+        runs[mode] = figures
+    return {"runs": runs, "alone": alone, "warnings": warnings, "fts": fts, "search": (search_word, checked)}
+
+
+def report(products: int, measured: dict, seconds: float) -> list[str]:
+    """Prints one size's table; returns its verdicts."""
+    runs, alone = measured["runs"], measured["alone"]
+    word, checked = measured["search"]
+    print()
+    print(f"Storefront behind gunicorn: {products} published products in {len(LOCALES)} locales, PostgreSQL")
+    print(
+        f"{seconds:g} s per endpoint, {CONCURRENCY} connections, {WORKERS} sync workers; "
+        f"search q={word}: {checked['search_count']} matching products"
+    )
+    header = (
+        f"{'cache':<6} {'endpoint':<9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'requests':>9} "
+        f"{'alone ms':>9} {'/ baseline':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    verdicts = []
+    for mode, figures in runs.items():
+        ceiling = figures["baseline"]["rps"]
+        for name in ("list", "search", "detail", "baseline"):
+            r = figures[name]
+            ratio = r["rps"] / ceiling
+            print(
+                f"{mode:<6} {name:<9} {r['rps']:>8.1f} {ms(r['p50_ms']):>8} {ms(r['p95_ms']):>8} "
+                f"{r['requests']:>9} {alone[mode][name] * 1e3:>9.0f} {ratio:>10.2f}x"
+            )
+            goal = GOALS.get((mode, name)) if mode == "off" else (CACHED_GOAL if name != "baseline" else None)
+            if goal is not None:
+                verdicts.append(
+                    f"{products} products, {name} / baseline, cache {mode}: {ratio:.2f}x (goal >= {goal}x): "
+                    f"{'met' if ratio >= goal else 'NOT met'}"
+                )
+    fts = measured["fts"]
+    ratio = fts["icontains"] / fts["fts"]
+    print(
+        f"SearchDocument, {FTS_QUERIES} one-word queries ({fts['rows_per_word']} of {products} rows match each), "
+        f"best of 3: full-text {fts['fts'] * 1e3 / FTS_QUERIES:.2f} ms/query ({', '.join(fts['fts_plan'])}), "
+        f"icontains {fts['icontains'] * 1e3 / FTS_QUERIES:.2f} ms/query ({', '.join(fts['icontains_plan'])})"
+    )
+    verdicts.append(
+        f"{products} products, full-text is {ratio:.1f}x faster than icontains (goal >= {FTS_GOAL:g}x): "
+        f"{'met' if ratio >= FTS_GOAL else 'NOT met'}"
+    )
+    return verdicts
+
+
+WORK = Path(tempfile.mkdtemp(prefix="bench-storefront-"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", default=",".join(str(size) for size in SIZES), help="catalogue sizes, comma-separated"
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="load per endpoint (after a 2 s warm-up)")
+    parser.add_argument("--keep-db", action="store_true", help="leave the last scratch database for a look afterwards")
+    args = parser.parse_args()
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        for name in (SCRATCH, TEMPLATE):
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {SCRATCH}")
-    work = Path(tempfile.mkdtemp(prefix="bench-storefront-"))
-    server = None
     try:
         import django
 
@@ -463,31 +659,12 @@ def main() -> None:
 
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
-        migrated = time.perf_counter()
-        counts = seed()
         connections.close_all()
-        with psycopg.connect(f"{SERVER}/{SCRATCH}", autocommit=True) as scratch:
-            scratch.execute("VACUUM ANALYZE")
-        print(
-            f"migrated in {migrated - started:.1f} s; seeded {counts['products']} products, "
-            f"{counts['translations']} translations, {counts['prices']} USD prices, one variant and one search "
-            f"document each in {time.perf_counter() - migrated:.1f} s",
-            flush=True,
-        )
-
-        fts = fts_vs_icontains(COLLECTIONS[:FTS_QUERIES])
-        connections.close_all()
-
-        search_word = COLLECTIONS[42]
-        query = "page_size=20&currency=USD&lang=en"
-        urls = {
-            "baseline": "/bench/baseline/",
-            "list": f"/api/v1/storefront/products/?{query}",
-            "search": f"/api/v1/storefront/products/?{query}&q={search_word}",
-            "detail": "/api/v1/storefront/products/bench-00000/?currency=USD&lang=en",
-        }
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {SCRATCH} RENAME TO {TEMPLATE}")
+        print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
         wrk = shutil.which("wrk")
-        script = work / "report.lua"
+        script = WORK / "report.lua"
         script.write_text(WRK_SCRIPT)
         generator = (
             f"wrk -t2 -c{CONCURRENCY}" if wrk else f"Python thread pool ({CONCURRENCY} threads, `which wrk` found none)"
@@ -503,119 +680,37 @@ def main() -> None:
         def load(url: str, seconds: float) -> dict:
             return load_wrk(url, seconds, script) if wrk else load_threads(url, seconds)
 
-        # The cache's keys carry the bench's prefix (bench/storefront_settings.py): emptied by prefix,
-        # not by flushing the database, which test runs (tests/settings.py: Redis db 1 + pid % 14) may share.
-        cache_keys = redis.Redis.from_url(REDIS_URL)
-        sentinel = f"{CACHE_PREFIX}:sentinel"
-
-        server = Server("dummycache://", work / "gunicorn.log")
-        checked = preflight(server.base, urls)
-        server.stop()
-        server = None
-        runs, alone, warnings = {}, {}, []
-        for mode, cache_url in (("off (dummycache://)", "dummycache://"), (f"Redis ({REDIS_URL})", REDIS_URL)):
-            if cache_url.startswith("redis://"):
-                empty_cache()
-                cache_keys.set(sentinel, 1)
-            figures, alone[mode] = {}, {}
-            for name, path in urls.items():
-                server = Server(cache_url, work / "gunicorn.log")
-                url = server.base + path
-                timed_get(url)  # fills the cache (its entries last STOREFRONT_CACHE_SECONDS, 60 s by default)
-                # Alone: the fastest of up to 5 requests in a row (within a second), so that a worker's
-                # first request (Django's lazy imports, the database connection) does not count.
-                times = [timed_get(url)]
-                while len(times) < 5 and sum(times) < 1:
-                    times.append(timed_get(url))
-                alone[mode][name] = min(times)
-                # A warm-up opens each worker's database connection; skipped where one request alone
-                # takes over a second, as the requests it leaves running would spill into the measurement.
-                warm = load(url, 2) if alone[mode][name] < 1 else None
-                result = load(url, args.seconds)
-                server.stop()
-                server = None
-                for label, measured in (("warm-up", warm), ("measured", result)):
-                    if measured and (measured["non2xx"] or measured["socket_errors"]):
-                        raise RuntimeError(
-                            f"cache {mode}, {name} ({label}): {measured['non2xx']} non-2xx responses and "
-                            f"{measured['socket_errors']} socket errors in {measured['requests']} requests\n"
-                            f"{(work / 'gunicorn.log').read_text(errors='replace')[-3000:]}"
-                        )
-                if cache_url.startswith("redis://") and not cache_keys.exists(sentinel):
-                    warnings.append(f"cache {mode}, {name}: Redis db emptied by another process during the run")
-                    cache_keys.set(sentinel, 1)
-                figures[name] = result
-                print(
-                    f"  cache {mode}: {name:<8} {result['rps']:8.1f} req/s  p50 {ms(result['p50_ms']):>7} ms  "
-                    f"p95 {ms(result['p95_ms']):>7} ms  ({result['requests']} requests; "
-                    f"alone {alone[mode][name] * 1e3:.0f} ms)",
-                    flush=True,
-                )
-            runs[mode] = figures
-
-        print()
-        print(f"Storefront behind gunicorn: {PRODUCTS} published products in {len(LOCALES)} locales, PostgreSQL")
-        print(
-            f"{args.seconds:g} s per endpoint, {CONCURRENCY} connections, {WORKERS} sync workers; "
-            f"search q={search_word}: {checked['search_count']} matching products"
-        )
-        header = (
-            f"{'cache':<34} {'endpoint':<9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'requests':>9} "
-            f"{'alone ms':>9} {'/ baseline':>11}"
-        )
-        print(header)
-        print("-" * len(header))
-        verdicts = []
-        for mode, figures in runs.items():
-            ceiling = figures["baseline"]["rps"]
-            for name in ("list", "search", "detail", "baseline"):
-                r = figures[name]
-                ratio = r["rps"] / ceiling
-                print(
-                    f"{mode:<34} {name:<9} {r['rps']:>8.1f} {ms(r['p50_ms']):>8} {ms(r['p95_ms']):>8} "
-                    f"{r['requests']:>9} {alone[mode][name] * 1e3:>9.0f} {ratio:>10.2f}x"
-                )
-                if name in ("list", "search"):
-                    verdicts.append(
-                        f"{name} / baseline, cache {mode}: {ratio:.2f}x (goal >= {LIST_GOAL}x): "
-                        f"{'met' if ratio >= LIST_GOAL else 'NOT met'}"
-                    )
-        print("(alone: the fastest of up to 5 requests in a row with nothing else running, before the load)")
+        measured = {size: measure(size, args.seconds, load) for size in sizes}
+        verdicts, warnings = [], []
+        for size, figures in measured.items():
+            verdicts += report(size, figures, args.seconds)
+            warnings += figures["warnings"]
+        if len(sizes) > 1:
+            small, large = sizes[0], sizes[-1]
+            print()
+            print(f"Growth from {small} to {large} products ({large / small:g}x): requests/s at {large} / at {small}")
+            for mode in measured[small]["runs"]:
+                cells = []
+                for name in ("list", "search", "detail", "baseline"):
+                    rps = [measured[size]["runs"][mode][name]["rps"] for size in (small, large)]
+                    cells.append(f"{name} {rps[1] / rps[0]:.2f}x")
+                print(f"  cache {mode:<6} " + ", ".join(cells))
         print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
         for warning in warnings:
             print(f"WARNING: {warning}; its figures are not trustworthy")
         print()
         for verdict in verdicts:
             print(verdict)
-        print()
-        ratio = fts["icontains"] / fts["fts"]
-        print(
-            f"SearchDocument, {FTS_QUERIES} queries of one word each ({fts['rows_per_word']} of {PRODUCTS} rows "
-            f"match each), best of 3 passes; indexes: {', '.join(fts['indexes'])}"
-        )
-        print(
-            f"  full-text (search_vector @@ websearch_to_tsquery): {fts['fts'] * 1e3:8.1f} ms "
-            f"({fts['fts'] * 1e3 / FTS_QUERIES:.2f} ms/query; plan: {', '.join(fts['fts_plan'])})"
-        )
-        print(
-            f"  search_text__icontains:                          {fts['icontains'] * 1e3:8.1f} ms "
-            f"({fts['icontains'] * 1e3 / FTS_QUERIES:.2f} ms/query; plan: {', '.join(fts['icontains_plan'])})"
-        )
-        print(
-            f"full-text is {ratio:.1f}x faster than icontains (goal >= {FTS_GOAL:g}x): "
-            f"{'met' if ratio >= FTS_GOAL else 'NOT met'}"
-        )
     finally:
-        if server is not None:
-            server.stop()
         from django.db import connections
 
         connections.close_all()
         empty_cache()
-        if not args.keep_db:
-            with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+            if not args.keep_db:
                 admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":

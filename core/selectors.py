@@ -34,6 +34,10 @@ class RateTable:
             return self.rate(base, PIVOT_CURRENCY) * self.rate(PIVOT_CURRENCY, quote)
         raise ExchangeRateMissing(f"No exchange rate from {base} to {quote} on {self.on}.")
 
+    def currencies(self) -> list[str]:
+        """Every currency the table quotes, the pivot included."""
+        return sorted({PIVOT_CURRENCY, *(code for pair in self.rates for code in pair)})
+
     def converts(self, base: str, quote: str) -> bool:
         try:
             self.rate(base, quote)

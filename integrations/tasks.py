@@ -35,6 +35,11 @@ def channel_submissions_resolve_task() -> dict:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
+def channel_listings_mark_inventory_task(variant_id: int) -> int:
+    return services.channel_listings_mark_inventory(variant_id=variant_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **DATABASE_RETRY)
 def channel_inventory_push_task() -> int:
     return services.channel_inventory_push()
 

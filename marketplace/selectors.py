@@ -29,10 +29,12 @@ from brands.models import Brand, Membership
 from core.errors import InvalidInput
 from core.money import Money
 from core.selectors import RateTable
-from listings.models import B2CPrice, PriceTier, Product, ProductTranslation
+from listings.models import B2CPrice, PriceTier, Product, ProductTranslation, Variant
 from logistics.models import Stock
+from marketplace.models import FacetCount
 
 PRICE = DecimalField(max_digits=24, decimal_places=8)
+RATE = DecimalField(max_digits=30, decimal_places=12)
 
 
 def storefront_visible() -> Q:
@@ -43,25 +45,24 @@ def _in_stock():
     return Exists(Stock.objects.filter(variant__product=OuterRef("pk"), on_hand__gt=F("reserved")))
 
 
-def _price_in(currency: str, rates: RateTable, base_currencies: list[str]):
+def _price_in(currency: str, rates: RateTable):
     """The product's shop price in `currency` as a database expression, so it can be filtered
     and sorted: an explicit price in that currency, else the retail price converted, else (B2B
-    only) the lowest tier converted."""
+    only) the lowest tier converted. The rate is a CASE over the currencies the table converts
+    (no DISTINCT over the catalogue to find which occur)."""
     override = B2CPrice.objects.filter(product=OuterRef("pk"), currency=currency).values("amount")[:1]
     lowest_tier = (
         PriceTier.objects.filter(product=OuterRef("pk")).order_by("unit_price_amount").values("unit_price_amount")[:1]
     )
-    converted = Case(
+    rate = Case(
         *[
-            When(
-                base_currency=base,
-                then=Coalesce(F("retail_price_amount"), Subquery(lowest_tier))
-                * Value(rates.rate(base, currency), output_field=PRICE),
-            )
-            for base in base_currencies
+            When(base_currency=base, then=Value(rates.rate(base, currency), output_field=RATE))
+            for base in sorted({currency, *rates.currencies()})
+            if rates.converts(base, currency)
         ],
-        output_field=PRICE,
+        output_field=RATE,
     )
+    converted = Coalesce(F("retail_price_amount"), Subquery(lowest_tier)) * rate
     return Coalesce(Subquery(override, output_field=PRICE), converted, output_field=PRICE)
 
 
@@ -81,32 +82,40 @@ class StorefrontQuery:
 ORDERINGS = {"relevance", "newest", "price", "-price"}
 
 
-def _detail_prefetches(locale: str | None = None):
-    return [
-        Prefetch("translations", queryset=ProductTranslation.objects.order_by("locale")),
-        "media",
-        "b2c_prices",
-        "price_tiers",
-    ]
+def _variants_with_units() -> Prefetch:
+    """The variants with their available units over every warehouse (the availability state is
+    shown, never the count), in the prefetch that loads them."""
+    units = (
+        Stock.objects.filter(variant=OuterRef("pk"))
+        .order_by()
+        .values("variant")
+        .annotate(units=Sum(F("on_hand") - F("reserved")))
+        .values("units")
+    )
+    return Prefetch("variants", queryset=Variant.objects.annotate(available_units=Coalesce(Subquery(units), 0)))
 
 
-def storefront_product_list(*, query: StorefrontQuery, currency: str, rates: RateTable) -> QuerySet[Product]:
-    products = Product.objects.filter(storefront_visible())
+def _catalogue_filters(rows: QuerySet, query: StorefrontQuery) -> QuerySet:
+    """The brand, category and mode filters, on products or on facet cells alike."""
     if query.brand:
-        products = products.filter(brand__slug=query.brand)
+        rows = rows.filter(brand__slug=query.brand)
     if query.category_path:
-        products = products.filter(
+        rows = rows.filter(
             Q(category__path=query.category_path) | Q(category__path__startswith=f"{query.category_path}/")
         )
     if query.mode:
-        modes = {"b2c": ["b2c", "both"], "b2b": ["b2b", "both"], "both": ["both"]}[query.mode]
-        products = products.filter(mode__in=modes)
+        rows = rows.filter(mode__in={"b2c": ["b2c", "both"], "b2b": ["b2b", "both"], "both": ["both"]}[query.mode])
+    return rows
+
+
+def storefront_product_list(*, query: StorefrontQuery, currency: str, rates: RateTable) -> QuerySet[Product]:
+    products = _catalogue_filters(Product.objects.filter(storefront_visible()), query)
     if query.origin_country:
         products = products.filter(origin_country=query.origin_country)
     if query.in_stock is not None:
         products = products.filter(_in_stock()) if query.in_stock else products.exclude(_in_stock())
-    bases = list(products.order_by().values_list("base_currency", flat=True).distinct())
-    products = products.annotate(shop_price=_price_in(currency, rates, bases or [currency]))
+    if query.price_min is not None or query.price_max is not None or query.ordering in ("price", "-price"):
+        products = products.annotate(shop_price=_price_in(currency, rates))  # only where it is filtered or sorted
     if query.price_min is not None:
         products = products.filter(shop_price__gte=query.price_min)
     if query.price_max is not None:
@@ -143,70 +152,86 @@ def _search(products: QuerySet[Product], q: str) -> tuple[QuerySet[Product], boo
     return products, False
 
 
-def storefront_facets(products: QuerySet[Product]) -> dict:
-    """Counts by brand, top-level category and mode over the filtered list (three queries)."""
-    base = products.order_by()
-    brands = (
-        base.exclude(brand__isnull=True).values("brand__slug", "brand__name").annotate(count=Count("pk", distinct=True))
-    )
-    categories = base.values("category__path").annotate(count=Count("pk", distinct=True))
-    top = {}
-    for row in categories:
-        root = row["category__path"].split("/")[0]
-        top[root] = top.get(root, 0) + row["count"]
-    modes = base.values("mode").annotate(count=Count("pk", distinct=True))
-    return {
-        "brand": sorted(
-            ({"slug": r["brand__slug"], "name": r["brand__name"], "count": r["count"]} for r in brands),
-            key=lambda r: (-r["count"], r["slug"]),
-        ),
-        "category": sorted(({"path": path, "count": count} for path, count in top.items()), key=lambda r: r["path"]),
-        "mode": sorted(({"mode": r["mode"], "count": r["count"]} for r in modes), key=lambda r: r["mode"]),
+FACET_CELL = ("brand__slug", "brand__name", "category__path", "mode")
+
+
+def storefront_facets(*, query: StorefrontQuery, products: QuerySet[Product]) -> tuple[dict, int]:
+    """Counts by brand, top-level category and mode over the list, and the list's total, in
+    one query. Unless the list is narrowed by text, origin, stock or price, they come from the
+    facet cells kept current as products change (FacetCount): a few rows whatever the size of
+    the catalogue. Otherwise they are grouped over the narrowed list itself."""
+    narrowed = query.q or query.origin_country or query.in_stock is not None
+    narrowed = narrowed or query.price_min is not None or query.price_max is not None
+    if narrowed:
+        cells = products.order_by().values(*FACET_CELL).annotate(n=Count("pk"))
+    else:
+        cells = (
+            _catalogue_filters(FacetCount.objects.filter(count__gt=0), query)
+            .values(*FACET_CELL)
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+    brands: dict[tuple[str, str], int] = {}
+    roots: dict[str, int] = {}
+    modes: dict[str, int] = {}
+    for cell in cells:
+        if cell["brand__slug"] is not None:
+            brand = (cell["brand__slug"], cell["brand__name"])
+            brands[brand] = brands.get(brand, 0) + cell["n"]
+        root = cell["category__path"].split("/")[0]
+        roots[root] = roots.get(root, 0) + cell["n"]
+        modes[cell["mode"]] = modes.get(cell["mode"], 0) + cell["n"]
+    facets = {
+        "brand": [
+            {"slug": slug, "name": name, "count": n}
+            for (slug, name), n in sorted(brands.items(), key=lambda item: (-item[1], item[0][0]))
+        ],
+        "category": [{"path": path, "count": n} for path, n in sorted(roots.items())],
+        "mode": [{"mode": mode, "count": n} for mode, n in sorted(modes.items())],
     }
+    return facets, sum(modes.values())
 
 
 def storefront_with_details(products: QuerySet[Product]) -> QuerySet[Product]:
-    return products.select_related("brand", "company", "category").prefetch_related(*_detail_prefetches())
+    return products.select_related("brand", "company", "category").prefetch_related(
+        Prefetch("translations", queryset=ProductTranslation.objects.order_by("locale")),
+        "media",
+        "b2c_prices",
+        "price_tiers",
+        _variants_with_units(),
+    )
 
 
 def storefront_product_get(*, slug: str) -> Product:
-    product = (
-        storefront_with_details(Product.objects.filter(storefront_visible(), slug=slug))
-        .prefetch_related("variants")
-        .first()
-    )
+    product = storefront_with_details(Product.objects.filter(storefront_visible(), slug=slug)).first()
     if product is None:
         raise Http404("No such product in the storefront.")
     return product
 
 
-def variant_availability(variant_ids: list[int]) -> dict[int, str]:
-    """in_stock, low_stock or out_of_stock per variant: never the count itself."""
-    available = dict(
-        Stock.objects.filter(variant_id__in=variant_ids)
-        .values("variant_id")
-        .annotate(units=Sum(F("on_hand") - F("reserved")))
-        .values_list("variant_id", "units")
-    )
-    result = {}
-    for variant_id in variant_ids:
-        units = available.get(variant_id) or 0
-        result[variant_id] = (
-            "out_of_stock" if units <= 0 else "low_stock" if units <= settings.STOCK_LOW_THRESHOLD else "in_stock"
-        )
-    return result
+def stock_availability(units: int) -> str:
+    """in_stock, low_stock or out_of_stock for a number of available units."""
+    if units <= 0:
+        return "out_of_stock"
+    return "low_stock" if units <= settings.STOCK_LOW_THRESHOLD else "in_stock"
+
+
+def shop_price(
+    *, product: Product, currency: str, rates: RateTable, override: Decimal | None, lowest_tier: Decimal | None
+) -> Money | None:
+    """The price shown to a buyer, rounded to the currency's minor units: the explicit price in
+    the currency (`override`), else the retail price converted, else (B2B only) the lowest tier."""
+    if override is not None:
+        return Money(override, currency).quantized()
+    base = product.retail_price_amount if product.retail_price_amount is not None else lowest_tier
+    return None if base is None else rates.convert(Money(base, product.base_currency), currency)
 
 
 def product_shop_price(product: Product, currency: str, rates: RateTable) -> Money | None:
-    """The price shown to a buyer, rounded to the currency's minor units (uses prefetched rows)."""
-    for price in product.b2c_prices.all():
-        if price.currency == currency:
-            return Money(price.amount, currency).quantized()
-    base = product.retail_price_amount
-    if base is None:
-        tiers = list(product.price_tiers.all())
-        base = min((tier.unit_price_amount for tier in tiers), default=None)
-    return None if base is None else rates.convert(Money(base, product.base_currency), currency)
+    """shop_price from the product's prefetched prices and tiers."""
+    override = next((price.amount for price in product.b2c_prices.all() if price.currency == currency), None)
+    lowest = min((tier.unit_price_amount for tier in product.price_tiers.all()), default=None)
+    return shop_price(product=product, currency=currency, rates=rates, override=override, lowest_tier=lowest)
 
 
 @dataclass(frozen=True)
@@ -238,9 +263,13 @@ def quantity_price_get(*, product: Product, quantity: int, currency: str, rates:
 
 def storefront_brand_list() -> QuerySet[Brand]:
     members = Membership.objects.filter(status=Membership.Status.ACTIVE).select_related("company").order_by("pk")
+    brand_products = (
+        FacetCount.objects.filter(brand=OuterRef("pk")).order_by().values("brand").annotate(n=Sum("count")).values("n")
+    )
     return (
         Brand.objects.filter(status=Brand.Status.ACTIVE)
-        .annotate(product_count=Count("products", filter=Q(products__status=Product.Status.PUBLISHED), distinct=True))
+        # The brand's storefront products, from the facet counts rather than a count of its catalogue.
+        .annotate(product_count=Coalesce(Subquery(brand_products), 0))
         .prefetch_related(Prefetch("memberships", queryset=members, to_attr="active_memberships"))
         .order_by("name")
     )

@@ -9,6 +9,7 @@ BIN=.venv/bin
 SECONDS_=${LOAD_SECONDS:-60}
 USERS=${LOAD_USERS:-20}
 PORT=${LOAD_PORT:-8765}
+REDIS=${LOAD_REDIS:-127.0.0.1:6379}  # host:port of a Redis of your own when others share the machine
 DB=load_platform
 OUT=var/load
 mkdir -p "$OUT"
@@ -17,8 +18,8 @@ export DJANGO_SETTINGS_MODULE=config.settings
 export DJANGO_DEBUG=false
 export DJANGO_SECRET_KEY="load-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
-export CACHE_URL="rediscache://127.0.0.1:6379/12"
-export CELERY_BROKER_URL="redis://127.0.0.1:6379/13"
+export CACHE_URL="rediscache://$REDIS/12"
+export CELERY_BROKER_URL="redis://$REDIS/13"
 export VAR_DIR="$PWD/$OUT/var"
 export LOG_LEVEL=WARNING
 

@@ -2,7 +2,8 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -28,6 +29,24 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
+CLAIM_SQL = """
+INSERT INTO core_idempotencykey (user_id, scope, key, fingerprint, created_at)
+VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id
+"""
+
+
+def _record_claim(*, user, scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
+    """Inserts the key's row, or None when it exists (a repeat): one statement, where catching
+    the unique violation would need a savepoint around the INSERT."""
+    created_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL, [user.pk if user else None, scope, key, fingerprint, created_at])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return IdempotencyKey(pk=row[0], user=user, scope=scope, key=key, fingerprint=fingerprint, created_at=created_at)
+
+
 def idempotent(request, *, scope: str, perform: Callable[[], Response]) -> Response:
     """Runs `perform` once per Idempotency-Key: a repeat gets the first response, the same key
     with another body is a 409. The key row is inserted first, in the same transaction as the
@@ -40,10 +59,8 @@ def idempotent(request, *, scope: str, perform: Callable[[], Response]) -> Respo
     fingerprint = _fingerprint(request)
     user = request.user if request.user.is_authenticated else None
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(user=user, scope=scope, key=key, fingerprint=fingerprint)
-        except IntegrityError:
+        record = _record_claim(user=user, scope=scope, key=key, fingerprint=fingerprint)
+        if record is None:
             record = IdempotencyKey.objects.get(user=user, scope=scope, key=key)
             if record.fingerprint != fingerprint:
                 raise Conflict(f"This {HEADER} was already used with a different request.", attr=HEADER) from None

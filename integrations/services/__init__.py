@@ -12,6 +12,7 @@ from integrations.services.jobs import (
 from integrations.services.planning import syndication_job_plan
 from integrations.services.submissions import channel_submissions_resolve
 from integrations.services.sync import (
+    channel_inventory_mark_queue,
     channel_inventory_push,
     channel_listings_mark_inventory,
     channel_orders_import,
@@ -23,6 +24,7 @@ from integrations.services.sync import (
 __all__ = [
     "COUNT_KEYS",
     "channel_listing_fees_charge",
+    "channel_inventory_mark_queue",
     "channel_inventory_push",
     "channel_listings_mark_inventory",
     "channel_orders_import",

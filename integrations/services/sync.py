@@ -21,6 +21,7 @@ from marketplace.services.channel_orders import ImportedLine, channel_order_for_
 logger = logging.getLogger(__name__)
 L = ChannelListing.Status
 INVENTORY_LOCK = "integrations:inventory-push-scheduled"
+INVENTORY_MARK_LOCK = "integrations:inventory-mark-scheduled"
 
 
 def _schedule_inventory_push() -> None:
@@ -30,6 +31,28 @@ def _schedule_inventory_push() -> None:
     # One push per debounce window, however many stock moves happen in it.
     if cache.add(INVENTORY_LOCK, 1, timeout=delay):
         channel_inventory_push_task.apply_async(countdown=delay)
+
+
+def channel_inventory_mark_queue(*, variant_id: int) -> None:
+    """Stock of a variant changed: its listings are marked after commit, off the stock's hot path
+    and its row locks, debounced per variant. The first change in a window queues one task that
+    marks them when the window ends (channel_listings_mark_inventory, which then schedules the
+    push); changes within the window commit before that task runs, so the quantity it leads to
+    pushing is read after them. Without the cache, the task is queued every time."""
+    transaction.on_commit(lambda: _inventory_mark_debounced(variant_id), robust=True)
+
+
+def _inventory_mark_debounced(variant_id: int) -> None:
+    from integrations.tasks import channel_listings_mark_inventory_task
+
+    delay = settings.SYNDICATION_INVENTORY_DEBOUNCE_SECONDS
+    try:
+        first = cache.add(f"{INVENTORY_MARK_LOCK}:{variant_id}", 1, timeout=delay)
+    except Exception as error:  # noqa: BLE001 - a cache outage costs a task per change, nothing more
+        logger.warning("inventory debounce unavailable: %s", error)
+        first = True
+    if first:
+        channel_listings_mark_inventory_task.apply_async((variant_id,), countdown=delay)
 
 
 def channel_listings_mark_inventory(*, variant_id: int) -> int:

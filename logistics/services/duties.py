@@ -18,7 +18,7 @@ from django_countries import countries
 
 from core.errors import ApplicationError, InvalidInput
 from core.money import Money, currency_codes, quantize
-from core.selectors import exchange_rates_get
+from core.selectors import RateTable, exchange_rates_get
 from logistics.models import DutyRule, RestrictedGood, TaxRule
 
 # A consignment's lines are all estimated at once when it is declared, so customs shares these limits.
@@ -116,7 +116,12 @@ def hs_code_clean(value) -> str:
 
 
 def duties_estimate(
-    *, destination_country: str, lines: Sequence[GoodsLine], currency: str, on: date | None = None
+    *,
+    destination_country: str,
+    lines: Sequence[GoodsLine],
+    currency: str,
+    on: date | None = None,
+    rates: RateTable | None = None,
 ) -> DutyEstimate:
     """Duty and import tax on goods entering the destination on a day (today by default).
 
@@ -138,7 +143,7 @@ def duties_estimate(
     if tax_rule is None:
         raise TradeRulesMissing(f"No tax rule for {country} is in force on {on}; an operator must add one.")
     duty_rules = duty_rules_in_force(country=country, on=on)
-    rates = exchange_rates_get(on=on)
+    rates = rates if rates is not None and rates.on == on else exchange_rates_get(on=on)
     priced = []
     threshold_amount = Decimal(0)
     for i, line in enumerate(lines):

@@ -6,12 +6,14 @@ written or reserved."""
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 
+from django.db.models import Subquery
+
 from core.errors import InvalidInput
 from core.money import Money
 from listings.models import Variant
-from logistics.models import ShippingRate, Warehouse
+from logistics.models import ShippingRate, Warehouse, Zone
 from logistics.services.fulfilment import _parcels
-from logistics.services.stock import warehouses_for_destination, zone_for_country
+from logistics.services.stock import warehouses_for_destination
 
 
 @dataclass(frozen=True)
@@ -65,22 +67,28 @@ def chargeable_weight(pieces: list[_Piece], divisor: int) -> Decimal:
 
 
 def shipping_options(
-    *, destination_country: str, lines: list[tuple[Variant, int]] | None = None, parcels: list[dict] | None = None
+    *,
+    destination_country: str,
+    lines: list[tuple[Variant, int]] | None = None,
+    parcels: list[dict] | None = None,
+    warehouses: list[Warehouse] | None = None,
 ) -> list[ShippingOption]:
     """Priced options to ship the goods (lines of (variant, quantity), or packed parcels) to a
     country: per warehouse that serves the destination (best first, as warehouses_for_destination
     orders them) and per service, the first weight band of its rate table whose max_weight_kg
     holds the chargeable weight. No zone, no rate or no band heavy enough: no option. Stock is
-    not considered here: the reservation decides where goods ship from."""
+    not considered here: the reservation decides where goods ship from. `warehouses`: those of
+    warehouses_for_destination when the caller has them already."""
     pieces = _pieces(lines, parcels)
-    zone = zone_for_country(str(destination_country).upper())
-    if zone is None:
-        return []
-    warehouses = warehouses_for_destination(country=str(destination_country).upper())
+    country = str(destination_country).upper()
+    if warehouses is None:
+        warehouses = warehouses_for_destination(country=country)
     rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
     services = list(ShippingRate.Service.values)
     chosen: dict[tuple[int, str], tuple[ShippingRate, Decimal]] = {}
-    rates = ShippingRate.objects.filter(zone=zone, warehouse_id__in=rank).order_by("max_weight_kg", "pk")
+    # The zone as a subquery (no zone, no rate, no option).
+    zone = Zone.objects.filter(countries__contains=country).order_by("code").values("pk")[:1]
+    rates = ShippingRate.objects.filter(zone=Subquery(zone), warehouse_id__in=rank).order_by("max_weight_kg", "pk")
     for rate in rates:
         key = (rate.warehouse_id, rate.service)
         if key in chosen:

@@ -4,7 +4,8 @@ row and its ledger entry together; rows are locked through logistics.locks in id
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, WrongState
@@ -26,24 +27,92 @@ class Line:
     quantity: int
 
 
+@dataclass(frozen=True)
+class Move:
+    """A change of one locked stock row: the deltas of its on hand, reserved and quarantined units."""
+
+    stock: Stock
+    on_hand: int = 0
+    reserved: int = 0
+    quarantined: int = 0
+
+
+# One statement for the rows and their ledger (and a new reservation's lines): the UPDATE's
+# RETURNING rows feed the INSERTs.
+MOVES_SQL = """
+WITH delta (id, on_hand, reserved, quarantined) AS (VALUES {values}),
+moved AS (
+    UPDATE logistics_stock AS s
+    SET on_hand = s.on_hand + delta.on_hand, reserved = s.reserved + delta.reserved,
+        quarantined = s.quarantined + delta.quarantined, updated_at = %s
+    FROM delta WHERE s.id = delta.id
+    RETURNING s.id, delta.on_hand, delta.reserved, delta.quarantined
+){lines}
+INSERT INTO logistics_stockmovement
+    (stock_id, kind, on_hand_delta, reserved_delta, quarantined_delta, reference, actor_id, created_at)
+SELECT id, %s, on_hand, reserved, quarantined, %s, %s, %s FROM moved ORDER BY id
+"""
+RESERVATION_LINES_SQL = """,
+reserved_lines AS (
+    INSERT INTO logistics_reservationline (reservation_id, stock_id, quantity, quantity_shipped)
+    SELECT %s, id, reserved, 0 FROM moved ORDER BY id
+)"""
+
+
+def _moves(moves: list[Move], kind: str, *, reference: str, actor=None, reservation: Reservation | None = None) -> None:
+    """Applies the deltas to stock rows the caller has locked and appends one ledger entry per
+    row (and, given a new `reservation`, its lines: the units each row reserves): on PostgreSQL
+    in one statement whatever the number of rows, elsewhere an UPDATE per row and an INSERT per
+    table. The database's check constraints refuse anything that would go negative or reserve
+    beyond on hand. Then tells the apps above which variants' stock changed."""
+    merged: dict[int, Move] = {}  # one delta per row: an UPDATE ... FROM changes a row once
+    for m in moves:
+        if (seen := merged.get(m.stock.pk)) is not None:
+            m = Move(seen.stock, seen.on_hand + m.on_hand, seen.reserved + m.reserved, seen.quarantined + m.quarantined)
+        merged[m.stock.pk] = m
+    moves = list(merged.values())
+    if not moves:
+        return
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    for move in moves:
+        move.stock.on_hand += move.on_hand
+        move.stock.reserved += move.reserved
+        move.stock.quarantined += move.quarantined
+        move.stock.updated_at = now
+    if connection.vendor == "postgresql":
+        values = ", ".join(["(%s::bigint, %s::integer, %s::integer, %s::integer)"] * len(moves))
+        params = [x for m in moves for x in (m.stock.pk, m.on_hand, m.reserved, m.quarantined)]
+        lines = RESERVATION_LINES_SQL if reservation is not None else ""
+        params += [now, *([reservation.pk] if reservation is not None else []), kind, reference, actor_id, now]
+        with connection.cursor() as cursor:
+            cursor.execute(MOVES_SQL.format(values=values, lines=lines), params)
+    else:
+        if reservation is not None:
+            ReservationLine.objects.bulk_create(
+                ReservationLine(reservation=reservation, stock=m.stock, quantity=m.reserved) for m in moves
+            )
+        for move in moves:
+            move.stock.save(update_fields=["on_hand", "reserved", "quarantined", "updated_at"])
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                stock=m.stock,
+                kind=kind,
+                on_hand_delta=m.on_hand,
+                reserved_delta=m.reserved,
+                quarantined_delta=m.quarantined,
+                reference=reference,
+                actor_id=actor_id,
+            )
+            for m in moves
+        )
+    for variant_id in dict.fromkeys(m.stock.variant_id for m in moves if m.on_hand or m.reserved):
+        stock_changed.send(sender=Stock, variant_id=variant_id)
+
+
 def _move(stock: Stock, kind: str, *, on_hand=0, reserved=0, quarantined=0, reference="", actor=None) -> Stock:
-    """Applies the deltas to a locked stock row and appends the ledger entry. The database's
-    check constraints refuse anything that would go negative or reserve beyond on hand."""
-    stock.on_hand += on_hand
-    stock.reserved += reserved
-    stock.quarantined += quarantined
-    stock.save(update_fields=["on_hand", "reserved", "quarantined", "updated_at"])
-    StockMovement.objects.create(
-        stock=stock,
-        kind=kind,
-        on_hand_delta=on_hand,
-        reserved_delta=reserved,
-        quarantined_delta=quarantined,
-        reference=reference,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-    )
-    if on_hand or reserved:
-        stock_changed.send(sender=Stock, variant_id=stock.variant_id)
+    """One row's change and its ledger entry (see _moves)."""
+    _moves([Move(stock, on_hand, reserved, quarantined)], kind, reference=reference, actor=actor)
     return stock
 
 
@@ -110,11 +179,10 @@ def zone_for_country(country: str) -> Zone | None:
 
 
 def warehouses_for_destination(*, country: str) -> list[Warehouse]:
-    """Warehouses that ship to the country, best first: the zone's routes (an overseas DC in the
-    buyer's region, then the consolidation hub), as operators configured them."""
-    zone = zone_for_country(country)
-    routes = WarehouseRoute.objects.filter(warehouse__is_active=True).select_related("warehouse")
-    routes = routes.filter(zone=zone) if zone else routes.none()
+    """Warehouses that ship to the country, best first: the routes of its zone (an overseas DC in
+    the buyer's region, then the consolidation hub), as operators configured them, in one query."""
+    zone = Zone.objects.filter(countries__contains=country).order_by("code").values("pk")[:1]
+    routes = WarehouseRoute.objects.filter(warehouse__is_active=True, zone=Subquery(zone)).select_related("warehouse")
     chosen = [route.warehouse for route in routes.order_by("priority", "warehouse_id")]
     if not chosen:
         # No route for the zone: ship from the consolidation hubs.
@@ -122,7 +190,6 @@ def warehouses_for_destination(*, country: str) -> list[Warehouse]:
     return chosen
 
 
-@transaction.atomic
 def stock_reserve(
     *,
     reference: str,
@@ -134,46 +201,52 @@ def stock_reserve(
 ) -> Reservation:
     """Reserves every line or nothing, from the destination's warehouses in priority order
     (or only from `from_warehouses`, as a consignment leaving one building does), splitting a
-    line across warehouses when one does not hold enough."""
+    line across warehouses when one does not hold enough.
+
+    A handful of statements whatever the number of lines: the warehouses, the stock rows locked
+    in id order (one SELECT ... FOR UPDATE), then, when every line is covered, the reservation,
+    and the rows with their ledger and the reservation's lines (one statement on PostgreSQL).
+    No savepoint: a shortage is refused after the transaction block, before anything is written,
+    so the caller's transaction stays usable; a second active reservation for the reference (a
+    programming error, refused by the database) aborts it."""
     if not lines or any(line.quantity < 1 for line in lines):
         raise InvalidInput("Reserve at least one unit of each line.", attr="lines")
-    if Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE).exists():
-        raise Conflict(f"{reference} already holds an active reservation.", attr="reference")
-    warehouses = from_warehouses or warehouses_for_destination(country=destination_country)
-    rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
     wanted: dict[int, int] = {}
     for line in lines:
         wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
-    rows = list(stock_lock_for_variants(wanted, rank))
-    try:
-        with transaction.atomic():
-            reservation = Reservation.objects.create(
+    short = []
+    with transaction.atomic(savepoint=False):
+        warehouses = from_warehouses or warehouses_for_destination(country=destination_country)
+        rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
+        rows = list(stock_lock_for_variants(wanted, rank))
+        takes: list[Move] = []
+        for variant_id, quantity in wanted.items():
+            candidates = sorted((s for s in rows if s.variant_id == variant_id), key=lambda s: rank[s.warehouse_id])
+            remaining = quantity
+            for stock in candidates:
+                take = min(stock.available, remaining)
+                if take > 0:
+                    takes.append(Move(stock, reserved=take))
+                    remaining -= take
+                if remaining == 0:
+                    break
+            if remaining:
+                short.append((variant_id, quantity - remaining, quantity))
+        if not short:
+            reservation = Reservation(
                 reference=reference, destination_country=destination_country, expires_at=expires_at
             )
-    except IntegrityError:
-        raise Conflict(f"{reference} already holds an active reservation.", attr="reference") from None
-    short = []
-    for variant_id, quantity in wanted.items():
-        candidates = sorted((s for s in rows if s.variant_id == variant_id), key=lambda s: rank[s.warehouse_id])
-        remaining = quantity
-        for stock in candidates:
-            take = min(stock.available, remaining)
-            if take <= 0:
-                continue
-            _move(stock, K.RESERVE, reserved=take, reference=reference, actor=actor)
-            ReservationLine.objects.create(reservation=reservation, stock=stock, quantity=take)
-            remaining -= take
-            if remaining == 0:
-                break
-        if remaining:
-            short.append((variant_id, quantity - remaining, quantity))
-    if short:
-        skus = dict(Variant.objects.filter(pk__in=[v for v, _, _ in short]).values_list("pk", "sku"))
-        raise InsufficientStock(
-            "Not enough stock for every line; nothing was reserved.",
-            reasons=[("insufficient_stock", f"{skus[v]}: {have} of {want} available") for v, have, want in short],
-        )
-    return reservation
+            try:
+                reservation.save()
+            except IntegrityError:
+                raise Conflict(f"{reference} already holds an active reservation.", attr="reference") from None
+            _moves(takes, K.RESERVE, reference=reference, actor=actor, reservation=reservation)
+            return reservation
+    skus = dict(Variant.objects.filter(pk__in=[v for v, _, _ in short]).values_list("pk", "sku"))
+    raise InsufficientStock(
+        "Not enough stock for every line; nothing was reserved.",
+        reasons=[("insufficient_stock", f"{skus[v]}: {have} of {want} available") for v, have, want in short],
+    )
 
 
 def _lock_reservation(reservation: Reservation) -> Reservation:
@@ -184,21 +257,28 @@ def _lock_reservation(reservation: Reservation) -> Reservation:
 def reservation_release(
     *, reservation: Reservation, reason: str = "", actor=None, status: str = Reservation.Status.RELEASED
 ) -> Reservation:
-    """Gives back every unit not shipped yet."""
-    reservation = _lock_reservation(reservation)
-    if reservation.status != Reservation.Status.ACTIVE:
-        raise WrongState(f"The reservation is {reservation.status}; only an active one can be released.")
-    lines = list(reservation.lines.all())
-    stocks = stock_lock(line.stock_id for line in lines)
-    for line in lines:
-        open_quantity = line.quantity - line.quantity_shipped
-        if open_quantity:
-            _move(
-                stocks[line.stock_id], K.RELEASE, reserved=-open_quantity, reference=reservation.reference, actor=actor
-            )
-    reservation.status = status
-    reservation.closed_at = timezone.now()
-    reservation.save(update_fields=["status", "closed_at"])
+    """Gives back every unit not shipped yet. Three statements: the reservation closed (its row
+    locked and its state checked by the UPDATE itself), its lines read with their stock rows
+    locked in id order, and the rows with their ledger (one statement on PostgreSQL)."""
+    closed_at = timezone.now()
+    if not Reservation.objects.filter(pk=reservation.pk, status=Reservation.Status.ACTIVE).update(
+        status=status, closed_at=closed_at
+    ):
+        current = Reservation.objects.filter(pk=reservation.pk).values_list("status", flat=True).first()
+        raise WrongState(f"The reservation is {current}; only an active one can be released.")
+    lines = (
+        ReservationLine.objects.filter(reservation_id=reservation.pk)
+        .select_related("stock")
+        .select_for_update(of=("stock",))
+        .order_by("stock_id")
+    )
+    moves = [
+        Move(line.stock, reserved=-(line.quantity - line.quantity_shipped))
+        for line in lines
+        if line.quantity > line.quantity_shipped
+    ]
+    _moves(moves, K.RELEASE, reference=reservation.reference, actor=actor)
+    reservation.status, reservation.closed_at = status, closed_at
     return reservation
 
 

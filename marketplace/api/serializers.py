@@ -10,7 +10,7 @@ from core.selectors import PIVOT_CURRENCY, exchange_rates_get
 from listings.api.serializers import LocalizedTextSerializer
 from listings.models import Category, Product
 from listings.selectors import product_text
-from marketplace.selectors import ORDERINGS, product_shop_price
+from marketplace.selectors import ORDERINGS, product_shop_price, stock_availability
 
 
 class StorefrontQuerySerializer(QuerySerializer):
@@ -29,7 +29,8 @@ class StorefrontQuerySerializer(QuerySerializer):
         code = value.upper()
         if code not in currency_codes():
             raise serializers.ValidationError("Not an ISO 4217 currency code.")
-        if not exchange_rates_get().converts(PIVOT_CURRENCY, code):
+        rates = self.context.get("rates") or exchange_rates_get()  # the view's table: rates are read once
+        if not rates.converts(PIVOT_CURRENCY, code):
             raise serializers.ValidationError(
                 f"Prices are not quoted in {code}: the platform has no exchange rate for it."
             )
@@ -73,7 +74,8 @@ class CompanyRefSerializer(serializers.Serializer):
 
 
 class StorefrontProductSerializer(serializers.ModelSerializer):
-    """A product card: context carries locale, currency, rates and availability by variant."""
+    """A product card: context carries locale, currency and rates; the variants come with their
+    available units (storefront_with_details)."""
 
     text = serializers.SerializerMethodField()
     brand = serializers.SerializerMethodField()
@@ -129,7 +131,7 @@ class StorefrontProductSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["in_stock", "low_stock", "out_of_stock"]))
     def get_availability(self, product) -> str:
-        states = [self.context["availability"].get(v.pk, "out_of_stock") for v in product.variants.all()]
+        states = [stock_availability(v.available_units) for v in product.variants.all()]
         for state in ("in_stock", "low_stock"):
             if state in states:
                 return state
@@ -177,7 +179,7 @@ class StorefrontProductDetailSerializer(StorefrontProductSerializer):
                 "sku": v.sku,
                 "options": v.options,
                 "weight_kg": None if v.weight_kg is None else str(v.weight_kg),  # a Decimal string, never a float
-                "availability": self.context["availability"].get(v.pk, "out_of_stock"),
+                "availability": stock_availability(v.available_units),
             }
             for v in product.variants.all()
         ]

@@ -29,7 +29,6 @@ from marketplace.selectors import (
     storefront_product_get,
     storefront_product_list,
     storefront_with_details,
-    variant_availability,
 )
 from marketplace.services.storefront import storefront_cache_version
 
@@ -39,11 +38,13 @@ LANG = OpenApiParameter("lang", str, description="ko, en, zh-hans, ja or es; els
 CURRENCY = OpenApiParameter("currency", str, description="ISO 4217 code; prices converted at the day's rate.")
 
 
-def _cached(request, locale: str, currency: str, compute):
+def _cached(request, locale: str, compute):
     """Storefront reads are cached briefly in Redis, keyed on the storefront version that every
-    publish, unpublish and reprice bumps. A cache outage only costs speed."""
+    publish, unpublish and reprice bumps, and looked up before anything else (a hit costs no
+    query: only answers that computed without an error are stored, so the parameters of a hit
+    were valid). A cache outage only costs speed."""
     try:
-        key = f"storefront:{storefront_cache_version()}:{locale}:{currency}:{request.get_full_path()}"
+        key = f"storefront:{storefront_cache_version()}:{locale}:{request.get_full_path()}"
         hit = cache.get(key)
     except Exception as error:  # noqa: BLE001 - any cache failure falls back to the database
         logger.warning("storefront cache unavailable: %s", error)
@@ -62,12 +63,19 @@ class StorefrontMixin:
     permission_classes = [AllowAny]
     filter_backends = []
 
-    def storefront_context(self, currency: str | None = None) -> dict:
-        locale = request_locale(self.request)
+    def storefront_context(self, query_serializer=None) -> dict:
+        """Locale, currency and the day's rates, read once for the whole request (the currency's
+        validation included)."""
+        rates = exchange_rates_get()
+        currency = None
+        if query_serializer is not None:
+            query_serializer.context["rates"] = rates
+            query_serializer.is_valid(raise_exception=True)
+            currency = query_serializer.validated_data.get("currency")
         return {
-            "locale": locale,
+            "locale": request_locale(self.request),
             "currency": currency or settings.STOREFRONT_DEFAULT_CURRENCY,
-            "rates": exchange_rates_get(),
+            "rates": rates,
             "request": self.request,
         }
 
@@ -85,12 +93,10 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
         responses=StorefrontProductPageSerializer,
     )
     def list(self, request):
-        params = StorefrontQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = dict(params.validated_data)
-        context = self.storefront_context(data.pop("currency", None))
-
         def compute():
+            params = StorefrontQuerySerializer(data=request.query_params)
+            context = self.storefront_context(params)
+            data = params.validated_data
             query = StorefrontQuery(
                 q=data.get("q", "").strip(),
                 brand=data.get("brand", ""),
@@ -103,32 +109,26 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
                 ordering=data["ordering"],
             )
             products = storefront_product_list(query=query, currency=context["currency"], rates=context["rates"])
-            page = self.paginate_queryset(storefront_with_details(products).prefetch_related("variants"))
-            context["availability"] = variant_availability([v.pk for p in page for v in p.variants.all()])
+            facets, count = storefront_facets(query=query, products=products)
+            page = self.paginator.paginate_queryset(storefront_with_details(products), request, self, count=count)
             response = self.get_paginated_response(StorefrontProductSerializer(page, many=True, context=context).data)
-            return {**response.data, "facets": storefront_facets(products)}
+            return {**response.data, "facets": facets}
 
-        return Response(_cached(request, context["locale"], context["currency"], compute))
+        return Response(_cached(request, request_locale(request), compute))
 
     @extend_schema(parameters=[CURRENCY], responses=StorefrontProductDetailSerializer)
     def retrieve(self, request, slug=None):
-        currency = QuantityQuerySerializer(partial=True, data=request.query_params)
-        currency.is_valid(raise_exception=True)
-        context = self.storefront_context(currency.validated_data.get("currency"))
-
         def compute():
-            product = storefront_product_get(slug=slug)
-            context["availability"] = variant_availability([v.pk for v in product.variants.all()])
-            return StorefrontProductDetailSerializer(product, context=context).data
+            context = self.storefront_context(QuantityQuerySerializer(partial=True, data=request.query_params))
+            return StorefrontProductDetailSerializer(storefront_product_get(slug=slug), context=context).data
 
-        return Response(_cached(request, context["locale"], context["currency"], compute))
+        return Response(_cached(request, request_locale(request), compute))
 
     @extend_schema(parameters=[QuantityQuerySerializer], responses=QuantityPriceSerializer)
     @action(detail=True, methods=["get"])
     def price(self, request, slug=None):
         params = QuantityQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        context = self.storefront_context(params.validated_data.get("currency"))
+        context = self.storefront_context(params)
         quote = quantity_price_get(
             product=storefront_product_get(slug=slug),
             quantity=params.validated_data["quantity"],
@@ -149,10 +149,10 @@ class StorefrontBrandViewSet(StorefrontMixin, viewsets.GenericViewSet):
         return storefront_brand_list()
 
     def list(self, request):
-        context = self.storefront_context()
         page = self.paginate_queryset(storefront_brand_list())
+        context = {"locale": request_locale(request)}  # no prices: no rates to read
         return self.get_paginated_response(StorefrontBrandSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request, slug=None):
-        context = self.storefront_context()
+        context = {"locale": request_locale(request)}
         return Response(StorefrontBrandSerializer(storefront_brand_get(slug=slug), context=context).data)

@@ -14,7 +14,7 @@ from .settlement import (
     SupportProgramme,
     Voucher,
 )
-from .storefront import Checkout, CheckoutLine, SearchDocument
+from .storefront import Checkout, CheckoutLine, FacetCount, SearchDocument
 from .trade import (  # noqa: I001 - the trade desk
     RFQ,
     BuyerCompany,
@@ -28,6 +28,7 @@ from .trade import (  # noqa: I001 - the trade desk
 
 __all__ = [
     "BrandFund",
+    "FacetCount",
     "Fee",
     "FeeKind",
     "FeeRate",

@@ -6,23 +6,50 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
+from brands.models import Brand
 from core.money import validate_currency_code
-from listings.models import Product, Variant
+from listings.models import Category, Product, Variant
 
 
 class SearchDocument(models.Model):
     """The storefront's search text of a published product: titles, descriptions, brand and
     company names in every locale. On PostgreSQL a stored tsvector (GIN index) ranks full-text
     matches and a trigram index on the text serves CJK words and typos; on SQLite the text is
-    matched plainly. Kept current from listings' product_changed signal."""
+    matched plainly. Kept current from listings' product_changed signal.
+
+    brand, category and mode are the facet cell the product is counted in (FacetCount), as it
+    was counted: the next refresh moves the count from that cell to the product's current one."""
 
     product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
     search_text = models.TextField()
     search_vector = SearchVectorField(null=True, blank=True)
+    brand = models.ForeignKey(Brand, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    mode = models.CharField(max_length=4, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"search document of product {self.product_id}"
+
+
+class FacetCount(models.Model):
+    """How many storefront products share a brand, a category and a mode: the facet counts and
+    the total of the unfiltered storefront (and of brand, category and mode filters) without
+    counting the catalogue on each request. Kept by search_document_refresh in the product's
+    transaction; `cell` is the unique key ("brand:category:mode"; NULL brands are not unique
+    in SQL), written with one upsert."""
+
+    cell = models.CharField(max_length=60, unique=True)
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(max_length=4)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(count__gte=0), name="facet_count_non_negative")]
+
+    def __str__(self):
+        return f"{self.cell}: {self.count}"
 
 
 def _checkout_secret() -> str:

@@ -12,22 +12,28 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, WrongState
+from core.locales import fallback_chain
 from core.money import Money
 from core.selectors import PIVOT_CURRENCY, RateTable, exchange_rates_get
-from listings.models import Product, Variant
+from listings.models import B2CPrice, PriceTier, Product, ProductTranslation, Variant
+from logistics.models import Warehouse
 from logistics.services import (
     GoodsLine,
+    Line,
     TradeRulesMissing,
     duties_estimate,
     restricted_goods_check,
     shipping_options,
+    warehouses_for_destination,
 )
 from marketplace.models import Checkout, CheckoutLine, Order, Payment
 from marketplace.payments import payment_gateway
-from marketplace.selectors import product_shop_price, storefront_visible
+from marketplace.selectors import shop_price, storefront_visible
 from marketplace.services.addresses import shipping_address_clean
 from marketplace.services.orders import PaymentExpected, PlacedLine, Totals, order_place, order_stock_reserve
 
@@ -123,23 +129,74 @@ class Good:
     variant: Variant
     quantity: int
     price: Money
+    title: str  # the English title (with fallback) order lines keep
 
 
 def _goods(checkout: Checkout, rates: RateTable) -> list[Good]:
-    """The lines priced now (one query per relation, whatever the number of lines)."""
-    lines = checkout.lines.select_related("variant__product").prefetch_related(
-        "variant__product__b2c_prices", "variant__product__price_tiers", "variant__product__translations"
+    """The lines priced now, in one query whatever the number of lines: the explicit price in
+    the checkout's currency, the lowest tier and the order line's title come as subqueries."""
+    product = OuterRef("variant__product")
+    chain = fallback_chain("en")
+    title = (
+        ProductTranslation.objects.filter(product=product, locale__in=chain)
+        .order_by(Case(*[When(locale=locale, then=Value(i)) for i, locale in enumerate(chain)]))
+        .values("title")[:1]
+    )
+    lines = checkout.lines.select_related("variant__product").annotate(
+        price_override=Subquery(
+            B2CPrice.objects.filter(product=product, currency=checkout.currency).values("amount")[:1]
+        ),
+        lowest_tier=Subquery(
+            PriceTier.objects.filter(product=product).order_by("unit_price_amount").values("unit_price_amount")[:1]
+        ),
+        title_en=Coalesce(Subquery(title), Value("")),
     )
     return [
-        Good(line.variant, line.quantity, product_shop_price(line.variant.product, checkout.currency, rates))
+        Good(
+            line.variant,
+            line.quantity,
+            shop_price(
+                product=line.variant.product,
+                currency=checkout.currency,
+                rates=rates,
+                override=line.price_override,
+                lowest_tier=line.lowest_tier,
+            ),
+            line.title_en,
+        )
         for line in lines
     ]
 
 
-def _options(checkout: Checkout, goods: list[Good], rates: RateTable) -> list[dict]:
+@dataclass(frozen=True)
+class Priced:
+    """A checkout priced once: its goods, the shipping options quoted for them (DAP and DDP),
+    and the warehouses that serve the destination (so the reservation need not look again)."""
+
+    goods: list[Good]
+    options: list[dict]
+    warehouses: list[Warehouse]
+
+    def totals(self, currency: str, option: dict | None) -> "Totals":
+        return _totals(currency, self.goods, option)
+
+
+def checkout_price(*, checkout: Checkout, rates: RateTable | None = None, with_options: bool = True) -> Priced:
+    """The one place a checkout is priced: the goods, then (unless only the goods are wanted)
+    the duties estimate and the shipping options, with the rates read once."""
+    rates = rates or exchange_rates_get()
+    goods = _goods(checkout, rates)
+    if not with_options:
+        return Priced(goods, [], [])
+    warehouses = warehouses_for_destination(country=checkout.shipping_address["country"])
+    return Priced(goods, _options(checkout, goods, rates, warehouses), warehouses)
+
+
+def _options(checkout: Checkout, goods: list[Good], rates: RateTable, warehouses: list[Warehouse]) -> list[dict]:
     country = checkout.shipping_address["country"]
     try:
         estimate = duties_estimate(
+            rates=rates,
             destination_country=country,
             lines=[
                 GoodsLine(
@@ -156,7 +213,8 @@ def _options(checkout: Checkout, goods: list[Good], rates: RateTable) -> list[di
         estimate = None
     zero = Money(Decimal(0), checkout.currency).as_dict()
     options = []
-    for option in shipping_options(destination_country=country, lines=[(g.variant, g.quantity) for g in goods]):
+    lines = [(g.variant, g.quantity) for g in goods]
+    for option in shipping_options(destination_country=country, lines=lines, warehouses=warehouses):
         base = {
             "warehouse": option.warehouse.code,
             "carrier": option.carrier,
@@ -193,8 +251,7 @@ def checkout_shipping_options(*, checkout: Checkout) -> list[dict]:
     """Each rate twice: DAP (the buyer pays duties on delivery, estimated here) and DDP (duties
     and taxes paid now, shown apart from shipping). Without trade rules for the destination,
     duties cannot be prepaid, so only DAP is offered."""
-    rates = exchange_rates_get()
-    return _options(checkout, _goods(checkout, rates), rates)
+    return checkout_price(checkout=checkout).options
 
 
 def rule_versions_plain(value):
@@ -218,7 +275,8 @@ def _totals(currency: str, goods: list[Good], option: dict | None) -> Totals:
 
 
 def checkout_totals(*, checkout: Checkout) -> Totals:
-    return _totals(checkout.currency, _goods(checkout, exchange_rates_get()), checkout.shipping_option)
+    priced = checkout_price(checkout=checkout, with_options=False)
+    return priced.totals(checkout.currency, checkout.shipping_option)
 
 
 def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
@@ -230,14 +288,12 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
         return _completed(checkout)
     if not checkout.shipping_option:
         raise InvalidInput("Choose a shipping option first.", attr="shipping_option")
-    rates = exchange_rates_get()
-    goods = _goods(checkout, rates)
-    # Options are re-quoted now: prices or rules may have changed since the buyer chose.
-    current = {option["id"]: option for option in _options(checkout, goods, rates)}
-    chosen = current.get(checkout.shipping_option["id"])
+    # Priced once; the options are re-quoted now: prices or rules may have changed since the buyer chose.
+    priced = checkout_price(checkout=checkout)
+    chosen = next((option for option in priced.options if option["id"] == checkout.shipping_option["id"]), None)
     if chosen is None:
         raise Conflict("The chosen shipping option is no longer offered; choose again.", attr="shipping_option")
-    totals = _totals(checkout.currency, goods, chosen)
+    totals = priced.totals(checkout.currency, chosen)
     gateway = payment_gateway()
     intent = gateway.create_intent(
         amount=totals.total,
@@ -246,7 +302,9 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
     )
     # Nothing to undo if this fails: an intent nobody confirms never charges, and a retry with
     # the same amount reuses it.
-    with transaction.atomic():
+    # No savepoint of its own: any error here leaves the caller's transaction (the idempotency
+    # key's) as well, which rolls back with it.
+    with transaction.atomic(savepoint=False):
         locked = Checkout.objects.select_for_update().get(pk=checkout.pk)
         if locked.status == Checkout.Status.COMPLETED:
             return _completed(locked)
@@ -259,7 +317,10 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
             actor=actor,
             email=locked.email,
             currency=locked.currency,
-            lines=[PlacedLine(g.variant, g.quantity, g.price.amount, g.price.amount * g.quantity) for g in goods],
+            lines=[
+                PlacedLine(g.variant, g.quantity, g.price.amount, g.price.amount * g.quantity, title=g.title)
+                for g in priced.goods
+            ],
             shipping_address=locked.shipping_address,
             shipping_option=chosen,
             incoterm=chosen["incoterm"],
@@ -268,7 +329,10 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
             placed={"payment": intent.id},
         )
         order_stock_reserve(
-            order=order, expires_at=timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES)
+            order=order,
+            expires_at=timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
+            lines=[Line(g.variant.pk, g.quantity) for g in priced.goods],
+            warehouses=priced.warehouses,
         )
         locked.status = Checkout.Status.COMPLETED
         locked.shipping_option = chosen

@@ -24,7 +24,7 @@ from core.money import Money
 from core.permissions import is_operator
 from listings.models import Variant
 from listings.selectors import product_text
-from logistics.models import Reservation
+from logistics.models import Reservation, Warehouse
 from logistics.selectors import shipment_lines
 from logistics.services import InsufficientStock, Line, fulfilments_request, reservation_release, stock_reserve
 from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund
@@ -62,6 +62,7 @@ class PlacedLine:
     unit_price: Decimal
     total: Decimal
     seller_id: int | None = None  # the product's company unless a brand quote says otherwise
+    title: str = ""  # else the product's English title (with fallback) from its prefetched translations
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def order_place(
             variant=line.variant,
             seller_id=line.seller_id or line.variant.product.company_id,
             sku=line.variant.sku,
-            title=product_text(line.variant.product, "en")["title"][:200],
+            title=(line.title or product_text(line.variant.product, "en")["title"])[:200],
             quantity=line.quantity,
             unit_price=line.unit_price,
             total=line.total,
@@ -200,14 +201,23 @@ def order_mark_paid(*, locked: LockedOrder, payment: Payment | None, actor=None,
     return True
 
 
-def order_stock_reserve(*, order: Order, expires_at: datetime | None = None, actor=None) -> None:
-    """Reserves the order's lines; InsufficientStock (nothing reserved) propagates."""
+def order_stock_reserve(
+    *,
+    order: Order,
+    expires_at: datetime | None = None,
+    actor=None,
+    lines: list[Line] | None = None,
+    warehouses: list[Warehouse] | None = None,
+) -> None:
+    """Reserves the order's lines; InsufficientStock (nothing reserved) propagates. A caller that
+    has the lines and the destination's warehouses at hand passes them (no query to find them)."""
     stock_reserve(
         reference=order.reservation_reference,
-        lines=[Line(line.variant_id, line.quantity) for line in order.lines.all()],
+        lines=lines or [Line(line.variant_id, line.quantity) for line in order.lines.all()],
         destination_country=order.shipping_address["country"],
         expires_at=expires_at,
         actor=actor,
+        from_warehouses=warehouses,
     )
 
 

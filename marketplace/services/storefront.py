@@ -6,10 +6,10 @@ import logging
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Value
+from django.db.models import Count, F, Value
 
 from listings.models import Product
-from marketplace.models import SearchDocument
+from marketplace.models import FacetCount, SearchDocument
 from marketplace.selectors import storefront_visible
 
 CACHE_VERSION_KEY = "storefront:version"
@@ -43,26 +43,73 @@ def _texts(product: Product) -> tuple[str, str]:
     return "\n".join(titles), "\n".join(filter(None, rest))
 
 
+def facet_cell(brand_id: int | None, category_id: int, mode: str) -> str:
+    return f"{brand_id or '-'}:{category_id}:{mode}"
+
+
+def facet_counts_add(cells: dict[tuple[int | None, int, str], int]) -> None:
+    """Adds to the counts of facet cells ((brand_id, category_id, mode): delta), in key order so
+    that two publishes cannot deadlock: an upsert where one is added (the first product creates
+    its cell), an update where one is taken away (the cell was counted, so it exists)."""
+    table = FacetCount._meta.db_table
+    with connection.cursor() as cursor:
+        for key, delta in sorted(cells.items(), key=lambda item: facet_cell(*item[0])):
+            if delta > 0:
+                cursor.execute(
+                    f"INSERT INTO {table} (cell, brand_id, category_id, mode, count) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608 - our table name
+                    f"ON CONFLICT (cell) DO UPDATE SET count = {table}.count + EXCLUDED.count",
+                    [facet_cell(*key), *key, delta],
+                )
+            elif delta < 0:
+                FacetCount.objects.filter(cell=facet_cell(*key)).update(count=F("count") + delta)
+
+
 def search_document_refresh(*, product_id: int) -> None:
-    """Indexes the product while it is in the storefront, removes it otherwise, and drops the
-    cached storefront reads (publish, unpublish and repricing all come through here)."""
+    """Indexes the product while it is in the storefront, removes it otherwise, moves its facet
+    count from the cell it was counted in to its current one, and drops the cached storefront
+    reads (publish, unpublish, repricing and brand or category changes all come through here,
+    in the transaction of the change)."""
     product = (
         Product.objects.filter(storefront_visible(), pk=product_id)
         .select_related("brand", "company")
         .prefetch_related("translations", "variants")
         .first()
     )
+    counted = SearchDocument.objects.select_for_update().filter(product_id=product_id).first()
+    cells: dict[tuple[int | None, int, str], int] = {}
+    if counted is not None:
+        cells[counted.brand_id, counted.category_id, counted.mode] = -1
     if product is None:
         SearchDocument.objects.filter(product_id=product_id).delete()
     else:
+        key = (product.brand_id, product.category_id, product.mode)
+        cells[key] = cells.get(key, 0) + 1
         titles, rest = _texts(product)
-        SearchDocument.objects.update_or_create(product=product, defaults={"search_text": f"{titles}\n{rest}"})
+        document = counted or SearchDocument(product=product)
+        document.search_text = f"{titles}\n{rest}"
+        document.brand_id, document.category_id, document.mode = key
+        document.save()
         if connection.vendor == "postgresql":
             SearchDocument.objects.filter(product=product).update(
                 search_vector=SearchVector(Value(titles), config="simple", weight="A")
                 + SearchVector(Value(rest), config="simple", weight="B")
             )
+    facet_counts_add(cells)
     storefront_cache_bump()
+
+
+def facet_counts_rebuild() -> int:
+    """Recounts every facet cell from the search documents (after a bulk load that wrote them
+    directly); returns the number of storefront products."""
+    FacetCount.objects.all().delete()
+    rows = SearchDocument.objects.values_list("brand_id", "category_id", "mode").annotate(n=Count("pk")).order_by()
+    cells = {(brand_id, category_id, mode): n for brand_id, category_id, mode, n in rows}
+    FacetCount.objects.bulk_create(
+        FacetCount(cell=facet_cell(*key), brand_id=key[0], category_id=key[1], mode=key[2], count=n)
+        for key, n in cells.items()
+    )
+    storefront_cache_bump()
+    return sum(cells.values())
 
 
 def search_documents_refresh_brand(*, brand_id: int) -> int:

@@ -3,15 +3,20 @@ channel), channel orders become marketplace orders exactly once with their stock
 channel order's shipment is told back to the channel."""
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 
 from integrations.models import ChannelListing
 from integrations.services import (
     channel_inventory_push,
+    channel_listings_mark_inventory,
     channel_orders_import,
     channel_tracking_push,
     syndication_job_run_inline,
     syndication_job_start,
 )
+from integrations.services.sync import INVENTORY_MARK_LOCK
+from integrations.tasks import channel_listings_mark_inventory_task
 from logistics.models import Reservation
 from logistics.services import stock_receive
 from marketplace.models import Order
@@ -32,12 +37,26 @@ def live_on(sim, code="kmall24", count=1):
     return chan, items
 
 
-def test_stock_changes_mark_listings_and_one_push_sends_the_available_quantity(channel_simulator):
+def test_stock_changes_mark_listings_and_one_push_sends_the_available_quantity(
+    channel_simulator, django_capture_on_commit_callbacks, monkeypatch
+):
     hubs = network()
     chan, (item, other) = live_on(channel_simulator, count=2)
     variant = item.variants.get()
-    stock_receive(variant=variant, warehouse=hubs["icn"], quantity=7, reference="asn:1")
-    stock_receive(variant=variant, warehouse=hubs["lax"], quantity=5, reference="asn:2")
+    cache.delete(f"{INVENTORY_MARK_LOCK}:{variant.pk}")
+    queued = []
+    monkeypatch.setattr(
+        channel_listings_mark_inventory_task, "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        stock_receive(variant=variant, warehouse=hubs["icn"], quantity=7, reference="asn:1")
+        stock_receive(variant=variant, warehouse=hubs["lax"], quantity=5, reference="asn:2")
+    # Nothing in the stock's transaction: the marking waits for the commit, debounced per variant.
+    assert not ChannelListing.objects.filter(inventory_dirty=True).exists()
+    for callback in after_commit:
+        callback()
+    assert queued == [((variant.pk,), settings.SYNDICATION_INVENTORY_DEBOUNCE_SECONDS)]  # one task per window
+    assert channel_listings_mark_inventory(variant_id=variant.pk) == 1  # what that task runs
     assert list(ChannelListing.objects.filter(inventory_dirty=True).values_list("product_id", flat=True)) == [item.pk]
 
     assert channel_inventory_push() == 1

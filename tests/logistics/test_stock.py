@@ -162,3 +162,28 @@ def test_reserve_never_exceeds_on_hand_under_concurrency(seed):
     assert sum(s.reserved for s in Stock.objects.all()) == sum(
         line.quantity for r in Reservation.objects.filter(status="active") for line in r.lines.all()
     )
+
+
+def _pair_statements(lines: list[Line]) -> list[str]:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        reservation = stock_reserve(reference=f"order:{len(lines)}", lines=lines, destination_country="US")
+        reservation_release(reservation=reservation)
+    # Savepoints stand for the transactions a worker runs these in here (the test's own wraps them).
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_a_reserve_and_release_pair_costs_seven_statements_whatever_the_lines_and_warehouses():
+    hubs = network()
+    variants = [variant() for _ in range(3)]
+    for item in variants:
+        receive(item, hubs["lax"], 2)
+        receive(item, hubs["icn"], 5)  # 3 units of each split across both warehouses
+    one = _pair_statements([Line(variants[0].pk, 1)])
+    split = _pair_statements([Line(item.pk, 3) for item in variants])
+    # reserve: warehouses, stock rows locked, the reservation, rows + ledger + lines in one statement;
+    # release: the reservation closed, its lines with their rows locked, rows + ledger in one statement.
+    assert len(one) == len(split) == 7, (one, split)
+    assert_ledger_balanced()
+    assert set(Stock.objects.values_list("reserved", flat=True)) == {0}

@@ -212,3 +212,109 @@ def test_a_currency_without_an_exchange_rate_is_a_400_naming_currency(api):
         assert [e["attr"] for e in response.json()["errors"]] == ["currency"]
     response = api.get(f"/api/v1/storefront/products/{item.slug}/price/", {"currency": "TOP", "quantity": 2})
     assert response.status_code == 400 and response.json()["errors"][0]["attr"] == "currency"
+
+
+def _facets_from_cells(query=None):
+    from core.selectors import exchange_rates_get
+    from marketplace.selectors import StorefrontQuery, storefront_facets, storefront_product_list
+
+    query = query or StorefrontQuery()
+    products = storefront_product_list(query=query, currency="USD", rates=exchange_rates_get())
+    return storefront_facets(query=query, products=products)
+
+
+def _facets_recounted(query=None):
+    """The same facets counted over the storefront's products themselves."""
+    from django.db.models import Count
+
+    from listings.models import Product
+    from marketplace.selectors import FACET_CELL, storefront_visible
+
+    cells = Product.objects.filter(storefront_visible()).values(*FACET_CELL).annotate(n=Count("pk")).order_by()
+    brands, roots, modes = {}, {}, {}
+    for cell in cells:
+        if cell["brand__slug"]:
+            key = (cell["brand__slug"], cell["brand__name"])
+            brands[key] = brands.get(key, 0) + cell["n"]
+        root = cell["category__path"].split("/")[0]
+        roots[root] = roots.get(root, 0) + cell["n"]
+        modes[cell["mode"]] = modes.get(cell["mode"], 0) + cell["n"]
+    return {
+        "brand": sorted(
+            ({"slug": s, "name": n, "count": c} for (s, n), c in brands.items()), key=lambda r: (-r["count"], r["slug"])
+        ),
+        "category": [{"path": p, "count": c} for p, c in sorted(roots.items())],
+        "mode": [{"mode": m, "count": c} for m, c in sorted(modes.items())],
+    }, sum(modes.values())
+
+
+def test_facet_counts_equal_a_recount_after_every_kind_of_product_change(shop):
+    from brands.services import brand_activate
+    from listings.services import product_publish
+
+    brand = active_brand(4)
+    member = brand.memberships.filter(role="member").first().company
+    owner = owner_of(member)
+    item = lamp(member)
+    other = lamp(member, brand=brand)
+    steps = [
+        ("published", lambda: lamp(member, brand=brand)),
+        ("repriced", lambda: product_update(actor=owner, product=item, retail_price=Decimal("27600"))),
+        ("brand joined", lambda: product_update(actor=owner, product=item, brand=brand)),
+        ("category moved", lambda: product_update(actor=owner, product=item, category=category("food/tea"))),
+        (
+            "mode changed",
+            lambda: product_update(
+                actor=owner,
+                product=other,
+                mode="both",
+                moq=2,
+                price_tiers=[{"min_quantity": 2, "unit_price": Decimal("40000")}],
+            ),
+        ),
+        ("unpublished", lambda: product_unpublish(actor=owner, product=other)),
+        ("republished", lambda: product_publish(actor=owner, product=other)),
+        ("brand suspended", lambda: brand_suspend(brand=brand, actor=OperatorFactory(), reason="audit")),
+        ("brand reinstated", lambda: brand_activate(brand=brand, actor=OperatorFactory())),
+    ]
+    for change, apply in steps:
+        apply()
+        assert _facets_from_cells() == _facets_recounted(), change
+    facets, total = _facets_from_cells()
+    assert total == 3 and facets["category"] == [{"path": "food", "count": 1}, {"path": "home", "count": 2}]
+    body = shop.get(URL).json()
+    assert (body["count"], body["facets"]) == (total, facets)
+
+
+@pytest.mark.parametrize(
+    ("params", "most"),
+    [
+        # rates, facet cells (and the total), the page, its translations, media, prices, tiers, variants
+        ({}, 8),
+        # the same, the facets and total grouped over the matches
+        ({"q": "lamp"}, 8),
+    ],
+)
+def test_list_and_search_cost_a_fixed_number_of_queries(shop, params, most):
+    from django.core.cache import cache
+
+    for _ in range(3):
+        lamp()
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        body = shop.get(URL, {"currency": "USD", **params}).json()
+    assert body["count"] == 3 and len(captured) <= most, [q["sql"][:80] for q in captured.captured_queries]
+    with CaptureQueriesContext(connection) as cached:
+        shop.get(URL, {"currency": "USD", **params})
+    assert len(cached) == 0  # a cache hit reads nothing from the database
+
+
+def test_detail_costs_a_fixed_number_of_queries(shop):
+    from django.core.cache import cache
+
+    item = lamp()
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert shop.get(f"{URL}{item.slug}/", {"currency": "USD"}).status_code == 200
+    # rates, the product, its translations, media, prices, tiers and variants with their units
+    assert len(captured) <= 7, [q["sql"][:80] for q in captured.captured_queries]
