@@ -1,4 +1,5 @@
 import pytest
+from celery import current_app
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -123,3 +124,36 @@ def smtp_server(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
     yield inbox.messages
     controller.stop()
+
+
+DEAD_BROKER = "redis://127.0.0.1:1/0"
+
+
+def broker_pools_forget():
+    # Celery keeps its connection and producer pools for the URL they were made with; without this
+    # a dead broker's pool outlives its test and the next test's tasks go nowhere (and a live pool
+    # made earlier would hide the outage). Celery resets them only after a fork, the same way.
+    current_app._pool = None
+    current_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """The broker unreachable (a closed loopback port): a task queued now is lost. Call the
+    returned `restore()` to bring it back within the test; it comes back at teardown anyway."""
+    for key, value in {
+        "broker_url": DEAD_BROKER,
+        "broker_write_url": DEAD_BROKER,
+        "broker_connection_timeout": 0.3,
+        "broker_connection_max_retries": 0,
+        "task_publish_retry": False,
+    }.items():
+        monkeypatch.setitem(current_app.conf, key, value)
+    broker_pools_forget()
+
+    def restore():
+        monkeypatch.undo()
+        broker_pools_forget()
+
+    yield restore
+    restore()

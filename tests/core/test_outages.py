@@ -4,7 +4,6 @@ version, a throwaway PostgreSQL cluster restarted under load behind gunicorn, is
 scripts/pg_restart_fault.py (`make faults`)."""
 
 import pytest
-from celery import current_app
 from django.db import connection
 
 from core.models import Job
@@ -15,7 +14,7 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
-def redis_down(settings, monkeypatch):
+def redis_down(settings, broker_down):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -23,9 +22,6 @@ def redis_down(settings, monkeypatch):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    monkeypatch.setitem(current_app.conf, "broker_url", DEAD_REDIS)
-    monkeypatch.setitem(current_app.conf, "broker_write_url", DEAD_REDIS)
-    monkeypatch.setitem(current_app.conf, "broker_connection_timeout", 0.5)
 
 
 @pytest.mark.django_db
