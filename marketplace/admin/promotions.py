@@ -78,6 +78,8 @@ class PromotionAdmin(CompanyScopedAdmin):
             promotion = promotion_create(actor=request.user, **data)
         form.instance.pk = promotion.pk
         form.instance._state.adding = False
+        for formset in formsets:  # the read-only redemptions: nothing to save, but the admin's log reads them
+            self.save_formset(request, form, formset, change)
 
     @admin.action(description="Deactivate the selected promotions", permissions=["change"])
     def deactivate(self, request, queryset):
