@@ -20,8 +20,8 @@ from listings.services import inspection_record
 from logistics.models import StorageAllotment
 from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
 from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
-from marketplace.services.fees import fee_charge
 from marketplace.services.addresses import buyer_address_create
+from marketplace.services.fees import fee_charge
 from marketplace.services.inquiries import inquiry_create
 from marketplace.services.programmes import voucher_issue
 from marketplace.services.promotions import promotion_create

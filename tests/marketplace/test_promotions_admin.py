@@ -46,7 +46,7 @@ def test_sme_staff_add_their_own_promotions_and_see_no_one_elses(client):
     assert not Promotion.objects.filter(company=mine).exists()
 
     response = client.post("/admin/marketplace/promotion/add/", form(mine))
-    assert response.status_code == 302, re.findall(r'errorlist[^>]*>(.*?)</ul>', response.content.decode(), re.S)
+    assert response.status_code == 302, re.findall(r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S)
     created = Promotion.objects.get(company=mine)
     assert created.code == "ADMIN15" and created.created_by == owner_of(mine)
 
