@@ -15,7 +15,7 @@ from marketplace.api.promotion_serializers import (
     PromotionSerializer,
     PromotionWriteSerializer,
 )
-from marketplace.models import BuyerAddress
+from marketplace.models import BuyerAddress, Promotion
 from marketplace.services.addresses import buyer_address_create, buyer_address_delete, buyer_address_update
 from marketplace.services.promotions import (
     promotion_create,
@@ -33,6 +33,8 @@ class PromotionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     required_scopes = scopes_for("listings")  # for API keys
     permission_classes = [IsAuthenticated, ApiKeyScopes]
     serializer_class = PromotionSerializer
+    queryset = Promotion.objects.none()  # for the schema; reads go through promotions_visible
+    filterset_fields = ["kind", "funded_by", "is_active", "company", "code"]
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
@@ -45,7 +47,7 @@ class PromotionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         promotion = promotion_create(actor=request.user, **body.validated_data)
         return Response(PromotionSerializer(promotion).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PromotionWriteSerializer, responses=PromotionSerializer)
+    @extend_schema(request=PromotionWriteSerializer(partial=True), responses=PromotionSerializer)
     def partial_update(self, request, pk=None):
         promotion = self.get_object()
         body = PromotionWriteSerializer(data=request.data, partial=True)
@@ -65,6 +67,7 @@ class BuyerAddressViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     permission_classes = [IsAuthenticated, ApiKeyScopes]
     serializer_class = BuyerAddressSerializer
+    queryset = BuyerAddress.objects.none()  # for the schema; reads are the caller's own
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):

@@ -73,6 +73,9 @@ def test_smes_promote_their_own_products_and_operators_any(network):
     stranger = authed(owner_of(other))
     promotion_id = created.json()["id"]
     assert stranger.get("/api/v1/promotions/").json()["count"] == 0
+    assert owner.get("/api/v1/promotions/?code=LAMP10&is_active=true").json()["count"] == 1
+    assert owner.get("/api/v1/promotions/?kind=fixed").json()["count"] == 0
+    assert owner.get("/api/v1/promotions/?kind=nonsense").status_code == 400
     assert stranger.get(f"/api/v1/promotions/{promotion_id}/").status_code == 404
     assert stranger.patch(f"/api/v1/promotions/{promotion_id}/", {"name": "x"}, format="json").status_code == 404
 
