@@ -15,6 +15,7 @@ from logistics.models import TaxRule
 from marketplace.models import Order, Promotion, PromotionRedemption
 from marketplace.services.promotions import promotion_create
 from marketplace.services.statements import statement_compute
+from marketplace.statement_pdf import statement_pdf
 from tests.factories import OperatorFactory, UserFactory, company_with_owner, owner_of
 from tests.marketplace.conftest import TOKYO
 from tests.marketplace.test_checkout import authed, choose, complete, start, stocked_lamp
@@ -248,6 +249,8 @@ def test_who_funds_a_discount_lands_in_the_sellers_statement(network):
     credit = [line for line in funded.lines if line["type"] == "promotion"]
     assert [(c["funded_by"], c["original"]) for c in credit] == [("platform", money(1467))]
     assert funded.sales > own.sales
+    pdf = statement_pdf(company=platform_paid.company, statement=funded.as_dict(status="draft"))
+    assert pdf.startswith(b"%PDF")
 
 
 @pytest.mark.django_db(transaction=True)
