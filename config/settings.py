@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "OrderEventKindEnum": "marketplace.models.OrderEvent.Kind",
         "ReturnEventKindEnum": "marketplace.models.ReturnEvent.Kind",
         "TradeEventKindEnum": "marketplace.models.TradeEvent.Kind",
+        "PromotionKindEnum": "marketplace.models.Promotion.Kind",
+        "PromotionFundedByEnum": "marketplace.models.Promotion.FundedBy",
         "ProductEventKindEnum": "listings.models.ProductEvent.Kind",
         "PhysicalReturnEventKindEnum": "logistics.models.PhysicalReturnEvent.Kind",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",

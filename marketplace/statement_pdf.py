@@ -34,6 +34,9 @@ def _line_text(line: dict) -> tuple[str, str, str]:
         return "Sale", f"{line['order']} {line['sku']} x {line['quantity']}", line["amount"]
     if kind in ("refund", "chargeback"):
         return kind.capitalize(), f"{line['order']} ({line['reason']})", f"-{line['amount']}"
+    if kind == "promotion":
+        funder = line["funded_by"].replace("_", " ")
+        return "Promotion", f"{line['order']} (funded by the {funder})", line["amount"]
     if kind == "carried_in":
         return "Balance brought forward", f"owed at the end of {line['period']}", line["amount"]
     label = "Fee" if kind == "fee" else "Fee reversed"

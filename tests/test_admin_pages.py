@@ -20,9 +20,11 @@ from listings.services import inspection_record, product_update
 from logistics.models import StorageAllotment
 from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
 from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
+from marketplace.services.addresses import buyer_address_create
 from marketplace.services.fees import fee_charge
 from marketplace.services.inquiries import inquiry_create
 from marketplace.services.programmes import voucher_issue
+from marketplace.services.promotions import promotion_create
 from marketplace.services.refunds import refund_grant
 from marketplace.services.returns import return_request_approve
 from tests.factories import (
@@ -123,6 +125,16 @@ def world_build(operator):
     job = job_create(kind="syndication", owner=operator, scope={"channel": channel.code})
     SyndicationJob.objects.create(job=job, channel=channel, created_by=operator)
     product_update(actor=owner, product=item, material="Mulberry bark")  # an edit held for review
+    promotion_create(
+        actor=owner,
+        name="Walk",
+        code="WALK10",
+        kind="percentage",
+        percent=Decimal("0.1"),
+        company=company,
+        starts_at=timezone.now(),
+    )
+    buyer_address_create(user=buyer_user, address=order.shipping_address)
     return {"operator": operator, "sme": owner}
 
 

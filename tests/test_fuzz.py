@@ -36,6 +36,7 @@ from tests.test_permissions import (
     _customs,
     _inbound,
     _outbound,
+    _promotion,
     _settlement,
     _synd,
     _trade,
@@ -104,6 +105,8 @@ PATH_OBJECTS = [
     ),
     (r"/companies/\{company_id\}", {"company_id": lambda f: f.w.companies["member"].pk}),
     (r"/channel-listings/\{id\}", {"id": lambda f: _synd(f.w)["listing"].pk}),
+    (r"/promotions/\{id\}", {"id": lambda f: _promotion(f.w)["promotion"].pk}),
+    (r"/addresses/\{id\}", {"id": lambda f: _promotion(f.w)["address"].pk}),
     (r"/syndication-jobs/\{id\}", {"id": lambda f: _synd(f.w)["job"].pk}),
 ]
 

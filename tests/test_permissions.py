@@ -1229,6 +1229,101 @@ CASES += [
 ]
 
 
+def _promotion(w):
+    """A promotion of the member company on the world's product, and an address in the outsider
+    owner's address book, made on first use."""
+    if "promotion" not in w.trade:
+        from django.utils import timezone
+
+        from marketplace.services.addresses import buyer_address_create
+        from marketplace.services.promotions import promotion_create
+
+        w.trade["promotion"] = promotion_create(
+            actor=w.users["member"],
+            name="Member sale",
+            code="MEMBER10",
+            kind="percentage",
+            percent=Decimal("0.1"),
+            company=w.companies["member"],
+            products=[w.product],
+            starts_at=timezone.now(),
+        )
+        w.trade["address"] = buyer_address_create(
+            user=w.users["outsider"],
+            address={"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "postal_code": "104-0061", "country": "JP"},
+        )
+    return w.trade
+
+
+def _promotion_body(w, role):
+    # Each SME may promote only its own company's products: the member company owns the product.
+    return {
+        "name": "Spring",
+        "code": "SPRING-1",
+        "kind": "percentage",
+        "percent": "0.15",
+        "company": w.companies["member"].pk,
+        "products": [w.product.pk],
+        "starts_at": "2026-03-01T00:00:00Z",
+    }
+
+
+ADDRESS = {"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "postal_code": "104-0061", "country": "JP"}
+
+CASES += [
+    # Promotions: SME staff their own companies' (editors write), operators any. Address books: each user their own.
+    Case("promotion-list", "get", lambda w: "/api/v1/promotions/", _all(200, anon=401)),
+    Case(
+        "promotion-list",
+        "post",
+        lambda w: "/api/v1/promotions/",
+        _all(400, anon=401, member=201, operator=201),
+        _promotion_body,
+    ),
+    Case(
+        "promotion-detail",
+        "get",
+        lambda w: f"/api/v1/promotions/{_promotion(w)['promotion'].pk}/",
+        _member_company_only(),
+    ),
+    Case(
+        "promotion-detail",
+        "patch",
+        lambda w: f"/api/v1/promotions/{_promotion(w)['promotion'].pk}/",
+        _member_company_only(),
+        lambda w, r: {"usage_limit": 50},
+    ),
+    Case(
+        "promotion-detail",
+        "delete",
+        lambda w: f"/api/v1/promotions/{_promotion(w)['promotion'].pk}/",
+        _member_company_only(member=204, operator=204),
+    ),
+    Case("buyer-address-list", "get", lambda w: "/api/v1/addresses/", _all(200, anon=401)),
+    Case(
+        "buyer-address-list",
+        "post",
+        lambda w: "/api/v1/addresses/",
+        _all(201, anon=401),
+        lambda w, r: {"label": "Home", "address": ADDRESS},
+    ),
+    Case("buyer-address-detail", "get", lambda w: f"/api/v1/addresses/{_promotion(w)['address'].pk}/", _buyer_only()),
+    Case(
+        "buyer-address-detail",
+        "patch",
+        lambda w: f"/api/v1/addresses/{_promotion(w)['address'].pk}/",
+        _buyer_only(),
+        lambda w, r: {"label": "Office"},
+    ),
+    Case(
+        "buyer-address-detail",
+        "delete",
+        lambda w: f"/api/v1/addresses/{_promotion(w)['address'].pk}/",
+        _buyer_only(outsider=204),
+    ),
+]
+
+
 def _api_route_names():
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -1537,6 +1632,7 @@ KEY_FAMILIES = [  # (route name prefix, family): the first match wins
     ("company-fee-", "finance"),
     ("company-statement-", "finance"),
     ("payout-", "finance"),
+    ("promotion-", "listings"),
     ("channel-", "syndication"),
     ("syndication-job-", "syndication"),
 ]

@@ -28,6 +28,11 @@ class TaxRule(models.Model):
         max_digits=14, decimal_places=2, default=Decimal(0), help_text="No import tax at or below this goods value."
     )
     tax_on_duty = models.BooleanField(default=True, help_text="Tax is levied on goods value plus duty.")
+    # WTO Valuation Agreement art. 1: the transaction value is the price actually paid, so a
+    # discount the buyer was given lowers it. A destination valuing at list price unticks this.
+    discounts_reduce_value = models.BooleanField(
+        default=True, help_text="Customs value is the price paid: discounts reduce it."
+    )
     source = models.CharField(max_length=300, help_text="Where the figures come from.")
 
     class Meta:

@@ -39,6 +39,8 @@ class GoodsLine:
     origin_country: str
     quantity: int
     unit_value: Money
+    # Off the whole line (a promotion); counted where the destination values goods at the price paid.
+    discount: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,9 @@ def duties_estimate(
                 "a default ('' prefix) rate."
             )
         line_total = Money(line.unit_value.amount * line.quantity, line.unit_value.currency)
+        if line.discount is not None and tax_rule.discounts_reduce_value:
+            paid = line_total.amount - rates.convert(line.discount, line_total.currency).amount
+            line_total = Money(max(paid, Decimal(0)), line_total.currency)
         threshold_amount += rates.convert(line_total, tax_rule.currency).amount
         value = quantize(line_total.amount * rates.rate(line_total.currency, currency), currency)
         priced.append((hs_code, rule, value))
@@ -191,6 +196,7 @@ def duties_estimate(
             "tax_name": tax_rule.tax_name,
             "tax_rate": str(tax_rule.tax_rate),
             "tax_on_duty": tax_rule.tax_on_duty,
+            "discounts_reduce_value": tax_rule.discounts_reduce_value,
             "currency": tax_rule.currency,
             "duty_de_minimis": str(tax_rule.duty_de_minimis),
             "tax_de_minimis": str(tax_rule.tax_de_minimis),

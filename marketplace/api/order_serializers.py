@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -7,7 +9,7 @@ from logistics.api.fulfilment import ShipmentLineSerializer, ShipmentStatusField
 from logistics.models import Shipment
 from logistics.selectors import shipments_by_reference
 from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund, ReturnRequest
-from marketplace.services.checkout import checkout_totals
+from marketplace.services.checkout import Priced, checkout_price
 
 
 class CheckoutLineWriteSerializer(StrictSerializer):
@@ -24,17 +26,31 @@ class AddressSerializer(StrictSerializer):
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
 
 
-class CheckoutCreateSerializer(StrictSerializer):
+class CheckoutAddressesSerializer(StrictSerializer):
+    """An address in full, or the id of one in the buyer's address book (`<name>_id`)."""
+
+    shipping_address = AddressSerializer(required=False)
+    shipping_address_id = serializers.IntegerField(min_value=1, required=False)
+    billing_address = AddressSerializer(required=False, help_text="Omitted: billing goes to the shipping address.")
+    billing_address_id = serializers.IntegerField(min_value=1, required=False)
+    discount_code = serializers.CharField(max_length=40, required=False, allow_blank=True, help_text="'' removes it.")
+
+    def validate(self, data):
+        for name in ("shipping_address", "billing_address"):
+            if name in data and f"{name}_id" in data:
+                raise serializers.ValidationError({f"{name}_id": ["Send the address or its id, not both."]})
+        return data
+
+
+class CheckoutCreateSerializer(CheckoutAddressesSerializer):
     lines = CheckoutLineWriteSerializer(many=True, allow_empty=False, max_length=200)
     currency = serializers.CharField(min_length=3, max_length=3)
     email = serializers.EmailField()
-    shipping_address = AddressSerializer()
 
 
-class CheckoutUpdateSerializer(StrictSerializer):
+class CheckoutUpdateSerializer(CheckoutAddressesSerializer):
     lines = CheckoutLineWriteSerializer(many=True, allow_empty=False, max_length=200, required=False)
     email = serializers.EmailField(required=False)
-    shipping_address = AddressSerializer(required=False)
     shipping_option = serializers.CharField(max_length=100, required=False, help_text="An id from shipping-options.")
 
 
@@ -53,6 +69,8 @@ class CheckoutSerializer(serializers.ModelSerializer):
             "currency",
             "lines",
             "shipping_address",
+            "billing_address",
+            "discount_code",
             "shipping_option",
             "incoterm",
             "totals",
@@ -61,18 +79,42 @@ class CheckoutSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def _priced(self, checkout) -> Priced:
+        """Priced once per checkout for both its lines and its totals."""
+        cache = self.context.setdefault("priced", {})
+        if checkout.pk not in cache:
+            cache[checkout.pk] = checkout_price(checkout=checkout, with_options=False)
+        return cache[checkout.pk]
+
     def get_secret(self, checkout) -> str | None:
         """Shown once, to the creator: anonymous buyers send it back as X-Checkout-Secret."""
         return checkout.secret if self.context.get("show_secret") else None
 
     def get_lines(self, checkout) -> list[dict]:
-        return [
-            {"sku": line.variant.sku, "quantity": line.quantity} for line in checkout.lines.select_related("variant")
-        ]
+        """Each line's price, the promotion's discount on it and what it costs after, before
+        duties and taxes."""
+        priced = self._priced(checkout)
+        lines = []
+        for good in priced.goods:
+            found = priced.deal.line(good.variant.pk)
+            gross = good.price.amount * good.quantity
+            discount = found.amount.amount if found else Decimal(0)
+            lines.append(
+                {
+                    "sku": good.variant.sku,
+                    "quantity": good.quantity,
+                    "unit_price": good.price.as_dict(),
+                    "discount": Money(discount, checkout.currency).as_dict(),
+                    "promotion": found.promotion.name if found else None,
+                    "total": Money(gross - discount, checkout.currency).as_dict(),
+                }
+            )
+        return lines
 
     def get_totals(self, checkout) -> dict:
-        totals = checkout_totals(checkout=checkout)
-        return {name: getattr(totals, name).as_dict() for name in ("subtotal", "shipping", "duties", "taxes", "total")}
+        totals = self._priced(checkout).totals(checkout.currency, checkout.shipping_option)
+        names = ("subtotal", "discount", "shipping", "duties", "taxes", "total")
+        return {name: getattr(totals, name).as_dict() for name in names}
 
 
 class CompleteResponseSerializer(serializers.Serializer):
@@ -83,6 +125,7 @@ class CompleteResponseSerializer(serializers.Serializer):
 
 class OrderLineSerializer(serializers.ModelSerializer):
     unit_price = serializers.SerializerMethodField()
+    discount = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
     seller = serializers.IntegerField(source="seller_id")
 
@@ -95,6 +138,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "seller",
             "quantity",
             "unit_price",
+            "discount",
             "total",
             "quantity_fulfilled",
             "quantity_returned",
@@ -103,6 +147,9 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
     def get_unit_price(self, line) -> dict:
         return Money(line.unit_price, line.order.currency).as_dict()
+
+    def get_discount(self, line) -> dict:
+        return Money(line.discount, line.order.currency).as_dict()
 
     def get_total(self, line) -> dict:
         return Money(line.total, line.order.currency).as_dict()
@@ -168,6 +215,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "totals",
             "incoterm",
             "shipping_address",
+            "billing_address",
             "shipping_option",
             "lines",
             "payments",
@@ -187,7 +235,8 @@ class OrderSerializer(serializers.ModelSerializer):
         return OrderShipmentSerializer(found.get(order.reservation_reference, []), many=True).data
 
     def get_totals(self, order) -> dict:
-        return {name: order.money(name).as_dict() for name in ("subtotal", "shipping", "duties", "taxes", "total")}
+        names = ("subtotal", "discount", "shipping", "duties", "taxes", "total")
+        return {name: order.money(name).as_dict() for name in names}
 
 
 class SellerOrderSerializer(serializers.ModelSerializer):

@@ -78,14 +78,13 @@ class CheckoutViewSet(viewsets.GenericViewSet):
     def create(self, request):
         body = CheckoutCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        checkout = checkout_create(
-            buyer=request.user,
-            email=data["email"],
-            currency=data["currency"].upper(),
-            lines=_lines(data["lines"]),
-            shipping_address=dict(data["shipping_address"]),
-        )
+        data = dict(body.validated_data)
+        data["lines"] = _lines(data["lines"])
+        data["currency"] = data["currency"].upper()
+        for name in ("shipping_address", "billing_address"):
+            if name in data:
+                data[name] = dict(data[name])
+        checkout = checkout_create(buyer=request.user, **data)
         return Response(
             CheckoutSerializer(checkout, context={"show_secret": True}).data, status=status.HTTP_201_CREATED
         )
@@ -101,8 +100,9 @@ class CheckoutViewSet(viewsets.GenericViewSet):
         changes = dict(body.validated_data)
         if "lines" in changes:
             changes["lines"] = _lines(changes["lines"])
-        if "shipping_address" in changes:
-            changes["shipping_address"] = dict(changes["shipping_address"])
+        for name in ("shipping_address", "billing_address"):
+            if name in changes:
+                changes[name] = dict(changes[name])
         return Response(CheckoutSerializer(checkout_update(checkout=checkout, **changes)).data)
 
     @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})

@@ -8,6 +8,7 @@ from marketplace.api.order_views import (
     SellerOrderViewSet,
     StripeWebhookView,
 )
+from marketplace.api.promotion_views import BuyerAddressViewSet, PromotionViewSet
 from marketplace.api.return_views import ReturnViewSet
 from marketplace.api.settlement_views import (
     CompanyFeeViewSet,
@@ -43,6 +44,8 @@ router.register(
     r"companies/(?P<company_id>[0-9]{1,18})/statements", CompanyStatementViewSet, basename="company-statement"
 )
 router.register("payouts", PayoutViewSet, basename="payout")
+router.register("promotions", PromotionViewSet, basename="promotion")
+router.register("addresses", BuyerAddressViewSet, basename="buyer-address")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

@@ -1,6 +1,7 @@
 """Marketplace models, one module per area; import them from here."""
 
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
+from .promotions import BuyerAddress, Promotion, PromotionRedemption
 from .settlement import (
     BrandFund,
     Fee,
@@ -27,6 +28,9 @@ from .trade import (  # noqa: I001 - the trade desk
 )
 
 __all__ = [
+    "BuyerAddress",
+    "Promotion",
+    "PromotionRedemption",
     "BrandFund",
     "FacetCount",
     "Fee",

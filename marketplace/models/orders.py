@@ -14,6 +14,8 @@ from .storefront import Checkout
 # Totals add up. Rounded to the stored precision because SQLite (the embedded default) adds
 # decimals as floating point; PostgreSQL's numeric sum is exact either way.
 ADDS_UP = Round(F("subtotal") + F("shipping") + F("duties") + F("taxes"), 4)
+# An order's discount (goods and shipping, marketplace.services.promotions) comes off before duties and taxes.
+ORDER_ADDS_UP = Round(F("subtotal") - F("discount") + F("shipping") + F("duties") + F("taxes"), 4)
 
 
 class Order(models.Model):
@@ -44,11 +46,15 @@ class Order(models.Model):
     currency = models.CharField(max_length=3, validators=[validate_currency_code])
     subtotal = models.DecimalField(max_digits=14, decimal_places=4)
     shipping = models.DecimalField(max_digits=14, decimal_places=4)
+    discount = models.DecimalField(
+        max_digits=14, decimal_places=4, default=Decimal(0), help_text="Promotions, off goods and shipping."
+    )
     duties = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
     taxes = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
     total = models.DecimalField(max_digits=14, decimal_places=4)
     incoterm = models.CharField(max_length=3, default="DAP")
     shipping_address = models.JSONField(default=dict)
+    billing_address = models.JSONField(default=dict, blank=True, help_text="{} is the shipping address.")
     shipping_option = models.JSONField(null=True, blank=True)
     rule_versions = models.JSONField(default=dict, blank=True, help_text="Duty and tax rules the totals used.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -57,9 +63,13 @@ class Order(models.Model):
     class Meta:
         ordering = ["-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(total=ADDS_UP), name="order_total_adds_up"),
+            models.CheckConstraint(condition=Q(total=ORDER_ADDS_UP), name="order_total_adds_up"),
             models.CheckConstraint(
                 condition=Q(subtotal__gte=0) & Q(shipping__gte=0), name="order_amounts_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=F("subtotal") + F("shipping")),
+                name="order_discount_within_amounts",
             ),
             models.UniqueConstraint(
                 fields=["channel", "external_id"], condition=~Q(external_id=""), name="order_channel_external_id_unique"
@@ -76,6 +86,10 @@ class Order(models.Model):
     def reservation_reference(self) -> str:
         return f"order:{self.pk}"
 
+    @property
+    def billing(self) -> dict:
+        return self.billing_address or self.shipping_address
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -85,7 +99,12 @@ class OrderLine(models.Model):
     title = models.CharField(max_length=200)
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    # What the buyer pays for the line: unit price times quantity less the discount.
     total = models.DecimalField(max_digits=14, decimal_places=4)
+    discount = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
+    promotion = models.ForeignKey(
+        "Promotion", on_delete=models.PROTECT, null=True, blank=True, related_name="order_lines"
+    )
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
 
@@ -93,6 +112,7 @@ class OrderLine(models.Model):
         ordering = ["order", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="order_line_discount_non_negative"),
             models.CheckConstraint(
                 condition=Q(quantity_fulfilled__lte=F("quantity")), name="order_line_fulfilled_within_quantity"
             ),

@@ -74,6 +74,8 @@ class Checkout(models.Model):
     email = models.EmailField()
     currency = models.CharField(max_length=3, validators=[validate_currency_code])
     shipping_address = models.JSONField(default=dict)
+    billing_address = models.JSONField(default=dict, blank=True, help_text="{} is the shipping address.")
+    discount_code = models.CharField(max_length=40, blank=True)
     shipping_option = models.JSONField(null=True, blank=True, help_text="The option chosen, as quoted.")
     incoterm = models.CharField(max_length=3, choices=Incoterm.choices, default=Incoterm.DAP)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

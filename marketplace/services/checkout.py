@@ -34,8 +34,9 @@ from logistics.services import (
 from marketplace.models import Checkout, CheckoutLine, Order, Payment
 from marketplace.payments import payment_gateway
 from marketplace.selectors import shop_price, storefront_visible
-from marketplace.services.addresses import shipping_address_clean
+from marketplace.services.addresses import buyer_address_resolve
 from marketplace.services.orders import PaymentExpected, PlacedLine, Totals, order_place, order_stock_reserve
+from marketplace.services.promotions import Deal, promotion_code_check, promotion_redeem, promotions_apply
 
 
 def _variants(lines: list[dict]) -> list[tuple[Variant, int]]:
@@ -70,23 +71,67 @@ def _refuse_restricted(variants: list[tuple[Variant, int]], country: str) -> Non
         )
 
 
+def _addresses(buyer, changes: dict) -> dict:
+    """Shipping and billing addresses as sent, or from the buyer's address book by id; a
+    signed-in buyer who sends no shipping address at creation ships to their default."""
+    found = {}
+    for attr in ("shipping_address", "billing_address"):
+        if attr in changes or f"{attr}_id" in changes:
+            found[attr] = buyer_address_resolve(
+                user=buyer, address=changes.get(attr), address_id=changes.get(f"{attr}_id"), attr=attr
+            )
+    return found
+
+
 @transaction.atomic
-def checkout_create(*, buyer, email: str, currency: str, lines: list[dict], shipping_address: dict) -> Checkout:
+def checkout_create(
+    *, buyer, email: str, currency: str, lines: list[dict], discount_code: str = "", **addresses
+) -> Checkout:
+    """`addresses`: shipping_address or shipping_address_id (else the buyer's default), and
+    optionally billing_address or billing_address_id (else billing goes to the shipping address)."""
     if not exchange_rates_get().converts(PIVOT_CURRENCY, currency):  # before anything is written
         raise InvalidInput(
             f"The platform has no exchange rate for {currency}; pay in another currency.", attr="currency"
         )
-    address = shipping_address_clean(shipping_address)
+    buyer = buyer if buyer and buyer.is_authenticated else None
+    if "shipping_address" not in addresses and "shipping_address_id" not in addresses:
+        default = buyer.addresses.filter(is_default=True).first() if buyer else None
+        if default is None:
+            raise InvalidInput("A shipping address is required.", attr="shipping_address")
+        addresses["shipping_address_id"] = default.pk
+    found = _addresses(buyer, addresses)
     variants = _variants(lines)
-    _refuse_restricted(variants, address["country"])
+    _refuse_restricted(variants, found["shipping_address"]["country"])
     checkout = Checkout.objects.create(
-        buyer=buyer if buyer and buyer.is_authenticated else None,
+        buyer=buyer,
         email=email,
         currency=currency,
-        shipping_address=address,
+        shipping_address=found["shipping_address"],
+        billing_address=found.get("billing_address", {}),
     )
     CheckoutLine.objects.bulk_create(CheckoutLine(checkout=checkout, variant=v, quantity=q) for v, q in variants)
+    if discount_code:
+        checkout_code_set(checkout=checkout, code=discount_code)
+        checkout.save(update_fields=["discount_code"])
     return checkout
+
+
+def checkout_code_set(*, checkout: Checkout, code: str) -> None:
+    """Sets the checkout's discount code ('' removes it) if it is valid for this buyer and gives
+    these goods a discount: else a 400 naming discount_code. The caller saves."""
+    if not code:
+        checkout.discount_code = ""
+        return
+    promotion = promotion_code_check(code=code, buyer=checkout.buyer, email=checkout.email)
+    deal = promotions_apply(goods=_goods(checkout, exchange_rates_get()), currency=checkout.currency, code=code)
+    if promotion.pk not in {p.pk for p in deal.promotions}:
+        minimum = promotion.minimum_subtotal.get(checkout.currency)
+        detail = f" (a minimum of {minimum} {checkout.currency} in its goods)" if minimum else ""
+        raise InvalidInput(
+            "This code gives nothing on these goods.",
+            fields={"discount_code": [("not_applicable", f"The code does not apply to these goods{detail}.")]},
+        )
+    checkout.discount_code = promotion.code
 
 
 def _lock(checkout: Checkout) -> Checkout:
@@ -103,8 +148,11 @@ def checkout_update(*, checkout: Checkout, **changes) -> Checkout:
     checkout = _lock(checkout)
     if "email" in changes:
         checkout.email = changes["email"]
-    if "shipping_address" in changes:
-        checkout.shipping_address = shipping_address_clean(changes["shipping_address"])
+    found = _addresses(checkout.buyer, changes)
+    if "billing_address" in found:
+        checkout.billing_address = found["billing_address"]
+    if "shipping_address" in found:
+        checkout.shipping_address = found["shipping_address"]
         checkout.shipping_option = None
     if "lines" in changes:
         variants = _variants(changes["lines"])
@@ -113,6 +161,9 @@ def checkout_update(*, checkout: Checkout, **changes) -> Checkout:
         checkout.shipping_option = None
     lines = [(line.variant, line.quantity) for line in checkout.lines.select_related("variant__product")]
     _refuse_restricted(lines, checkout.shipping_address["country"])
+    if "discount_code" in changes:
+        checkout_code_set(checkout=checkout, code=changes["discount_code"].strip())
+        checkout.shipping_option = None  # its duties were estimated on other prices
     if "shipping_option" in changes:
         options = {option["id"]: option for option in checkout_shipping_options(checkout=checkout)}
         chosen = options.get(changes["shipping_option"])
@@ -176,9 +227,10 @@ class Priced:
     goods: list[Good]
     options: list[dict]
     warehouses: list[Warehouse]
+    deal: Deal
 
     def totals(self, currency: str, option: dict | None) -> "Totals":
-        return _totals(currency, self.goods, option)
+        return _totals(currency, self.goods, option, self.deal)
 
 
 def checkout_price(*, checkout: Checkout, rates: RateTable | None = None, with_options: bool = True) -> Priced:
@@ -186,13 +238,16 @@ def checkout_price(*, checkout: Checkout, rates: RateTable | None = None, with_o
     the duties estimate and the shipping options, with the rates read once."""
     rates = rates or exchange_rates_get()
     goods = _goods(checkout, rates)
+    deal = promotions_apply(goods=goods, currency=checkout.currency, code=checkout.discount_code)
     if not with_options:
-        return Priced(goods, [], [])
+        return Priced(goods, [], [], deal)
     warehouses = warehouses_for_destination(country=checkout.shipping_address["country"])
-    return Priced(goods, _options(checkout, goods, rates, warehouses), warehouses)
+    return Priced(goods, _options(checkout, goods, rates, warehouses, deal), warehouses, deal)
 
 
-def _options(checkout: Checkout, goods: list[Good], rates: RateTable, warehouses: list[Warehouse]) -> list[dict]:
+def _options(
+    checkout: Checkout, goods: list[Good], rates: RateTable, warehouses: list[Warehouse], deal: Deal
+) -> list[dict]:
     country = checkout.shipping_address["country"]
     try:
         estimate = duties_estimate(
@@ -204,6 +259,7 @@ def _options(checkout: Checkout, goods: list[Good], rates: RateTable, warehouses
                     str(g.variant.origin_country or g.variant.product.origin_country),
                     g.quantity,
                     g.price,
+                    discount=Money(deal.line_amount(g.variant.pk), checkout.currency),
                 )
                 for g in goods
             ],
@@ -259,15 +315,17 @@ def rule_versions_plain(value):
     return json.loads(json.dumps(value, default=str))
 
 
-def _totals(currency: str, goods: list[Good], option: dict | None) -> Totals:
+def _totals(currency: str, goods: list[Good], option: dict | None, deal: Deal) -> Totals:
     subtotal = Money(sum((g.price.amount * g.quantity for g in goods), Decimal(0)), currency).quantized()
     option = option or {}
     if not option:
-        return Totals.of(currency=currency, subtotal=subtotal.amount)
+        return Totals.of(currency=currency, subtotal=subtotal.amount, discount=deal.goods_discount)
+    shipping = Decimal(option["price"]["amount"])
     return Totals.of(
         currency=currency,
         subtotal=subtotal.amount,
-        shipping=Decimal(option["price"]["amount"]),
+        discount=deal.goods_discount + (shipping if deal.free_shipping else Decimal(0)),
+        shipping=shipping,
         duties=Decimal(option["duties"]["amount"]),
         taxes=Decimal(option["taxes"]["amount"]),
         rule_versions=option.get("rule_versions", {}),
@@ -318,16 +376,26 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
             email=locked.email,
             currency=locked.currency,
             lines=[
-                PlacedLine(g.variant, g.quantity, g.price.amount, g.price.amount * g.quantity, title=g.title)
+                PlacedLine(
+                    g.variant,
+                    g.quantity,
+                    g.price.amount,
+                    g.price.amount * g.quantity - priced.deal.line_amount(g.variant.pk),
+                    title=g.title,
+                    discount=priced.deal.line_amount(g.variant.pk),
+                    promotion_id=priced.deal.line_promotion_id(g.variant.pk),
+                )
                 for g in priced.goods
             ],
             shipping_address=locked.shipping_address,
+            billing_address=locked.billing_address,
             shipping_option=chosen,
             incoterm=chosen["incoterm"],
             totals=totals,
             payment=PaymentExpected(gateway.name, intent.id, intent.client_secret, intent.status),
             placed={"payment": intent.id},
         )
+        promotion_redeem(order=order, deal=priced.deal)
         order_stock_reserve(
             order=order,
             expires_at=timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),

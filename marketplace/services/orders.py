@@ -46,11 +46,23 @@ class Totals:
     taxes: Money
     total: Money
     rule_versions: dict = field(default_factory=dict)
+    discount: Money | None = None  # promotions, off goods and shipping before duties and taxes
 
     @classmethod
-    def of(cls, *, currency: str, subtotal: Decimal, shipping=Decimal(0), duties=Decimal(0), taxes=Decimal(0), **kw):
+    def of(
+        cls,
+        *,
+        currency: str,
+        subtotal: Decimal,
+        shipping=Decimal(0),
+        duties=Decimal(0),
+        taxes=Decimal(0),
+        discount=Decimal(0),
+        **kw,
+    ):
         parts = [Money(amount, currency) for amount in (subtotal, shipping, duties, taxes)]
-        return cls(*parts, Money(sum((p.amount for p in parts), Decimal(0)), currency), **kw)
+        total = sum((p.amount for p in parts), Decimal(0)) - discount
+        return cls(*parts, Money(total, currency), discount=Money(discount, currency), **kw)
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,8 @@ class PlacedLine:
     total: Decimal
     seller_id: int | None = None  # the product's company unless a brand quote says otherwise
     title: str = ""  # else the product's English title (with fallback) from its prefetched translations
+    discount: Decimal = Decimal(0)  # a promotion's, already taken off `total`
+    promotion_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,7 @@ def order_place(
     payment: PaymentExpected | None,
     incoterm: str = "DAP",
     shipping_option: dict | None = None,
+    billing_address: dict | None = None,
     buyer=None,
     actor=None,
     checkout: Checkout | None = None,
@@ -142,11 +157,13 @@ def order_place(
         currency=currency,
         subtotal=totals.subtotal.amount,
         shipping=totals.shipping.amount,
+        discount=totals.discount.amount if totals.discount else Decimal(0),
         duties=totals.duties.amount,
         taxes=totals.taxes.amount,
         total=totals.total.amount,
         incoterm=incoterm,
         shipping_address=shipping_address,
+        billing_address=billing_address or {},
         shipping_option=shipping_option,
         rule_versions=totals.rule_versions,
     )
@@ -160,6 +177,8 @@ def order_place(
             quantity=line.quantity,
             unit_price=line.unit_price,
             total=line.total,
+            discount=line.discount,
+            promotion_id=line.promotion_id,
         )
         for line in lines
     )

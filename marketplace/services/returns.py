@@ -149,11 +149,12 @@ def return_refund_amount(request: ReturnRequest, grades: dict[str, int]) -> Mone
     """The refund a return earns: in full when the seller is at fault, else by grade."""
     line = request.order_line
     currency = line.order.currency
+    paid = line.total / line.quantity  # per unit, after the line's promotion discount
     if request.reason in SELLER_FAULTS:
-        return Money(quantize(line.unit_price * request.quantity, currency), currency)
+        return Money(quantize(paid * request.quantity, currency), currency)
     units = sum(grades.values()) or request.quantity
     share = sum(CHANGED_MIND_SHARE.get(grade, Decimal(0)) * n for grade, n in grades.items()) / units
-    return Money(quantize(line.unit_price * request.quantity * share, currency), currency)
+    return Money(quantize(paid * request.quantity * share, currency), currency)
 
 
 @transaction.atomic

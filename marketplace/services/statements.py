@@ -5,7 +5,11 @@ twice: a sale by its order's `paid_at`, a fee by `charged_at` (the company's par
 programmes covered is shown, never deducted), a fee reversal by `reversed_at` (credited back),
 a refund by its `created_at`. Amounts are converted to the company's settlement currency at
 the rates in force on the period's last day, each item rounded to minor units, so a statement's
-totals are exact sums of its lines. The run that freezes them is marketplace.services.settlement."""
+totals are exact sums of its lines. The run that freezes them is marketplace.services.settlement.
+
+Promotions (marketplace.services.promotions): a line's `total` is after its discount, so a
+discount the seller funds is already off its sales; one the platform or a brand fund pays is
+credited back to the seller as a `promotion` line; free shipping a seller funds is charged to it."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,7 +23,18 @@ from brands.models import Company
 from core.errors import InvalidInput
 from core.money import Money
 from core.selectors import RateTable, exchange_rates_get
-from marketplace.models import BrandFund, Fee, FeeKind, OrderLine, PayoutAccount, Refund, ReturnRequest, Statement
+from marketplace.models import (
+    BrandFund,
+    Fee,
+    FeeKind,
+    OrderLine,
+    PayoutAccount,
+    Promotion,
+    PromotionRedemption,
+    Refund,
+    ReturnRequest,
+    Statement,
+)
 
 ZERO = Decimal(0)
 # Returns the seller answers for: the goods were at fault, not the buyer's mind.
@@ -114,7 +129,7 @@ def statement_compute(*, company: Company, period: str) -> Figures:
 
     sold = (
         OrderLine.objects.filter(seller=company, order__paid_at__gte=start, order__paid_at__lt=end)
-        .select_related("order", "variant__product")
+        .select_related("order", "variant__product", "promotion")
         .order_by("order_id", "pk")
     )
     for line in sold:
@@ -135,6 +150,18 @@ def statement_compute(*, company: Company, period: str) -> Figures:
                 "brand_fund": str(fund),
             }
         )
+        if line.promotion is not None and line.discount:
+            _promotion_line(figures, line.order, line.promotion, line.discount, convert, order_line=line.pk)
+
+    shipping = PromotionRedemption.objects.filter(
+        promotion__company=company,
+        promotion__funded_by=Promotion.FundedBy.SELLER,
+        shipping_discount__gt=0,
+        order__paid_at__gte=start,
+        order__paid_at__lt=end,
+    ).select_related("order", "promotion")
+    for redemption in shipping.order_by("pk"):
+        _promotion_line(figures, redemption.order, redemption.promotion, -redemption.shipping_discount, convert)
 
     refunds = (
         Refund.objects.filter(created_at__gte=start, created_at__lt=end, order__lines__seller=company)
@@ -226,6 +253,26 @@ def statement_compute(*, company: Company, period: str) -> Figures:
             }
         )
     return figures
+
+
+def _promotion_line(figures: Figures, order, promotion: Promotion, discount: Decimal, convert, **where) -> None:
+    """A goods discount (positive) is credited when the platform or a brand fund pays it (the
+    seller's own is already off the line); free shipping the seller funds (negative) is charged."""
+    if discount > 0 and promotion.funded_by == Promotion.FundedBy.SELLER:
+        return
+    amount = convert(discount, order.currency)
+    figures.sales += amount
+    figures.lines.append(
+        {
+            "type": "promotion",
+            "order": order.number,
+            **where,
+            "promotion": promotion.pk,
+            "funded_by": promotion.funded_by,
+            "original": Money(discount, order.currency).as_dict(),
+            "amount": str(amount),
+        }
+    )
 
 
 def statement_get(*, company: Company, period: str) -> dict:

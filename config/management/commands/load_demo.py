@@ -11,6 +11,7 @@ from core.errors import ApplicationError
 from integrations.demo import IntegrationsDemo
 from listings.demo.loader import ListingsDemo
 from logistics.demo import LogisticsDemo
+from marketplace.promotions_demo import PromotionsDemo
 from marketplace.settlement_demo import SettlementDemo
 from marketplace.storefront_demo import StorefrontDemo
 from marketplace.trade_demo import TradeDemo
@@ -19,6 +20,7 @@ PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
 PARTS.append(TradeDemo)  # the B2B trade desk
 PARTS.append(StorefrontDemo)  # this month's consumer orders
 PARTS.append(SettlementDemo)
+PARTS.append(PromotionsDemo)  # a live discount code, free shipping, an address book
 PARTS.append(IntegrationsDemo)  # syndication to the five simulated channels
 
 
