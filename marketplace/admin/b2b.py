@@ -2,6 +2,7 @@
 operators grant net terms (the form calls the service), follow invoices on terms, see the
 overdue ones and record payments, all through services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
@@ -11,7 +12,12 @@ from core.errors import ApplicationError
 from core.money import Money
 from marketplace.b2b_selectors import overdue
 from marketplace.models import CreditLine, PriceList, PriceListEntry, TermsInvoice
-from marketplace.services.b2b_terms import credit_line_grant, price_list_archive, terms_invoice_settle
+from marketplace.services.b2b_terms import (
+    credit_line_check,
+    credit_line_grant,
+    price_list_archive,
+    terms_invoice_settle,
+)
 
 
 class PriceListEntryInline(ReadOnlyInline):
@@ -49,10 +55,29 @@ class PriceListAdmin(CompanyScopedAdmin):
         self.message_user(request, f"{done} price lists archived.")
 
 
+class CreditLineForm(forms.ModelForm):
+    class Meta:
+        model = CreditLine
+        fields = ["buyer_company", "net_days", "credit_limit", "currency"]
+
+    def clean(self):
+        data = super().clean()
+        buyer_company = data.get("buyer_company") or getattr(self.instance, "buyer_company", None)
+        if buyer_company and data.get("net_days") and data.get("credit_limit") is not None and data.get("currency"):
+            limit = Money(data["credit_limit"], data["currency"])
+            for field, problems in credit_line_check(
+                buyer_company=buyer_company, net_days=data["net_days"], credit_limit=limit
+            ).items():
+                self.add_error(field if field in self.fields else None, [detail for _code, detail in problems])
+        return data
+
+
 @admin.register(CreditLine)
 class CreditLineAdmin(OperatorOnlyAdmin):
-    """Granting or changing net terms goes through credit_line_grant (it checks the buyer is
-    verified and keeps the limit's currency while invoices are open)."""
+    """Granting or changing net terms goes through credit_line_grant; the form asks
+    credit_line_check first, so what the service would refuse is a form error."""
+
+    form = CreditLineForm
 
     list_display = ["buyer_company", "net_days", "credit_limit", "currency", "granted_by", "granted_at"]
     list_select_related = ["buyer_company", "granted_by"]
@@ -66,16 +91,13 @@ class CreditLineAdmin(OperatorOnlyAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        try:
-            line = credit_line_grant(
-                actor=request.user,
-                buyer_company=obj.buyer_company,
-                net_days=obj.net_days,
-                credit_limit=Money(obj.credit_limit, obj.currency),
-            )
-            obj.pk = line.pk
-        except ApplicationError as error:
-            self.message_user(request, error.detail, messages.ERROR)
+        line = credit_line_grant(
+            actor=request.user,
+            buyer_company=obj.buyer_company,
+            net_days=obj.net_days,
+            credit_limit=Money(obj.credit_limit, obj.currency),
+        )
+        obj.pk = line.pk
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -115,12 +115,9 @@ def price_list_archive(*, actor, price_list: PriceList) -> PriceList:
 # --- net terms ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def credit_line_grant(*, actor, buyer_company: BuyerCompany, net_days: int, credit_limit: Money) -> CreditLine:
-    """An operator grants (or changes) a verified buyer company's net terms. A lower limit than
-    what is open is allowed: it only stops new orders on terms until invoices are paid."""
-    if not is_operator(actor):
-        raise NotPermitted("Only an operator grants net terms.")
+def credit_line_check(*, buyer_company: BuyerCompany, net_days: int, credit_limit: Money) -> dict:
+    """What is wrong with these terms, by field (empty when they may be granted); the admin's
+    form asks the same before it calls credit_line_grant."""
     errors: dict = {}
     if not buyer_company.verified:
         errors["buyer_company"] = [("not_verified", "Net terms are for verified buyer companies.")]
@@ -128,9 +125,20 @@ def credit_line_grant(*, actor, buyer_company: BuyerCompany, net_days: int, cred
         errors["net_days"] = [("invalid_choice", "Net 30, 60 or 90 days.")]
     if not 0 <= credit_limit.amount < MAX_AMOUNT:
         errors["credit_limit"] = [("out_of_range", f"A limit from 0 to below {MAX_AMOUNT}.")]
-    line = CreditLine.objects.select_for_update().filter(buyer_company=buyer_company).first()
+    line = CreditLine.objects.filter(buyer_company=buyer_company).first()
     if line is not None and line.currency != credit_limit.currency and line.invoices.filter(status="open").exists():
         errors["credit_limit"] = [("currency_locked", f"Open invoices count in {line.currency}; keep it.")]
+    return errors
+
+
+@transaction.atomic
+def credit_line_grant(*, actor, buyer_company: BuyerCompany, net_days: int, credit_limit: Money) -> CreditLine:
+    """An operator grants (or changes) a verified buyer company's net terms. A lower limit than
+    what is open is allowed: it only stops new orders on terms until invoices are paid."""
+    if not is_operator(actor):
+        raise NotPermitted("Only an operator grants net terms.")
+    line = CreditLine.objects.select_for_update().filter(buyer_company=buyer_company).first()
+    errors = credit_line_check(buyer_company=buyer_company, net_days=net_days, credit_limit=credit_limit)
     if errors:
         raise InvalidInput("The net terms are invalid.", fields=errors)
     values = {

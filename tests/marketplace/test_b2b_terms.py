@@ -266,3 +266,21 @@ def test_two_orders_on_terms_at_once_never_pass_the_credit_limit(network):
     assert other.waited_for_lock and isinstance(other.error, Conflict)
     assert TermsInvoice.objects.count() == Order.objects.count() == 1
     assert TermsInvoice.objects.get().order.quote == first
+
+
+def test_operators_grant_net_terms_in_the_admin_through_the_service(client):
+    company, _ = verified_buyer()
+    unverified, _ = buyer(name="Unverified")
+    operator = OperatorFactory()
+    client.force_login(operator)
+    form = {"net_days": 60, "credit_limit": "25000", "currency": "EUR"}
+    refused = client.post("/admin/marketplace/creditline/add/", {**form, "buyer_company": unverified.pk})
+    assert refused.status_code == 200 and "verified buyer companies" in refused.content.decode()
+    assert not CreditLine.objects.exists()
+    granted = client.post("/admin/marketplace/creditline/add/", {**form, "buyer_company": company.pk})
+    assert granted.status_code == 302
+    line = CreditLine.objects.get()
+    assert (line.buyer_company, line.net_days, line.credit_limit, line.granted_by) == (company, 60, 25000, operator)
+    # SME staff never see net terms.
+    client.force_login(owner_of(b2b_product().company))
+    assert client.get("/admin/marketplace/creditline/").status_code == 403
