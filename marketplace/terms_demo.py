@@ -14,7 +14,8 @@ from brands.models import Brand
 from core.models import User
 from core.money import Money
 from marketplace.models import RFQ, BuyerCompany, CreditLine, PriceList
-from marketplace.services.b2b_terms import NET_TERMS, PriceEntrySpec, credit_line_grant, price_list_create
+from marketplace.services.b2b_terms import PriceEntrySpec, credit_line_grant, price_list_create
+from marketplace.services.orders import NET_TERMS
 from marketplace.services.quotes import QuoteLineSpec, quote_create
 from marketplace.services.trade import rfq_create
 from marketplace.services.trade_orders import quote_accept

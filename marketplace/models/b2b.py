@@ -103,6 +103,7 @@ class TermsInvoice(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         PAID = "paid", "Paid"
+        VOID = "void", "Void (order cancelled)"
 
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="terms_invoice")
     credit_line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="invoices")
@@ -124,7 +125,8 @@ class TermsInvoice(models.Model):
                 condition=Q(amount__gt=0) & Q(credit_used__gte=0), name="terms_invoice_amounts_positive"
             ),
             models.CheckConstraint(
-                condition=Q(status="open", paid_at__isnull=True) | Q(status="paid", paid_at__isnull=False),
+                condition=Q(status__in=["open", "void"], paid_at__isnull=True)
+                | Q(status="paid", paid_at__isnull=False),
                 name="terms_invoice_paid_at_when_paid",
             ),
         ]

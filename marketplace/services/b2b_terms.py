@@ -18,11 +18,9 @@ from core.selectors import exchange_rates_get
 from listings.models import Product
 from marketplace.b2b_selectors import credit_used_get, overdue
 from marketplace.models import BuyerCompany, CreditLine, Order, OrderEvent, PriceList, PriceListEntry, TermsInvoice
-from marketplace.services.orders import order_event_record, order_lock
+from marketplace.services.orders import NET_TERMS, order_event_record, order_lock
 from marketplace.services.quotes import MAX_AMOUNT
 from marketplace.services.trade import EDITOR
-
-NET_TERMS = "net_terms"  # the payment terms, and the gateway name of an order's payment on them
 
 
 @dataclass(frozen=True)
@@ -197,7 +195,7 @@ def terms_invoice_settle(*, actor, invoice: TermsInvoice, reference: str = "") -
     locked = order_lock(order_id=invoice.order_id, payments=True)
     invoice = TermsInvoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != TermsInvoice.Status.OPEN:
-        raise WrongState("The invoice is paid already.")
+        raise WrongState(f"The invoice is {invoice.status}; only an open one is paid.")
     invoice.status = TermsInvoice.Status.PAID
     invoice.paid_at = timezone.now()
     invoice.paid_reference = reference
@@ -211,3 +209,9 @@ def terms_invoice_settle(*, actor, invoice: TermsInvoice, reference: str = "") -
         locked.order, OrderEvent.Kind.TERMS_PAID, actor, reference=reference, late=invoice.due_on < timezone.localdate()
     )
     return invoice
+
+
+def terms_invoice_void(*, order: Order) -> None:
+    """The order on terms was cancelled (order_cancel, holding the order's lock): its open
+    invoice is void and the credit it used free again."""
+    TermsInvoice.objects.filter(order=order, status=TermsInvoice.Status.OPEN).update(status=TermsInvoice.Status.VOID)

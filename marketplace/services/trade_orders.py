@@ -14,9 +14,10 @@ from core.money import Money
 from marketplace.models import RFQ, Order, Payment, Quote, TradeEvent
 from marketplace.payments import payment_gateway
 from marketplace.services.addresses import shipping_address_clean
-from marketplace.services.b2b_terms import NET_TERMS, terms_invoice_open
+from marketplace.services.b2b_terms import terms_invoice_open
 from marketplace.services.orders import (
     MANUAL_GATEWAYS,
+    NET_TERMS,
     PaymentExpected,
     PlacedLine,
     Totals,
@@ -30,7 +31,7 @@ from marketplace.services.trade import QS, trade_event_record
 from marketplace.trade_selectors import buyer_company_ids
 
 CARD = "card"
-PAYMENT_TERMS = (CARD, *MANUAL_GATEWAYS, NET_TERMS)
+PAYMENT_TERMS = (CARD, *MANUAL_GATEWAYS)
 K = TradeEvent.Kind
 
 

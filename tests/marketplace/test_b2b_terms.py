@@ -211,6 +211,17 @@ def test_an_order_on_terms_ships_now_and_is_payable_by_its_due_date(api, network
     assert api.get("/api/v1/credit-lines/").json()["results"][0]["credit_used"]["amount"] == "0.00"
 
 
+def test_cancelling_an_order_on_terms_voids_its_invoice_and_frees_the_credit(api, network):
+    company, user, (q,) = on_terms(network)
+    order = Order.objects.get(pk=accept_on_terms(api, q, user).json()["order_id"])
+    api.as_user(OperatorFactory())
+    response = api.post(f"/api/v1/orders/{order.pk}/cancel/", {"reason": "buyer called"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert TermsInvoice.objects.get(order=order).status == "void"
+    api.as_user(user)
+    assert api.get("/api/v1/credit-lines/").json()["results"][0]["credit_used"]["amount"] == "0.00"
+
+
 def test_an_order_beyond_the_credit_available_is_a_409_and_nothing_is_written(api, network):
     company, user, (q,) = on_terms(network, limit="2000.00")
     response = accept_on_terms(api, q, user)
