@@ -21,8 +21,9 @@ from core.selectors import exchange_rates_get
 from integrations.models import ChannelListing, SyndicationJob
 from logistics.models import CustomsDeclaration, InboundShipment, Stock
 from logistics.selectors import low_stock
+from marketplace.b2b_selectors import overdue
 from marketplace.desk_selectors import FULFILMENT_DUE, ORDER_TO_SHIP, orders_to_ship
-from marketplace.models import Order, OrderLine, Payout, Refund, ReturnRequest, SupportProgramme
+from marketplace.models import Order, OrderLine, Payout, Refund, ReturnRequest, SupportProgramme, TermsInvoice
 from marketplace.services.statements import statement_get
 
 L = ChannelListing.Status
@@ -81,6 +82,7 @@ def operator_dashboard(*, now: datetime | None = None) -> Dashboard:
     )
     held = CustomsDeclaration.objects.filter(status=CustomsDeclaration.Status.HELD).count()
     granted = Refund.objects.filter(status=Refund.Status.GRANTED).count()
+    overdue_on_terms = TermsInvoice.objects.filter(overdue()).count()
     payouts = Payout.objects.filter(status=Payout.Status.PENDING, method=Payout.Method.BANK_TRANSFER).count()
     below = Brand.objects.filter(below_minimum_since__isnull=False).count()
     syndication = SyndicationJob.objects.aggregate(
@@ -101,6 +103,7 @@ def operator_dashboard(*, now: datetime | None = None) -> Dashboard:
                 Queue("Paid orders not yet fulfilled", orders["paid"], changelist(Order, status__exact="paid")),
                 Queue("... paid more than 48 h ago", orders["late"], changelist(Order, waiting="over_48h")),
                 Queue("Refunds granted, not executed", granted, changelist(Refund, status__exact="granted")),
+                Queue("Invoices on net terms overdue", overdue_on_terms, changelist(TermsInvoice, overdue="yes")),
                 Queue(
                     "Payouts awaiting confirmation",
                     payouts,

@@ -179,7 +179,7 @@ def _reference(declaration) -> str:
 
 def _duties_note(declaration) -> str:
     currency = declaration.currency
-    payer = "the exporter (DDP)" if declaration.incoterm == "DDP" else "the importer (DAP)"
+    payer = "the exporter (DDP)" if declaration.incoterm == "DDP" else f"the importer ({declaration.incoterm})"
     return (
         f"Estimated duty {_amount(declaration.duty_amount, currency)} {currency} and import tax "
         f"{_amount(declaration.tax_amount, currency)} {currency}, payable by {payer}; "

@@ -65,7 +65,7 @@ class TradeDemo:
             company = buyer_company_verify(actor=operator, buyer_company=company)
         return company
 
-    def _lamps(self, brand: Brand) -> tuple[Product, Product]:
+    def lamps(self, brand: Brand) -> tuple[Product, Product]:
         """The lead company's and a member's published B2B lamp (one variant each)."""
         lamps = (
             Product.objects.filter(
@@ -87,7 +87,7 @@ class TradeDemo:
         self.count("RFQs", rfq is None)
         if rfq is not None:
             return rfq
-        lead_lamp, member_lamp = self._lamps(brand)
+        lead_lamp, member_lamp = self.lamps(brand)
         quantity = lead_lamp.moq + member_lamp.moq
         rfq = rfq_create(
             actor=user,
@@ -145,7 +145,7 @@ class TradeDemo:
         self.count("inquiry threads", thread is None)
         if thread is not None:
             return thread
-        _, member_lamp = self._lamps(brand)
+        _, member_lamp = self.lamps(brand)
         thread = inquiry_create(
             actor=user,
             product=member_lamp,

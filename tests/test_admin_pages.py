@@ -21,12 +21,14 @@ from logistics.models import StorageAllotment
 from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
 from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
 from marketplace.services.addresses import buyer_address_create
+from marketplace.services.b2b_terms import PriceEntrySpec, credit_line_grant, price_list_create, terms_invoice_open
 from marketplace.services.fees import fee_charge
 from marketplace.services.inquiries import inquiry_create
 from marketplace.services.programmes import voucher_issue
 from marketplace.services.promotions import promotion_create
 from marketplace.services.refunds import refund_grant
 from marketplace.services.returns import return_request_approve
+from marketplace.services.trade import buyer_company_verify
 from tests.factories import (
     OperatorFactory,
     brand_with_members,
@@ -121,6 +123,19 @@ def world_build(operator):
     wholesale = b2b_product(company)
     quote(rfq(buyer_company, buyer_user), wholesale)
     inquiry_create(actor=buyer_user, product=wholesale, subject="Samples?", body="Do you send samples?")
+    buyer_company = buyer_company_verify(actor=operator, buyer_company=buyer_company)
+    price_list_create(
+        actor=owner,
+        company=company,
+        buyer_company=buyer_company,
+        name="Walk",
+        currency="KRW",
+        entries=[PriceEntrySpec(wholesale, Money(Decimal(7000), "KRW"), 100)],
+    )
+    credit_line_grant(
+        actor=operator, buyer_company=buyer_company, net_days=30, credit_limit=Money(Decimal(100000), "USD")
+    )
+    terms_invoice_open(order=order, buyer_company_id=buyer_company.pk)
     channel = rejected_listing(item, "title_too_long").channel
     job = job_create(kind="syndication", owner=operator, scope={"channel": channel.code})
     SyndicationJob.objects.create(job=job, channel=channel, created_by=operator)

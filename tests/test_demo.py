@@ -14,6 +14,7 @@ from tests.logistics import demo_checks as logistics_checks
 from tests.marketplace import promotions_demo_checks as promotions_checks
 from tests.marketplace import settlement_demo_checks as settlement_checks
 from tests.marketplace import storefront_demo_checks as storefront_checks
+from tests.marketplace import terms_demo_checks as terms_checks
 from tests.marketplace import trade_demo_checks as trade_checks
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,7 @@ def snapshot() -> dict:
 APP_CHECKS = [listings_checks, logistics_checks, trade_checks, storefront_checks, settlement_checks]
 APP_CHECKS.append(integrations_checks)
 APP_CHECKS.append(promotions_checks)
+APP_CHECKS.append(terms_checks)  # B2B price lists and net terms
 
 
 def test_the_demo_loads_every_app_and_a_second_run_changes_nothing(settings):

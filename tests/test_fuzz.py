@@ -33,6 +33,7 @@ from tests.factories import active_brand, product, published
 from tests.test_permissions import (
     _b2b,
     _b2b_order,
+    _b2b_terms,
     _customs,
     _inbound,
     _outbound,
@@ -97,6 +98,9 @@ PATH_OBJECTS = [
     (r"/quotes/\{id\}", {"id": lambda f: _b2b(f.w)["b2b_quotes"]["member"].pk}),
     (r"/b2b-orders/\{id\}", {"id": lambda f: _b2b_order(f.w).pk}),
     (r"/inquiries/\{id\}", {"id": lambda f: _b2b(f.w)["b2b_thread"].pk}),
+    (r"/price-lists/\{id\}", {"id": lambda f: _b2b_terms(f.w)["price_list"].pk}),
+    (r"/credit-lines/\{id\}", {"id": lambda f: _b2b_terms(f.w)["credit_line"].pk}),
+    (r"/terms-invoices/\{id\}", {"id": lambda f: _b2b_terms(f.w)["terms_invoice"].pk}),
     (r"/programmes/\{id\}", {"id": lambda f: _settlement(f.w, "programme").pk}),
     (r"/payouts/\{id\}", {"id": lambda f: _settlement(f.w, "payout").pk}),
     (

@@ -953,6 +953,117 @@ def _b2b_order(w):
     return t["b2b_order"]
 
 
+def _b2b_terms(w):
+    """The buyer company verified, the member's price list for it, net terms granted and the
+    member's quote accepted on them: an open invoice on terms."""
+    t = _b2b(w)
+    if "terms_invoice" not in t:
+        from core.money import Money
+        from marketplace.services.b2b_terms import PriceEntrySpec, credit_line_grant, price_list_create
+        from marketplace.services.trade import buyer_company_verify
+        from marketplace.services.trade_orders import quote_accept
+
+        operator = w.users["operator"]
+        company = buyer_company_verify(actor=operator, buyer_company=t["b2b_company"])
+        t["price_list"] = price_list_create(
+            actor=w.users["member"],
+            company=w.companies["member"],
+            buyer_company=company,
+            name="Negotiated",
+            currency="KRW",
+            entries=[PriceEntrySpec(t["b2b_products"]["member"], Money(Decimal("8000"), "KRW"), 10)],
+        )
+        t["credit_line"] = credit_line_grant(
+            actor=operator, buyer_company=company, net_days=30, credit_limit=Money(Decimal("100000"), "USD")
+        )
+        order, _ = quote_accept(
+            actor=w.users["outsider"],
+            quote=t["b2b_quotes"]["member"],
+            payment_terms="net_terms",
+            shipping_address={
+                "name": "Sato",
+                "lines": ["1 Ginza"],
+                "city": "Tokyo",
+                "postal_code": "104-0061",
+                "country": "JP",
+            },
+        )
+        t["terms_invoice"] = order.terms_invoice
+    return t
+
+
+def _price_list_body(w, role):
+    t = _b2b_terms(w)
+    return {
+        "company": w.companies["member"].pk,
+        "buyer_company": t["b2b_company"].pk,
+        "name": f"{role} list",
+        "currency": "KRW",
+        "entries": [{"product": t["b2b_products"]["member"].pk, "unit_price": {"amount": "7500", "currency": "KRW"}}],
+    }
+
+
+def _seller_and_buyer(**expect):
+    """The member sells, the outsider's owner buys; the lead and its viewer are strangers here."""
+    return {"anon": 401, "outsider": 200, "viewer": 404, "member": 200, "lead": 404, "operator": 200, **expect}
+
+
+CASES += [
+    Case("price-list-list", "get", lambda w: "/api/v1/price-lists/", _all(200, anon=401)),
+    Case(
+        "price-list-list",
+        "post",
+        lambda w: "/api/v1/price-lists/",
+        _all(403, anon=401, member=201),
+        _price_list_body,
+    ),
+    Case(
+        "price-list-detail",
+        "get",
+        lambda w: f"/api/v1/price-lists/{_b2b_terms(w)['price_list'].pk}/",
+        _seller_and_buyer(),
+    ),
+    Case(
+        "price-list-archive",
+        "post",
+        lambda w: f"/api/v1/price-lists/{_b2b_terms(w)['price_list'].pk}/archive/",
+        _seller_and_buyer(outsider=403),
+    ),
+    Case("credit-line-list", "get", lambda w: "/api/v1/credit-lines/", _all(200, anon=401)),
+    Case(
+        "credit-line-list",
+        "post",
+        lambda w: "/api/v1/credit-lines/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {
+            "buyer_company": _b2b_terms(w)["b2b_company"].pk,
+            "net_days": 60,
+            "credit_limit": {"amount": "50000.00", "currency": "USD"},
+        },
+    ),
+    Case(
+        "credit-line-detail",
+        "get",
+        lambda w: f"/api/v1/credit-lines/{_b2b_terms(w)['credit_line'].pk}/",
+        _all(404, anon=401, outsider=200, operator=200),
+    ),
+    Case("terms-invoice-list", "get", lambda w: "/api/v1/terms-invoices/", _all(200, anon=401)),
+    Case(
+        "terms-invoice-detail",
+        "get",
+        lambda w: f"/api/v1/terms-invoices/{_b2b_terms(w)['terms_invoice'].pk}/",
+        _all(404, anon=401, outsider=200, operator=200),
+    ),
+    Case(
+        "terms-invoice-settle",
+        "post",
+        lambda w: f"/api/v1/terms-invoices/{_b2b_terms(w)['terms_invoice'].pk}/settle/",
+        _all(404, anon=401, outsider=403, operator=200),
+        lambda w, r: {"reference": "SWIFT 2"},
+    ),
+]
+
+
 def _b2b_quote_body(w, role):
     from datetime import timedelta
 
@@ -1628,6 +1739,9 @@ KEY_FAMILIES = [  # (route name prefix, family): the first match wins
     ("rfq-", "trade"),
     ("quote-", "trade"),
     ("inquiry-", "trade"),
+    ("price-list-", "trade"),
+    ("credit-line-", "trade"),
+    ("terms-invoice-", "orders"),
     ("programme-", "finance"),
     ("company-fee-", "finance"),
     ("company-statement-", "finance"),

@@ -90,6 +90,10 @@ BUYER_ROUTES = {
     "quote-decline",
     "inquiry-detail",
     "inquiry-messages",
+    # B2B terms: the buyer company's own price list, credit line and invoices on terms.
+    "price-list-detail",
+    "credit-line-detail",
+    "terms-invoice-detail",
 }
 
 

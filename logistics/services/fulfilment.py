@@ -30,7 +30,8 @@ from logistics.signals import shipment_shipped
 F = Fulfilment.Status
 S = Shipment.Status
 SOURCE = TrackingEvent.Source
-INCOTERMS = ("DAP", "DDP")
+# A B2B quote may be on any of these (Incoterms 2020); only DDP puts duties on the exporter.
+INCOTERMS = ("EXW", "FOB", "CIF", "DAP", "DDP")
 PARCEL_FIELDS = ("weight_kg", "length_cm", "width_cm", "height_cm")
 MAX_PARCELS = 50
 
@@ -134,7 +135,7 @@ def fulfilments_request(*, reference: str, destination: dict, incoterm: str = "D
     until they are cancelled, so a retried request cannot ship twice."""
     address = _destination(destination)
     if incoterm not in INCOTERMS:
-        raise InvalidInput("The incoterm is DAP or DDP.", attr="incoterm")
+        raise InvalidInput(f"The incoterm is one of {', '.join(INCOTERMS)}.", attr="incoterm")
     reservation = (
         Reservation.objects.select_for_update().filter(reference=reference, status=Reservation.Status.ACTIVE).first()
     )

@@ -232,6 +232,8 @@ class QuantityPriceSerializer(serializers.Serializer):
     unit_price = MoneyField()
     total = MoneyField()
     tier_min_quantity = serializers.IntegerField(allow_null=True)
+    list_unit_price = MoneyField(allow_null=True, help_text="The public price, where a negotiated one applies.")
+    price_list = serializers.IntegerField(allow_null=True, help_text="The caller's buyer company's price list.")
 
 
 class StorefrontBrandSerializer(serializers.Serializer):

@@ -195,6 +195,7 @@ class QuoteLineSerializer(serializers.ModelSerializer):
 class QuoteTotalsSerializer(serializers.Serializer):
     subtotal = MoneyField()
     shipping = MoneyField()
+    insurance = MoneyField()
     duties = MoneyField()
     taxes = MoneyField()
     total = MoneyField()
@@ -231,7 +232,10 @@ class TradeQuoteSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(QuoteTotalsSerializer)
     def get_totals(self, quote) -> dict:
-        return {name: quote.money(name).as_dict() for name in ("subtotal", "shipping", "duties", "taxes", "total")}
+        return {
+            name: quote.money(name).as_dict()
+            for name in ("subtotal", "shipping", "insurance", "duties", "taxes", "total")
+        }
 
     def get_order(self, quote) -> str | None:
         return quote.order.number if quote.order_id else None

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from marketplace.api.b2b_views import CreditLineViewSet, PriceListViewSet, TermsInvoiceViewSet
 from marketplace.api.order_views import (
     CheckoutViewSet,
     DummyConfirmView,
@@ -38,6 +39,9 @@ router.register("rfqs", RFQViewSet, basename="rfq")
 router.register("quotes", QuoteViewSet, basename="quote")
 router.register("b2b-orders", B2BOrderViewSet, basename="b2b-order")
 router.register("inquiries", InquiryViewSet, basename="inquiry")
+router.register("price-lists", PriceListViewSet, basename="price-list")
+router.register("credit-lines", CreditLineViewSet, basename="credit-line")
+router.register("terms-invoices", TermsInvoiceViewSet, basename="terms-invoice")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register(r"companies/(?P<company_id>[0-9]{1,18})/fees", CompanyFeeViewSet, basename="company-fee")
 router.register(

@@ -20,9 +20,9 @@ from marketplace.api.serializers import (
     StorefrontProductSerializer,
     StorefrontQuerySerializer,
 )
+from marketplace.b2b_selectors import buyer_price_get
 from marketplace.selectors import (
     StorefrontQuery,
-    quantity_price_get,
     storefront_brand_get,
     storefront_brand_list,
     storefront_facets,
@@ -129,7 +129,9 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
     def price(self, request, slug=None):
         params = QuantityQuerySerializer(data=request.query_params)
         context = self.storefront_context(params)
-        quote = quantity_price_get(
+        # A signed-in buyer whose verified company has a negotiated price list sees that price.
+        quote = buyer_price_get(
+            user=request.user,
             product=storefront_product_get(slug=slug),
             quantity=params.validated_data["quantity"],
             currency=context["currency"],

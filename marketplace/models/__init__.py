@@ -1,5 +1,6 @@
 """Marketplace models, one module per area; import them from here."""
 
+from .b2b import CreditLine, PriceList, PriceListEntry, TermsInvoice
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
 from .promotions import BuyerAddress, Promotion, PromotionRedemption
 from .settlement import (
@@ -63,4 +64,9 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "TradeEvent",
+    # B2B terms
+    "CreditLine",
+    "PriceList",
+    "PriceListEntry",
+    "TermsInvoice",
 ]

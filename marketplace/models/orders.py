@@ -144,6 +144,8 @@ class OrderEvent(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         REFUND_GRANTED = "refund_granted", "Refund granted"
         REFUND_EXECUTED = "refund_executed", "Refund executed"
+        ON_TERMS = "on_terms", "Placed on net terms"
+        TERMS_PAID = "terms_paid", "Invoice on terms paid"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)

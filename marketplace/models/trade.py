@@ -5,14 +5,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Round
 from django_countries.fields import CountryField
 
 from brands.models import Brand, Company
 from core.money import Money, validate_currency_code
 from listings.models import Category, Product, Variant
 
-from .orders import ADDS_UP, Order
+from .orders import Order
+
+# A quote's total also carries CIF insurance (rounded as ADDS_UP is, for SQLite).
+QUOTE_ADDS_UP = Round(F("subtotal") + F("shipping") + F("insurance") + F("duties") + F("taxes"), 4)
 
 
 class BuyerCompany(models.Model):
@@ -121,8 +125,12 @@ class Quote(models.Model):
         EXPIRED = "expired", "Expired"
 
     class Incoterm(models.TextChoices):
-        DAP = "DAP", "DAP: the buyer pays duties and taxes on arrival"
-        DDP = "DDP", "DDP: duties and taxes included"
+        # Each prices only what the term puts on the seller (Incoterms 2020).
+        EXW = "EXW", "EXW: the goods at the seller's warehouse, nothing else"
+        FOB = "FOB", "FOB: the goods loaded at the port of export; freight is the buyer's"
+        CIF = "CIF", "CIF: freight and insurance to the destination; duties on arrival"
+        DAP = "DAP", "DAP: delivered; the buyer pays duties and taxes on arrival"
+        DDP = "DDP", "DDP: delivered, duties and taxes included"
 
     rfq = models.ForeignKey(RFQ, on_delete=models.PROTECT, related_name="quotes")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="quotes")
@@ -137,6 +145,7 @@ class Quote(models.Model):
     note = models.TextField(blank=True)
     subtotal = models.DecimalField(max_digits=14, decimal_places=4)
     shipping = models.DecimalField(max_digits=14, decimal_places=4)
+    insurance = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0), help_text="CIF only.")
     duties = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
     taxes = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
     total = models.DecimalField(max_digits=14, decimal_places=4)
@@ -160,11 +169,12 @@ class Quote(models.Model):
                 condition=Q(status="active", brand__isnull=False),
                 name="quote_one_active_per_brand",
             ),
-            models.CheckConstraint(condition=Q(total=ADDS_UP), name="quote_total_adds_up"),
+            models.CheckConstraint(condition=Q(total=QUOTE_ADDS_UP), name="quote_total_adds_up_insured"),
             models.CheckConstraint(
                 condition=Q(subtotal__gt=0) & Q(shipping__gte=0) & Q(duties__gte=0) & Q(taxes__gte=0),
                 name="quote_amounts_non_negative",
             ),
+            models.CheckConstraint(condition=Q(insurance=0) | Q(incoterm="CIF"), name="quote_insurance_only_cif"),
         ]
 
     def __str__(self):
@@ -185,6 +195,10 @@ class QuoteLine(models.Model):
         max_digits=14, decimal_places=4, null=True, blank=True, help_text="The tier price for the quantity."
     )
     price_override_reason = models.CharField(max_length=300, blank=True)
+    # The buyer's negotiated price list the list price came from, if any.
+    price_list = models.ForeignKey(
+        "marketplace.PriceList", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     total = models.DecimalField(max_digits=14, decimal_places=4)
 
     class Meta:

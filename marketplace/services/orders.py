@@ -34,8 +34,10 @@ logger = logging.getLogger(__name__)
 OS = Order.Status
 K = OrderEvent.Kind
 # Payment terms an operator confirms by hand (the B2B trade desk): no gateway intent, no timeout,
-# and refunds sent back by the operator's bank rather than through a gateway.
-MANUAL_GATEWAYS = ("bank_transfer", "letter_of_credit")
+# and refunds sent back by the operator's bank rather than through a gateway. Net terms too: the
+# buyer pays its invoice by transfer (marketplace.services.b2b_terms).
+NET_TERMS = "net_terms"
+MANUAL_GATEWAYS = ("bank_transfer", "letter_of_credit", NET_TERMS)
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,10 @@ def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     order.status = OS.CANCELLED
     order.save(update_fields=["status"])
     order_event_record(order, K.CANCELLED, actor, reason=reason)
+    if any(payment.gateway == NET_TERMS for payment in locked.payments):
+        from marketplace.services.b2b_terms import terms_invoice_void
+
+        terms_invoice_void(order=order)  # nothing is owed for a cancelled order
     for payment in locked.payments:
         if payment.status != Payment.Status.SUCCEEDED and payment.gateway not in MANUAL_GATEWAYS:
             _intent_cancel_after_commit(payment.intent_id)

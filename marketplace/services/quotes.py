@@ -17,8 +17,10 @@ from core.money import Money
 from core.selectors import RateTable, exchange_rates_get
 from listings.models import Product, Variant
 from logistics.services import GoodsLine, TradeRulesMissing, duties_estimate, shipping_options
+from marketplace.b2b_selectors import negotiated_price_get
 from marketplace.models import (
     RFQ,
+    PriceList,
     Quote,
     QuoteLine,
     TradeEvent,
@@ -54,11 +56,14 @@ class _Priced:
     unit: Money
     list_unit: Money | None
     reason: str
+    price_list: PriceList | None = None
 
 
-def _price_line(spec: QuoteLineSpec, currency: str, rates: RateTable, prefix: str, errors: dict) -> _Priced | None:
-    """Checks one line against the product's B2B terms and prices it from its tiers, unless the
-    price is explicitly overridden with a reason. Problems go into `errors` under `prefix`."""
+def _price_line(rfq: RFQ, spec: QuoteLineSpec, rates: RateTable, prefix: str, errors: dict) -> _Priced | None:
+    """Checks one line against the product's B2B terms and prices it from the RFQ's buyer's
+    negotiated price list, else from its tiers, unless the price is explicitly overridden with
+    a reason. Problems go into `errors` under `prefix`."""
+    currency = rfq.currency
     product = spec.product
     found = len(errors)
     if not product.sells_b2b:
@@ -82,7 +87,16 @@ def _price_line(spec: QuoteLineSpec, currency: str, rates: RateTable, prefix: st
     if len(errors) > found:
         return None
     list_unit = None
-    if product.price_tiers.exists():
+    negotiated = negotiated_price_get(
+        product=product,
+        quantity=spec.quantity,
+        buyer_company_ids=[rfq.buyer_company_id],
+        currency=currency,
+        rates=rates,
+    )
+    if negotiated is not None:
+        list_unit = negotiated.unit_price
+    elif product.price_tiers.exists():
         list_unit = quantity_price_get(
             product=product, quantity=spec.quantity, currency=currency, rates=rates
         ).unit_price
@@ -100,16 +114,25 @@ def _price_line(spec: QuoteLineSpec, currency: str, rates: RateTable, prefix: st
         return None
     elif list_unit is not None and unit.amount != list_unit.amount and not spec.price_override_reason.strip():
         errors[f"{prefix}price_override_reason"] = [
-            ("required", f"The tier price for this quantity is {list_unit}; say why the quote differs.")
+            ("required", f"The list price for this quantity is {list_unit}; say why the quote differs.")
         ]
         return None
-    return _Priced(product, variant, spec.quantity, unit.quantized(), list_unit, spec.price_override_reason.strip())
+    return _Priced(
+        product,
+        variant,
+        spec.quantity,
+        unit.quantized(),
+        list_unit,
+        spec.price_override_reason.strip(),
+        negotiated.price_list if negotiated else None,
+    )
 
 
 @dataclass(frozen=True)
 class _Landed:
     subtotal: Money
     shipping: Money
+    insurance: Money
     duties: Money
     taxes: Money
     freight: dict
@@ -118,18 +141,22 @@ class _Landed:
 
     @property
     def total(self) -> Money:
-        amount = self.subtotal.amount + self.shipping.amount + self.duties.amount + self.taxes.amount
-        return Money(amount, self.subtotal.currency)
+        parts = (self.subtotal, self.shipping, self.insurance, self.duties, self.taxes)
+        return Money(sum((part.amount for part in parts), Decimal(0)), self.subtotal.currency)
 
 
-def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable) -> _Landed:
-    """Freight from the carrier rates (the best warehouse for the destination, its first
-    service, per carton) and duties and taxes from the destination's rules: charged under DDP,
-    recorded as the buyer's estimate under DAP."""
-    currency, country = rfq.currency, str(rfq.destination_country)
-    subtotal = Money(sum((line.unit.amount * line.quantity for line in lines), Decimal(0)), currency).quantized()
-    if subtotal.amount >= MAX_AMOUNT:
-        raise InvalidInput(f"A quote totals less than {MAX_AMOUNT} {currency}.", attr="quantity")
+# Incoterms 2020: which terms carry the main freight to the destination (the others end at the
+# seller's warehouse or on board at the port of export, the platform's consolidation warehouse).
+CARRIAGE_PAID = {Quote.Incoterm.CIF, Quote.Incoterm.DAP, Quote.Incoterm.DDP}
+# CIF insurance: the minimum cover Incoterms 2020 asks of the seller (Institute Cargo Clauses C)
+# is 110% of the contract price; priced at a cargo premium rate typical for that cover.
+CIF_COVER = Decimal("1.10")
+CIF_PREMIUM_RATE = Decimal("0.003")
+
+
+def _freight(country: str, lines: list[_Priced], currency: str, rates: RateTable) -> tuple[Money, dict]:
+    """Freight from the carrier rates: the best warehouse for the destination, its first
+    service, per carton."""
     weight = sum((line.variant.weight_kg * line.quantity for line in lines), Decimal(0))
     cartons = max(1, math.ceil(weight / CARTON_MAX_KG))
     carton_kg = (weight / cartons).quantize(Decimal("0.001"), rounding=ROUND_UP)
@@ -140,7 +167,7 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
     option = options[0]
     per_carton = rates.convert(option.price, currency)
     shipping = Money(per_carton.amount * cartons, currency).quantized()
-    freight = {
+    return shipping, {
         "warehouse": option.warehouse.code,
         "carrier": option.carrier,
         "service": option.service,
@@ -150,7 +177,30 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
         "price": shipping.as_dict(),
         "transit_days": [option.transit_days_min, option.transit_days_max],
     }
+
+
+def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable) -> _Landed:
+    """Prices only what the incoterm puts on the seller: the goods (EXW, FOB), plus freight and
+    insurance (CIF), plus freight (DAP), plus freight, duties and taxes (DDP). Duties and taxes
+    at the destination are always estimated, and charged only under DDP."""
+    currency, country = rfq.currency, str(rfq.destination_country)
+    subtotal = Money(sum((line.unit.amount * line.quantity for line in lines), Decimal(0)), currency).quantized()
+    if subtotal.amount >= MAX_AMOUNT:
+        raise InvalidInput(f"A quote totals less than {MAX_AMOUNT} {currency}.", attr="quantity")
     zero = Money(Decimal(0), currency)
+    shipping, freight, insurance = zero, {"included": False}, zero
+    if incoterm in CARRIAGE_PAID:
+        shipping, freight = _freight(country, lines, currency, rates)
+        freight["included"] = True
+    if incoterm == Quote.Incoterm.CIF:
+        premium = (subtotal.amount + shipping.amount) * CIF_COVER * CIF_PREMIUM_RATE
+        insurance = Money(premium, currency).quantized()
+        freight["insurance"] = {
+            "cover": str(CIF_COVER),
+            "premium_rate": str(CIF_PREMIUM_RATE),
+            "premium": insurance.as_dict(),
+        }
+    ddp = incoterm == Quote.Incoterm.DDP
     try:
         estimate = duties_estimate(
             destination_country=country,
@@ -166,20 +216,19 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
             currency=currency,
         )
     except TradeRulesMissing as error:
-        if incoterm == Quote.Incoterm.DDP:
+        if ddp:
             raise InvalidInput(f"{error.detail} Quote DAP instead.", attr="incoterm") from None
-        return _Landed(subtotal, shipping, zero, zero, freight, {"available": False}, {})
+        return _Landed(subtotal, shipping, insurance, zero, zero, freight, {"available": False}, {})
     versions = rule_versions_plain(estimate.rule_versions)
     summary = {
         "available": True,
-        "charged": incoterm == Quote.Incoterm.DDP,
+        "charged": ddp,
         "duties": estimate.duty.as_dict(),
         "taxes": estimate.tax.as_dict(),
         "tax_name": estimate.tax_name,
     }
-    if incoterm == Quote.Incoterm.DDP:
-        return _Landed(subtotal, shipping, estimate.duty, estimate.tax, freight, summary, versions)
-    return _Landed(subtotal, shipping, zero, zero, freight, summary, versions)
+    duties, taxes = (estimate.duty, estimate.tax) if ddp else (zero, zero)
+    return _Landed(subtotal, shipping, insurance, duties, taxes, freight, summary, versions)
 
 
 def _check_quote_terms(rfq: RFQ, valid_until: date, lead_time_days: int) -> None:
@@ -223,6 +272,7 @@ def _save_quote(rfq, *, actor, company, brand, priced, landed, incoterm, valid_u
                 note=note,
                 subtotal=landed.subtotal.amount,
                 shipping=landed.shipping.amount,
+                insurance=landed.insurance.amount,
                 duties=landed.duties.amount,
                 taxes=landed.taxes.amount,
                 total=landed.total.amount,
@@ -242,6 +292,7 @@ def _save_quote(rfq, *, actor, company, brand, priced, landed, incoterm, valid_u
             unit_price=line.unit.amount,
             list_unit_price=line.list_unit.amount if line.list_unit else None,
             price_override_reason=line.reason,
+            price_list=line.price_list,
             total=Money(line.unit.amount * line.quantity, rfq.currency).quantized().amount,
         )
         for line in priced
@@ -273,7 +324,7 @@ def quote_create(
     rfq = _open_for_quotes(rfq)
     rates = exchange_rates_get()
     errors: dict = {}
-    priced = _price_line(line, rfq.currency, rates, "", errors)
+    priced = _price_line(rfq, line, rates, "", errors)
     if errors:
         raise InvalidInput("The quote does not meet the product's terms.", fields=errors)
     landed = _landed_cost(rfq, [priced], incoterm, rates)
@@ -333,7 +384,7 @@ def brand_quote_create(
             errors[f"{prefix}product"] = [("duplicate", "Each product once; set its quantity instead.")]
             continue
         seen.add(product.pk)
-        line = _price_line(spec, rfq.currency, rates, prefix, errors)
+        line = _price_line(rfq, spec, rates, prefix, errors)
         if line is not None:
             priced.append(line)
     if errors:

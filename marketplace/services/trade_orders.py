@@ -1,6 +1,7 @@
 """Accepting a quote: one B2B order at the quote's frozen amounts, lines per SME, stock reserved,
-paid by card through the gateway or on manual terms (bank transfer, letter of credit) that an
-operator confirms."""
+paid by card through the gateway, on manual terms (bank transfer, letter of credit) that an
+operator confirms, or on the buyer company's net terms (cleared to ship at once, payable by the
+invoice's due date: docs/decisions/0016-net-terms-price-lists-and-incoterms.md)."""
 
 from datetime import timedelta
 
@@ -13,11 +14,15 @@ from core.money import Money
 from marketplace.models import RFQ, Order, Payment, Quote, TradeEvent
 from marketplace.payments import payment_gateway
 from marketplace.services.addresses import shipping_address_clean
+from marketplace.services.b2b_terms import terms_invoice_open
 from marketplace.services.orders import (
     MANUAL_GATEWAYS,
+    NET_TERMS,
     PaymentExpected,
     PlacedLine,
     Totals,
+    order_lock,
+    order_mark_paid,
     order_place,
     order_stock_reserve,
 )
@@ -65,6 +70,8 @@ def quote_accept(*, actor, quote: Quote, payment_terms: str, shipping_address: d
             metadata={"quote": str(quote.pk), "rfq": str(quote.rfq_id)},
         )
         payment = PaymentExpected(gateway.name, intent.id, intent.client_secret, intent.status)
+    elif payment_terms == NET_TERMS:
+        payment = PaymentExpected(NET_TERMS, f"{NET_TERMS}:quote:{quote.pk}", status=Payment.Status.PROCESSING)
     else:
         payment = PaymentExpected(payment_terms, f"{payment_terms}:quote:{quote.pk}")
     with transaction.atomic():
@@ -86,7 +93,7 @@ def quote_accept(*, actor, quote: Quote, payment_terms: str, shipping_address: d
             totals=Totals.of(
                 currency=quote.currency,
                 subtotal=quote.subtotal,
-                shipping=quote.shipping,
+                shipping=quote.shipping + quote.insurance,  # CIF insurance, itemised in shipping_option
                 duties=quote.duties,
                 taxes=quote.taxes,
                 rule_versions=quote.rule_versions,
@@ -100,6 +107,12 @@ def quote_accept(*, actor, quote: Quote, payment_terms: str, shipping_address: d
             expires_at=timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES) if card else None,
             actor=actor,
         )
+        if payment_terms == NET_TERMS:
+            # The credit line stands for the payment: the order ships now, the invoice is due later.
+            invoice = terms_invoice_open(order=order, buyer_company_id=rfq.buyer_company_id)
+            order_mark_paid(
+                locked=order_lock(order_id=order.pk), payment=None, actor=actor, on_terms=str(invoice.due_on)
+            )
         quote.status = QS.ACCEPTED
         quote.order = order
         quote.save(update_fields=["status", "order"])

@@ -141,7 +141,7 @@ def test_quote_endpoint_names_the_broken_rule_and_writes_nothing(api, network):
         ({"unit_price": {"amount": "5.00", "currency": "EUR"}, "price_override_reason": "x"}, "unit_price"),
         ({"product": 2**62}, "product"),
         ({"valid_until": "2001-01-01"}, "valid_until"),
-        ({"incoterm": "FOB"}, "incoterm"),
+        ({"incoterm": "CPT"}, "incoterm"),
         ({"company": 1}, "company"),
         ({"unit_price": {"amount": "99999999999", "currency": "USD"}, "price_override_reason": "x"}, "unit_price"),
         (

@@ -5,12 +5,13 @@ tests/test_demo.py runs these checks on its one load of the whole demo (a load t
 """
 
 from marketplace.models import RFQ, BuyerCompany, InquiryMessage, InquiryThread, Order, Quote, QuoteLine, TradeEvent
+from marketplace.trade_demo import RFQ_TITLE
 
 MODELS = [BuyerCompany, RFQ, Quote, QuoteLine, TradeEvent, InquiryThread, InquiryMessage, Order]
 
 
 def after_first_load(first: str):
-    rfq = RFQ.objects.get()
+    rfq = RFQ.objects.get(title=RFQ_TITLE)  # the terms part adds a reorder
     assert rfq.status == "awarded" and rfq.buyer_company.verified
     quotes = rfq.quotes.order_by("pk")
     assert [(q.brand_id is not None, q.status) for q in quotes] == [

@@ -14,10 +14,12 @@ from logistics.demo import LogisticsDemo
 from marketplace.promotions_demo import PromotionsDemo
 from marketplace.settlement_demo import SettlementDemo
 from marketplace.storefront_demo import StorefrontDemo
+from marketplace.terms_demo import TermsDemo
 from marketplace.trade_demo import TradeDemo
 
 PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
 PARTS.append(TradeDemo)  # the B2B trade desk
+PARTS.append(TermsDemo)  # B2B price lists and net terms
 PARTS.append(StorefrontDemo)  # this month's consumer orders
 PARTS.append(SettlementDemo)
 PARTS.append(PromotionsDemo)  # a live discount code, free shipping, an address book
