@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from brands.models import Brand, CompanyStaff
+from brands.services import seller_application_create
 from core.accounts import operator_otp_enrol
 from core.models import SecurityEvent
 from core.money import Money
@@ -91,6 +93,11 @@ def world_build(operator):
         fee_kinds=["fulfilment"],
         expires_on=today + timedelta(days=90),
         actor=operator,
+    )
+    seller_application_create(
+        actor=owner,
+        company=company,
+        registration_certificate=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
     )
     BrandFund.objects.create(brand=brand, rate=Decimal("0.02"))
     fee_charge(company=company, kind="fulfilment", cause_type="shipment", cause_id=1)

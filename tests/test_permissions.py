@@ -1209,6 +1209,86 @@ CASES += [
 ]
 
 
+def _pdf(name="doc.pdf"):
+    return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+
+def _seller_application(w, status):
+    """The member company's seller application, a draft or submitted (each test makes one)."""
+    from brands.services import seller_application_create, seller_application_submit
+
+    if "seller_application" not in w.trade:
+        owner = w.users["member"]
+        application = seller_application_create(
+            actor=owner,
+            company=w.companies["member"],
+            registration_certificate=_pdf(),
+            figures_document=_pdf(),
+        )
+        if status == "submitted":
+            application = seller_application_submit(actor=owner, application=application)
+        w.trade["seller_application"] = application
+    return w.trade["seller_application"]
+
+
+def _member_only(**expect):
+    return {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200, **expect}
+
+
+CASES += [
+    # Seller onboarding (brands): owners apply for their companies; operators evaluate and decide.
+    Case("seller-application-list", "get", lambda w: "/api/v1/seller-applications/", _all(200, anon=401)),
+    Case(
+        "seller-application-list",
+        "post",
+        lambda w: "/api/v1/seller-applications/",
+        _all(201, anon=401, viewer=403),
+        lambda w, r: {"company": w.own_company(r).pk, "registration_certificate": _pdf()},
+        fmt="multipart",
+    ),
+    Case(
+        "seller-application-detail",
+        "get",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'draft').pk}/",
+        _member_only(),
+    ),
+    Case(
+        "seller-application-submit",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'draft').pk}/submit/",
+        _member_only(),
+    ),
+    Case(
+        "seller-application-training",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'draft').pk}/training/",
+        _member_only(),
+        lambda w, r: {"module": "platform_rules"},
+    ),
+    Case(
+        "seller-application-evaluate",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'submitted').pk}/evaluate/",
+        _member_only(member=403),
+        lambda w, r: {"checklist": {"registration_matches": True}, "notes": "Checked."},
+    ),
+    Case(
+        "seller-application-approve",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'submitted').pk}/approve/",
+        _member_only(member=403, operator=409),  # 409: the checklist is not complete
+        lambda w, r: {"reasons": "Documents in order."},
+    ),
+    Case(
+        "seller-application-reject",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'submitted').pk}/reject/",
+        _member_only(member=403),
+        lambda w, r: {"reasons": "Unreadable."},
+    ),
+]
+
+
 def _api_route_names():
     def walk(patterns, prefix=""):
         for pattern in patterns:
