@@ -406,8 +406,9 @@ class BrandsDemo:
     def load_onboarding(self, company: Company, owner: User, operator: User) -> None:
         """Every demo company went through seller onboarding: documents, evaluation, approval,
         the training modules."""
-        self.count("seller applications", not SellerApplication.objects.filter(company=company).exists())
-        if SellerApplication.objects.filter(company=company).exists():
+        applied = SellerApplication.objects.filter(company=company).exists()
+        self.count("seller applications", not applied)
+        if applied:
             return
         documents = {
             name: SimpleUploadedFile(f"{name}.pdf", DEMO_PDF, content_type="application/pdf")
@@ -426,6 +427,7 @@ class BrandsDemo:
         )
         for module in TRAINING_MODULES:
             services.seller_training_mark_read(actor=owner, application=application, module=module)
+        company.refresh_from_db(fields=["seller_approved_at", "figures_verified_at"])
 
     # Brands, memberships, standards, activation
     def load_brand(self, spec: dict, companies: dict, operator: User) -> None:
