@@ -23,6 +23,13 @@ from marketplace.api.trade_views import (
     RFQViewSet,
 )
 from marketplace.api.views import StorefrontBrandViewSet, StorefrontProductViewSet
+from marketplace.api.voucher_views import (
+    ProgrammeApplicationViewSet,
+    ProviderPayoutViewSet,
+    ServiceOrderViewSet,
+    ServiceProviderViewSet,
+    SupportServiceViewSet,
+)
 
 router = SimpleRouter()
 router.register("storefront/products", StorefrontProductViewSet, basename="storefront-product")
@@ -43,6 +50,12 @@ router.register(
     r"companies/(?P<company_id>[0-9]{1,18})/statements", CompanyStatementViewSet, basename="company-statement"
 )
 router.register("payouts", PayoutViewSet, basename="payout")
+# The export voucher's service catalogue, applications, orders and provider settlement.
+router.register("service-providers", ServiceProviderViewSet, basename="service-provider")
+router.register("support-services", SupportServiceViewSet, basename="support-service")
+router.register("programme-applications", ProgrammeApplicationViewSet, basename="programme-application")
+router.register("service-orders", ServiceOrderViewSet, basename="service-order")
+router.register("provider-payouts", ProviderPayoutViewSet, basename="provider-payout")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

@@ -25,6 +25,14 @@ from .trade import (  # noqa: I001 - the trade desk
     QuoteLine,
     TradeEvent,
 )
+from .vouchers import (  # noqa: I001 - the export voucher's services
+    ProgrammeApplication,
+    ProviderPayout,
+    ServiceOrder,
+    ServiceOrderEvent,
+    ServiceProvider,
+    SupportService,
+)
 
 __all__ = [
     "BrandFund",
@@ -59,4 +67,11 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "TradeEvent",
+    # the export voucher's services
+    "ProgrammeApplication",
+    "ProviderPayout",
+    "ServiceOrder",
+    "ServiceOrderEvent",
+    "ServiceProvider",
+    "SupportService",
 ]
