@@ -68,7 +68,7 @@ class ServiceProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         _require_operator(request)
         body = ServiceProviderCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        provider = ServiceProvider.objects.create(**body.validated_data)
+        provider = services.service_provider_create(actor=request.user, **body.validated_data)
         return Response(ServiceProviderSerializer(provider).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[OpenApiParameter("period", str, required=True, description="YYYY-MM")])

@@ -60,6 +60,11 @@ def _require_operator(actor, what: str) -> None:
 # Catalogue
 
 
+def service_provider_create(*, actor: User, **fields) -> ServiceProvider:
+    _require_operator(actor, "edit the service catalogue")
+    return ServiceProvider.objects.create(**fields)
+
+
 def support_service_create(
     *,
     actor: User,

@@ -339,3 +339,42 @@ def test_applications_and_orders_are_scoped_and_bad_input_names_the_field(api):
     assert response.json()["status"] == "rejected"
     assert response.json()["voucher"] is None
     assert response.json()["decision_reasons"] == "No plan."
+
+
+def test_operators_decide_and_resolve_in_the_admin_and_sme_staff_read_only_their_own(client):
+    translation, _booth = catalogue()
+    plan = voucher_programme()
+    company, other = company_with_owner(), company_with_owner()
+    application = programme_application_submit(
+        actor=owner_of(company),
+        programme=plan,
+        company=company,
+        amount=Money(Decimal(2_000_000), "KRW"),
+        plan="x",
+        sub_groups=[],
+    )
+    voucher_for(other, plan)
+
+    client.force_login(owner_of(company))
+    listing = client.get("/admin/marketplace/programmeapplication/").content.decode()
+    assert company.legal_name in listing and other.legal_name not in listing
+    client.post(
+        "/admin/marketplace/programmeapplication/",
+        {"action": "approve", "_selected_action": [application.pk], "apply": "1", "reasons": "Me."},
+    )
+    application.refresh_from_db()
+    assert application.status == "submitted"
+
+    client.force_login(OperatorFactory())
+    client.post(
+        "/admin/marketplace/programmeapplication/",
+        {"action": "approve", "_selected_action": [application.pk], "apply": "1", "reasons": "A plan."},
+    )
+    application.refresh_from_db()
+    assert application.status == "approved" and application.voucher.amount == Decimal(2_000_000)
+    from marketplace.services.vouchers import service_order_place
+
+    placed = service_order_place(actor=owner_of(company), voucher=application.voucher, service=translation)
+    client.post("/admin/marketplace/serviceorder/", {"action": "deliver", "_selected_action": [placed.pk]})
+    placed.refresh_from_db()
+    assert placed.status == "delivered"
