@@ -14,6 +14,7 @@ from tests.logistics import demo_checks as logistics_checks
 from tests.marketplace import settlement_demo_checks as settlement_checks
 from tests.marketplace import storefront_demo_checks as storefront_checks
 from tests.marketplace import trade_demo_checks as trade_checks
+from tests.marketplace import voucher_demo_checks as voucher_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,7 @@ def snapshot() -> dict:
 # Each app's checks: after_first_load(output) -> state, after_second_load(output, state).
 APP_CHECKS = [listings_checks, logistics_checks, trade_checks, storefront_checks, settlement_checks]
 APP_CHECKS.append(integrations_checks)
+APP_CHECKS.append(voucher_checks)
 
 
 def test_the_demo_loads_every_app_and_a_second_run_changes_nothing(settings):

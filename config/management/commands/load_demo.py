@@ -14,11 +14,13 @@ from logistics.demo import LogisticsDemo
 from marketplace.settlement_demo import SettlementDemo
 from marketplace.storefront_demo import StorefrontDemo
 from marketplace.trade_demo import TradeDemo
+from marketplace.voucher_demo import VoucherDemo
 
 PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
 PARTS.append(TradeDemo)  # the B2B trade desk
 PARTS.append(StorefrontDemo)  # this month's consumer orders
 PARTS.append(SettlementDemo)
+PARTS.append(VoucherDemo)  # the Export Voucher's service catalogue and one SME's use of it
 PARTS.append(IntegrationsDemo)  # syndication to the five simulated channels
 
 
