@@ -1,10 +1,22 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
 
 from brands import services
-from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard, QualityStandardItem
+from brands.models import (
+    Brand,
+    BrandEvent,
+    Company,
+    CompanyStaff,
+    Membership,
+    QualityStandard,
+    QualityStandardItem,
+    SellerApplication,
+    SellerApplicationEvent,
+)
 from brands.selectors import company_eligibility_get, user_company_ids, user_is_company_staff
-from core.admin import DeskAdmin
+from brands.services.onboarding import ONBOARDING_CHECKLIST
+from core.admin import DeskAdmin, form_action
 from core.errors import ApplicationError
 from core.money import Money
 from core.permissions import is_operator
@@ -90,7 +102,7 @@ class CompanyAdmin(CompanyScopedAdmin):
     list_display = ["legal_name", "country", "sector", "export_stage", "employees", "is_large_enterprise_subsidiary"]
     list_filter = ["country", "sector", "export_stage", "is_large_enterprise_subsidiary"]
     search_fields = ["legal_name", "registration_number"]
-    readonly_fields = ["sme_eligibility", "created_at", "updated_at"]
+    readonly_fields = ["sme_eligibility", "seller_approved_at", "figures_verified_at", "created_at", "updated_at"]
     inlines = [StaffInline]
 
     @admin.display(description="SME eligibility")
@@ -98,7 +110,8 @@ class CompanyAdmin(CompanyScopedAdmin):
         if company.pk is None:
             return "Decided once the company is saved."
         verdict = company_eligibility_get(company=company)
-        return f"{'Eligible' if verdict.eligible else 'Not eligible'} ({verdict.rule_set}): " + " ".join(
+        verified = "figures verified" if verdict.figures_verified else "figures not verified"
+        return f"{'Eligible' if verdict.eligible else 'Not eligible'} ({verdict.rule_set}, {verified}): " + " ".join(
             verdict.reasons
         )
 
@@ -250,3 +263,73 @@ class BrandEventAdmin(CompanyScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class EvaluateForm(forms.Form):
+    notes = forms.CharField(widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, text in ONBOARDING_CHECKLIST.items():
+            self.fields[code] = forms.BooleanField(label=text, required=False)
+
+
+class DecisionForm(forms.Form):
+    reasons = forms.CharField(widget=forms.Textarea)
+
+
+class SellerApplicationEventInline(ReadOnlyInline):
+    model = SellerApplicationEvent
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+
+
+@admin.register(SellerApplication)
+class SellerApplicationAdmin(CompanyScopedAdmin):
+    """Operators evaluate and decide; SME staff read their companies' applications (they apply
+    through the API, which takes the uploads)."""
+
+    list_display = ["company", "status", "submitted_at", "decided_at", "first_product_approved_at"]
+    list_filter = ["status"]
+    search_fields = ["company__legal_name"]
+    list_select_related = ["company"]
+    readonly_fields = [
+        "company",
+        "status",
+        "registration_certificate",
+        "registration_certificate_type",
+        "figures_document",
+        "figures_document_type",
+        "checklist",
+        "notes",
+        "decision_reasons",
+        "decided_by",
+        "training_read",
+        "first_product_approved_at",
+        "created_at",
+        "submitted_at",
+        "decided_at",
+    ]
+    inlines = [SellerApplicationEventInline]
+    actions = ["evaluate", "approve", "reject"]
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing is edited by hand; the actions below call the services.
+        return obj is None and super().has_change_permission(request)
+
+    def object_actions(self, request, obj):
+        return ["evaluate", "approve", "reject"] if obj.status == SellerApplication.Status.SUBMITTED else []
+
+    @form_action(EvaluateForm, description="Evaluate with the checklist", done="evaluated", permissions=["operator"])
+    def evaluate(self, request, application, notes, **checklist):
+        services.seller_application_evaluate(
+            actor=request.user, application=application, checklist=checklist, notes=notes
+        )
+
+    @form_action(DecisionForm, description="Approve as sellers", done="approved", permissions=["operator"])
+    def approve(self, request, application, reasons):
+        services.seller_application_decide(actor=request.user, application=application, approve=True, reasons=reasons)
+
+    @form_action(DecisionForm, description="Reject", done="rejected", permissions=["operator"])
+    def reject(self, request, application, reasons):
+        services.seller_application_decide(actor=request.user, application=application, approve=False, reasons=reasons)

@@ -12,17 +12,21 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brands import services
-from brands.models import Brand, Company, CompanyStaff, Membership
+from brands.models import Brand, Company, CompanyStaff, Membership, SellerApplication
+from brands.services.onboarding import ONBOARDING_CHECKLIST, TRAINING_MODULES
 from core.accounts import operator_otp_enrol
 from core.models import User
 from core.money import Money
 from core.permissions import OPERATORS_GROUP
 
+# A one-page PDF standing in for the registration certificate and the audited accounts.
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PASSWORD = "demo-pass-2026"  # noqa: S105 - the documented password of the demo accounts
 BILLION = Decimal(1_000_000_000)
 
@@ -396,7 +400,34 @@ class BrandsDemo:
             )
         elif not CompanyStaff.objects.filter(company=company, user=owner, role=CompanyStaff.Role.OWNER).exists():
             services.company_staff_set(company=company, actor=operator, email=owner.email, role=CompanyStaff.Role.OWNER)
+        self.load_onboarding(company, owner, operator)
         return company, owner
+
+    def load_onboarding(self, company: Company, owner: User, operator: User) -> None:
+        """Every demo company went through seller onboarding: documents, evaluation, approval,
+        the training modules."""
+        applied = SellerApplication.objects.filter(company=company).exists()
+        self.count("seller applications", not applied)
+        if applied:
+            return
+        documents = {
+            name: SimpleUploadedFile(f"{name}.pdf", DEMO_PDF, content_type="application/pdf")
+            for name in ("registration_certificate", "figures_document")
+        }
+        application = services.seller_application_create(actor=owner, company=company, **documents)
+        application = services.seller_application_submit(actor=owner, application=application)
+        application = services.seller_application_evaluate(
+            actor=operator,
+            application=application,
+            checklist=dict.fromkeys(ONBOARDING_CHECKLIST, True),
+            notes="Certificate and audited accounts match the registration and the figures.",
+        )
+        services.seller_application_decide(
+            actor=operator, application=application, approve=True, reasons="Documents in order; approved to launch."
+        )
+        for module in TRAINING_MODULES:
+            services.seller_training_mark_read(actor=owner, application=application, module=module)
+        company.refresh_from_db(fields=["seller_approved_at", "figures_verified_at"])
 
     # Brands, memberships, standards, activation
     def load_brand(self, spec: dict, companies: dict, operator: User) -> None:

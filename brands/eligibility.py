@@ -102,9 +102,16 @@ class Verdict:
     eligible: bool
     rule_set: str
     reasons: list[str] = field(default_factory=list)
+    # Whether an operator checked the figures against the company's documents (seller onboarding).
+    figures_verified: bool = False
 
     def as_dict(self) -> dict:
-        return {"eligible": self.eligible, "rule_set": self.rule_set, "reasons": list(self.reasons)}
+        return {
+            "eligible": self.eligible,
+            "rule_set": self.rule_set,
+            "reasons": list(self.reasons),
+            "figures_verified": self.figures_verified,
+        }
 
 
 def _convert(rates: RateTable, money: Money, currency: str) -> Money | None:
@@ -162,6 +169,12 @@ def _eu2003(figures: CompanyFigures, rates: RateTable) -> Verdict:
 
 
 RULE_SETS = {"kr2015": _kr2015, "eu2003": _eu2003}
+# The figures each rule set reads: a seller application backs them with a document (audited
+# accounts or a tax return) when the rule set reads any.
+RULE_SET_FIGURES = {
+    "kr2015": ["annual_sales", "is_large_enterprise_subsidiary"],
+    "eu2003": ["employees", "annual_sales", "balance_sheet_total"],
+}
 
 
 def sme_eligibility_evaluate(figures: CompanyFigures, rates: RateTable, rule_set: str | None = None) -> Verdict:

@@ -1,8 +1,10 @@
+from dataclasses import replace
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from brands.eligibility import Verdict, sme_eligibility_evaluate
-from brands.models import Brand, Company, CompanyStaff, Membership, QualityStandard
+from brands.models import Brand, Company, CompanyStaff, Membership, QualityStandard, SellerApplication
 from core.permissions import is_operator
 from core.selectors import RateTable, exchange_rates_get
 
@@ -52,7 +54,8 @@ def company_get(*, user, pk) -> Company:
 
 
 def company_eligibility_get(*, company: Company, rates: RateTable | None = None) -> Verdict:
-    return sme_eligibility_evaluate(company.figures(), rates or exchange_rates_get())
+    verdict = sme_eligibility_evaluate(company.figures(), rates or exchange_rates_get())
+    return replace(verdict, figures_verified=company.figures_verified_at is not None)
 
 
 def _active_members():
@@ -111,3 +114,11 @@ def membership_get(*, user, brand: Brand, pk) -> Membership:
 def user_company_roles_confine(user, roles: dict[int, str]) -> None:
     """For this request only: the user holds exactly these roles (an API key acting for its company)."""
     user._company_roles = roles
+
+
+def seller_application_list(*, user) -> QuerySet[SellerApplication]:
+    """Operators see every application; SME staff their companies' ones."""
+    applications = SellerApplication.objects.select_related("company").prefetch_related("events")
+    if not is_operator(user):
+        applications = applications.filter(company_id__in=user_company_ids(user))
+    return applications.order_by("pk")

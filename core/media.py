@@ -29,7 +29,33 @@ from django.views.decorators.http import require_safe
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+from core.errors import InvalidInput
+
 _SIGNER_SALT = "core.media.private"
+
+# The first bytes of each document type accepted for uploads (inquiry attachments, seller
+# documents): the client's content type and file name are not trusted.
+DOCUMENT_SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+
+
+def document_check(upload, *, attr: str, max_bytes: int) -> str:
+    """The upload's content type read from its first bytes (PDF, PNG or JPEG), or InvalidInput
+    naming `attr` when it is empty, too large or of another type."""
+    if upload.size > max_bytes:
+        raise InvalidInput(f"The file is larger than {max_bytes // 1024} KiB.", attr=attr)
+    if upload.size == 0:
+        raise InvalidInput("The file is empty.", attr=attr)
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for content_type, signatures in DOCUMENT_SIGNATURES.items():
+        if any(head.startswith(signature) for signature in signatures):
+            return content_type
+    raise InvalidInput("Upload a PDF, PNG or JPEG file.", attr=attr)
 
 
 class S3MediaStorage(S3Storage):

@@ -48,6 +48,11 @@ EXPORT_VOUCHER = {
     "fee_kinds": [FeeKind.INSPECTION, FeeKind.REPACKAGING, FeeKind.CUSTOMS_BROKERAGE, FeeKind.TRANSLATION],
     "sme_only": True,
     "priority": 10,
+    # The catalogue's services (marketplace.voucher_demo): the SME co-pays 20 % in its first year,
+    # 50 % in its second, as the annex's Export Incubator rule has it.
+    "covers_services": True,
+    "year_shares": ["0.8", "0.5"],
+    "max_per_company_year": Decimal(30_000_000),
 }
 VOUCHER = {"company": "icheon-ceramics", "amount": Decimal(3_000_000), "fee_kinds": EXPORT_VOUCHER["fee_kinds"][:3]}
 PAYOUT_ACCOUNTS = [

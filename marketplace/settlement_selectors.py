@@ -7,13 +7,14 @@ from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
 from core.money import Money
-from marketplace.models import FeeSplit, SupportProgramme
+from marketplace.models import FeeSplit, ServiceOrder, SupportProgramme
 
 ZERO = Decimal(0)
 
 
 def programme_report(*, programme: SupportProgramme) -> dict:
-    """Assisted companies, spend by fee kind, remaining budget, by month and by year."""
+    """Assisted companies, spend by fee kind, services used by stage and sub-group, remaining
+    budget, by month and by year."""
     splits = FeeSplit.objects.filter(programme=programme)
     currency = programme.currency
 
@@ -52,6 +53,14 @@ def programme_report(*, programme: SupportProgramme) -> dict:
     assisted = set(splits.filter(is_reversal=False).values_list("fee__company_id", flat=True)) | set(
         programme.vouchers.values_list("company_id", flat=True)
     )
+    orders = programme.service_orders.exclude(status=ServiceOrder.Status.CANCELLED)
+    by_stage = (
+        orders.values("stage", "sub_group")
+        .annotate(n=Count("pk"), companies=Count("company", distinct=True), paid=Sum("programme_amount"))
+        .annotate(co_paid=Sum("company_amount"))
+        .order_by("stage", "sub_group")
+    )
+    services = orders.aggregate(n=Count("pk"), paid=Sum("programme_amount"), co_paid=Sum("company_amount"))
     return {
         "programme": programme.pk,
         "name": programme.name,
@@ -68,6 +77,24 @@ def programme_report(*, programme: SupportProgramme) -> dict:
         },
         "assisted_companies": len(assisted),
         "by_fee_kind": [{"kind": row["fee__kind"], "spend": money(row["total"])} for row in by_kind],
+        # Services ordered with the programme's vouchers (not cancelled), by the voucher's stages
+        # and sub-groups: what the programme pays and what the companies co-pay.
+        "services": {
+            "orders": services["n"],
+            "spend": money(services["paid"]),
+            "co_payments": money(services["co_paid"]),
+            "by_stage": [
+                {
+                    "stage": row["stage"],
+                    "sub_group": row["sub_group"],
+                    "orders": row["n"],
+                    "companies": row["companies"],
+                    "spend": money(row["paid"]),
+                    "co_payments": money(row["co_paid"]),
+                }
+                for row in by_stage
+            ],
+        },
         "by_month": rows(TruncMonth, "month"),
         "by_year": rows(TruncYear, "year"),
     }

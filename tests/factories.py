@@ -52,6 +52,8 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     annual_sales_amount = Decimal("5000000000")
     annual_sales_currency = "KRW"
     employees = 40
+    # Approved sellers, as every company was before seller onboarding (the data migration did the same).
+    seller_approved_at = factory.LazyFunction(timezone.now)
 
 
 def company_with_owner(owner=None, **fields) -> Company:

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from brands.models import Brand, CompanyStaff
+from brands.services import seller_application_create
 from core.accounts import operator_otp_enrol
 from core.models import SecurityEvent
 from core.money import Money
@@ -42,6 +44,37 @@ from tests.marketplace.settlement_helpers import programme
 from tests.marketplace.trade_helpers import b2b_product, buyer, quote, rfq
 
 ALLOWED = {200, 302, 403}
+
+
+def voucher_world(company, operator):
+    """A provider and service, the company's approved application, an order and a payout."""
+    from marketplace.models import ProviderPayout
+    from marketplace.services import vouchers
+
+    provider = vouchers.service_provider_create(actor=operator, name="Walk Translation", kind="translation")
+    service = vouchers.support_service_create(
+        actor=operator,
+        provider=provider,
+        code="translation",
+        name_translations={"en": "Translation"},
+        stage="preparation",
+        sub_group="development_manufacturing",
+        price=Money(Decimal(100), "USD"),
+    )
+    scheme = programme(covers_services=True, fee_kinds=[])
+    application = vouchers.programme_application_submit(
+        actor=owner_of(company),
+        programme=scheme,
+        company=company,
+        amount=Money(Decimal(200), "USD"),
+        plan="x",
+        sub_groups=[],
+    )
+    application = vouchers.programme_application_decide(
+        actor=operator, application=application, approve=True, reasons="Fits."
+    )
+    vouchers.service_order_place(actor=owner_of(company), voucher=application.voucher, service=service)
+    ProviderPayout.objects.create(provider=provider, programme=scheme, period="2026-01", amount=70, currency="USD")
 
 
 def world_build(operator):
@@ -96,6 +129,12 @@ def world_build(operator):
         expires_on=today + timedelta(days=90),
         actor=operator,
     )
+    seller_application_create(
+        actor=owner,
+        company=company,
+        registration_certificate=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+    )
+    voucher_world(company, operator)
     BrandFund.objects.create(brand=brand, rate=Decimal("0.02"))
     fee_charge(company=company, kind="fulfilment", cause_type="shipment", cause_id=1)
     PayoutAccount.objects.create(company=company, currency="KRW", bank_details="Hana Bank 123")

@@ -16,6 +16,7 @@ from tests.marketplace import settlement_demo_checks as settlement_checks
 from tests.marketplace import storefront_demo_checks as storefront_checks
 from tests.marketplace import terms_demo_checks as terms_checks
 from tests.marketplace import trade_demo_checks as trade_checks
+from tests.marketplace import voucher_demo_checks as voucher_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,7 @@ APP_CHECKS = [listings_checks, logistics_checks, trade_checks, storefront_checks
 APP_CHECKS.append(integrations_checks)
 APP_CHECKS.append(promotions_checks)
 APP_CHECKS.append(terms_checks)  # B2B price lists and net terms
+APP_CHECKS.append(voucher_checks)
 
 
 def test_the_demo_loads_every_app_and_a_second_run_changes_nothing(settings):

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import get_resolver
 
 from brands.models import Membership
+from core.money import Money
 from core.services import job_create
 from listings.services import inspection_record
 from tests.factories import (
@@ -1435,6 +1436,278 @@ CASES += [
 ]
 
 
+def _pdf(name="doc.pdf"):
+    return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+
+def _seller_application(w, status):
+    """The member company's seller application, a draft or submitted (each test makes one)."""
+    from brands.services import seller_application_create, seller_application_submit
+
+    if "seller_application" not in w.trade:
+        owner = w.users["member"]
+        application = seller_application_create(
+            actor=owner,
+            company=w.companies["member"],
+            registration_certificate=_pdf(),
+            figures_document=_pdf(),
+        )
+        if status == "submitted":
+            application = seller_application_submit(actor=owner, application=application)
+        w.trade["seller_application"] = application
+    return w.trade["seller_application"]
+
+
+def _member_only(**expect):
+    return {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200, **expect}
+
+
+CASES += [
+    # Seller onboarding (brands): owners apply for their companies; operators evaluate and decide.
+    Case("seller-application-list", "get", lambda w: "/api/v1/seller-applications/", _all(200, anon=401)),
+    Case(
+        "seller-application-list",
+        "post",
+        lambda w: "/api/v1/seller-applications/",
+        _all(201, anon=401, viewer=403),
+        lambda w, r: {"company": w.own_company(r).pk, "registration_certificate": _pdf()},
+        fmt="multipart",
+    ),
+    Case(
+        "seller-application-detail",
+        "get",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'draft').pk}/",
+        _member_only(),
+    ),
+    Case(
+        "seller-application-submit",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'draft').pk}/submit/",
+        _member_only(),
+    ),
+    Case(
+        "seller-application-training",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'draft').pk}/training/",
+        _member_only(),
+        lambda w, r: {"module": "platform_rules"},
+    ),
+    Case(
+        "seller-application-evaluate",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'submitted').pk}/evaluate/",
+        _member_only(member=403),
+        lambda w, r: {"checklist": {"registration_matches": True}, "notes": "Checked."},
+    ),
+    Case(
+        "seller-application-approve",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'submitted').pk}/approve/",
+        _member_only(member=403, operator=409),  # 409: the checklist is not complete
+        lambda w, r: {"reasons": "Documents in order."},
+    ),
+    Case(
+        "seller-application-reject",
+        "post",
+        lambda w: f"/api/v1/seller-applications/{_seller_application(w, 'submitted').pk}/reject/",
+        _member_only(member=403),
+        lambda w, r: {"reasons": "Unreadable."},
+    ),
+]
+
+
+def _voucher(w, key):
+    """The export voucher's world, made on first use: a programme that covers services, a
+    translation service, the member company's voucher (through an approved application) and, as
+    asked, its submitted application, an order in a state, or a provider payout."""
+    from datetime import date
+
+    from marketplace.models import ProviderPayout, ServiceProvider, SupportService
+    from marketplace.services import vouchers as services
+    from marketplace.services.programmes import programme_create
+
+    v = w.trade.setdefault("voucher", {})
+    if "programme" not in v:
+        v["programme"] = programme_create(
+            actor=None,
+            name="Permission voucher",
+            sponsor="MSS",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2030, 12, 31),
+            currency="KRW",
+            budget=Decimal(100_000_000),
+            per_company_cap=Decimal(10_000_000),
+            share=Decimal("0.7"),
+            fee_kinds=[],
+            covers_services=True,
+            year_shares=["0.8", "0.5"],
+        )
+        v["provider"] = ServiceProvider.objects.create(name="Permission Translation", kind="translation")
+        v["service"] = SupportService.objects.create(
+            provider=v["provider"],
+            code="translation",
+            name_translations={"en": "Translation"},
+            stage="preparation",
+            sub_group="development_manufacturing",
+            price=Decimal(1_000_000),
+            currency="KRW",
+        )
+    member, owner, operator = w.companies["member"], w.users["member"], w.users["operator"]
+
+    def apply():
+        return services.programme_application_submit(
+            actor=owner,
+            programme=v["programme"],
+            company=member,
+            amount=Money(Decimal(5_000_000), "KRW"),
+            plan="Translate the catalogue.",
+            sub_groups=[],
+        )
+
+    if key == "application" and key not in v:
+        v[key] = apply()
+    if key in ("voucher", "ordered", "delivered", "disputed") and "voucher" not in v:
+        v["voucher"] = services.programme_application_decide(
+            actor=operator, application=apply(), approve=True, reasons="Fits."
+        ).voucher
+    if key in ("ordered", "delivered", "disputed") and key not in v:
+        order = services.service_order_place(actor=owner, voucher=v["voucher"], service=v["service"])
+        if key in ("delivered", "disputed"):
+            order = services.service_order_deliver(actor=operator, order=order)
+        if key == "disputed":
+            order = services.service_order_dispute(actor=owner, order=order, reason="Late.")
+        v[key] = order
+    if key == "payout" and key not in v:
+        v[key] = ProviderPayout.objects.create(
+            provider=v["provider"], programme=v["programme"], period="2026-01", amount=Decimal(800_000), currency="KRW"
+        )
+    return v[key]
+
+
+def _order_case(action, state, body=None, **expect):
+    return Case(
+        f"service-order-{action}",
+        "post",
+        lambda w: f"/api/v1/service-orders/{_voucher(w, state).pk}/{action}/",
+        _member_only(**expect),
+        lambda w, r: body or {},
+    )
+
+
+CASES += [
+    # The export voucher: the catalogue is read by every signed-in user and edited by operators;
+    # applications and orders are their company's and operators'; provider settlement operators'.
+    Case("service-provider-list", "get", lambda w: "/api/v1/service-providers/", _all(200, anon=401)),
+    Case(
+        "service-provider-list",
+        "post",
+        lambda w: "/api/v1/service-providers/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {"name": f"Provider of {r}", "kind": "translation"},
+    ),
+    Case(
+        "service-provider-detail",
+        "get",
+        lambda w: f"/api/v1/service-providers/{_voucher(w, 'provider').pk}/",
+        _all(200, anon=401),
+    ),
+    Case(
+        "service-provider-statement",
+        "get",
+        lambda w: f"/api/v1/service-providers/{_voucher(w, 'provider').pk}/statement/?period=2026-01",
+        _all(403, anon=401, operator=200),
+    ),
+    Case("support-service-list", "get", lambda w: "/api/v1/support-services/", _all(200, anon=401)),
+    Case(
+        "support-service-list",
+        "post",
+        lambda w: "/api/v1/support-services/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {
+            "provider": _voucher(w, "provider").pk,
+            "code": f"photos-{r}",
+            "name_translations": {"en": "Photos"},
+            "stage": "beginning",
+            "sub_group": "promotion_marketing",
+            "price": {"amount": "300000", "currency": "KRW"},
+        },
+    ),
+    Case(
+        "support-service-detail",
+        "get",
+        lambda w: f"/api/v1/support-services/{_voucher(w, 'service').pk}/",
+        _all(200, anon=401),
+    ),
+    Case("programme-application-list", "get", lambda w: "/api/v1/programme-applications/", _all(200, anon=401)),
+    Case(
+        "programme-application-list",
+        "post",
+        lambda w: "/api/v1/programme-applications/",
+        _all(201, anon=401, viewer=403),
+        lambda w, r: {
+            "programme": _voucher(w, "programme").pk,
+            "company": w.own_company(r).pk,
+            "amount": {"amount": "1000000", "currency": "KRW"},
+            "plan": "Exhibit in Tokyo.",
+        },
+    ),
+    Case(
+        "programme-application-detail",
+        "get",
+        lambda w: f"/api/v1/programme-applications/{_voucher(w, 'application').pk}/",
+        _member_only(),
+    ),
+    Case(
+        "programme-application-approve",
+        "post",
+        lambda w: f"/api/v1/programme-applications/{_voucher(w, 'application').pk}/approve/",
+        _member_only(member=403),
+        lambda w, r: {"reasons": "A clear plan."},
+    ),
+    Case(
+        "programme-application-reject",
+        "post",
+        lambda w: f"/api/v1/programme-applications/{_voucher(w, 'application').pk}/reject/",
+        _member_only(member=403),
+        lambda w, r: {"reasons": "No plan."},
+    ),
+    Case("service-order-list", "get", lambda w: "/api/v1/service-orders/", _all(200, anon=401)),
+    Case(
+        "service-order-list",
+        "post",
+        lambda w: "/api/v1/service-orders/",
+        _all(400, anon=401, member=201, operator=201),  # 400: another company's voucher is no voucher
+        lambda w, r: {"voucher": _voucher(w, "voucher").pk, "service": _voucher(w, "service").pk},
+    ),
+    Case(
+        "service-order-detail",
+        "get",
+        lambda w: f"/api/v1/service-orders/{_voucher(w, 'ordered').pk}/",
+        _member_only(),
+    ),
+    _order_case("deliver", "ordered", member=403),
+    _order_case("confirm", "delivered"),
+    _order_case("dispute", "delivered", {"reason": "Half of it is missing."}),
+    _order_case("resolve", "disputed", {"outcome": "delivered", "reason": "It was sent."}, member=403),
+    _order_case("cancel", "ordered"),
+    Case("provider-payout-list", "get", lambda w: "/api/v1/provider-payouts/", _all(403, anon=401, operator=200)),
+    Case(
+        "provider-payout-run",
+        "post",
+        lambda w: "/api/v1/provider-payouts/run/",
+        _all(403, anon=401, operator=200),
+        lambda w, r: {"period": "2026-01"},
+    ),
+    Case(
+        "provider-payout-confirm",
+        "post",
+        lambda w: f"/api/v1/provider-payouts/{_voucher(w, 'payout').pk}/confirm/",
+        _all(403, anon=401, operator=200),
+        lambda w, r: {"reference": "KB-1"},
+    ),
+]
+
+
 def _api_route_names():
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -1743,6 +2016,7 @@ KEY_FAMILIES = [  # (route name prefix, family): the first match wins
     ("credit-line-", "trade"),
     ("terms-invoice-", "orders"),
     ("programme-", "finance"),
+    ("service-order-", "finance"),
     ("company-fee-", "finance"),
     ("company-statement-", "finance"),
     ("payout-", "finance"),

@@ -16,6 +16,7 @@ class EligibilitySerializer(serializers.Serializer):
     eligible = serializers.BooleanField()
     rule_set = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
+    figures_verified = serializers.BooleanField(help_text="An operator checked the figures against documents.")
 
 
 class CompanySerializer(serializers.ModelSerializer):
@@ -23,6 +24,7 @@ class CompanySerializer(serializers.ModelSerializer):
     annual_sales = MoneyField()
     balance_sheet_total = MoneyField(allow_null=True)
     sme_eligibility = serializers.SerializerMethodField()
+    seller_approved = serializers.BooleanField(source="is_approved_seller", read_only=True)
     my_role = serializers.SerializerMethodField()
 
     class Meta:
@@ -39,6 +41,7 @@ class CompanySerializer(serializers.ModelSerializer):
             "employees",
             "is_large_enterprise_subsidiary",
             "export_stage",
+            "seller_approved",
             "sme_eligibility",
             "my_role",
             "created_at",

@@ -1,11 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from brands.api.onboarding import SellerApplicationViewSet
 from brands.api.views import BrandViewSet, CompanyViewSet, InvitationAcceptView, MeView, PlatformApiKeyViewSet
 
 router = SimpleRouter()
 router.register("companies", CompanyViewSet, basename="company")
 router.register("brands", BrandViewSet, basename="brand")
+router.register("seller-applications", SellerApplicationViewSet, basename="seller-application")
 router.register("api-keys", PlatformApiKeyViewSet, basename="platform-api-key")
 
 urlpatterns = [

@@ -10,6 +10,15 @@ from brands.services.lifecycle import (
     quality_standard_publish,
 )
 from brands.services.memberships import membership_apply, membership_approve, membership_leave, membership_suspend
+from brands.services.onboarding import (
+    company_require_approved_seller,
+    seller_application_create,
+    seller_application_decide,
+    seller_application_evaluate,
+    seller_application_submit,
+    seller_first_product_record,
+    seller_training_mark_read,
+)
 from brands.services.staff import company_staff_set, staff_invitation_accept, staff_invitation_revoke
 
 __all__ = [
@@ -29,6 +38,13 @@ __all__ = [
     "membership_leave",
     "membership_suspend",
     "quality_standard_publish",
+    "company_require_approved_seller",
+    "seller_application_create",
+    "seller_application_decide",
+    "seller_application_evaluate",
+    "seller_application_submit",
+    "seller_first_product_record",
+    "seller_training_mark_read",
     "staff_invitation_accept",
     "staff_invitation_revoke",
 ]

@@ -68,6 +68,7 @@ def company_update(*, company: Company, actor: User, **changes) -> Company:
     if not (is_operator(actor) or user_has_company_role(actor, company.pk, CompanyStaff.Role.EDITOR)):
         raise NotPermitted("Only the company's owners and editors may change it.")
     company = Company.objects.select_for_update().get(pk=company.pk)
+    before = company.figures()
     for name, value in changes.items():
         if name in ("annual_sales", "balance_sheet_total"):
             _set_money(company, name, value)
@@ -81,4 +82,6 @@ def company_update(*, company: Company, actor: User, **changes) -> Company:
             "A company with this registration number is already registered in this country.",
             attr="registration_number",
         )
+    if company.figures() != before:
+        company.figures_verified_at = None  # the operator checked other figures than these
     return _save_company(company)

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from brands.models import Brand, BrandEvent, Company, CompanyStaff, Membership, QualityStandard, QualityStandardItem
 from brands.selectors import brand_is_led_by_user, company_eligibility_get, user_has_company_role
+from brands.services.onboarding import company_require_approved_seller
 from brands.signals import brand_status_changed, quality_standard_published
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
@@ -80,6 +81,7 @@ def brand_create(
         raise InvalidInput("Pick a company you own.", attr="lead_company")
     if Brand.objects.filter(name__iexact=name).exists():
         raise InvalidInput("A brand with this name already exists.", attr="name")
+    company_require_approved_seller(lead_company, "lead a brand", attr="lead_company")
     override = company_require_eligible(lead_company, actor, eligibility_override_reason, "lead_company")
     try:
         with transaction.atomic():

@@ -12,6 +12,7 @@ from brands.services.lifecycle import (
     brand_require_lead_or_operator,
     company_require_eligible,
 )
+from brands.services.onboarding import company_require_approved_seller
 from brands.signals import membership_ended
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
@@ -50,6 +51,7 @@ def membership_approve(*, membership: Membership, actor: User, eligibility_overr
     brand_require_lead_or_operator(brand, actor, "approve members")
     if membership.status != Membership.Status.APPLIED:
         raise WrongState(f"The membership is {membership.status}; only an application can be approved.")
+    company_require_approved_seller(membership.company, "become an active member")
     override = company_require_eligible(membership.company, actor, eligibility_override_reason, "company")
     from_status = _transition(membership, [Membership.Status.APPLIED], Membership.Status.ACTIVE)
     membership.eligibility_override_reason = override

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from brands.models import Brand, Membership
 from brands.selectors import brand_current_standard, brand_is_led_by_user
+from brands.services import company_require_approved_seller, seller_first_product_record
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.permissions import is_operator
@@ -21,7 +22,11 @@ S = Product.Status
 
 
 def product_lock(product: Product) -> Product:
-    return Product.objects.select_for_update(of=("self",)).select_related("category", "brand").get(pk=product.pk)
+    return (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("category", "brand", "company")
+        .get(pk=product.pk)
+    )
 
 
 def _move(product: Product, allowed: list[str], to_status: str, actor, *, kind: str, reason: str = "") -> Product:
@@ -79,7 +84,9 @@ def product_approve(*, actor: User, product: Product, reason: str = "") -> Produ
                 ("inspection_required", f"No passed inspection against {product.brand.name}'s standard {version}.")
             ],
         )
-    return _move(product, [S.IN_REVIEW], S.APPROVED, actor, kind="approved", reason=reason)
+    product = _move(product, [S.IN_REVIEW], S.APPROVED, actor, kind="approved", reason=reason)
+    seller_first_product_record(company_id=product.company_id)  # an onboarding step
+    return product
 
 
 @transaction.atomic
@@ -89,6 +96,7 @@ def product_publish(*, actor: User, product: Product) -> Product:
     if product.status != S.APPROVED:
         raise WrongState(f"A {product.status} product cannot be published; it must be approved.")
     _require_complete(product)
+    company_require_approved_seller(product.company, "publish products")
     if product.brand_id and product.brand.status != Brand.Status.ACTIVE:
         raise Conflict(f"The brand {product.brand.name} is {product.brand.status}; its products cannot be published.")
     if (

@@ -7,6 +7,7 @@ from brands.models import Brand, Company
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer
 from core.money import Money
 from marketplace.models import Fee, FeeKind, Payout, SupportProgramme, Voucher
+from marketplace.models.vouchers import SUB_GROUP_CHOICES
 
 FEE_KINDS = serializers.ListField(child=serializers.ChoiceField(choices=FeeKind.choices), min_length=1)
 
@@ -21,6 +22,8 @@ class ProgrammeSerializer(serializers.ModelSerializer):
     remaining = serializers.SerializerMethodField()
     per_company_cap = serializers.SerializerMethodField()
     fee_kinds = serializers.ListField(child=serializers.ChoiceField(choices=FeeKind.choices))
+    max_per_company_year = serializers.SerializerMethodField()
+    year_shares = serializers.ListField(child=serializers.DecimalField(max_digits=5, decimal_places=4))
 
     class Meta:
         model = SupportProgramme
@@ -42,6 +45,12 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "brand",
             "countries",
             "priority",
+            "covers_services",
+            "year_shares",
+            "max_uses",
+            "max_per_company_year",
+            "service_stages",
+            "service_sub_groups",
             "is_active",
         ]
 
@@ -61,6 +70,10 @@ class ProgrammeSerializer(serializers.ModelSerializer):
     def get_per_company_cap(self, obj) -> dict:
         return _money(obj, "per_company_cap")
 
+    @extend_schema_field(MoneyField(allow_null=True))
+    def get_max_per_company_year(self, obj) -> dict | None:
+        return None if obj.max_per_company_year is None else _money(obj, "max_per_company_year")
+
 
 class ProgrammeCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
@@ -70,7 +83,9 @@ class ProgrammeCreateSerializer(StrictSerializer):
     budget = MoneyField()
     per_company_cap = MoneyField()
     share = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=Decimal("0.0001"), max_value=Decimal(1))
-    fee_kinds = FEE_KINDS
+    fee_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=FeeKind.choices), required=False, default=list
+    )
     sme_only = serializers.BooleanField(default=True)
     export_stages = serializers.ListField(
         child=serializers.ChoiceField(choices=Company.ExportStage.choices), required=False, default=list
@@ -80,10 +95,31 @@ class ProgrammeCreateSerializer(StrictSerializer):
         child=serializers.RegexField(r"^[A-Z]{2}$"), required=False, default=list, max_length=250
     )
     priority = serializers.IntegerField(min_value=0, max_value=32767, default=100)
+    covers_services = serializers.BooleanField(default=False)
+    year_shares = serializers.ListField(
+        child=serializers.DecimalField(
+            max_digits=5, decimal_places=4, min_value=Decimal("0.0001"), max_value=Decimal(1)
+        ),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text='The programme\'s share by year of participation: ["0.8", "0.5"].',
+    )
+    max_uses = serializers.IntegerField(min_value=1, max_value=1000, required=False, allow_null=True)
+    max_per_company_year = MoneyField(required=False, allow_null=True)
+    service_stages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Company.ExportStage.choices), required=False, default=list
+    )
+    service_sub_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=SUB_GROUP_CHOICES), required=False, default=list
+    )
 
     def validate(self, data):
         if data["per_company_cap"].currency != data["budget"].currency:
             raise serializers.ValidationError({"per_company_cap": ["The cap is in the budget's currency."]})
+        yearly = data.get("max_per_company_year")
+        if yearly is not None and yearly.currency != data["budget"].currency:
+            raise serializers.ValidationError({"max_per_company_year": ["The maximum is in the budget's currency."]})
         if data.get("brand") and not Brand.objects.filter(pk=data["brand"]).exists():
             raise serializers.ValidationError({"brand": ["No such brand."]})
         if SupportProgramme.objects.filter(name=data["name"]).exists():
@@ -239,5 +275,6 @@ class ReportSerializer(serializers.Serializer):
     vouchers = serializers.DictField()
     assisted_companies = serializers.IntegerField()
     by_fee_kind = serializers.ListField(child=serializers.DictField())
+    services = serializers.DictField(help_text="Services used with vouchers, by stage and sub-group.")
     by_month = serializers.ListField(child=serializers.DictField())
     by_year = serializers.ListField(child=serializers.DictField())

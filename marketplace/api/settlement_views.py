@@ -77,6 +77,8 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data = dict(body.validated_data)
         budget, cap = data.pop("budget"), data.pop("per_company_cap")
         brand_id = data.pop("brand", None)
+        yearly = data.pop("max_per_company_year", None)
+        data["max_per_company_year"] = None if yearly is None else yearly.amount
         programme = programme_create(
             actor=request.user,
             currency=budget.currency,

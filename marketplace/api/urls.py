@@ -25,6 +25,13 @@ from marketplace.api.trade_views import (
     RFQViewSet,
 )
 from marketplace.api.views import StorefrontBrandViewSet, StorefrontProductViewSet
+from marketplace.api.voucher_views import (
+    ProgrammeApplicationViewSet,
+    ProviderPayoutViewSet,
+    ServiceOrderViewSet,
+    ServiceProviderViewSet,
+    SupportServiceViewSet,
+)
 
 router = SimpleRouter()
 router.register("storefront/products", StorefrontProductViewSet, basename="storefront-product")
@@ -50,6 +57,12 @@ router.register(
 router.register("payouts", PayoutViewSet, basename="payout")
 router.register("promotions", PromotionViewSet, basename="promotion")
 router.register("addresses", BuyerAddressViewSet, basename="buyer-address")
+# The export voucher's service catalogue, applications, orders and provider settlement.
+router.register("service-providers", ServiceProviderViewSet, basename="service-provider")
+router.register("support-services", SupportServiceViewSet, basename="support-service")
+router.register("programme-applications", ProgrammeApplicationViewSet, basename="programme-application")
+router.register("service-orders", ServiceOrderViewSet, basename="service-order")
+router.register("provider-payouts", ProviderPayoutViewSet, basename="provider-payout")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

@@ -27,6 +27,14 @@ from .trade import (  # noqa: I001 - the trade desk
     QuoteLine,
     TradeEvent,
 )
+from .vouchers import (  # noqa: I001 - the export voucher's services
+    ProgrammeApplication,
+    ProviderPayout,
+    ServiceOrder,
+    ServiceOrderEvent,
+    ServiceProvider,
+    SupportService,
+)
 
 __all__ = [
     "BuyerAddress",
@@ -69,4 +77,11 @@ __all__ = [
     "PriceList",
     "PriceListEntry",
     "TermsInvoice",
+    # the export voucher's services
+    "ProgrammeApplication",
+    "ProviderPayout",
+    "ServiceOrder",
+    "ServiceOrderEvent",
+    "ServiceProvider",
+    "SupportService",
 ]

@@ -82,6 +82,20 @@ class SupportProgramme(models.Model):
     )
     countries = models.JSONField(default=list, blank=True, help_text="Company countries admitted; [] is any.")
     priority = models.PositiveSmallIntegerField(default=100, help_text="Lower pays first.")
+    # Rules for services ordered with the programme's vouchers (marketplace.services.vouchers).
+    covers_services = models.BooleanField(default=False, help_text="Its vouchers pay for catalogue services.")
+    year_shares = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The programme\'s share of a service by year of participation, ["0.8", "0.5"]: the SME '
+        "co-pays 20 % in its first year, 50 % in its second and later; [] is `share` every year.",
+    )
+    max_uses = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Service orders per company.")
+    max_per_company_year = models.DecimalField(
+        max_digits=16, decimal_places=4, null=True, blank=True, help_text="Programme spend per company per year."
+    )
+    service_stages = models.JSONField(default=list, blank=True, help_text="Export stages of services; [] is any.")
+    service_sub_groups = models.JSONField(default=list, blank=True, help_text="Sub-groups of services; [] is any.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -131,7 +145,12 @@ class Voucher(models.Model):
     amount = models.DecimalField(max_digits=16, decimal_places=4)
     currency = models.CharField(max_length=3, validators=[validate_currency_code])
     spent = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal(0))
-    fee_kinds = models.JSONField(default=list)
+    fee_kinds = models.JSONField(
+        default=list, blank=True, help_text="Platform fee kinds it pays; [] for services only."
+    )
+    # The company's year of participation when issued (1 for its first year with the sponsor),
+    # which sets the programme's share of the services ordered with it.
+    participation_year = models.PositiveSmallIntegerField(default=1)
     expires_on = models.DateField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)

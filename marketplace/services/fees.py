@@ -75,6 +75,8 @@ def fee_rate_get(*, kind: str, scope: str = "", on: date | None = None) -> FeeRa
 def programme_admits(*, programme: SupportProgramme, company: Company) -> tuple[bool, list[str]]:
     """Whether the company may be co-financed by the programme, with the reasons it may not."""
     reasons = []
+    if not company.is_approved_seller:
+        reasons.append("The company is not an approved seller yet (seller onboarding).")
     if programme.sme_only and not company_eligibility_get(company=company).eligible:
         reasons.append("The company is not an SME under the platform's rule set.")
     if programme.export_stages and company.export_stage not in programme.export_stages:
@@ -102,7 +104,10 @@ class _Source:
 
 
 def _sources(company: Company, kind: str, on: date) -> list[_Source]:
-    """Covering vouchers and programmes, locked, in paying order."""
+    """Covering vouchers and programmes, locked, in paying order; none before the company is an
+    approved seller."""
+    if not company.is_approved_seller:
+        return []
     programmes = {p.pk: p for p in _live_programmes(on) if kind in p.fee_kinds}
     vouchers = [
         v

@@ -9,6 +9,7 @@ from django.utils import timezone
 from brands.models import CompanyStaff
 from brands.selectors import user_has_company_role
 from core.errors import InvalidInput, NotPermitted
+from core.media import document_check
 from core.permissions import is_operator
 from listings.models import Product
 from marketplace.models import BuyerCompany, InquiryMessage, InquiryThread
@@ -16,12 +17,6 @@ from marketplace.selectors import storefront_visible
 from marketplace.trade_selectors import buyer_company_ids
 
 Side = InquiryMessage.Side
-# The first bytes of each allowed type: the client's content type and file name are not trusted.
-SIGNATURES = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-}
 
 
 def inquiry_side(*, user, thread: InquiryThread) -> str | None:
@@ -33,25 +28,12 @@ def inquiry_side(*, user, thread: InquiryThread) -> str | None:
     return None
 
 
-def _attachment_type(upload) -> str:
-    """The upload's checked content type, or a 400 naming `attachment`."""
-    if upload.size > settings.INQUIRY_ATTACHMENT_MAX_BYTES:
-        raise InvalidInput(
-            f"Attachments are at most {settings.INQUIRY_ATTACHMENT_MAX_BYTES // 1024} KiB.", attr="attachment"
-        )
-    if upload.size == 0:
-        raise InvalidInput("The attachment is empty.", attr="attachment")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for content_type, signatures in SIGNATURES.items():
-        if any(head.startswith(signature) for signature in signatures):
-            return content_type
-    raise InvalidInput("Attach a PDF, PNG or JPEG file.", attr="attachment")
-
-
 def _add_message(thread: InquiryThread, *, author, side: str, body: str, attachment=None) -> InquiryMessage:
-    content_type = _attachment_type(attachment) if attachment is not None else ""
+    content_type = (
+        document_check(attachment, attr="attachment", max_bytes=settings.INQUIRY_ATTACHMENT_MAX_BYTES)
+        if attachment is not None
+        else ""
+    )
     message = InquiryMessage(thread=thread, author=author, side=side, body=body)
     if attachment is not None:
         name = (attachment.name or "attachment").rsplit("/", 1)[-1][-100:]
@@ -84,7 +66,7 @@ def inquiry_create(
     if buyer_company is not None and buyer_company.pk not in buyer_company_ids(actor):
         raise InvalidInput("Ask for a buyer company you belong to.", attr="buyer_company")
     if attachment is not None:
-        _attachment_type(attachment)  # refused before anything is written
+        document_check(attachment, attr="attachment", max_bytes=settings.INQUIRY_ATTACHMENT_MAX_BYTES)  # refused first
     thread = InquiryThread.objects.create(
         product=product, company_id=product.company_id, buyer=actor, buyer_company=buyer_company, subject=subject
     )

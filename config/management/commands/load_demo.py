@@ -16,6 +16,7 @@ from marketplace.settlement_demo import SettlementDemo
 from marketplace.storefront_demo import StorefrontDemo
 from marketplace.terms_demo import TermsDemo
 from marketplace.trade_demo import TradeDemo
+from marketplace.voucher_demo import VoucherDemo
 
 PARTS = [BrandsDemo, ListingsDemo, LogisticsDemo]
 PARTS.append(TradeDemo)  # the B2B trade desk
@@ -23,6 +24,7 @@ PARTS.append(TermsDemo)  # B2B price lists and net terms
 PARTS.append(StorefrontDemo)  # this month's consumer orders
 PARTS.append(SettlementDemo)
 PARTS.append(PromotionsDemo)  # a live discount code, free shipping, an address book
+PARTS.append(VoucherDemo)  # the Export Voucher's service catalogue and one SME's use of it
 PARTS.append(IntegrationsDemo)  # syndication to the five simulated channels
 
 
