@@ -146,6 +146,16 @@ def _lines_table(declaration, lines, *, with_manufacturer: bool) -> Table:
     return table
 
 
+def _origin_statements(lines) -> list:
+    """The origin statement each preferential line needs, under the lines, numbered as they are."""
+    stated = [(n, line) for n, line in enumerate(lines, start=1) if line.origin_statement]
+    if not stated:
+        return []
+    story = [Spacer(1, 3 * mm), _p("ORIGIN STATEMENTS (preferential tariff treatment claimed)", "label")]
+    story += [_p(f"Line {n} ({line.agreement_code}): {line.origin_statement}", "small") for n, line in stated]
+    return story
+
+
 def _signature(text: str) -> list:
     return [
         Spacer(1, 6 * mm),
@@ -212,6 +222,7 @@ def commercial_invoice_pdf(declaration, lines) -> bytes:
         ),
         Spacer(1, 4 * mm),
         _lines_table(declaration, lines, with_manufacturer=True),
+        *_origin_statements(lines),
         Spacer(1, 3 * mm),
         _p(f"Total invoice value: {_amount(declaration.goods_value, currency)} {currency}"),
         _p(_duties_note(declaration), "small"),
@@ -238,6 +249,7 @@ def cn23_pdf(declaration, lines) -> bytes:
         _parties(declaration),
         Spacer(1, 3 * mm),
         _lines_table(declaration, lines, with_manufacturer=False),
+        *_origin_statements(lines),
         Spacer(1, 3 * mm),
         _facts(
             [

@@ -22,6 +22,7 @@ from logistics.models import (
     DeclarationLine,
     InboundLine,
     InboundShipment,
+    OriginQualification,
     Shipment,
     ShipmentLine,
     Stock,
@@ -244,3 +245,21 @@ def storage_used_m3(allotment: StorageAllotment) -> Decimal:
 def low_stock() -> Q:
     """Stock rows with at most STOCK_LOW_THRESHOLD sellable units (on hand minus reserved)."""
     return Q(on_hand__lte=F("reserved") + settings.STOCK_LOW_THRESHOLD)
+
+
+# --- FTA origin qualifications ----------------------------------------------------------------
+
+
+def origin_qualification_list(*, user) -> QuerySet[OriginQualification]:
+    """Operators see every qualification; SME staff those of their companies' products."""
+    qualifications = OriginQualification.objects.select_related("product", "agreement").order_by("-pk")
+    if is_operator(user):
+        return qualifications
+    return qualifications.filter(product__company_id__in=user_company_ids(user))
+
+
+def origin_qualification_get(*, user, pk) -> OriginQualification:
+    qualification = origin_qualification_list(user=user).filter(pk=pk).first()
+    if qualification is None:
+        raise Http404("No such origin qualification.")
+    return qualification

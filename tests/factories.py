@@ -216,6 +216,7 @@ MIGRATION_SEEDS = [
     ("core.migrations.0002_seed_exchange_rates", "seed"),
     ("core.migrations.0003_operators_group", "create_group"),
     ("logistics.migrations.0003_seed_trade_rules", "seed"),
+    ("logistics.migrations.0006_seed_fta_agreements", "seed"),
     ("marketplace.migrations.0006_settlement", "seed"),
 ]
 

@@ -33,6 +33,7 @@ from tests.factories import (
     product,
     publish_standard,
 )
+from tests.logistics.trade_helpers import qualify
 from tests.marketplace.desk_helpers import delivered_order, paid_order, rejected_listing, return_requested, sellable
 from tests.marketplace.settlement_helpers import programme
 from tests.marketplace.trade_helpers import b2b_product, buyer, quote, rfq
@@ -115,6 +116,7 @@ def world_build(operator):
         method=Payout.Method.BANK_TRANSFER,
         idempotency_key="walk-payout",
     )
+    qualify(item, "KORUS", verify=False)
     buyer_company, buyer_user = buyer()
     wholesale = b2b_product(company)
     quote(rfq(buyer_company, buyer_user), wholesale)

@@ -727,6 +727,44 @@ CASES = [
         lambda w: "/api/v1/duty-estimate/?destination=JP&currency=USD&hs_code=940540&value=120&origin=KR",
         _all(200, anon=401),
     ),
+    # FTA origin (see _origin): the member's product declared under KORUS; its SME staff declare,
+    # operators verify or reject.
+    Case("trade-agreement-list", "get", lambda w: "/api/v1/trade-agreements/", _all(200, anon=401)),
+    Case("origin-qualification-list", "get", lambda w: "/api/v1/origin-qualifications/", _all(200, anon=401)),
+    Case(
+        "origin-qualification-list",
+        "post",
+        lambda w: "/api/v1/origin-qualifications/",
+        _all(400, anon=401, member=201),
+        lambda w, r: {
+            "product": w.product.pk,
+            "agreement": "KORUS",
+            "criterion": "tariff_shift",
+            "declaration": "CTH from Korean hanji.",
+            "supporting_document": SimpleUploadedFile("bom.pdf", b"%PDF-1.4", "application/pdf"),
+            "valid_from": "2025-01-01",
+        },
+        fmt="multipart",
+    ),
+    Case(
+        "origin-qualification-detail",
+        "get",
+        lambda w: f"/api/v1/origin-qualifications/{_origin(w).pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
+    ),
+    Case(
+        "origin-qualification-verify",
+        "post",
+        lambda w: f"/api/v1/origin-qualifications/{_origin(w).pk}/verify/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 403, "lead": 404, "operator": 200},
+    ),
+    Case(
+        "origin-qualification-reject",
+        "post",
+        lambda w: f"/api/v1/origin-qualifications/{_origin(w).pk}/reject/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 403, "lead": 404, "operator": 200},
+        lambda w, r: {"reason": "No bill of materials."},
+    ),
     # Syndication (see _synd): a channel, the member's product listed on it, and a queued job.
     Case("channel-list", "get", lambda w: "/api/v1/channels/", _all(200, anon=401)),
     Case("channel-listing-list", "get", lambda w: "/api/v1/channel-listings/?channel=amazon", _all(200, anon=401)),
@@ -1288,6 +1326,15 @@ def _consignment_body(w, role):
     return {**body, "exporter": w.companies["lead"].pk} if role == "operator" else {**body, "brand": w.brand.pk}
 
 
+def _origin(w):
+    """The member's product declared (not yet verified) under KORUS, made on first use and kept."""
+    from tests.logistics.trade_helpers import qualify
+
+    if "origin" not in w.customs:
+        w.customs["origin"] = qualify(w.product, "KORUS", verify=False)
+    return w.customs["origin"]
+
+
 def _customs(w, key):
     """Two units of the lead company's goods consigned by the operator to Japan: the bare draft
     consignment ("consignment"), or a declaration taken through the services to `key` (draft,
@@ -1493,6 +1540,8 @@ KEY_FAMILIES = [  # (route name prefix, family): the first match wins
     ("consignment-", "orders"),
     ("shipping-rate-quote", "orders"),
     ("duty-estimate", "orders"),
+    ("trade-agreement-", "listings"),
+    ("origin-qualification-", "listings"),
     ("order-", "orders"),
     ("seller-order-", "orders"),
     ("return-", "orders"),

@@ -2,6 +2,7 @@ from logistics.models.customs import CustomsDeclaration, DeclarationLine, DutyRu
 from logistics.models.fulfilment import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
 from logistics.models.inbound import Consignment, ConsignmentLine, InboundLine, InboundShipment
 from logistics.models.network import ShippingRate, StorageAllotment, Warehouse, WarehouseRoute, Zone
+from logistics.models.origin import OriginQualification, PreferentialRate, TradeAgreement
 from logistics.models.returns import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine
 from logistics.models.stock import Reservation, ReservationLine, Stock, StockMovement
 
@@ -15,9 +16,11 @@ __all__ = [
     "FulfilmentLine",
     "InboundLine",
     "InboundShipment",
+    "OriginQualification",
     "PhysicalReturn",
     "PhysicalReturnEvent",
     "PhysicalReturnLine",
+    "PreferentialRate",
     "Reservation",
     "ReservationLine",
     "RestrictedGood",
@@ -29,6 +32,7 @@ __all__ = [
     "StorageAllotment",
     "TaxRule",
     "TrackingEvent",
+    "TradeAgreement",
     "Warehouse",
     "WarehouseRoute",
     "Zone",

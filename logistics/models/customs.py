@@ -9,6 +9,7 @@ from django_countries.fields import CountryField
 
 from brands.models import Company
 from core.money import validate_currency_code
+from listings.models import Product
 from logistics.models.fulfilment import Shipment
 from logistics.models.inbound import Consignment
 
@@ -133,11 +134,18 @@ class DeclarationLine(models.Model):
     hs_code = models.CharField(max_length=10, blank=True)
     origin_country = CountryField(blank=True)
     manufacturer = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    # The product whose origin qualifications may earn the line a preferential rate.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     quantity = models.PositiveIntegerField()
     unit_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     net_weight_kg = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     gross_weight_kg = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     duty_rate = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    mfn_rate = models.DecimalField(
+        max_digits=6, decimal_places=4, null=True, blank=True, help_text="The rate without a preference."
+    )
+    agreement_code = models.CharField(max_length=20, blank=True, help_text="The FTA whose rate applies, if any.")
+    origin_statement = models.TextField(blank=True, help_text="The origin statement the agreement requires.")
 
     class Meta:
         ordering = ["declaration", "pk"]

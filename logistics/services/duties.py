@@ -20,6 +20,7 @@ from core.errors import ApplicationError, InvalidInput
 from core.money import Money, currency_codes, quantize
 from core.selectors import RateTable, exchange_rates_get
 from logistics.models import DutyRule, RestrictedGood, TaxRule
+from logistics.services.origin import Preference, preference_for, preferences_in_force
 
 # A consignment's lines are all estimated at once when it is declared, so customs shares these limits.
 MAX_LINES = 500
@@ -39,12 +40,14 @@ class GoodsLine:
     origin_country: str
     quantity: int
     unit_value: Money
+    # The listings product, whose origin qualifications may earn a preferential (FTA) rate.
+    product_id: int | None = None
 
 
 @dataclass(frozen=True)
 class LineDuty:
-    """One line's duty: the rule row that set its rate, and the line's value and duty in the
-    estimate's currency."""
+    """One line's duty: the rule row that set its MFN rate, the preference (if any) that lowered
+    it, and the line's value and duty in the estimate's currency, with the MFN duty beside it."""
 
     hs_code: str
     duty_rate: Decimal
@@ -53,6 +56,9 @@ class LineDuty:
     valid_from: date
     value: Money
     duty: Money
+    mfn_rate: Decimal
+    mfn_duty: Money
+    preference: Preference | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,9 @@ class DutyEstimate:
     duty_de_minimis_applied: bool
     tax_de_minimis_applied: bool
     rule_versions: dict = field(hash=False)
+    # Duty and tax at MFN rates, as they would be without any preference.
+    mfn_duty: Money | None = None
+    mfn_tax: Money | None = None
 
     @property
     def line_rates(self) -> tuple[Decimal, ...]:
@@ -79,6 +88,26 @@ class DutyEstimate:
     @property
     def total(self) -> Money:
         return Money(self.duty.amount + self.tax.amount, self.currency)
+
+    @property
+    def saving(self) -> Money:
+        """What the preferences save against MFN, duty and the tax levied on it together."""
+        mfn = (self.mfn_duty or self.duty).amount + (self.mfn_tax or self.tax).amount
+        return Money(mfn - self.total.amount, self.currency)
+
+    def preferences_summary(self) -> list[dict]:
+        return [
+            {
+                "line": n,
+                "hs_code": line.hs_code,
+                "agreement": line.preference.agreement.code,
+                "rate": str(line.duty_rate),
+                "mfn_rate": str(line.mfn_rate),
+                "saving": Money(line.mfn_duty.amount - line.duty.amount, self.currency).as_dict(),
+            }
+            for n, line in enumerate(self.lines, start=1)
+            if line.preference is not None
+        ]
 
 
 def country_code_clean(value, attr: str = "destination_country") -> str:
@@ -131,7 +160,9 @@ def duties_estimate(
     positive threshold, none is due). Tax is levied on the goods value, plus duty when the rule
     says so. Amounts are in `currency`, each line rounded to its minor units and totals summed
     from the rounded lines, so the lines add up to the totals on the documents. Decimal only.
-    Origin is carried but not used: seeded rates are MFN rates (see docs/trade-rules.md)."""
+    A line of a product with a verified origin qualification under an agreement between its
+    origin and the destination, whose proof travels, takes the agreement's rate when it is lower
+    than MFN; the estimate keeps the MFN duty and tax beside it (see docs/trade-rules.md)."""
     country = country_code_clean(destination_country)
     currency = _currency(currency)
     if not lines:
@@ -143,6 +174,7 @@ def duties_estimate(
     if tax_rule is None:
         raise TradeRulesMissing(f"No tax rule for {country} is in force on {on}; an operator must add one.")
     duty_rules = duty_rules_in_force(country=country, on=on)
+    preferences = preferences_in_force(country=country, on=on, product_ids=[line.product_id for line in lines])
     rates = rates if rates is not None and rates.on == on else exchange_rates_get(on=on)
     priced = []
     threshold_amount = Decimal(0)
@@ -162,26 +194,49 @@ def duties_estimate(
         line_total = Money(line.unit_value.amount * line.quantity, line.unit_value.currency)
         threshold_amount += rates.convert(line_total, tax_rule.currency).amount
         value = quantize(line_total.amount * rates.rate(line_total.currency, currency), currency)
-        priced.append((hs_code, rule, value))
+        preference = preference_for(
+            preferences.get(line.product_id, []),
+            hs_code=hs_code,
+            origin=str(line.origin_country or "").upper(),
+            destination=country,
+        )
+        if preference is not None and preference.rate >= rule.rate:
+            preference = None
+        priced.append((hs_code, rule, value, preference))
     threshold_value = Money(threshold_amount, tax_rule.currency)
     duty_free = tax_rule.duty_de_minimis > 0 and threshold_amount <= tax_rule.duty_de_minimis
     tax_free = tax_rule.tax_de_minimis > 0 and threshold_amount <= tax_rule.tax_de_minimis
+
+    if duty_free:  # no duty is due, so no preference is claimed
+        priced = [(hs_code, rule, value, None) for hs_code, rule, value, _ in priced]
+
+    def duty_at(value, rate):
+        return Money(Decimal(0) if duty_free else quantize(value * rate, currency), currency)
+
     line_duties = tuple(
         LineDuty(
             hs_code=hs_code,
-            duty_rate=rule.rate,
+            duty_rate=preference.rate if preference else rule.rate,
             duty_rule_id=rule.pk,
             hs_prefix=rule.hs_prefix,
             valid_from=rule.valid_from,
             value=Money(value, currency),
-            duty=Money(Decimal(0) if duty_free else quantize(value * rule.rate, currency), currency),
+            duty=duty_at(value, preference.rate if preference else rule.rate),
+            mfn_rate=rule.rate,
+            mfn_duty=duty_at(value, rule.rate),
+            preference=preference,
         )
-        for hs_code, rule, value in priced
+        for hs_code, rule, value, preference in priced
     )
     goods_value = sum((line.value.amount for line in line_duties), Decimal(0))
     duty = sum((line.duty.amount for line in line_duties), Decimal(0))
-    tax_base = goods_value + duty if tax_rule.tax_on_duty else goods_value
-    tax = Decimal(0) if tax_free else quantize(tax_base * tax_rule.tax_rate, currency)
+    mfn_duty = sum((line.mfn_duty.amount for line in line_duties), Decimal(0))
+
+    def tax_on(duty_amount):
+        base = goods_value + duty_amount if tax_rule.tax_on_duty else goods_value
+        return Decimal(0) if tax_free else quantize(base * tax_rule.tax_rate, currency)
+
+    tax, mfn_tax = tax_on(duty), tax_on(mfn_duty)
     rule_versions = {
         "valid_on": on.isoformat(),
         "tax_rule": {
@@ -200,9 +255,14 @@ def duties_estimate(
                 "id": line.duty_rule_id,
                 "hs_prefix": line.hs_prefix,
                 "valid_from": line.valid_from.isoformat(),
-                "rate": str(line.duty_rate),
+                "rate": str(line.mfn_rate),
             }
             for n, line in enumerate(line_duties, start=1)
+        },
+        "preferences": {
+            f"line {n}": line.preference.as_dict()
+            for n, line in enumerate(line_duties, start=1)
+            if line.preference is not None
         },
         "threshold_value": threshold_value.as_dict(),
         "duty_de_minimis_applied": duty_free,
@@ -222,6 +282,8 @@ def duties_estimate(
         duty_de_minimis_applied=duty_free,
         tax_de_minimis_applied=tax_free,
         rule_versions=rule_versions,
+        mfn_duty=Money(mfn_duty, currency),
+        mfn_tax=Money(mfn_tax, currency),
     )
 
 

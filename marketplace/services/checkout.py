@@ -204,6 +204,7 @@ def _options(checkout: Checkout, goods: list[Good], rates: RateTable, warehouses
                     str(g.variant.origin_country or g.variant.product.origin_country),
                     g.quantity,
                     g.price,
+                    product_id=g.variant.product_id,
                 )
                 for g in goods
             ],
@@ -241,6 +242,10 @@ def _options(checkout: Checkout, goods: list[Good], rates: RateTable, warehouses
                 "incoterm": "DDP",
                 "duties": estimate.duty.as_dict(),
                 "taxes": estimate.tax.as_dict(),
+                # FTA preferences applied per line, and what they save against MFN duty and tax.
+                "preferences": estimate.preferences_summary(),
+                "mfn_duties": estimate.mfn_duty.as_dict(),
+                "saving": estimate.saving.as_dict(),
                 "rule_versions": rule_versions_plain(estimate.rule_versions),
             }
         )

@@ -160,6 +160,7 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
                     str(line.variant.origin_country or line.product.origin_country),
                     line.quantity,
                     line.unit,
+                    product_id=line.product.pk,
                 )
                 for line in lines
             ],
@@ -176,6 +177,9 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
         "duties": estimate.duty.as_dict(),
         "taxes": estimate.tax.as_dict(),
         "tax_name": estimate.tax_name,
+        "preferences": estimate.preferences_summary(),
+        "mfn_duties": estimate.mfn_duty.as_dict(),
+        "saving": estimate.saving.as_dict(),
     }
     if incoterm == Quote.Incoterm.DDP:
         return _Landed(subtotal, shipping, estimate.duty, estimate.tax, freight, summary, versions)
