@@ -190,11 +190,30 @@ def _reference(declaration) -> str:
 def _duties_note(declaration) -> str:
     currency = declaration.currency
     payer = "the exporter (DDP)" if declaration.incoterm == "DDP" else "the importer (DAP)"
+    if declaration.tax_scheme:
+        return (
+            f"Estimated duty {_amount(declaration.duty_amount, currency)} {currency}, payable by {payer}. "
+            f"Import tax {_amount(declaration.tax_amount, currency)} {currency} charged at sale under "
+            f"{declaration.tax_scheme} ({_scheme_number(declaration)}): no import tax is due at the border; "
+            f"rules in force on {declaration.rule_versions.get('valid_on', '-')}."
+        )
     return (
         f"Estimated duty {_amount(declaration.duty_amount, currency)} {currency} and import tax "
         f"{_amount(declaration.tax_amount, currency)} {currency}, payable by {payer}; "
         f"rules in force on {declaration.rule_versions.get('valid_on', '-')}."
     )
+
+
+def _scheme_number(declaration) -> str:
+    label = "IOSS number" if declaration.tax_scheme == "EU-IOSS" else "registration number"
+    return f"{label} {declaration.tax_registration_number}"
+
+
+def _scheme_facts(declaration) -> list[tuple[str, str]]:
+    """The low-value scheme's number, which customs read to leave the import tax uncollected."""
+    if not declaration.tax_scheme:
+        return []
+    return [("Low-value scheme", f"{declaration.tax_scheme}, {_scheme_number(declaration)}")]
 
 
 def commercial_invoice_pdf(declaration, lines) -> bytes:
@@ -218,6 +237,7 @@ def commercial_invoice_pdf(declaration, lines) -> bytes:
                 ("Currency", currency),
                 ("Country of destination", _country(declaration.destination_country)),
                 ("Reason for export", "Sale of goods"),
+                *_scheme_facts(declaration),
             ]
         ),
         Spacer(1, 4 * mm),
@@ -259,6 +279,7 @@ def cn23_pdf(declaration, lines) -> bytes:
                 ("Incoterm", declaration.incoterm),
                 ("Importer's reference", declaration.importer_name),
                 ("Licence / certificate", "-"),
+                *_scheme_facts(declaration),
                 ("Duties and taxes", _duties_note(declaration)),
             ]
         ),

@@ -217,6 +217,7 @@ MIGRATION_SEEDS = [
     ("core.migrations.0003_operators_group", "create_group"),
     ("logistics.migrations.0003_seed_trade_rules", "seed"),
     ("logistics.migrations.0006_seed_fta_agreements", "seed"),
+    ("logistics.migrations.0008_seed_low_value_schemes", "seed"),
     ("marketplace.migrations.0006_settlement", "seed"),
 ]
 

@@ -14,6 +14,7 @@ from logistics.models import (
     CustomsDeclaration,
     DeclarationLine,
     DutyRule,
+    LowValueScheme,
     RestrictedGood,
     TaxRule,
 )
@@ -55,6 +56,14 @@ class DutyRuleAdmin(OperatorOnlyAdmin):
     @admin.display(description="HS prefix", ordering="hs_prefix")
     def hs_prefix_or_default(self, rule):
         return rule.hs_prefix or "(default)"
+
+
+@admin.register(LowValueScheme)
+class LowValueSchemeAdmin(OperatorOnlyAdmin):
+    list_display = ["code", "name", "valid_from", "valid_to", "threshold", "currency", "registration_number"]
+    list_filter = ["code"]
+    search_fields = ["code", "name", "source", "registration_number"]
+    date_hierarchy = "valid_from"
 
 
 @admin.register(RestrictedGood)
@@ -128,6 +137,9 @@ class DeclarationLineInline(ReadOnlyInline):
         "net_weight_kg",
         "gross_weight_kg",
         "duty_rate",
+        "mfn_rate",
+        "agreement_code",
+        "origin_statement",
     ]
     readonly_fields = fields
 
@@ -154,6 +166,8 @@ class CustomsDeclarationAdmin(CompanyScopedAdmin):
         "goods_value",
         "duty_amount",
         "tax_amount",
+        "tax_scheme",
+        "tax_registration_number",
         "rule_versions",
         "documents",
         "created_at",

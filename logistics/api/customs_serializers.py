@@ -90,6 +90,8 @@ class CustomsDeclarationSerializer(serializers.ModelSerializer):
             "goods_value",
             "duty",
             "tax",
+            "tax_scheme",
+            "tax_registration_number",
             "rule_versions",
             "documents",
             "lines",

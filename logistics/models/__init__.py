@@ -1,4 +1,11 @@
-from logistics.models.customs import CustomsDeclaration, DeclarationLine, DutyRule, RestrictedGood, TaxRule
+from logistics.models.customs import (
+    CustomsDeclaration,
+    DeclarationLine,
+    DutyRule,
+    LowValueScheme,
+    RestrictedGood,
+    TaxRule,
+)
 from logistics.models.fulfilment import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
 from logistics.models.inbound import Consignment, ConsignmentLine, InboundLine, InboundShipment
 from logistics.models.network import ShippingRate, StorageAllotment, Warehouse, WarehouseRoute, Zone
@@ -16,6 +23,7 @@ __all__ = [
     "FulfilmentLine",
     "InboundLine",
     "InboundShipment",
+    "LowValueScheme",
     "OriginQualification",
     "PhysicalReturn",
     "PhysicalReturnEvent",

@@ -62,6 +62,41 @@ class DutyRule(models.Model):
         return f"{self.country} {self.hs_prefix or '*'}: {self.rate} from {self.valid_from}"
 
 
+class LowValueScheme(models.Model):
+    """A scheme that moves a low-value consignment's import VAT/GST to the sale: the seller or
+    platform charges it at checkout at the destination's rate (the TaxRule's) and declares its
+    registration number, and no import tax is levied at the border. EU IOSS, the UK's GBP 135
+    rule, Australia's GST on low-value imports."""
+
+    code = models.SlugField(max_length=20, help_text="EU-IOSS, UK-LVG, AU-LVG, ...")
+    name = models.CharField(max_length=100)
+    countries = CountryField(multiple=True, help_text="The destinations the scheme covers.")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="The last day the scheme applies.")
+    threshold = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Applies to consignments of at most this intrinsic value."
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    registration_number = models.CharField(
+        max_length=40, help_text="The platform's number under the scheme (IOSS number, UK VAT number, ATO ARN)."
+    )
+    source = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["code", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="low_value_scheme_unique"),
+            models.CheckConstraint(condition=Q(threshold__gt=0), name="low_value_scheme_threshold_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="low_value_scheme_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} from {self.valid_from}"
+
+
 class RestrictedGood(models.Model):
     class Restriction(models.TextChoices):
         PROHIBITED = "prohibited", "Prohibited"
@@ -110,6 +145,10 @@ class CustomsDeclaration(models.Model):
     tax_amount = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
     # Which rule rows the estimate used: {"tax_rule": id, "duty_rules": {"line 1": id}, "valid_on": date}
     rule_versions = models.JSONField(default=dict, blank=True)
+    # A low-value scheme's code and the platform's number under it: the import VAT was charged at
+    # sale, and the documents say so (tax_amount is then what was charged, none is due at the border).
+    tax_scheme = models.CharField(max_length=20, blank=True)
+    tax_registration_number = models.CharField(max_length=40, blank=True)
     commercial_invoice = models.FileField(upload_to="customs/%Y/%m/", blank=True)
     cn23 = models.FileField(upload_to="customs/%Y/%m/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -91,6 +91,9 @@ def _apply_estimate(declaration: CustomsDeclaration, lines: list, estimate: Duty
     declaration.duty_amount = estimate.duty.amount
     declaration.tax_amount = estimate.tax.amount
     declaration.rule_versions = estimate.rule_versions
+    scheme = estimate.tax_scheme
+    declaration.tax_scheme = scheme.code if scheme else ""
+    declaration.tax_registration_number = scheme.registration_number if scheme else ""
     for line, priced in zip(lines, estimate.lines, strict=True):
         line.duty_rate = priced.duty_rate
         line.mfn_rate = priced.mfn_rate

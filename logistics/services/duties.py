@@ -13,13 +13,14 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django_countries import countries
 
 from core.errors import ApplicationError, InvalidInput
 from core.money import Money, currency_codes, quantize
 from core.selectors import RateTable, exchange_rates_get
-from logistics.models import DutyRule, RestrictedGood, TaxRule
+from logistics.models import DutyRule, LowValueScheme, RestrictedGood, TaxRule
 from logistics.services.origin import Preference, preference_for, preferences_in_force
 
 # A consignment's lines are all estimated at once when it is declared, so customs shares these limits.
@@ -80,6 +81,13 @@ class DutyEstimate:
     # Duty and tax at MFN rates, as they would be without any preference.
     mfn_duty: Money | None = None
     mfn_tax: Money | None = None
+    # The low-value scheme under which the tax is charged at sale (none is due at the border).
+    tax_scheme: "Scheme | None" = None
+
+    @property
+    def border_tax(self) -> Money:
+        """The import tax due when the goods cross the border: none when charged at sale."""
+        return Money(Decimal(0), self.currency) if self.tax_scheme else self.tax
 
     @property
     def line_rates(self) -> tuple[Decimal, ...]:
@@ -123,8 +131,55 @@ def _currency(value, attr: str = "currency") -> str:
     return value
 
 
+SCHEME_FIELDS = ["id", "code", "name", "threshold", "currency", "registration_number", "valid_from", "source"]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A low-value scheme in force for the destination (see LowValueScheme)."""
+
+    id: int
+    code: str
+    name: str
+    threshold: Decimal
+    currency: str
+    registration_number: str
+    valid_from: date
+    source: str
+
+    def as_dict(self, *, applied: bool, value: Money) -> dict:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "name": self.name,
+            "valid_from": self.valid_from.isoformat(),
+            "threshold": Money(self.threshold, self.currency).as_dict(),
+            "consignment_value": value.as_dict(),
+            "registration_number": self.registration_number,
+            "applied": applied,
+        }
+
+
 def tax_rule_in_force(*, country: str, on: date) -> TaxRule | None:
-    return TaxRule.objects.filter(country=country, valid_from__lte=on).order_by("-valid_from").first()
+    """The destination's tax rule on the day, with the low-value scheme in force there (if any)
+    as `scheme`: read in the same statement (one subquery per scheme field) because checkout
+    prices through here on every request."""
+    schemes = LowValueScheme.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on), countries__contains=country, valid_from__lte=on
+    ).order_by("-valid_from")
+    rule = (
+        TaxRule.objects.filter(country=country, valid_from__lte=on)
+        .annotate(**{f"scheme_{name}": Subquery(schemes.values(name)[:1]) for name in SCHEME_FIELDS})
+        .order_by("-valid_from")
+        .first()
+    )
+    if rule is not None:
+        rule.scheme = (
+            Scheme(**{name: getattr(rule, f"scheme_{name}") for name in SCHEME_FIELDS})
+            if rule.scheme_id is not None
+            else None
+        )
+    return rule
 
 
 def duty_rules_in_force(*, country: str, on: date) -> dict[str, DutyRule]:
@@ -205,7 +260,16 @@ def duties_estimate(
         priced.append((hs_code, rule, value, preference))
     threshold_value = Money(threshold_amount, tax_rule.currency)
     duty_free = tax_rule.duty_de_minimis > 0 and threshold_amount <= tax_rule.duty_de_minimis
-    tax_free = tax_rule.tax_de_minimis > 0 and threshold_amount <= tax_rule.tax_de_minimis
+    scheme, scheme_versions = tax_rule.scheme, None
+    if scheme is not None:
+        # The consignment's intrinsic value (goods, not shipping), in the scheme's currency.
+        scheme_value = rates.convert(threshold_value, scheme.currency).quantized()
+        at_sale = scheme_value.amount <= scheme.threshold
+        scheme_versions = scheme.as_dict(applied=at_sale, value=scheme_value)
+        scheme = scheme if at_sale else None
+    # Under a scheme, tax is charged at sale from the first cent, on the goods (duty is not in it).
+    tax_free = scheme is None and tax_rule.tax_de_minimis > 0 and threshold_amount <= tax_rule.tax_de_minimis
+    tax_on_duty = scheme is None and tax_rule.tax_on_duty
 
     if duty_free:  # no duty is due, so no preference is claimed
         priced = [(hs_code, rule, value, None) for hs_code, rule, value, _ in priced]
@@ -233,7 +297,7 @@ def duties_estimate(
     mfn_duty = sum((line.mfn_duty.amount for line in line_duties), Decimal(0))
 
     def tax_on(duty_amount):
-        base = goods_value + duty_amount if tax_rule.tax_on_duty else goods_value
+        base = goods_value + duty_amount if tax_on_duty else goods_value
         return Decimal(0) if tax_free else quantize(base * tax_rule.tax_rate, currency)
 
     tax, mfn_tax = tax_on(duty), tax_on(mfn_duty)
@@ -264,6 +328,7 @@ def duties_estimate(
             for n, line in enumerate(line_duties, start=1)
             if line.preference is not None
         },
+        "tax_scheme": scheme_versions,
         "threshold_value": threshold_value.as_dict(),
         "duty_de_minimis_applied": duty_free,
         "tax_de_minimis_applied": tax_free,
@@ -284,6 +349,7 @@ def duties_estimate(
         rule_versions=rule_versions,
         mfn_duty=Money(mfn_duty, currency),
         mfn_tax=Money(mfn_tax, currency),
+        tax_scheme=scheme,
     )
 
 

@@ -180,10 +180,13 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
         "preferences": estimate.preferences_summary(),
         "mfn_duties": estimate.mfn_duty.as_dict(),
         "saving": estimate.saving.as_dict(),
+        # A low-value scheme: the tax is charged with the sale whatever the incoterm.
+        "tax_scheme": versions["tax_scheme"] if estimate.tax_scheme else None,
     }
     if incoterm == Quote.Incoterm.DDP:
         return _Landed(subtotal, shipping, estimate.duty, estimate.tax, freight, summary, versions)
-    return _Landed(subtotal, shipping, zero, zero, freight, summary, versions)
+    taxes = estimate.tax if estimate.tax_scheme else zero
+    return _Landed(subtotal, shipping, zero, taxes, freight, summary, versions)
 
 
 def _check_quote_terms(rfq: RFQ, valid_until: date, lead_time_days: int) -> None:
