@@ -218,6 +218,7 @@ MIGRATION_SEEDS = [
     ("logistics.migrations.0003_seed_trade_rules", "seed"),
     ("logistics.migrations.0006_seed_fta_agreements", "seed"),
     ("logistics.migrations.0008_seed_low_value_schemes", "seed"),
+    ("logistics.migrations.0010_date_restricted_goods", "seed"),
     ("marketplace.migrations.0006_settlement", "seed"),
 ]
 

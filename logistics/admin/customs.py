@@ -68,9 +68,10 @@ class LowValueSchemeAdmin(OperatorOnlyAdmin):
 
 @admin.register(RestrictedGood)
 class RestrictedGoodAdmin(OperatorOnlyAdmin):
-    list_display = ["country", "hs_prefix", "restriction", "reason"]
+    list_display = ["country", "hs_prefix", "restriction", "valid_from", "valid_to", "reason"]
     list_filter = ["country", "restriction"]
-    search_fields = ["hs_prefix", "reason"]
+    search_fields = ["hs_prefix", "reason", "source"]
+    date_hierarchy = "valid_from"
 
 
 class ConsignmentLineInline(ReadOnlyInline):

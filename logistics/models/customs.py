@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from brands.models import Company
@@ -106,10 +107,20 @@ class RestrictedGood(models.Model):
     hs_prefix = models.CharField(max_length=10)
     restriction = models.CharField(max_length=10, choices=Restriction.choices)
     reason = models.CharField(max_length=300)
+    # Applied by the shipment's date, like the duty rules: a new restriction is a row from its day.
+    valid_from = models.DateField(default=timezone.localdate)
+    valid_to = models.DateField(null=True, blank=True, help_text="The last day the restriction applies.")
+    source = models.CharField(max_length=300)
 
     class Meta:
-        ordering = ["country", "hs_prefix"]
-        constraints = [models.UniqueConstraint(fields=["country", "hs_prefix"], name="restricted_good_unique")]
+        ordering = ["country", "hs_prefix", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "hs_prefix", "valid_from"], name="restricted_good_unique"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="restricted_good_dates_ordered",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.country} {self.hs_prefix}: {self.restriction}"

@@ -359,13 +359,21 @@ class Restriction(NamedTuple):
     reason: str
 
 
-def restricted_goods_check(*, destination_country: str, hs_codes: Iterable[str]) -> list[Restriction]:
-    """The HS codes the destination prohibits or lets in only under a licence, each once, in the
-    order given, with the reason. Where several rows match a code, a prohibition wins over a
-    licence, then the longest prefix. Checkout calls this to keep such goods off the shipping
-    options of the destination; a declaration containing them is refused."""
+def restricted_goods_check(
+    *, destination_country: str, hs_codes: Iterable[str], on: date | None = None
+) -> list[Restriction]:
+    """The HS codes the destination prohibits or lets in only under a licence on the day (the
+    shipment's; today by default), each once, in the order given, with the reason. Only rows in
+    their dates count; where several match a code, a prohibition wins over a licence, then the
+    longest prefix. Checkout calls this to keep such goods off the shipping options of the
+    destination; a declaration containing them is refused."""
     country = country_code_clean(destination_country)
-    rows = list(RestrictedGood.objects.filter(country=country))
+    on = on or timezone.localdate()
+    rows = list(
+        RestrictedGood.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on), country=country, valid_from__lte=on
+        )
+    )
     found = []
     for hs_code in dict.fromkeys(hs_code_clean(code) for code in hs_codes):
         matching = [row for row in rows if hs_code and hs_code.startswith(row.hs_prefix)]
