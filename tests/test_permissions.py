@@ -312,6 +312,12 @@ CASES = [
         lambda w: f"/api/v1/products/{w.product.pk}/",
         {"anon": 401, "outsider": 404, "viewer": 403, "member": 204, "lead": 403, "operator": 204},
     ),
+    Case(
+        "product-hs-suggestions",
+        "get",
+        lambda w: f"/api/v1/products/{w.product.pk}/hs-suggestions/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 200, "lead": 200, "operator": 200},
+    ),
     _product("submit", member=200, lead=403, operator=200),
     _product("approve", member=403, lead=409, operator=409),
     _product("publish", member=409, lead=403, operator=409),
