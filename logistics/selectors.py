@@ -20,6 +20,7 @@ from logistics.models import (
     ConsignmentLine,
     CustomsDeclaration,
     DeclarationLine,
+    DutyBill,
     InboundLine,
     InboundShipment,
     OriginQualification,
@@ -263,3 +264,11 @@ def origin_qualification_get(*, user, pk) -> OriginQualification:
     if qualification is None:
         raise Http404("No such origin qualification.")
     return qualification
+
+
+def duty_bill_list(*, user) -> QuerySet[DutyBill]:
+    """Operators see every final duty bill; SME staff those of declarations their company exports."""
+    bills = DutyBill.objects.select_related("declaration").order_by("-pk")
+    if is_operator(user):
+        return bills
+    return bills.filter(declaration__exporter_id__in=user_company_ids(user))

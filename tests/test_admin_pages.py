@@ -18,7 +18,14 @@ from core.services import job_create, security_event_record, user_token_get_or_c
 from integrations.models import SyndicationJob
 from listings.services import inspection_record
 from logistics.models import StorageAllotment
-from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
+from logistics.services import (
+    InboundLineSpec,
+    consignment_create,
+    declaration_create,
+    declaration_submit,
+    inbound_create,
+)
+from logistics.services.reconciliation import duty_bill_record
 from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
 from marketplace.services.fees import fee_charge
 from marketplace.services.inquiries import inquiry_create
@@ -80,6 +87,25 @@ def world_build(operator):
         lines=[{"variant": item.variants.get(), "quantity": 1, "unit_value": Decimal(30), "currency": "USD"}],
     )
     declaration_create(consignment=consignment, actor=operator)
+    billed = consignment_create(
+        actor=operator,
+        exporter=company,
+        warehouse=tokyo,
+        destination_country="JP",
+        importer_name="Tokyo Zakka K.K.",
+        importer_address="1-2-3 Jingumae, Tokyo",
+        incoterm="DDP",
+        lines=[{"variant": item.variants.get(), "quantity": 1, "unit_value": Decimal(30), "currency": "USD"}],
+    )
+    declaration_submit(declaration=declaration_create(consignment=billed, actor=operator)[0], actor=operator)
+    duty_bill_record(
+        actor=operator,
+        declaration=billed.declaration,
+        billed_by="Yamato",
+        reference="YM-1",
+        duty=Money(Decimal(0), "USD"),
+        tax=Money(Decimal(0), "USD"),
+    )
     today = timezone.localdate()
     StorageAllotment.objects.create(
         company=company, warehouse=tokyo, volume_m3=60, starts_on=today, ends_on=today + timedelta(days=365)

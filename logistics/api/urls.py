@@ -10,6 +10,7 @@ from logistics.api.fulfilment import (
 )
 from logistics.api.inbound import InboundShipmentViewSet, StorageAllotmentViewSet
 from logistics.api.origin import OriginQualificationViewSet, TradeAgreementViewSet
+from logistics.api.reconciliation import DutyBillViewSet
 from logistics.api.returns import PhysicalReturnViewSet
 from logistics.api.views import StockViewSet, WarehouseViewSet
 
@@ -23,6 +24,7 @@ router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("physical-returns", PhysicalReturnViewSet, basename="physical-return")
 router.register("customs-declarations", CustomsDeclarationViewSet, basename="customs-declaration")
 router.register("consignments", ConsignmentViewSet, basename="consignment")
+router.register("duty-bills", DutyBillViewSet, basename="duty-bill")
 router.register("trade-agreements", TradeAgreementViewSet, basename="trade-agreement")
 router.register("origin-qualifications", OriginQualificationViewSet, basename="origin-qualification")
 

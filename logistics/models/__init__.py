@@ -10,6 +10,7 @@ from logistics.models.fulfilment import Fulfilment, FulfilmentLine, Shipment, Sh
 from logistics.models.inbound import Consignment, ConsignmentLine, InboundLine, InboundShipment
 from logistics.models.network import ShippingRate, StorageAllotment, Warehouse, WarehouseRoute, Zone
 from logistics.models.origin import OriginQualification, PreferentialRate, TradeAgreement
+from logistics.models.reconciliation import DutyBill
 from logistics.models.returns import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine
 from logistics.models.stock import Reservation, ReservationLine, Stock, StockMovement
 
@@ -18,6 +19,7 @@ __all__ = [
     "ConsignmentLine",
     "CustomsDeclaration",
     "DeclarationLine",
+    "DutyBill",
     "DutyRule",
     "Fulfilment",
     "FulfilmentLine",
