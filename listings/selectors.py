@@ -1,4 +1,6 @@
-from django.db.models import Prefetch, Q, QuerySet
+import re
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from brands.models import CompanyStaff
@@ -67,3 +69,67 @@ def inspection_list(*, user) -> QuerySet[Inspection]:
         .prefetch_related("results__item", "defects")
         .order_by("-pk")
     )
+
+
+HS_SUGGESTIONS = 5
+# Product statuses whose HS code an operator has reviewed (approval checks completeness).
+DECLARED = [Product.Status.APPROVED, Product.Status.PUBLISHED, Product.Status.SUSPENDED]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]{3,}", text.lower()))
+
+
+def hs_code_suggestions(*, product: Product, limit: int = HS_SUGGESTIONS) -> list[dict]:
+    """HS codes to consider for a product, each with its reason, best first: the codes other
+    reviewed products of its category (and the categories under it) declare, ranked by the words
+    their English titles share with this one's and then by how many declare them; and the
+    category's default HS chapter (the nearest ancestor's if it has none). Only suggestions: the
+    SME picks one and saves it; nothing here sets a code."""
+    category = product.category
+    if category is None:
+        return []
+    ancestors = [category.path.rsplit("/", depth)[0] for depth in range(category.depth + 1)]
+    chapter = next(
+        (
+            found.default_hs_chapter
+            for found in Category.objects.filter(path__in=ancestors).exclude(default_hs_chapter="").order_by("-path")
+        ),
+        "",
+    )
+    title = product_text(product, "en")["title"]
+    words = _words(title)
+    english = ProductTranslation.objects.filter(product=OuterRef("pk"), locale="en").values("title")[:1]
+    similar = (
+        Product.objects.filter(Q(category=category) | Q(category__path__startswith=f"{category.path}/"))
+        .filter(status__in=DECLARED)
+        .exclude(hs_code="")
+        .exclude(pk=product.pk)
+        .annotate(title_en=Subquery(english))
+        .values_list("hs_code", "title_en")
+    )
+    codes: dict[str, dict] = {}
+    for hs_code, other_title in similar:
+        entry = codes.setdefault(hs_code, {"count": 0, "shared": set()})
+        entry["count"] += 1
+        entry["shared"] |= words & _words(other_title or "")
+    ranked = sorted(codes.items(), key=lambda item: (-len(item[1]["shared"]), -item[1]["count"], item[0]))
+    suggestions = []
+    for hs_code, entry in ranked[:limit]:
+        reason = f"{entry['count']} reviewed product(s) in {category.path} declare {hs_code}"
+        if entry["shared"]:
+            reason += f"; their titles share: {', '.join(sorted(entry['shared']))}"
+        if chapter and not hs_code.startswith(chapter):
+            reason += f"; outside the category's default chapter {chapter}, check the classification"
+        suggestions.append({"hs_code": hs_code, "chapter": hs_code[:2], "source": "similar_products", "reason": reason})
+    if chapter:
+        suggestions.append(
+            {
+                "hs_code": None,
+                "chapter": chapter,
+                "source": "category_chapter",
+                "reason": f"The category {category.path} classifies its goods in HS chapter {chapter}; "
+                "pick the 6-digit subheading within it that describes the product.",
+            }
+        )
+    return suggestions

@@ -146,6 +146,16 @@ def _lines_table(declaration, lines, *, with_manufacturer: bool) -> Table:
     return table
 
 
+def _origin_statements(lines) -> list:
+    """The origin statement each preferential line needs, under the lines, numbered as they are."""
+    stated = [(n, line) for n, line in enumerate(lines, start=1) if line.origin_statement]
+    if not stated:
+        return []
+    story = [Spacer(1, 3 * mm), _p("ORIGIN STATEMENTS (preferential tariff treatment claimed)", "label")]
+    story += [_p(f"Line {n} ({line.agreement_code}): {line.origin_statement}", "small") for n, line in stated]
+    return story
+
+
 def _signature(text: str) -> list:
     return [
         Spacer(1, 6 * mm),
@@ -180,11 +190,30 @@ def _reference(declaration) -> str:
 def _duties_note(declaration) -> str:
     currency = declaration.currency
     payer = "the exporter (DDP)" if declaration.incoterm == "DDP" else f"the importer ({declaration.incoterm})"
+    if declaration.tax_scheme:
+        return (
+            f"Estimated duty {_amount(declaration.duty_amount, currency)} {currency}, payable by {payer}. "
+            f"Import tax {_amount(declaration.tax_amount, currency)} {currency} charged at sale under "
+            f"{declaration.tax_scheme} ({_scheme_number(declaration)}): no import tax is due at the border; "
+            f"rules in force on {declaration.rule_versions.get('valid_on', '-')}."
+        )
     return (
         f"Estimated duty {_amount(declaration.duty_amount, currency)} {currency} and import tax "
         f"{_amount(declaration.tax_amount, currency)} {currency}, payable by {payer}; "
         f"rules in force on {declaration.rule_versions.get('valid_on', '-')}."
     )
+
+
+def _scheme_number(declaration) -> str:
+    label = "IOSS number" if declaration.tax_scheme == "EU-IOSS" else "registration number"
+    return f"{label} {declaration.tax_registration_number}"
+
+
+def _scheme_facts(declaration) -> list[tuple[str, str]]:
+    """The low-value scheme's number, which customs read to leave the import tax uncollected."""
+    if not declaration.tax_scheme:
+        return []
+    return [("Low-value scheme", f"{declaration.tax_scheme}, {_scheme_number(declaration)}")]
 
 
 def commercial_invoice_pdf(declaration, lines) -> bytes:
@@ -208,10 +237,12 @@ def commercial_invoice_pdf(declaration, lines) -> bytes:
                 ("Currency", currency),
                 ("Country of destination", _country(declaration.destination_country)),
                 ("Reason for export", "Sale of goods"),
+                *_scheme_facts(declaration),
             ]
         ),
         Spacer(1, 4 * mm),
         _lines_table(declaration, lines, with_manufacturer=True),
+        *_origin_statements(lines),
         Spacer(1, 3 * mm),
         _p(f"Total invoice value: {_amount(declaration.goods_value, currency)} {currency}"),
         _p(_duties_note(declaration), "small"),
@@ -238,6 +269,7 @@ def cn23_pdf(declaration, lines) -> bytes:
         _parties(declaration),
         Spacer(1, 3 * mm),
         _lines_table(declaration, lines, with_manufacturer=False),
+        *_origin_statements(lines),
         Spacer(1, 3 * mm),
         _facts(
             [
@@ -247,6 +279,7 @@ def cn23_pdf(declaration, lines) -> bytes:
                 ("Incoterm", declaration.incoterm),
                 ("Importer's reference", declaration.importer_name),
                 ("Licence / certificate", "-"),
+                *_scheme_facts(declaration),
                 ("Duties and taxes", _duties_note(declaration)),
             ]
         ),

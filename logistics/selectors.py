@@ -20,8 +20,10 @@ from logistics.models import (
     ConsignmentLine,
     CustomsDeclaration,
     DeclarationLine,
+    DutyBill,
     InboundLine,
     InboundShipment,
+    OriginQualification,
     Shipment,
     ShipmentLine,
     Stock,
@@ -244,3 +246,29 @@ def storage_used_m3(allotment: StorageAllotment) -> Decimal:
 def low_stock() -> Q:
     """Stock rows with at most STOCK_LOW_THRESHOLD sellable units (on hand minus reserved)."""
     return Q(on_hand__lte=F("reserved") + settings.STOCK_LOW_THRESHOLD)
+
+
+# --- FTA origin qualifications ----------------------------------------------------------------
+
+
+def origin_qualification_list(*, user) -> QuerySet[OriginQualification]:
+    """Operators see every qualification; SME staff those of their companies' products."""
+    qualifications = OriginQualification.objects.select_related("product", "agreement").order_by("-pk")
+    if is_operator(user):
+        return qualifications
+    return qualifications.filter(product__company_id__in=user_company_ids(user))
+
+
+def origin_qualification_get(*, user, pk) -> OriginQualification:
+    qualification = origin_qualification_list(user=user).filter(pk=pk).first()
+    if qualification is None:
+        raise Http404("No such origin qualification.")
+    return qualification
+
+
+def duty_bill_list(*, user) -> QuerySet[DutyBill]:
+    """Operators see every final duty bill; SME staff those of declarations their company exports."""
+    bills = DutyBill.objects.select_related("declaration").order_by("-pk")
+    if is_operator(user):
+        return bills
+    return bills.filter(declaration__exporter_id__in=user_company_ids(user))

@@ -218,6 +218,9 @@ MIGRATION_SEEDS = [
     ("core.migrations.0002_seed_exchange_rates", "seed"),
     ("core.migrations.0003_operators_group", "create_group"),
     ("logistics.migrations.0003_seed_trade_rules", "seed"),
+    ("logistics.migrations.0007_seed_fta_agreements", "seed"),
+    ("logistics.migrations.0009_seed_low_value_schemes", "seed"),
+    ("logistics.migrations.0011_date_restricted_goods", "seed"),
     ("marketplace.migrations.0006_settlement", "seed"),
 ]
 

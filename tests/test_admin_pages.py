@@ -20,7 +20,14 @@ from core.services import job_create, security_event_record, user_token_get_or_c
 from integrations.models import SyndicationJob
 from listings.services import inspection_record, product_update
 from logistics.models import StorageAllotment
-from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
+from logistics.services import (
+    InboundLineSpec,
+    consignment_create,
+    declaration_create,
+    declaration_submit,
+    inbound_create,
+)
+from logistics.services.reconciliation import duty_bill_record
 from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
 from marketplace.services.addresses import buyer_address_create
 from marketplace.services.b2b_terms import PriceEntrySpec, credit_line_grant, price_list_create, terms_invoice_open
@@ -39,6 +46,7 @@ from tests.factories import (
     product,
     publish_standard,
 )
+from tests.logistics.trade_helpers import qualify
 from tests.marketplace.desk_helpers import delivered_order, paid_order, rejected_listing, return_requested, sellable
 from tests.marketplace.settlement_helpers import programme
 from tests.marketplace.trade_helpers import b2b_product, buyer, quote, rfq
@@ -116,6 +124,25 @@ def world_build(operator):
         lines=[{"variant": item.variants.get(), "quantity": 1, "unit_value": Decimal(30), "currency": "USD"}],
     )
     declaration_create(consignment=consignment, actor=operator)
+    billed = consignment_create(
+        actor=operator,
+        exporter=company,
+        warehouse=tokyo,
+        destination_country="JP",
+        importer_name="Tokyo Zakka K.K.",
+        importer_address="1-2-3 Jingumae, Tokyo",
+        incoterm="DDP",
+        lines=[{"variant": item.variants.get(), "quantity": 1, "unit_value": Decimal(30), "currency": "USD"}],
+    )
+    declaration_submit(declaration=declaration_create(consignment=billed, actor=operator)[0], actor=operator)
+    duty_bill_record(
+        actor=operator,
+        declaration=billed.declaration,
+        billed_by="Yamato",
+        reference="YM-1",
+        duty=Money(Decimal(0), "USD"),
+        tax=Money(Decimal(0), "USD"),
+    )
     today = timezone.localdate()
     StorageAllotment.objects.create(
         company=company, warehouse=tokyo, volume_m3=60, starts_on=today, ends_on=today + timedelta(days=365)
@@ -158,6 +185,7 @@ def world_build(operator):
         method=Payout.Method.BANK_TRANSFER,
         idempotency_key="walk-payout",
     )
+    qualify(item, "KORUS", verify=False)
     buyer_company, buyer_user = buyer()
     wholesale = b2b_product(company)
     quote(rfq(buyer_company, buyer_user), wholesale)

@@ -313,6 +313,12 @@ CASES = [
         lambda w: f"/api/v1/products/{w.product.pk}/",
         {"anon": 401, "outsider": 404, "viewer": 403, "member": 204, "lead": 403, "operator": 204},
     ),
+    Case(
+        "product-hs-suggestions",
+        "get",
+        lambda w: f"/api/v1/products/{w.product.pk}/hs-suggestions/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 200, "lead": 200, "operator": 200},
+    ),
     _product("submit", member=200, lead=403, operator=200),
     _product("approve", member=403, lead=409, operator=409),
     _product("publish", member=409, lead=403, operator=409),
@@ -747,6 +753,80 @@ CASES = [
         "get",
         lambda w: "/api/v1/duty-estimate/?destination=JP&currency=USD&hs_code=940540&value=120&origin=KR",
         _all(200, anon=401),
+    ),
+    # Duty reconciliation: operators record final bills of submitted declarations (see _bill) and read
+    # the variance report; SME staff read the bills of their company's exports.
+    Case("duty-bill-list", "get", lambda w: "/api/v1/duty-bills/", _all(200, anon=401)),
+    Case(
+        "duty-bill-list",
+        "post",
+        lambda w: "/api/v1/duty-bills/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {
+            "declaration": _customs(w, "submitted").pk,
+            "billed_by": "Yamato",
+            "reference": f"YM-{r}",
+            "duty": {"amount": "1.00", "currency": "USD"},
+            "tax": {"amount": "6.00", "currency": "USD"},
+        },
+    ),
+    Case(
+        "duty-bill-detail",
+        "get",
+        lambda w: f"/api/v1/duty-bills/{_bill(w).pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 404, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "duty-bill-import",
+        "post",
+        lambda w: "/api/v1/duty-bills/import/",
+        _all(403, anon=401, operator=400),  # the operator's file has a header and no bill
+        lambda w, r: {"file": SimpleUploadedFile("b.csv", b"declaration,billed_by,reference,currency,duty,tax\r\n")},
+        fmt="multipart",
+    ),
+    Case(
+        "duty-bill-variance-report",
+        "get",
+        lambda w: "/api/v1/duty-bills/variance-report/",
+        _all(403, anon=401, operator=200),
+    ),
+    # FTA origin (see _origin): the member's product declared under KORUS; its SME staff declare,
+    # operators verify or reject.
+    Case("trade-agreement-list", "get", lambda w: "/api/v1/trade-agreements/", _all(200, anon=401)),
+    Case("origin-qualification-list", "get", lambda w: "/api/v1/origin-qualifications/", _all(200, anon=401)),
+    Case(
+        "origin-qualification-list",
+        "post",
+        lambda w: "/api/v1/origin-qualifications/",
+        _all(400, anon=401, member=201),
+        lambda w, r: {
+            "product": w.product.pk,
+            "agreement": "KORUS",
+            "criterion": "tariff_shift",
+            "declaration": "CTH from Korean hanji.",
+            "supporting_document": SimpleUploadedFile("bom.pdf", b"%PDF-1.4", "application/pdf"),
+            "valid_from": "2025-01-01",
+        },
+        fmt="multipart",
+    ),
+    Case(
+        "origin-qualification-detail",
+        "get",
+        lambda w: f"/api/v1/origin-qualifications/{_origin(w).pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
+    ),
+    Case(
+        "origin-qualification-verify",
+        "post",
+        lambda w: f"/api/v1/origin-qualifications/{_origin(w).pk}/verify/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 403, "lead": 404, "operator": 200},
+    ),
+    Case(
+        "origin-qualification-reject",
+        "post",
+        lambda w: f"/api/v1/origin-qualifications/{_origin(w).pk}/reject/",
+        {"anon": 401, "outsider": 404, "viewer": 404, "member": 403, "lead": 404, "operator": 200},
+        lambda w, r: {"reason": "No bill of materials."},
     ),
     # Syndication (see _synd): a channel, the member's product listed on it, and a queued job.
     Case("channel-list", "get", lambda w: "/api/v1/channels/", _all(200, anon=401)),
@@ -1787,6 +1867,32 @@ def _consignment_body(w, role):
     return {**body, "exporter": w.companies["lead"].pk} if role == "operator" else {**body, "brand": w.brand.pk}
 
 
+def _bill(w):
+    """The final bill of the lead company's cleared declaration, recorded on first use and kept."""
+    from core.money import Money
+    from logistics.services.reconciliation import duty_bill_record
+
+    if "bill" not in w.customs:
+        w.customs["bill"] = duty_bill_record(
+            actor=w.users["operator"],
+            declaration=_customs(w, "cleared"),
+            billed_by="Yamato",
+            reference="YM-1",
+            duty=Money(Decimal("0"), "USD"),
+            tax=Money(Decimal("6"), "USD"),
+        )
+    return w.customs["bill"]
+
+
+def _origin(w):
+    """The member's product declared (not yet verified) under KORUS, made on first use and kept."""
+    from tests.logistics.trade_helpers import qualify
+
+    if "origin" not in w.customs:
+        w.customs["origin"] = qualify(w.product, "KORUS", verify=False)
+    return w.customs["origin"]
+
+
 def _customs(w, key):
     """Two units of the lead company's goods consigned by the operator to Japan: the bare draft
     consignment ("consignment"), or a declaration taken through the services to `key` (draft,
@@ -2004,6 +2110,9 @@ KEY_FAMILIES = [  # (route name prefix, family): the first match wins
     ("consignment-", "orders"),
     ("shipping-rate-quote", "orders"),
     ("duty-estimate", "orders"),
+    ("duty-bill-", "orders"),
+    ("trade-agreement-", "listings"),
+    ("origin-qualification-", "listings"),
     ("order-", "orders"),
     ("seller-order-", "orders"),
     ("return-", "orders"),

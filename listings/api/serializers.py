@@ -313,3 +313,15 @@ class InspectionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class HsSuggestionSerializer(serializers.Serializer):
+    hs_code = serializers.CharField(allow_null=True, help_text="Null for a chapter-only suggestion.")
+    chapter = serializers.CharField()
+    source = serializers.ChoiceField(choices=["similar_products", "category_chapter"])
+    reason = serializers.CharField()
+
+
+class HsSuggestionsSerializer(serializers.Serializer):
+    current = serializers.CharField(allow_blank=True, help_text="The product's HS code, unchanged.")
+    suggestions = HsSuggestionSerializer(many=True)

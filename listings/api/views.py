@@ -24,6 +24,7 @@ from listings import imports, services
 from listings.api.media_serializers import MediaUploadSerializer
 from listings.api.serializers import (
     CategorySerializer,
+    HsSuggestionsSerializer,
     InspectionSerializer,
     InspectionWriteSerializer,
     MediaSerializer,
@@ -35,7 +36,7 @@ from listings.api.serializers import (
 )
 from listings.media import product_media_add, product_media_delete
 from listings.models import Product, ProductRevision
-from listings.selectors import category_list, inspection_list, product_get, product_list
+from listings.selectors import category_list, hs_code_suggestions, inspection_list, product_get, product_list
 
 REVISION_ID = OpenApiParameter("revision_id", int, OpenApiParameter.PATH, description="The revision's id.")
 LANG = OpenApiParameter("lang", str, description="Locale of `text` (ko, en, zh-hans, ja, es); else Accept-Language.")
@@ -119,6 +120,16 @@ class ProductViewSet(
 
     def perform_destroy(self, product):
         services.product_delete(actor=self.request.user, product=product)
+
+    @extend_schema(responses=HsSuggestionsSerializer)
+    @action(detail=True, methods=["get"], url_path="hs-suggestions", url_name="hs-suggestions")
+    def hs_suggestions(self, request, pk=None):
+        """HS codes to consider, each with its reason (similar reviewed products of the category,
+        the category's default chapter). Read-only: the product's code changes only when the SME
+        saves one."""
+        product = self.get_object()
+        body = {"current": product.hs_code, "suggestions": hs_code_suggestions(product=product)}
+        return Response(HsSuggestionsSerializer(body).data)
 
     def _transition(self, request, service, *, with_reason=False):
         serializer = TransitionSerializer(data=request.data)

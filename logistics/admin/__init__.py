@@ -1,3 +1,3 @@
 """Logistics admin, one module per area; each module registers its models on import."""
 
-from logistics.admin import customs, fulfilment, inbound, network, returns, stock  # noqa: F401
+from logistics.admin import customs, fulfilment, inbound, network, origin, returns, stock  # noqa: F401

@@ -3,17 +3,21 @@ so estimates made under the old row keep naming it). Consignments and customs de
 followed here by operators and the exporting SME's staff; state changes run through the
 services (holding a declaration needs a reason, so it is done through the API)."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
 from brands.admin import CompanyScopedAdmin, ReadOnlyInline
-from core.admin import OperatorOnlyAdmin
+from core.admin import OperatorOnlyAdmin, form_action
+from core.money import Money
 from logistics.models import (
     Consignment,
     ConsignmentLine,
     CustomsDeclaration,
     DeclarationLine,
+    DutyBill,
     DutyRule,
+    LowValueScheme,
     RestrictedGood,
     TaxRule,
 )
@@ -24,6 +28,7 @@ from logistics.services import (
     declaration_release,
     declaration_submit,
 )
+from logistics.services.reconciliation import duty_bill_record
 
 
 @admin.register(TaxRule)
@@ -57,11 +62,20 @@ class DutyRuleAdmin(OperatorOnlyAdmin):
         return rule.hs_prefix or "(default)"
 
 
+@admin.register(LowValueScheme)
+class LowValueSchemeAdmin(OperatorOnlyAdmin):
+    list_display = ["code", "name", "valid_from", "valid_to", "threshold", "currency", "registration_number"]
+    list_filter = ["code"]
+    search_fields = ["code", "name", "source", "registration_number"]
+    date_hierarchy = "valid_from"
+
+
 @admin.register(RestrictedGood)
 class RestrictedGoodAdmin(OperatorOnlyAdmin):
-    list_display = ["country", "hs_prefix", "restriction", "reason"]
+    list_display = ["country", "hs_prefix", "restriction", "valid_from", "valid_to", "reason"]
     list_filter = ["country", "restriction"]
-    search_fields = ["hs_prefix", "reason"]
+    search_fields = ["hs_prefix", "reason", "source"]
+    date_hierarchy = "valid_from"
 
 
 class ConsignmentLineInline(ReadOnlyInline):
@@ -128,8 +142,19 @@ class DeclarationLineInline(ReadOnlyInline):
         "net_weight_kg",
         "gross_weight_kg",
         "duty_rate",
+        "mfn_rate",
+        "agreement_code",
+        "origin_statement",
     ]
     readonly_fields = fields
+
+
+class DutyBillForm(forms.Form):
+    billed_by = forms.CharField(max_length=100, help_text="The carrier or customs broker.")
+    reference = forms.CharField(max_length=60, help_text="Their invoice or entry number.")
+    currency = forms.CharField(max_length=3, help_text="The declaration's currency.")
+    duty = forms.DecimalField(min_value=0, max_digits=14, decimal_places=4)
+    tax = forms.DecimalField(min_value=0, max_digits=14, decimal_places=4)
 
 
 @admin.register(CustomsDeclaration)
@@ -154,6 +179,8 @@ class CustomsDeclarationAdmin(CompanyScopedAdmin):
         "goods_value",
         "duty_amount",
         "tax_amount",
+        "tax_scheme",
+        "tax_registration_number",
         "rule_versions",
         "documents",
         "created_at",
@@ -162,7 +189,7 @@ class CustomsDeclarationAdmin(CompanyScopedAdmin):
     ]
     fields = readonly_fields
     inlines = [DeclarationLineInline]
-    actions = ["submit", "clear", "release"]
+    actions = ["submit", "clear", "release", "record_bill"]
 
     def has_add_permission(self, request):
         return False
@@ -201,3 +228,47 @@ class CustomsDeclarationAdmin(CompanyScopedAdmin):
         self.run_service(
             request, queryset, lambda obj: declaration_release(declaration=obj, actor=request.user), "released"
         )
+
+    @form_action(DutyBillForm, description="Record the final duty bill", done="billed", permissions=["operator"])
+    def record_bill(self, request, declaration, billed_by, reference, currency, duty, tax):
+        duty_bill_record(
+            actor=request.user,
+            declaration=declaration,
+            billed_by=billed_by,
+            reference=reference,
+            duty=Money(duty, currency.upper()),
+            tax=Money(tax, currency.upper()),
+        )
+
+
+@admin.register(DutyBill)
+class DutyBillAdmin(CompanyScopedAdmin):
+    """Recorded from a declaration (its action), through the API or a CSV upload; read here."""
+
+    company_path = "declaration__exporter"
+    list_display = ["__str__", "billed_by", "currency", "duty_billed", "tax_billed", "difference", "responsible_party"]
+    list_filter = ["responsible_party", "declaration__destination_country"]
+    search_fields = ["reference", "billed_by"]
+    list_select_related = ["declaration"]
+    readonly_fields = [
+        "declaration",
+        "billed_by",
+        "reference",
+        "currency",
+        "duty_billed",
+        "tax_billed",
+        "duty_estimated",
+        "tax_estimated",
+        "difference",
+        "responsible_party",
+        "responsible_company",
+        "recorded_by",
+        "recorded_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)

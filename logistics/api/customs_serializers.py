@@ -47,6 +47,9 @@ class DeclarationLineSerializer(serializers.ModelSerializer):
             "net_weight_kg",
             "gross_weight_kg",
             "duty_rate",
+            "mfn_rate",
+            "agreement_code",
+            "origin_statement",
         ]
         read_only_fields = fields
 
@@ -87,6 +90,8 @@ class CustomsDeclarationSerializer(serializers.ModelSerializer):
             "goods_value",
             "duty",
             "tax",
+            "tax_scheme",
+            "tax_registration_number",
             "rule_versions",
             "documents",
             "lines",

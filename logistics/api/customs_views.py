@@ -244,7 +244,8 @@ class DutyEstimateView(APIView):
             ],
             "rule_versions": estimate.rule_versions,
             "restrictions": [
-                found._asdict() for found in restricted_goods_check(destination_country=destination, hs_codes=codes)
+                found._asdict()
+                for found in restricted_goods_check(destination_country=destination, hs_codes=codes, on=estimate.on)
             ],
         }
         return Response(DutyEstimateSerializer(result).data)

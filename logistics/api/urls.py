@@ -9,6 +9,8 @@ from logistics.api.fulfilment import (
     ShippingQuoteView,
 )
 from logistics.api.inbound import InboundShipmentViewSet, StorageAllotmentViewSet
+from logistics.api.origin import OriginQualificationViewSet, TradeAgreementViewSet
+from logistics.api.reconciliation import DutyBillViewSet
 from logistics.api.returns import PhysicalReturnViewSet
 from logistics.api.views import StockViewSet, WarehouseViewSet
 
@@ -22,6 +24,9 @@ router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("physical-returns", PhysicalReturnViewSet, basename="physical-return")
 router.register("customs-declarations", CustomsDeclarationViewSet, basename="customs-declaration")
 router.register("consignments", ConsignmentViewSet, basename="consignment")
+router.register("duty-bills", DutyBillViewSet, basename="duty-bill")
+router.register("trade-agreements", TradeAgreementViewSet, basename="trade-agreement")
+router.register("origin-qualifications", OriginQualificationViewSet, basename="origin-qualification")
 
 urlpatterns = [*router.urls]
 urlpatterns += [

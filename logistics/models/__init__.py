@@ -1,7 +1,16 @@
-from logistics.models.customs import CustomsDeclaration, DeclarationLine, DutyRule, RestrictedGood, TaxRule
+from logistics.models.customs import (
+    CustomsDeclaration,
+    DeclarationLine,
+    DutyRule,
+    LowValueScheme,
+    RestrictedGood,
+    TaxRule,
+)
 from logistics.models.fulfilment import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
 from logistics.models.inbound import Consignment, ConsignmentLine, InboundLine, InboundShipment
 from logistics.models.network import ShippingRate, StorageAllotment, Warehouse, WarehouseRoute, Zone
+from logistics.models.origin import OriginQualification, PreferentialRate, TradeAgreement
+from logistics.models.reconciliation import DutyBill
 from logistics.models.returns import PhysicalReturn, PhysicalReturnEvent, PhysicalReturnLine
 from logistics.models.stock import Reservation, ReservationLine, Stock, StockMovement
 
@@ -10,14 +19,18 @@ __all__ = [
     "ConsignmentLine",
     "CustomsDeclaration",
     "DeclarationLine",
+    "DutyBill",
     "DutyRule",
     "Fulfilment",
     "FulfilmentLine",
     "InboundLine",
     "InboundShipment",
+    "LowValueScheme",
+    "OriginQualification",
     "PhysicalReturn",
     "PhysicalReturnEvent",
     "PhysicalReturnLine",
+    "PreferentialRate",
     "Reservation",
     "ReservationLine",
     "RestrictedGood",
@@ -29,6 +42,7 @@ __all__ = [
     "StorageAllotment",
     "TaxRule",
     "TrackingEvent",
+    "TradeAgreement",
     "Warehouse",
     "WarehouseRoute",
     "Zone",

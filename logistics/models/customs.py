@@ -5,10 +5,12 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from brands.models import Company
 from core.money import validate_currency_code
+from listings.models import Product
 from logistics.models.fulfilment import Shipment
 from logistics.models.inbound import Consignment
 
@@ -66,6 +68,41 @@ class DutyRule(models.Model):
         return f"{self.country} {self.hs_prefix or '*'}: {self.rate} from {self.valid_from}"
 
 
+class LowValueScheme(models.Model):
+    """A scheme that moves a low-value consignment's import VAT/GST to the sale: the seller or
+    platform charges it at checkout at the destination's rate (the TaxRule's) and declares its
+    registration number, and no import tax is levied at the border. EU IOSS, the UK's GBP 135
+    rule, Australia's GST on low-value imports."""
+
+    code = models.SlugField(max_length=20, help_text="EU-IOSS, UK-LVG, AU-LVG, ...")
+    name = models.CharField(max_length=100)
+    countries = CountryField(multiple=True, help_text="The destinations the scheme covers.")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="The last day the scheme applies.")
+    threshold = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Applies to consignments of at most this intrinsic value."
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
+    registration_number = models.CharField(
+        max_length=40, help_text="The platform's number under the scheme (IOSS number, UK VAT number, ATO ARN)."
+    )
+    source = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["code", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="low_value_scheme_unique"),
+            models.CheckConstraint(condition=Q(threshold__gt=0), name="low_value_scheme_threshold_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="low_value_scheme_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} from {self.valid_from}"
+
+
 class RestrictedGood(models.Model):
     class Restriction(models.TextChoices):
         PROHIBITED = "prohibited", "Prohibited"
@@ -75,10 +112,20 @@ class RestrictedGood(models.Model):
     hs_prefix = models.CharField(max_length=10)
     restriction = models.CharField(max_length=10, choices=Restriction.choices)
     reason = models.CharField(max_length=300)
+    # Applied by the shipment's date, like the duty rules: a new restriction is a row from its day.
+    valid_from = models.DateField(default=timezone.localdate)
+    valid_to = models.DateField(null=True, blank=True, help_text="The last day the restriction applies.")
+    source = models.CharField(max_length=300)
 
     class Meta:
-        ordering = ["country", "hs_prefix"]
-        constraints = [models.UniqueConstraint(fields=["country", "hs_prefix"], name="restricted_good_unique")]
+        ordering = ["country", "hs_prefix", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "hs_prefix", "valid_from"], name="restricted_good_unique"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="restricted_good_dates_ordered",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.country} {self.hs_prefix}: {self.restriction}"
@@ -114,6 +161,10 @@ class CustomsDeclaration(models.Model):
     tax_amount = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
     # Which rule rows the estimate used: {"tax_rule": id, "duty_rules": {"line 1": id}, "valid_on": date}
     rule_versions = models.JSONField(default=dict, blank=True)
+    # A low-value scheme's code and the platform's number under it: the import VAT was charged at
+    # sale, and the documents say so (tax_amount is then what was charged, none is due at the border).
+    tax_scheme = models.CharField(max_length=20, blank=True)
+    tax_registration_number = models.CharField(max_length=40, blank=True)
     commercial_invoice = models.FileField(upload_to="customs/%Y/%m/", blank=True)
     cn23 = models.FileField(upload_to="customs/%Y/%m/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -138,11 +189,18 @@ class DeclarationLine(models.Model):
     hs_code = models.CharField(max_length=10, blank=True)
     origin_country = CountryField(blank=True)
     manufacturer = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    # The product whose origin qualifications may earn the line a preferential rate.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     quantity = models.PositiveIntegerField()
     unit_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     net_weight_kg = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     gross_weight_kg = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     duty_rate = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    mfn_rate = models.DecimalField(
+        max_digits=6, decimal_places=4, null=True, blank=True, help_text="The rate without a preference."
+    )
+    agreement_code = models.CharField(max_length=20, blank=True, help_text="The FTA whose rate applies, if any.")
+    origin_statement = models.TextField(blank=True, help_text="The origin statement the agreement requires.")
 
     class Meta:
         ordering = ["declaration", "pk"]

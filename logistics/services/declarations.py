@@ -60,6 +60,7 @@ def _declared_line(line: ConsignmentLine) -> dict:
         "hs_code": variant.hs_code or product.hs_code,
         "origin_country": variant.origin_country or product.origin_country,
         "manufacturer_id": line.manufacturer_id,
+        "product_id": product.pk,
         "quantity": line.quantity,
         "unit_value": line.unit_value,
         "net_weight_kg": net,
@@ -76,6 +77,7 @@ def _estimate(declaration: CustomsDeclaration, lines: list, on: date) -> DutyEst
                 origin_country=str(line.origin_country),
                 quantity=line.quantity,
                 unit_value=Money(line.unit_value or Decimal(0), declaration.currency),
+                product_id=line.product_id,
             )
             for line in lines
         ],
@@ -89,9 +91,16 @@ def _apply_estimate(declaration: CustomsDeclaration, lines: list, estimate: Duty
     declaration.duty_amount = estimate.duty.amount
     declaration.tax_amount = estimate.tax.amount
     declaration.rule_versions = estimate.rule_versions
+    scheme = estimate.tax_scheme
+    declaration.tax_scheme = scheme.code if scheme else ""
+    declaration.tax_registration_number = scheme.registration_number if scheme else ""
     for line, priced in zip(lines, estimate.lines, strict=True):
         line.duty_rate = priced.duty_rate
-    DeclarationLine.objects.bulk_update(lines, ["duty_rate"])
+        line.mfn_rate = priced.mfn_rate
+        preference = priced.preference
+        line.agreement_code = preference.agreement.code if preference else ""
+        line.origin_statement = preference.statement(declaration.exporter_name) if preference else ""
+    DeclarationLine.objects.bulk_update(lines, ["duty_rate", "mfn_rate", "agreement_code", "origin_statement"])
 
 
 def exporter_name(consignment: Consignment) -> str:

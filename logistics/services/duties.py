@@ -13,13 +13,15 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django_countries import countries
 
 from core.errors import ApplicationError, InvalidInput
 from core.money import Money, currency_codes, quantize
 from core.selectors import RateTable, exchange_rates_get
-from logistics.models import DutyRule, RestrictedGood, TaxRule
+from logistics.models import DutyRule, LowValueScheme, RestrictedGood, TaxRule
+from logistics.services.origin import Preference, preference_for, preferences_in_force
 
 # A consignment's lines are all estimated at once when it is declared, so customs shares these limits.
 MAX_LINES = 500
@@ -41,12 +43,14 @@ class GoodsLine:
     unit_value: Money
     # Off the whole line (a promotion); counted where the destination values goods at the price paid.
     discount: Money | None = None
+    # The listings product, whose origin qualifications may earn a preferential (FTA) rate.
+    product_id: int | None = None
 
 
 @dataclass(frozen=True)
 class LineDuty:
-    """One line's duty: the rule row that set its rate, and the line's value and duty in the
-    estimate's currency."""
+    """One line's duty: the rule row that set its MFN rate, the preference (if any) that lowered
+    it, and the line's value and duty in the estimate's currency, with the MFN duty beside it."""
 
     hs_code: str
     duty_rate: Decimal
@@ -55,6 +59,9 @@ class LineDuty:
     valid_from: date
     value: Money
     duty: Money
+    mfn_rate: Decimal
+    mfn_duty: Money
+    preference: Preference | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,16 @@ class DutyEstimate:
     duty_de_minimis_applied: bool
     tax_de_minimis_applied: bool
     rule_versions: dict = field(hash=False)
+    # Duty and tax at MFN rates, as they would be without any preference.
+    mfn_duty: Money | None = None
+    mfn_tax: Money | None = None
+    # The low-value scheme under which the tax is charged at sale (none is due at the border).
+    tax_scheme: "Scheme | None" = None
+
+    @property
+    def border_tax(self) -> Money:
+        """The import tax due when the goods cross the border: none when charged at sale."""
+        return Money(Decimal(0), self.currency) if self.tax_scheme else self.tax
 
     @property
     def line_rates(self) -> tuple[Decimal, ...]:
@@ -81,6 +98,26 @@ class DutyEstimate:
     @property
     def total(self) -> Money:
         return Money(self.duty.amount + self.tax.amount, self.currency)
+
+    @property
+    def saving(self) -> Money:
+        """What the preferences save against MFN, duty and the tax levied on it together."""
+        mfn = (self.mfn_duty or self.duty).amount + (self.mfn_tax or self.tax).amount
+        return Money(mfn - self.total.amount, self.currency)
+
+    def preferences_summary(self) -> list[dict]:
+        return [
+            {
+                "line": n,
+                "hs_code": line.hs_code,
+                "agreement": line.preference.agreement.code,
+                "rate": str(line.duty_rate),
+                "mfn_rate": str(line.mfn_rate),
+                "saving": Money(line.mfn_duty.amount - line.duty.amount, self.currency).as_dict(),
+            }
+            for n, line in enumerate(self.lines, start=1)
+            if line.preference is not None
+        ]
 
 
 def country_code_clean(value, attr: str = "destination_country") -> str:
@@ -96,8 +133,55 @@ def _currency(value, attr: str = "currency") -> str:
     return value
 
 
+SCHEME_FIELDS = ["id", "code", "name", "threshold", "currency", "registration_number", "valid_from", "source"]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A low-value scheme in force for the destination (see LowValueScheme)."""
+
+    id: int
+    code: str
+    name: str
+    threshold: Decimal
+    currency: str
+    registration_number: str
+    valid_from: date
+    source: str
+
+    def as_dict(self, *, applied: bool, value: Money) -> dict:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "name": self.name,
+            "valid_from": self.valid_from.isoformat(),
+            "threshold": Money(self.threshold, self.currency).as_dict(),
+            "consignment_value": value.as_dict(),
+            "registration_number": self.registration_number,
+            "applied": applied,
+        }
+
+
 def tax_rule_in_force(*, country: str, on: date) -> TaxRule | None:
-    return TaxRule.objects.filter(country=country, valid_from__lte=on).order_by("-valid_from").first()
+    """The destination's tax rule on the day, with the low-value scheme in force there (if any)
+    as `scheme`: read in the same statement (one subquery per scheme field) because checkout
+    prices through here on every request."""
+    schemes = LowValueScheme.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on), countries__contains=country, valid_from__lte=on
+    ).order_by("-valid_from")
+    rule = (
+        TaxRule.objects.filter(country=country, valid_from__lte=on)
+        .annotate(**{f"scheme_{name}": Subquery(schemes.values(name)[:1]) for name in SCHEME_FIELDS})
+        .order_by("-valid_from")
+        .first()
+    )
+    if rule is not None:
+        rule.scheme = (
+            Scheme(**{name: getattr(rule, f"scheme_{name}") for name in SCHEME_FIELDS})
+            if rule.scheme_id is not None
+            else None
+        )
+    return rule
 
 
 def duty_rules_in_force(*, country: str, on: date) -> dict[str, DutyRule]:
@@ -133,7 +217,9 @@ def duties_estimate(
     positive threshold, none is due). Tax is levied on the goods value, plus duty when the rule
     says so. Amounts are in `currency`, each line rounded to its minor units and totals summed
     from the rounded lines, so the lines add up to the totals on the documents. Decimal only.
-    Origin is carried but not used: seeded rates are MFN rates (see docs/trade-rules.md)."""
+    A line of a product with a verified origin qualification under an agreement between its
+    origin and the destination, whose proof travels, takes the agreement's rate when it is lower
+    than MFN; the estimate keeps the MFN duty and tax beside it (see docs/trade-rules.md)."""
     country = country_code_clean(destination_country)
     currency = _currency(currency)
     if not lines:
@@ -145,6 +231,7 @@ def duties_estimate(
     if tax_rule is None:
         raise TradeRulesMissing(f"No tax rule for {country} is in force on {on}; an operator must add one.")
     duty_rules = duty_rules_in_force(country=country, on=on)
+    preferences = preferences_in_force(country=country, on=on, product_ids=[line.product_id for line in lines])
     rates = rates if rates is not None and rates.on == on else exchange_rates_get(on=on)
     priced = []
     threshold_amount = Decimal(0)
@@ -167,26 +254,58 @@ def duties_estimate(
             line_total = Money(max(paid, Decimal(0)), line_total.currency)
         threshold_amount += rates.convert(line_total, tax_rule.currency).amount
         value = quantize(line_total.amount * rates.rate(line_total.currency, currency), currency)
-        priced.append((hs_code, rule, value))
+        preference = preference_for(
+            preferences.get(line.product_id, []),
+            hs_code=hs_code,
+            origin=str(line.origin_country or "").upper(),
+            destination=country,
+        )
+        if preference is not None and preference.rate >= rule.rate:
+            preference = None
+        priced.append((hs_code, rule, value, preference))
     threshold_value = Money(threshold_amount, tax_rule.currency)
     duty_free = tax_rule.duty_de_minimis > 0 and threshold_amount <= tax_rule.duty_de_minimis
-    tax_free = tax_rule.tax_de_minimis > 0 and threshold_amount <= tax_rule.tax_de_minimis
+    scheme, scheme_versions = tax_rule.scheme, None
+    if scheme is not None:
+        # The consignment's intrinsic value (goods, not shipping), in the scheme's currency.
+        scheme_value = rates.convert(threshold_value, scheme.currency).quantized()
+        at_sale = scheme_value.amount <= scheme.threshold
+        scheme_versions = scheme.as_dict(applied=at_sale, value=scheme_value)
+        scheme = scheme if at_sale else None
+    # Under a scheme, tax is charged at sale from the first cent, on the goods (duty is not in it).
+    tax_free = scheme is None and tax_rule.tax_de_minimis > 0 and threshold_amount <= tax_rule.tax_de_minimis
+    tax_on_duty = scheme is None and tax_rule.tax_on_duty
+
+    if duty_free:  # no duty is due, so no preference is claimed
+        priced = [(hs_code, rule, value, None) for hs_code, rule, value, _ in priced]
+
+    def duty_at(value, rate):
+        return Money(Decimal(0) if duty_free else quantize(value * rate, currency), currency)
+
     line_duties = tuple(
         LineDuty(
             hs_code=hs_code,
-            duty_rate=rule.rate,
+            duty_rate=preference.rate if preference else rule.rate,
             duty_rule_id=rule.pk,
             hs_prefix=rule.hs_prefix,
             valid_from=rule.valid_from,
             value=Money(value, currency),
-            duty=Money(Decimal(0) if duty_free else quantize(value * rule.rate, currency), currency),
+            duty=duty_at(value, preference.rate if preference else rule.rate),
+            mfn_rate=rule.rate,
+            mfn_duty=duty_at(value, rule.rate),
+            preference=preference,
         )
-        for hs_code, rule, value in priced
+        for hs_code, rule, value, preference in priced
     )
     goods_value = sum((line.value.amount for line in line_duties), Decimal(0))
     duty = sum((line.duty.amount for line in line_duties), Decimal(0))
-    tax_base = goods_value + duty if tax_rule.tax_on_duty else goods_value
-    tax = Decimal(0) if tax_free else quantize(tax_base * tax_rule.tax_rate, currency)
+    mfn_duty = sum((line.mfn_duty.amount for line in line_duties), Decimal(0))
+
+    def tax_on(duty_amount):
+        base = goods_value + duty_amount if tax_on_duty else goods_value
+        return Decimal(0) if tax_free else quantize(base * tax_rule.tax_rate, currency)
+
+    tax, mfn_tax = tax_on(duty), tax_on(mfn_duty)
     rule_versions = {
         "valid_on": on.isoformat(),
         "tax_rule": {
@@ -206,10 +325,16 @@ def duties_estimate(
                 "id": line.duty_rule_id,
                 "hs_prefix": line.hs_prefix,
                 "valid_from": line.valid_from.isoformat(),
-                "rate": str(line.duty_rate),
+                "rate": str(line.mfn_rate),
             }
             for n, line in enumerate(line_duties, start=1)
         },
+        "preferences": {
+            f"line {n}": line.preference.as_dict()
+            for n, line in enumerate(line_duties, start=1)
+            if line.preference is not None
+        },
+        "tax_scheme": scheme_versions,
         "threshold_value": threshold_value.as_dict(),
         "duty_de_minimis_applied": duty_free,
         "tax_de_minimis_applied": tax_free,
@@ -228,6 +353,9 @@ def duties_estimate(
         duty_de_minimis_applied=duty_free,
         tax_de_minimis_applied=tax_free,
         rule_versions=rule_versions,
+        mfn_duty=Money(mfn_duty, currency),
+        mfn_tax=Money(mfn_tax, currency),
+        tax_scheme=scheme,
     )
 
 
@@ -237,13 +365,21 @@ class Restriction(NamedTuple):
     reason: str
 
 
-def restricted_goods_check(*, destination_country: str, hs_codes: Iterable[str]) -> list[Restriction]:
-    """The HS codes the destination prohibits or lets in only under a licence, each once, in the
-    order given, with the reason. Where several rows match a code, a prohibition wins over a
-    licence, then the longest prefix. Checkout calls this to keep such goods off the shipping
-    options of the destination; a declaration containing them is refused."""
+def restricted_goods_check(
+    *, destination_country: str, hs_codes: Iterable[str], on: date | None = None
+) -> list[Restriction]:
+    """The HS codes the destination prohibits or lets in only under a licence on the day (the
+    shipment's; today by default), each once, in the order given, with the reason. Only rows in
+    their dates count; where several match a code, a prohibition wins over a licence, then the
+    longest prefix. Checkout calls this to keep such goods off the shipping options of the
+    destination; a declaration containing them is refused."""
     country = country_code_clean(destination_country)
-    rows = list(RestrictedGood.objects.filter(country=country))
+    on = on or timezone.localdate()
+    rows = list(
+        RestrictedGood.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on), country=country, valid_from__lte=on
+        )
+    )
     found = []
     for hs_code in dict.fromkeys(hs_code_clean(code) for code in hs_codes):
         matching = [row for row in rows if hs_code and hs_code.startswith(row.hs_prefix)]

@@ -260,6 +260,7 @@ def _options(
                     g.quantity,
                     g.price,
                     discount=Money(deal.line_amount(g.variant.pk), checkout.currency),
+                    product_id=g.variant.product_id,
                 )
                 for g in goods
             ],
@@ -268,6 +269,7 @@ def _options(
     except TradeRulesMissing:
         estimate = None
     zero = Money(Decimal(0), checkout.currency).as_dict()
+    versions = rule_versions_plain(estimate.rule_versions) if estimate else {}
     options = []
     lines = [(g.variant, g.quantity) for g in goods]
     for option in shipping_options(destination_country=country, lines=lines, warehouses=warehouses):
@@ -288,7 +290,10 @@ def _options(
         if estimate is None:
             options.append(dap)
             continue
-        dap["estimated_on_delivery"] = {"duties": estimate.duty.as_dict(), "taxes": estimate.tax.as_dict()}
+        scheme = estimate.rule_versions["tax_scheme"] if estimate.tax_scheme else None
+        if scheme:  # a low-value scheme: the tax is charged now whatever the incoterm, none at the border
+            dap.update(taxes=estimate.tax.as_dict(), tax_scheme=scheme, rule_versions=versions)
+        dap["estimated_on_delivery"] = {"duties": estimate.duty.as_dict(), "taxes": estimate.border_tax.as_dict()}
         options.append(dap)
         options.append(
             {
@@ -297,7 +302,12 @@ def _options(
                 "incoterm": "DDP",
                 "duties": estimate.duty.as_dict(),
                 "taxes": estimate.tax.as_dict(),
-                "rule_versions": rule_versions_plain(estimate.rule_versions),
+                # FTA preferences applied per line, and what they save against MFN duty and tax.
+                "preferences": estimate.preferences_summary(),
+                "mfn_duties": estimate.mfn_duty.as_dict(),
+                "saving": estimate.saving.as_dict(),
+                "tax_scheme": scheme,
+                "rule_versions": versions,
             }
         )
     return options

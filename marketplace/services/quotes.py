@@ -210,6 +210,7 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
                     str(line.variant.origin_country or line.product.origin_country),
                     line.quantity,
                     line.unit,
+                    product_id=line.product.pk,
                 )
                 for line in lines
             ],
@@ -226,8 +227,15 @@ def _landed_cost(rfq: RFQ, lines: list[_Priced], incoterm: str, rates: RateTable
         "duties": estimate.duty.as_dict(),
         "taxes": estimate.tax.as_dict(),
         "tax_name": estimate.tax_name,
+        "preferences": estimate.preferences_summary(),
+        "mfn_duties": estimate.mfn_duty.as_dict(),
+        "saving": estimate.saving.as_dict(),
+        # A low-value scheme: the tax is charged with the sale whatever the incoterm.
+        "tax_scheme": versions["tax_scheme"] if estimate.tax_scheme else None,
     }
-    duties, taxes = (estimate.duty, estimate.tax) if ddp else (zero, zero)
+    # Duties only under DDP; the tax too, or under a low-value scheme whatever the incoterm.
+    duties = estimate.duty if ddp else zero
+    taxes = estimate.tax if ddp or estimate.tax_scheme else zero
     return _Landed(subtotal, shipping, insurance, duties, taxes, freight, summary, versions)
 
 
