@@ -463,3 +463,15 @@ SYNDICATION_RETRY_SECONDS = env.int("SYNDICATION_RETRY_SECONDS", default=5)
 SYNDICATION_BATCH_STALE_SECONDS = env.int("SYNDICATION_BATCH_STALE_SECONDS", default=120)
 # Inventory changes are gathered this long before one push per channel.
 SYNDICATION_INVENTORY_DEBOUNCE_SECONDS = env.int("SYNDICATION_INVENTORY_DEBOUNCE_SECONDS", default=10)
+
+# Outbound webhooks (core/webhooks.py, docs/events.md). Endpoints must be public https URLs;
+# CHANNEL_ALLOW_PRIVATE_URLS (above) lets them be on loopback too, for local set-ups and tests.
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=2.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_WINDOW = timedelta(hours=env.int("WEBHOOK_RETRY_HOURS", default=24))
+# An endpoint failing this many deliveries in a row, over at least this long, is disabled.
+WEBHOOK_DISABLE_FAILURES = env.int("WEBHOOK_DISABLE_FAILURES", default=20)
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env.int("WEBHOOK_DISABLE_HOURS", default=24))
+# stock.low (docs/events.md): sent when a stock row's units on hand fall below this.
+STOCK_LOW_THRESHOLD = env.int("STOCK_LOW_THRESHOLD", default=5)
