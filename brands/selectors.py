@@ -3,6 +3,7 @@ from django.http import Http404
 
 from brands.eligibility import Verdict, sme_eligibility_evaluate
 from brands.models import Brand, Company, CompanyStaff, Membership, QualityStandard
+from core.models import User
 from core.permissions import is_operator
 from core.selectors import RateTable, exchange_rates_get
 
@@ -111,3 +112,11 @@ def membership_get(*, user, brand: Brand, pk) -> Membership:
 def user_company_roles_confine(user, roles: dict[int, str]) -> None:
     """For this request only: the user holds exactly these roles (an API key acting for its company)."""
     user._company_roles = roles
+
+
+def company_notified_staff(company_ids) -> list:
+    """The owners and editors of the companies, who hear about their orders, listings and
+    inspections by e-mail (each once, however many of the companies they work for)."""
+    roles = [CompanyStaff.Role.OWNER, CompanyStaff.Role.EDITOR]
+    staff = CompanyStaff.objects.filter(company_id__in=list(company_ids), role__in=roles, user__is_active=True)
+    return list(User.objects.filter(pk__in=staff.values("user_id")).order_by("pk"))

@@ -60,6 +60,10 @@ app.conf.beat_schedule = {
         "task": "core.tasks.events_dispatch_sweep_task",
         "schedule": 60.0,
     },
+    "messages-send-sweep": {  # e-mails whose send task was lost or whose retry is due
+        "task": "core.tasks.messages_send_sweep_task",
+        "schedule": 60.0,
+    },
     "idempotency-keys-purge": {
         "task": "core.tasks.idempotency_keys_purge_task",
         "schedule": crontab(hour=3, minute=30),

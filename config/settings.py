@@ -342,6 +342,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Or the SMTP server in one URL, which then wins: smtp+tls://user:password@smtp.example.com:587
+# (django-environ's EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, user, password and TLS from it).
+if env("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
 
 # Accounts (core): login tokens (django-rest-knox, hashed, sliding expiry), links sent by e-mail
 # (where the client's pages for them live), brute-force lock-out, operators' second factor.

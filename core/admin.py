@@ -12,7 +12,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from core import webhooks
 from core.errors import ApplicationError
-from core.models import Event, ExchangeRate, Job, SecurityEvent, User, WebhookDelivery, WebhookEndpoint
+from core.models import (
+    Event,
+    ExchangeRate,
+    Job,
+    Message,
+    NotificationPreference,
+    SecurityEvent,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from core.money import Money
 from core.permissions import is_operator
 
@@ -302,3 +312,22 @@ class WebhookDeliveryAdmin(ServiceOnlyAdmin):
     @admin.action(description="Redeliver (same event id)")
     def redeliver(self, request, queryset):
         self.run_service(request, queryset, lambda d: webhooks.webhook_redeliver(delivery=d), "redeliveries queued")
+
+
+@admin.register(Message)
+class MessageAdmin(ServiceOnlyAdmin):
+    """Every e-mail sent (or being retried), readable here without a mail server."""
+
+    list_display = ["created_at", "recipient", "template", "locale", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template", "locale"]
+    search_fields = ["recipient", "subject", "provider_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ServiceOnlyAdmin):
+    list_display = ["user", "template", "enabled"]
+    list_filter = ["template", "enabled"]
+    search_fields = ["user__email"]
+    readonly_fields = ["user", "template", "enabled"]

@@ -318,3 +318,64 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event.type} to {self.endpoint_id} ({self.status})"
+
+
+class Message(models.Model):
+    """Every e-mail the platform sends, rendered once, sent after commit and retried with backoff
+    on SMTP errors. One event sends one template to one address at most once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (the recipient opted out)"
+
+    recipient = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    template = models.CharField(max_length=100)
+    locale = models.CharField(max_length=10, blank=True)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, null=True, blank=True, related_name="messages")
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    provider_id = models.CharField(max_length=200, blank=True, help_text="The Message-ID the server accepted.")
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "template"],
+                condition=models.Q(event__isnull=False),
+                name="message_once_per_event_recipient_template",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="message_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.template} to {self.recipient} ({self.status})"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one optional e-mail (transactional ones always go)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    template = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "template"], name="notification_preference_unique")]
+
+    def __str__(self):
+        return f"{self.template}: {'on' if self.enabled else 'off'}"

@@ -1,23 +1,12 @@
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.errors import WrongState
 from core.events import EventType
 from core.models import AuthToken, Event, ExchangeRate, IdempotencyKey, Job, SecurityEvent, User
 from core.rates import rate_provider
-
-
-def email_send(*, to: str, template: str, context: dict, subject: str) -> None:
-    """The one way the platform sends e-mail (issue 17's message log and notification templates
-    will replace the inside). `template` names a plain-text template, e.g. "emails/password_reset.txt".
-    Call it from `transaction.on_commit`, never while rows are locked."""
-    body = render_to_string(template, context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
 def event_record(*, type: str, data: dict, company_ids=(), company_data: dict | None = None) -> Event:

@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from core.emails import message_send, messages_send_sweep
 from core.services import exchange_rates_refresh, idempotency_keys_purge
 from core.webhooks import event_dispatch, events_dispatch_sweep, webhook_delivery_attempt
 
@@ -32,3 +33,13 @@ def webhook_delivery_attempt_task(delivery_id: int) -> str | None:
 @shared_task(acks_late=True)
 def events_dispatch_sweep_task() -> int:
     return events_dispatch_sweep()
+
+
+@shared_task(acks_late=True, **DATABASE_RETRY)
+def message_send_task(message_id: int) -> str | None:
+    return message_send(message_id=message_id)
+
+
+@shared_task(acks_late=True)
+def messages_send_sweep_task() -> int:
+    return messages_send_sweep()

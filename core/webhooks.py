@@ -19,10 +19,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.emails import email_send
 from core.errors import InvalidInput, WrongState
 from core.events import SUBSCRIBABLE, EventType
 from core.models import Event, SecurityEvent, User, WebhookDelivery, WebhookEndpoint
-from core.services import email_send, event_dispatch_queue, security_event_record
+from core.services import event_dispatch_queue, security_event_record
 from core.signals import event_dispatched
 from core.urlguard import URLRefused, public_url_check
 

@@ -106,22 +106,12 @@ def order_event_record(order: Order, kind: str, actor=None, **data) -> OrderEven
     )
 
 
-def order_event_publish(order: Order, type: str, **extra) -> None:
+def order_event_publish(order: Order, type: str, *, lines: list[OrderLine] | None = None, **extra) -> None:
     """The outbox event about the order: platform-wide endpoints see every line; each seller's
-    endpoints see only its own lines and their total (docs/events.md)."""
-    lines = [
-        {
-            "id": line.pk,
-            "seller": line.seller_id,
-            "sku": line.sku,
-            "title": line.title,
-            "quantity": line.quantity,
-            "unit_price": Money(line.unit_price, order.currency).as_dict(),
-            "total": Money(line.total, order.currency).as_dict(),
-        }
-        for line in order.lines.order_by("pk")
-    ]
-    sellers = sorted({line["seller"] for line in lines})
+    endpoints see only its own lines and their total (docs/events.md). `lines`: the order's
+    lines when the caller holds them (order_place), else they are read."""
+    rows = lines if lines is not None else list(order.lines.order_by("pk"))
+    sellers = sorted({line.seller_id for line in rows})
     data = {
         "order": {
             "id": order.pk,
@@ -133,22 +123,27 @@ def order_event_publish(order: Order, type: str, **extra) -> None:
             "incoterm": order.incoterm,
             "destination_country": order.shipping_address.get("country", ""),
         },
-        "lines": lines,
+        "lines": [
+            {
+                "id": line.pk,
+                "seller": line.seller_id,
+                "sku": line.sku,
+                "title": line.title,
+                "quantity": line.quantity,
+                "unit_price": Money(line.unit_price, order.currency).as_dict(),
+                "total": Money(line.total, order.currency).as_dict(),
+            }
+            for line in rows
+        ],
         **extra,
     }
-    own = {
-        seller: {
-            "lines": [line for line in lines if line["seller"] == seller],
-            "order": {
-                **data["order"],
-                "total": Money(
-                    sum((line.total for line in order.lines.all() if line.seller_id == seller), Decimal(0)),
-                    order.currency,
-                ).as_dict(),
-            },
+    own = {}
+    for seller in sellers:
+        total = sum((line.total for line in rows if line.seller_id == seller), Decimal(0))
+        own[seller] = {
+            "lines": [line for line in data["lines"] if line["seller"] == seller],
+            "order": {**data["order"], "total": Money(total, order.currency).as_dict()},
         }
-        for seller in sellers
-    }
     event_record(type=type, data=data, company_ids=sellers, company_data=own)
 
 
@@ -173,6 +168,7 @@ def order_place(
     channel: str = "",
     external_id: str = "",
     placed: dict | None = None,
+    locale: str = "",
 ) -> tuple[Order, Payment | None]:
     """Writes a new order, pending payment: its number, lines per seller (one insert), the
     payment it expects and the `placed` event (`imported` for a channel's). Every source comes
@@ -194,11 +190,12 @@ def order_place(
         taxes=totals.taxes.amount,
         total=totals.total.amount,
         incoterm=incoterm,
+        locale=locale,
         shipping_address=shipping_address,
         shipping_option=shipping_option,
         rule_versions=totals.rule_versions,
     )
-    OrderLine.objects.bulk_create(
+    placed_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             variant=line.variant,
@@ -223,7 +220,7 @@ def order_place(
         )
     kind = K.IMPORTED if source == Order.Source.CHANNEL else K.PLACED
     order_event_record(order, kind, actor, total=totals.total.as_dict(), **(placed or {}))
-    order_event_publish(order, EventType.ORDER_PLACED)
+    order_event_publish(order, EventType.ORDER_PLACED, lines=placed_lines)
     return order, payment
 
 

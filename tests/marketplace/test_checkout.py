@@ -490,10 +490,11 @@ def test_concurrent_refunds_never_pass_what_was_captured(network):
 # Statements of a completion through the API: the checkout, the idempotency key (one upsert), the
 # rates, the goods (one query with their prices and titles), the tax and duty rules, the
 # destination's warehouses and shipping rates, the checkout locked, the order with its lines,
-# payment and event in four inserts, the stock rows locked, the reservation, then its rows, ledger
-# and lines in one statement, and the two updates (checkout, idempotency key); 20 with the
-# savepoint pair that stands for the request's transaction here. Flat in the number of lines.
-COMPLETION_STATEMENTS = 20
+# payment, event and outbox event (docs/events.md) in five inserts, the stock rows locked, the
+# reservation, then its rows, ledger and lines in one statement, and the two updates (checkout,
+# idempotency key); 21 with the savepoint pair that stands for the request's transaction here.
+# Flat in the number of lines.
+COMPLETION_STATEMENTS = 21
 
 
 def _completion_statements(network, lines: int) -> int:
