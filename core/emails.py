@@ -19,12 +19,15 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.errors import InvalidInput
 from core.locales import fallback_chain
 from core.models import Event, Message, NotificationPreference, User
 from core.money import Money
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+# The e-mails a user may turn off (GET/PATCH auth/notifications/); every other one always goes.
+OPTIONAL_TEMPLATES = ["seller_new_lines", "inspection_failed", "channel_listing_rejected"]
 # Babel's locale for each content locale.
 BABEL_LOCALES = {"ko": "ko_KR", "en": "en_US", "zh-hans": "zh_Hans_CN", "ja": "ja_JP", "es": "es_ES"}
 
@@ -86,6 +89,25 @@ def notification_enabled(*, user: User | None, template: str) -> bool:
         return True
     choice = NotificationPreference.objects.filter(user=user, template=template).values_list("enabled", flat=True)
     return next(iter(choice), True)
+
+
+def notification_preferences_get(*, user: User) -> dict[str, bool]:
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("template", "enabled"))
+    return {template: chosen.get(template, True) for template in OPTIONAL_TEMPLATES}
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, choices: dict) -> dict[str, bool]:
+    """Turns optional e-mails on or off: {template: true|false}; an unknown name or a
+    non-boolean is a 400 naming it, and nothing is changed."""
+    for template, enabled in choices.items():
+        if template not in OPTIONAL_TEMPLATES:
+            raise InvalidInput(f"Not an optional e-mail; choose from {', '.join(OPTIONAL_TEMPLATES)}.", attr=template)
+        if not isinstance(enabled, bool):
+            raise InvalidInput("Give true or false.", attr=template)
+    for template, enabled in choices.items():
+        NotificationPreference.objects.update_or_create(user=user, template=template, defaults={"enabled": enabled})
+    return notification_preferences_get(user=user)
 
 
 def email_queue(

@@ -1498,6 +1498,14 @@ def _webhook_owner_only(**expect):
 
 
 CASES += [
+    Case("auth-notifications", "get", lambda w: "/api/v1/auth/notifications/", _all(200, anon=401)),
+    Case(
+        "auth-notifications",
+        "patch",
+        lambda w: "/api/v1/auth/notifications/",
+        _all(200, anon=401),
+        lambda w, r: {"inspection_failed": False},
+    ),
     Case("webhook-list", "get", lambda w: "/api/v1/webhooks/", _all(200, anon=401)),
     Case(
         "webhook-list",

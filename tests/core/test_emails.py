@@ -207,3 +207,18 @@ def test_an_optional_notice_turned_off_is_logged_as_skipped_and_not_sent(django_
     assert skipped.status == "skipped"
     assert owner.email not in [address for m in mail.outbox for address in m.to]
     assert Message.objects.get(recipient=order.email).status == "sent"  # the buyer's confirmation always goes
+
+
+def test_users_turn_optional_notices_off_through_the_api(api):
+    user = UserFactory()
+    api.as_user(user)
+    assert api.get("/api/v1/auth/notifications/").json() == {
+        "seller_new_lines": True,
+        "inspection_failed": True,
+        "channel_listing_rejected": True,
+    }
+    changed = api.patch("/api/v1/auth/notifications/", {"seller_new_lines": False}, format="json")
+    assert changed.status_code == 200 and changed.json()["seller_new_lines"] is False
+    refused = api.patch("/api/v1/auth/notifications/", {"order_confirmation": False}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["attr"] == "order_confirmation"
+    assert NotificationPreference.objects.filter(user=user).count() == 1
