@@ -5,6 +5,7 @@ from django.http import Http404
 
 from brands.eligibility import Verdict, sme_eligibility_evaluate
 from brands.models import Brand, Company, CompanyStaff, Membership, QualityStandard, SellerApplication
+from core.models import User
 from core.permissions import is_operator
 from core.selectors import RateTable, exchange_rates_get
 
@@ -122,3 +123,11 @@ def seller_application_list(*, user) -> QuerySet[SellerApplication]:
     if not is_operator(user):
         applications = applications.filter(company_id__in=user_company_ids(user))
     return applications.order_by("pk")
+
+
+def company_notified_staff(company_ids) -> list:
+    """The owners and editors of the companies, who hear about their orders, listings and
+    inspections by e-mail (each once, however many of the companies they work for)."""
+    roles = [CompanyStaff.Role.OWNER, CompanyStaff.Role.EDITOR]
+    staff = CompanyStaff.objects.filter(company_id__in=list(company_ids), role__in=roles, user__is_active=True)
+    return list(User.objects.filter(pk__in=staff.values("user_id")).order_by("pk"))

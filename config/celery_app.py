@@ -55,6 +55,15 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.settlement_run_task",
         "schedule": crontab(day_of_month=2, hour=4, minute=0),
     },
+    # The outbox: events whose dispatch task was lost, webhook deliveries whose retry was lost.
+    "events-dispatch-sweep": {
+        "task": "core.tasks.events_dispatch_sweep_task",
+        "schedule": 60.0,
+    },
+    "messages-send-sweep": {  # e-mails whose send task was lost or whose retry is due
+        "task": "core.tasks.messages_send_sweep_task",
+        "schedule": 60.0,
+    },
     "idempotency-keys-purge": {
         "task": "core.tasks.idempotency_keys_purge_task",
         "schedule": crontab(hour=3, minute=30),

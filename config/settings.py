@@ -346,6 +346,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Or the SMTP server in one URL, which then wins: smtp+tls://user:password@smtp.example.com:587
+# (django-environ's EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, user, password and TLS from it).
+if env("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
 
 # Accounts (core): login tokens (django-rest-knox, hashed, sliding expiry), links sent by e-mail
 # (where the client's pages for them live), brute-force lock-out, operators' second factor.
@@ -469,3 +473,15 @@ SYNDICATION_RETRY_SECONDS = env.int("SYNDICATION_RETRY_SECONDS", default=5)
 SYNDICATION_BATCH_STALE_SECONDS = env.int("SYNDICATION_BATCH_STALE_SECONDS", default=120)
 # Inventory changes are gathered this long before one push per channel.
 SYNDICATION_INVENTORY_DEBOUNCE_SECONDS = env.int("SYNDICATION_INVENTORY_DEBOUNCE_SECONDS", default=10)
+
+# Outbound webhooks (core/webhooks.py, docs/events.md). Endpoints must be public https URLs;
+# CHANNEL_ALLOW_PRIVATE_URLS (above) lets them be on loopback too, for local set-ups and tests.
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=2.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_WINDOW = timedelta(hours=env.int("WEBHOOK_RETRY_HOURS", default=24))
+# An endpoint failing this many deliveries in a row, over at least this long, is disabled.
+WEBHOOK_DISABLE_FAILURES = env.int("WEBHOOK_DISABLE_FAILURES", default=20)
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env.int("WEBHOOK_DISABLE_HOURS", default=24))
+# stock.low (docs/events.md): sent when a stock row's units on hand fall below this.
+STOCK_LOW_THRESHOLD = env.int("STOCK_LOW_THRESHOLD", default=5)

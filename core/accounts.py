@@ -21,10 +21,11 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.emails import email_send
 from core.errors import Conflict, InvalidInput, NotPermitted, TooManyAttempts
 from core.models import AuthToken, SecurityEvent, User
 from core.permissions import is_operator
-from core.services import client_ip, email_send, security_event_record, user_token_create, user_tokens_revoke
+from core.services import client_ip, security_event_record, user_token_create, user_tokens_revoke
 from core.signals import user_closing, user_data_exporting
 
 VERIFY_SALT = "core.email-verify"

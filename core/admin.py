@@ -10,8 +10,19 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core import webhooks
 from core.errors import ApplicationError
-from core.models import ExchangeRate, Job, SecurityEvent, User
+from core.models import (
+    Event,
+    ExchangeRate,
+    Job,
+    Message,
+    NotificationPreference,
+    SecurityEvent,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from core.money import Money
 from core.permissions import is_operator
 
@@ -238,3 +249,85 @@ class SecurityEventAdmin(OperatorOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Event)
+class EventAdmin(ServiceOnlyAdmin):
+    """The outbox, read-only: what happened, whom it concerns, when it was dispatched."""
+
+    list_display = ["created_at", "type", "public_id", "company_ids", "dispatched_at"]
+    list_filter = ["type"]
+    search_fields = ["public_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Event._meta.fields]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ServiceOnlyAdmin):
+    """Operators see every endpoint (companies manage theirs through the API); they can switch
+    one off or back on, and ping it."""
+
+    list_display = ["id", "url", "company_id", "owner", "is_active", "consecutive_failures", "disabled_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "owner__email"]
+    list_select_related = ["owner"]
+    readonly_fields = [f.name for f in WebhookEndpoint._meta.fields if f.name != "secret"]
+    exclude = ["secret"]
+    actions = ["switch_off", "switch_on", "ping"]
+
+    @admin.action(description="Switch off")
+    def switch_off(self, request, queryset):
+        self.run_service(
+            request,
+            queryset,
+            lambda e: webhooks.webhook_endpoint_update(
+                endpoint=e, actor=request.user, request=request, is_active=False
+            ),
+            "endpoints switched off",
+        )
+
+    @admin.action(description="Switch on")
+    def switch_on(self, request, queryset):
+        self.run_service(
+            request,
+            queryset,
+            lambda e: webhooks.webhook_endpoint_update(endpoint=e, actor=request.user, request=request, is_active=True),
+            "endpoints switched on",
+        )
+
+    @admin.action(description="Ping")
+    def ping(self, request, queryset):
+        self.run_service(request, queryset, lambda e: webhooks.webhook_ping(endpoint=e), "pings queued")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ServiceOnlyAdmin):
+    list_display = ["id", "event", "endpoint", "status", "attempts", "response_status", "latency_ms", "created_at"]
+    list_filter = ["status", "event__type"]
+    search_fields = ["event__public_id", "endpoint__url"]
+    list_select_related = ["event", "endpoint"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["redeliver"]
+
+    @admin.action(description="Redeliver (same event id)")
+    def redeliver(self, request, queryset):
+        self.run_service(request, queryset, lambda d: webhooks.webhook_redeliver(delivery=d), "redeliveries queued")
+
+
+@admin.register(Message)
+class MessageAdmin(ServiceOnlyAdmin):
+    """Every e-mail sent (or being retried), readable here without a mail server."""
+
+    list_display = ["created_at", "recipient", "template", "locale", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template", "locale"]
+    search_fields = ["recipient", "subject", "provider_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ServiceOnlyAdmin):
+    list_display = ["user", "template", "enabled"]
+    list_filter = ["template", "enabled"]
+    search_fields = ["user__email"]
+    readonly_fields = ["user", "template", "enabled"]

@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.utils import timezone
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
 
+from core.events import EventType
 from core.money import validate_currency_code
 
 
@@ -215,3 +217,165 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.scope}:{self.key}"
+
+
+class Event(models.Model):
+    """The outbox: one row per thing that happened, written in the transaction of the change
+    (`core.services.event_record`), dispatched after commit. `public_id` is the id receivers
+    dedupe on; `company_ids` are the companies the event concerns (brands.Company ids: core
+    keeps ids only), which decide whose webhook endpoints receive it."""
+
+    public_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    company_ids = models.JSONField(default=list, blank=True)
+    # What a company's endpoints see instead of some keys of `data`: {"<company id>": {key: value}},
+    # e.g. an order's lines narrowed to that seller's own. Platform-wide endpoints see `data`.
+    company_data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [
+            models.Index(fields=["type", "-created_at"]),
+            models.Index(
+                fields=["created_at"], condition=models.Q(dispatched_at__isnull=True), name="event_undispatched"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.public_id}"
+
+    @property
+    def webhook_id(self) -> str:
+        return f"evt_{self.public_id.hex}"
+
+    def data_for(self, company_id: int | None) -> dict:
+        """The payload as the company's endpoints (None: platform-wide ones) see it."""
+        if company_id is None:
+            return self.data
+        return {**self.data, **self.company_data.get(str(company_id), {})}
+
+
+class WebhookEndpoint(models.Model):
+    """An integrator's URL subscribed to event types. With a company it receives only events
+    concerning that company; without one (an operator's) every event of its types."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_endpoints")
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, help_text='Event types, e.g. ["order.paid"].')
+    description = models.CharField(max_length=200, blank=True)
+    # Kept in clear: signing needs it. Shown once, on creation and on rotation.
+    secret = models.CharField(max_length=80)
+    is_active = models.BooleanField(default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint, with its attempts. A redelivery is a new row for the same
+    event (same event id in the body); the first delivery of an event is unique per endpoint."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries")
+    redelivery = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.CharField(max_length=500, blank=True, help_text="The first bytes of the answer.")
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event"], condition=models.Q(redelivery=False), name="webhook_delivery_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="webhook_delivery_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.event.type} to {self.endpoint_id} ({self.status})"
+
+
+class Message(models.Model):
+    """Every e-mail the platform sends, rendered once, sent after commit and retried with backoff
+    on SMTP errors. One event sends one template to one address at most once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (the recipient opted out)"
+
+    recipient = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    template = models.CharField(max_length=100)
+    locale = models.CharField(max_length=10, blank=True)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, null=True, blank=True, related_name="messages")
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    provider_id = models.CharField(max_length=200, blank=True, help_text="The Message-ID the server accepted.")
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "template"],
+                condition=models.Q(event__isnull=False),
+                name="message_once_per_event_recipient_template",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="message_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.template} to {self.recipient} ({self.status})"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one optional e-mail (transactional ones always go)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    template = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "template"], name="notification_preference_unique")]
+
+    def __str__(self):
+        return f"{self.template}: {'on' if self.enabled else 'off'}"

@@ -1,22 +1,38 @@
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.errors import WrongState
-from core.models import AuthToken, ExchangeRate, IdempotencyKey, Job, SecurityEvent, User
+from core.events import EventType
+from core.models import AuthToken, Event, ExchangeRate, IdempotencyKey, Job, SecurityEvent, User
 from core.rates import rate_provider
 
 
-def email_send(*, to: str, template: str, context: dict, subject: str) -> None:
-    """The one way the platform sends e-mail (issue 17's message log and notification templates
-    will replace the inside). `template` names a plain-text template, e.g. "emails/password_reset.txt".
-    Call it from `transaction.on_commit`, never while rows are locked."""
-    body = render_to_string(template, context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+def event_record(*, type: str, data: dict, company_ids=(), company_data: dict | None = None) -> Event:
+    """Writes one event to the outbox, in the caller's transaction, and dispatches it after
+    commit: a rolled-back change leaves no event, a committed one always has its event (a lost
+    dispatch is picked up by `events_dispatch_sweep`). `company_ids`: the companies the event
+    concerns; only their webhook endpoints (and operators' platform-wide ones) receive it.
+    `company_data`: {company_id: {key: value}} replacing keys of `data` for that company's
+    endpoints, where `data` holds more than each company may see (other sellers' lines)."""
+    if type not in EventType.values:
+        raise ValueError(f"{type} is not in the event catalogue (core.events.EventType)")
+    event = Event.objects.create(
+        type=type,
+        data=data,
+        company_ids=sorted({int(pk) for pk in company_ids if pk}),
+        company_data={str(pk): part for pk, part in (company_data or {}).items()},
+    )
+    event_id = event.pk
+    transaction.on_commit(lambda: event_dispatch_queue(event_id=event_id), robust=True)
+    return event
+
+
+def event_dispatch_queue(*, event_id: int) -> None:
+    from core.tasks import event_dispatch_task
+
+    event_dispatch_task.delay(event_id)
 
 
 def client_ip(request) -> str | None:

@@ -5,9 +5,14 @@
 - user_closing(user): sent inside the closing transaction before the account is anonymised;
   each app's receiver replaces the user's personal data in its tables, or raises Conflict to
   refuse (a company's only owner).
+- event_dispatched(event): below.
 """
 
 from django.dispatch import Signal
 
 user_data_exporting = Signal()
 user_closing = Signal()
+
+# event_dispatched(event): sent once per outbox event, in the dispatch transaction; each app's
+# receiver decides who is told by e-mail about the events it owns.
+event_dispatched = Signal()

@@ -1,9 +1,10 @@
 from django.dispatch import receiver
 
 from brands.signals import brand_status_changed
-from core.signals import user_closing, user_data_exporting
+from core.signals import event_dispatched, user_closing, user_data_exporting
 from listings.signals import product_changed
 from logistics.signals import return_inspected, return_received, shipment_delivered
+from marketplace.notifications import NOTIFY
 from marketplace.services.orders import order_shipment_delivered
 from marketplace.services.privacy import buyer_data_erase, buyer_data_export
 from marketplace.services.returns import return_goods_inspected, return_goods_received
@@ -43,3 +44,10 @@ def on_user_data_exporting(sender, *, user, **kwargs):
 @receiver(user_closing, dispatch_uid="marketplace_user_closing")
 def on_user_closing(sender, *, user, **kwargs):
     buyer_data_erase(user=user)
+
+
+@receiver(event_dispatched, dispatch_uid="marketplace_event_dispatched")
+def on_event_dispatched(sender, *, event, **kwargs):
+    """E-mails about the events this app owns (docs/events.md): marketplace/notifications.py."""
+    if event.type in NOTIFY:
+        NOTIFY[event.type](event)

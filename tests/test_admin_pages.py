@@ -14,9 +14,11 @@ from django.utils import timezone
 from brands.models import Brand, CompanyStaff
 from brands.services import seller_application_create
 from core.accounts import operator_otp_enrol
-from core.models import SecurityEvent
+from core.emails import email_queue
+from core.models import Event, NotificationPreference, SecurityEvent, WebhookDelivery
 from core.money import Money
 from core.services import job_create, security_event_record, user_token_get_or_create
+from core.webhooks import webhook_endpoint_create
 from integrations.models import SyndicationJob
 from listings.services import inspection_record, product_update
 from logistics.models import StorageAllotment
@@ -217,6 +219,12 @@ def world_build(operator):
         starts_at=timezone.now(),
     )
     buyer_address_create(user=buyer_user, address=order.shipping_address)
+    endpoint, _ = webhook_endpoint_create(
+        actor=operator, company_id=None, url="http://127.0.0.1:9/hook", events=["order.paid"]
+    )
+    WebhookDelivery.objects.create(endpoint=endpoint, event=Event.objects.filter(type="order.paid").first())
+    email_queue(to=owner.email, template="emails/refund_issued", context={"t": {"subject": "Refund", "intro": "Done"}})
+    NotificationPreference.objects.create(user=owner, template="seller_new_lines", enabled=False)
     return {"operator": operator, "sme": owner}
 
 

@@ -2088,6 +2088,87 @@ CASES += [
 ]
 
 
+def _webhook(w, key="endpoint"):
+    """The lead company's webhook endpoint and one delivery of an event to it, made on first use."""
+    if "webhook" not in w.trade:
+        from core.events import EventType
+        from core.models import Event, WebhookDelivery
+        from core.webhooks import webhook_endpoint_create
+
+        endpoint, _ = webhook_endpoint_create(
+            actor=w.users["lead"],
+            company_id=w.companies["lead"].pk,
+            url="http://127.0.0.1:9/hook",
+            events=[EventType.ORDER_PAID],
+        )
+        event = Event.objects.create(type=EventType.ORDER_PAID, company_ids=[w.companies["lead"].pk])
+        w.trade["webhook"] = {
+            "endpoint": endpoint,
+            "delivery": WebhookDelivery.objects.create(endpoint=endpoint, event=event),
+        }
+    return w.trade["webhook"][key]
+
+
+def _webhook_owner_only(**expect):
+    # The endpoint's company owners and operators; anyone else gets the 404 of a missing id.
+    return {"anon": 401, "outsider": 404, "viewer": 404, "member": 404, "lead": 200, "operator": 200, **expect}
+
+
+CASES += [
+    Case("auth-notifications", "get", lambda w: "/api/v1/auth/notifications/", _all(200, anon=401)),
+    Case(
+        "auth-notifications",
+        "patch",
+        lambda w: "/api/v1/auth/notifications/",
+        _all(200, anon=401),
+        lambda w, r: {"inspection_failed": False},
+    ),
+    Case("webhook-list", "get", lambda w: "/api/v1/webhooks/", _all(200, anon=401)),
+    Case(
+        "webhook-list",
+        "post",
+        lambda w: "/api/v1/webhooks/",
+        _all(400, anon=401, lead=201, operator=201),
+        lambda w, r: {"company": w.companies["lead"].pk, "url": "http://127.0.0.1:9/hook", "events": ["order.paid"]},
+    ),
+    Case("webhook-detail", "get", lambda w: f"/api/v1/webhooks/{_webhook(w).pk}/", _webhook_owner_only()),
+    Case(
+        "webhook-detail",
+        "patch",
+        lambda w: f"/api/v1/webhooks/{_webhook(w).pk}/",
+        _webhook_owner_only(),
+        lambda w, r: {"events": ["order.paid", "order.placed"]},
+    ),
+    Case(
+        "webhook-detail",
+        "delete",
+        lambda w: f"/api/v1/webhooks/{_webhook(w).pk}/",
+        _webhook_owner_only(lead=204, operator=204),
+    ),
+    Case(
+        "webhook-rotate-secret",
+        "post",
+        lambda w: f"/api/v1/webhooks/{_webhook(w).pk}/rotate-secret/",
+        _webhook_owner_only(),
+    ),
+    Case(
+        "webhook-ping",
+        "post",
+        lambda w: f"/api/v1/webhooks/{_webhook(w).pk}/ping/",
+        _webhook_owner_only(lead=202, operator=202),
+    ),
+    Case(
+        "webhook-deliveries", "get", lambda w: f"/api/v1/webhooks/{_webhook(w).pk}/deliveries/", _webhook_owner_only()
+    ),
+    Case(
+        "webhook-redeliver",
+        "post",
+        lambda w: f"/api/v1/webhooks/{_webhook(w).pk}/deliveries/{_webhook(w, 'delivery').pk}/redeliver/",
+        _webhook_owner_only(lead=202, operator=202),
+    ),
+]
+
+
 # --- API keys, on every row: a key of the member company (it owns the world's product; the key
 # acts as its owner would, as editor with a write scope, else viewer) holding exactly the scope
 # the route needs ("key"), and one holding every scope but that one ("key_without"). A route
@@ -2136,6 +2217,8 @@ KEY_FAMILIES = [  # (route name prefix, family): the first match wins
 
 
 def key_scope(case) -> str | None:
+    if case.name.startswith("webhook-"):
+        return "webhooks:manage"  # one scope for reading and managing endpoints
     family = next((family for prefix, family in KEY_FAMILIES if case.name.startswith(prefix)), None)
     return family and f"{family}:{'read' if case.method == 'get' else 'write'}"
 

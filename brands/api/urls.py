@@ -3,12 +3,14 @@ from rest_framework.routers import SimpleRouter
 
 from brands.api.onboarding import SellerApplicationViewSet
 from brands.api.views import BrandViewSet, CompanyViewSet, InvitationAcceptView, MeView, PlatformApiKeyViewSet
+from brands.api.webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("companies", CompanyViewSet, basename="company")
 router.register("brands", BrandViewSet, basename="brand")
 router.register("seller-applications", SellerApplicationViewSet, basename="seller-application")
 router.register("api-keys", PlatformApiKeyViewSet, basename="platform-api-key")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("auth/me/", MeView.as_view(), name="auth-me"),

@@ -15,8 +15,10 @@ from brands.selectors import brand_is_led_by_user, company_eligibility_get, user
 from brands.services.onboarding import company_require_approved_seller
 from brands.signals import brand_status_changed, quality_standard_published
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.events import EventType
 from core.models import User
 from core.permissions import is_operator
+from core.services import event_record
 
 _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
@@ -33,6 +35,31 @@ def brand_event_record(
         to_status=to_status,
         reason=reason,
     )
+    if kind in PUBLISHED:
+        brand_event_publish(brand, PUBLISHED[kind], membership=membership, reason=reason)
+
+
+# The brand events in the event catalogue (docs/events.md).
+PUBLISHED = {
+    BrandEvent.Kind.ACTIVATED: EventType.BRAND_ACTIVATED,
+    BrandEvent.Kind.SUSPENDED: EventType.BRAND_SUSPENDED,
+    BrandEvent.Kind.MEMBER_APPROVED: EventType.MEMBERSHIP_APPROVED,
+}
+
+
+def brand_event_publish(brand: Brand, type: str, *, membership=None, reason: str = "") -> None:
+    """brand.* concern the brand's active members (the lead among them); membership.approved
+    concerns the new member and the lead company."""
+    data = {"brand": {"id": brand.pk, "slug": brand.slug, "name": brand.name, "status": brand.status}}
+    if membership is not None:
+        data["membership"] = {"id": membership.pk, "company": membership.company_id, "role": membership.role}
+        companies = {membership.company_id, brand.lead_company_id}
+    else:
+        active = brand.memberships.filter(status=Membership.Status.ACTIVE).values_list("company_id", flat=True)
+        companies = {*active, brand.lead_company_id}
+    if reason:
+        data["reason"] = reason
+    event_record(type=type, data=data, company_ids=companies)
 
 
 def brand_require_lead_or_operator(brand: Brand, actor: User, action: str) -> None:

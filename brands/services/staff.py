@@ -12,10 +12,11 @@ from django.utils import timezone
 from brands.models import ApiKey, Company, CompanyStaff, StaffInvitation
 from brands.selectors import user_company_roles_forget, user_has_company_role
 from core.accounts import password_check
+from core.emails import email_send
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.models import SecurityEvent, User
 from core.permissions import is_operator
-from core.services import email_send, security_event_record
+from core.services import security_event_record
 
 INVITATION_SALT = "brands.staff-invitation"
 WRITE_ROLES = {CompanyStaff.Role.OWNER, CompanyStaff.Role.EDITOR}

@@ -18,5 +18,6 @@ urlpatterns = [
     path("auth/verify-email/", views.EmailVerifyView.as_view(), name="auth-verify-email"),
     path("auth/verify-email/resend/", views.EmailVerifyResendView.as_view(), name="auth-verify-email-resend"),
     path("auth/me/export/", views.MeExportView.as_view(), name="auth-me-export"),
+    path("auth/notifications/", views.NotificationPreferencesView.as_view(), name="auth-notifications"),
     *router.urls,
 ]

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core import accounts
+from core import accounts, emails
 from core.api.fields import ID_PATTERN
 from core.api.permissions import scopes_for
 from core.api.serializers import (
@@ -142,6 +142,24 @@ class EmailVerifyResendView(APIView):
     def post(self, request):
         accounts.email_verification_resend(user=request.user)
         return Response({"detail": "A new link is on its way."}, status=status.HTTP_202_ACCEPTED)
+
+
+class NotificationPreferencesView(APIView):
+    """The caller's optional e-mails, each on or off; transactional ones always go."""
+
+    @extend_schema(responses={200: {"type": "object", "additionalProperties": {"type": "boolean"}}}, tags=["auth"])
+    def get(self, request):
+        return Response(emails.notification_preferences_get(user=request.user))
+
+    @extend_schema(
+        request={"application/json": {"type": "object", "additionalProperties": {"type": "boolean"}}},
+        responses={200: {"type": "object", "additionalProperties": {"type": "boolean"}}},
+        tags=["auth"],
+    )
+    def patch(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send an object of e-mail name to true or false."]})
+        return Response(emails.notification_preferences_set(user=request.user, choices=dict(request.data)))
 
 
 class MeExportView(APIView):

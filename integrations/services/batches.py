@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.events import EventType
 from core.models import Job
-from core.services import job_finish
+from core.services import event_record, job_finish
 from integrations.connectors.base import PushResult
 from integrations.http.errors import ChannelUnavailable
 from integrations.models import ChannelListing, ChannelListingEvent, SyndicationBatch, SyndicationJob
@@ -42,9 +43,37 @@ def _enqueue_batch(batch_id: int, countdown: float = 0) -> None:
     syndication_batch_run_task.apply_async((batch_id,), countdown=min(countdown, limit))
 
 
+# The listing states in the event catalogue (docs/events.md).
+PUBLISHED = {
+    L.LIVE: EventType.CHANNEL_LISTING_LIVE,
+    L.REJECTED: EventType.CHANNEL_LISTING_REJECTED,
+    L.ERROR: EventType.CHANNEL_LISTING_ERROR,
+}
+
+
+def channel_listing_event_publish(listing: ChannelListing, to_status: str, message: str) -> None:
+    """channel_listing.live|rejected|error with the normalised issues, for the product's company."""
+    company_id = listing.product.company_id
+    data = {
+        "channel_listing": {
+            "id": listing.pk,
+            "channel": listing.channel.code,
+            "product": {"id": listing.product_id, "company": company_id},
+            "status": to_status,
+            "external_id": listing.external_id,
+            "issues": listing.issues,
+            "blocking_codes": [c for c in listing.blocking_codes.split(",") if c],
+            "message": message,
+        }
+    }
+    event_record(type=PUBLISHED[to_status], data=data, company_ids=[company_id])
+
+
 def _move(listing: ChannelListing, to_status: str, job_id: int | None, message: str = "") -> None:
     if listing.status == to_status:
         return
+    if to_status in PUBLISHED:
+        channel_listing_event_publish(listing, to_status, message[:2000])
     now = timezone.now()
     ChannelListingEvent.objects.create(
         listing=listing, job_id=job_id, from_status=listing.status, to_status=to_status, message=message[:2000]

@@ -4,14 +4,17 @@ from django.db import transaction
 
 from brands.selectors import brand_current_standard, brand_is_led_by_user
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.events import EventType
 from core.models import User
 from core.permissions import is_operator
+from core.services import event_record
 from listings.models import (
     Inspection,
     InspectionDefect,
     InspectionResult,
     Product,
 )
+from listings.selectors import product_text
 from listings.services.lifecycle import product_lock
 from listings.services.products import product_event_record
 from listings.validation import (
@@ -81,6 +84,25 @@ def inspection_record(
         actor,
         reason=f"Against {product.brand.name} standard v{standard.version}.",
     )
+    if failed_required:
+        data = {
+            "inspection": {
+                "id": inspection.pk,
+                "product": {
+                    "id": product.pk,
+                    "company": product.company_id,
+                    "title": product_text(product, "en")["title"],
+                },
+                "brand": {"id": product.brand_id, "name": product.brand.name},
+                "standard_version": standard.version,
+                "failed_items": [
+                    {"code": code, "text": items[code].text, "note": _result(results, code).get("note", "")}
+                    for code in failed_required
+                ],
+                "notes": notes,
+            }
+        }
+        event_record(type=EventType.INSPECTION_FAILED, data=data, company_ids=[product.company_id])
     return inspection
 
 

@@ -8,12 +8,15 @@ from brands.models import Brand, Membership
 from brands.selectors import brand_current_standard, brand_is_led_by_user
 from brands.services import company_require_approved_seller, seller_first_product_record
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.events import EventType
 from core.models import User
 from core.permissions import is_operator
+from core.services import event_record
 from listings.models import (
     Inspection,
     Product,
 )
+from listings.selectors import product_text
 from listings.services.content import product_missing_items
 from listings.services.products import EDITABLE_STATUSES, company_editor_require, product_event_record
 from listings.signals import product_changed
@@ -106,7 +109,22 @@ def product_publish(*, actor: User, product: Product) -> Product:
         ).exists()
     ):
         raise Conflict("The company is no longer an active member of the brand; remove the brand or rejoin.")
-    return _move(product, [S.APPROVED], S.PUBLISHED, actor, kind="published")
+    product = _move(product, [S.APPROVED], S.PUBLISHED, actor, kind="published")
+    event_record(
+        type=EventType.LISTING_PUBLISHED,
+        data={
+            "product": {
+                "id": product.pk,
+                "company": product.company_id,
+                "brand": product.brand_id,
+                "mode": product.mode,
+                "title": product_text(product, "en")["title"],
+                "published_at": product.published_at,
+            }
+        },
+        company_ids=[product.company_id],
+    )
+    return product
 
 
 @transaction.atomic

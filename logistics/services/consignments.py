@@ -17,6 +17,7 @@ from django.utils import timezone
 from brands.models import Brand, Company, CompanyStaff, Membership
 from brands.selectors import user_has_company_role
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.events import EventType
 from core.money import currency_codes
 from core.permissions import is_operator, require_operator
 from listings.models import Variant
@@ -34,6 +35,7 @@ from logistics.services.duties import (
     MAX_UNITS,
     country_code_clean,
 )
+from logistics.services.events import shipment_event_publish
 from logistics.services.stock import Line, reservation_line_ship, reservation_release, stock_reserve
 
 D = CustomsDeclaration.Status
@@ -303,4 +305,5 @@ def consignment_dispatch(
         occurred_at=shipment.shipped_at,
         source=TrackingEvent.Source.OPERATOR,
     )
+    shipment_event_publish(shipment, EventType.SHIPMENT_SHIPPED)
     return shipment

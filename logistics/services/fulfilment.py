@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django_countries import countries
 
 from core.errors import Conflict, InvalidInput, WrongState
+from core.events import EventType
 from core.permissions import require_operator
 from logistics.locks import stock_lock
 from logistics.models import (
@@ -24,6 +25,7 @@ from logistics.models import (
     ShipmentLine,
     TrackingEvent,
 )
+from logistics.services.events import shipment_event_publish
 from logistics.services.stock import reservation_line_ship
 from logistics.signals import shipment_shipped
 
@@ -287,6 +289,7 @@ def fulfilment_ship(
         occurred_at=shipment.shipped_at,
         source=SOURCE.OPERATOR,
     )
+    shipment_event_publish(shipment, EventType.SHIPMENT_SHIPPED)
     shipment_shipped.send(
         sender=Shipment,
         shipment_id=shipment.pk,

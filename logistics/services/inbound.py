@@ -26,6 +26,7 @@ from core.permissions import is_operator, require_operator
 from listings.models import Variant
 from logistics.locks import stock_lock
 from logistics.models import InboundLine, InboundShipment, Stock, Warehouse
+from logistics.services.events import inbound_received_publish
 from logistics.services.stock import stock_receive
 
 S = InboundShipment.Status
@@ -209,6 +210,7 @@ def inbound_receive(*, actor, shipment: InboundShipment, counts: Sequence[Inboun
     shipment.status = S.RECEIVED
     shipment.received_at = timezone.now()
     shipment.save(update_fields=["status", "received_at"])
+    inbound_received_publish(shipment)
     return shipment
 
 

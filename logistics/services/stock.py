@@ -4,6 +4,7 @@ row and its ledger entry together; rows are locked through logistics.locks in id
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
@@ -12,6 +13,7 @@ from core.errors import Conflict, InvalidInput, WrongState
 from listings.models import Variant
 from logistics.locks import stock_lock, stock_lock_for_variants
 from logistics.models import Reservation, ReservationLine, Stock, StockMovement, Warehouse, WarehouseRoute, Zone
+from logistics.services.events import stock_low_publish
 from logistics.signals import stock_changed
 
 K = StockMovement.Kind
@@ -106,6 +108,12 @@ def _moves(moves: list[Move], kind: str, *, reference: str, actor=None, reservat
             )
             for m in moves
         )
+    # stock.low is a replenishment prompt: units physically on hand (shipped, adjusted, disposed)
+    # fell below the threshold. Reservations do not move it, so checkout pays nothing for it.
+    threshold = settings.STOCK_LOW_THRESHOLD
+    crossed = [m.stock for m in moves if m.on_hand < 0 and m.stock.on_hand < threshold <= m.stock.on_hand - m.on_hand]
+    if crossed:
+        stock_low_publish(crossed)
     for variant_id in dict.fromkeys(m.stock.variant_id for m in moves if m.on_hand or m.reserved):
         stock_changed.send(sender=Stock, variant_id=variant_id)
 

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
+from core.events import EventType
 from core.permissions import require_operator
 from logistics.models import Shipment, TrackingEvent
+from logistics.services.events import shipment_event_publish
 from logistics.services.fulfilment import _text
 from logistics.signals import shipment_delivered
 
@@ -89,6 +91,7 @@ def shipment_track(
             shipment.delivered_at = occurred_at
         shipment.save(update_fields=["status", "delivered_at"])
         if status == S.DELIVERED:
+            shipment_event_publish(shipment, EventType.SHIPMENT_DELIVERED)
             # Inside this transaction on purpose: see logistics.signals.
             shipment_delivered.send(sender=Shipment, shipment_id=shipment.pk, reference=shipment_reference(shipment))
     return event, True

@@ -17,6 +17,7 @@ from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.idempotency import idempotent
 from core.api.permissions import scopes_for
 from core.errors import InvalidInput, NotPermitted
+from core.locales import request_locale
 from core.money import Money
 from core.permissions import is_operator
 from logistics.selectors import shipments_by_reference
@@ -120,7 +121,7 @@ class CheckoutViewSet(viewsets.GenericViewSet):
             )
 
         def perform():
-            order, payment = checkout_complete(checkout=checkout, actor=request.user)
+            order, payment = checkout_complete(checkout=checkout, actor=request.user, locale=request_locale(request))
             return Response(
                 {
                     "order": order.number,

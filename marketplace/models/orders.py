@@ -53,6 +53,8 @@ class Order(models.Model):
     taxes = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
     total = models.DecimalField(max_digits=14, decimal_places=4)
     incoterm = models.CharField(max_length=3, default="DAP")
+    # The language the buyer checked out in: their e-mails are written in it (with fallback).
+    locale = models.CharField(max_length=10, blank=True)
     shipping_address = models.JSONField(default=dict)
     billing_address = models.JSONField(default=dict, blank=True, help_text="{} is the shipping address.")
     shipping_option = models.JSONField(null=True, blank=True)

@@ -347,7 +347,7 @@ def checkout_totals(*, checkout: Checkout) -> Totals:
     return priced.totals(checkout.currency, checkout.shipping_option)
 
 
-def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
+def checkout_complete(*, checkout: Checkout, actor, locale: str = "") -> tuple[Order, Payment]:
     """Re-prices the checkout and creates (or reuses: the key is the checkout's and the amount's)
     the payment intent with no row locked; then, in one short transaction, places the order
     with its lines per seller and reserves the stock (never beyond on hand: a shortage is a 409,
@@ -404,6 +404,7 @@ def checkout_complete(*, checkout: Checkout, actor) -> tuple[Order, Payment]:
             totals=totals,
             payment=PaymentExpected(gateway.name, intent.id, intent.client_secret, intent.status),
             placed={"payment": intent.id},
+            locale=locale,
         )
         promotion_redeem(order=order, deal=priced.deal)
         order_stock_reserve(

@@ -20,8 +20,10 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from core.errors import NotPermitted, WrongState
+from core.events import EventType
 from core.money import Money
 from core.permissions import is_operator
+from core.services import event_record
 from listings.models import Variant
 from listings.selectors import product_text
 from logistics.models import Reservation, Warehouse
@@ -120,6 +122,47 @@ def order_event_record(order: Order, kind: str, actor=None, **data) -> OrderEven
     )
 
 
+def order_event_publish(order: Order, type: str, *, lines: list[OrderLine] | None = None, **extra) -> None:
+    """The outbox event about the order: platform-wide endpoints see every line; each seller's
+    endpoints see only its own lines and their total (docs/events.md). `lines`: the order's
+    lines when the caller holds them (order_place), else they are read."""
+    rows = lines if lines is not None else list(order.lines.order_by("pk"))
+    sellers = sorted({line.seller_id for line in rows})
+    data = {
+        "order": {
+            "id": order.pk,
+            "number": order.number,
+            "status": order.status,
+            "source": order.source,
+            "currency": order.currency,
+            "total": order.money("total").as_dict(),
+            "incoterm": order.incoterm,
+            "destination_country": order.shipping_address.get("country", ""),
+        },
+        "lines": [
+            {
+                "id": line.pk,
+                "seller": line.seller_id,
+                "sku": line.sku,
+                "title": line.title,
+                "quantity": line.quantity,
+                "unit_price": Money(line.unit_price, order.currency).as_dict(),
+                "total": Money(line.total, order.currency).as_dict(),
+            }
+            for line in rows
+        ],
+        **extra,
+    }
+    own = {}
+    for seller in sellers:
+        total = sum((line.total for line in rows if line.seller_id == seller), Decimal(0))
+        own[seller] = {
+            "lines": [line for line in data["lines"] if line["seller"] == seller],
+            "order": {**data["order"], "total": Money(total, order.currency).as_dict()},
+        }
+    event_record(type=type, data=data, company_ids=sellers, company_data=own)
+
+
 def order_number() -> str:
     return f"{timezone.now():%y%m%d}-{secrets.token_hex(3).upper()}"
 
@@ -142,6 +185,7 @@ def order_place(
     channel: str = "",
     external_id: str = "",
     placed: dict | None = None,
+    locale: str = "",
 ) -> tuple[Order, Payment | None]:
     """Writes a new order, pending payment: its number, lines per seller (one insert), the
     payment it expects and the `placed` event (`imported` for a channel's). Every source comes
@@ -164,12 +208,13 @@ def order_place(
         taxes=totals.taxes.amount,
         total=totals.total.amount,
         incoterm=incoterm,
+        locale=locale,
         shipping_address=shipping_address,
         billing_address=billing_address or {},
         shipping_option=shipping_option,
         rule_versions=totals.rule_versions,
     )
-    OrderLine.objects.bulk_create(
+    placed_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             variant=line.variant,
@@ -196,6 +241,7 @@ def order_place(
         )
     kind = K.IMPORTED if source == Order.Source.CHANNEL else K.PLACED
     order_event_record(order, kind, actor, total=totals.total.as_dict(), **(placed or {}))
+    order_event_publish(order, EventType.ORDER_PLACED, lines=placed_lines)
     return order, payment
 
 
@@ -214,6 +260,7 @@ def order_mark_paid(*, locked: LockedOrder, payment: Payment | None, actor=None,
     if payment is not None:
         data |= {"payment": payment.intent_id, "amount": Money(payment.captured_amount, order.currency).as_dict()}
     order_event_record(order, K.PAID, actor, **data)
+    order_event_publish(order, EventType.ORDER_PAID)
     order_commission_charge(order=order)
     held = Reservation.objects.filter(reference=order.reservation_reference, status=Reservation.Status.ACTIVE)
     if held.update(expires_at=None):  # paid stock no longer expires
@@ -324,6 +371,8 @@ def order_shipment_delivered(*, reference: str, shipment_id: int) -> None:
     order.status = OS.FULFILLED if complete else OS.PARTIALLY_FULFILLED
     order.save(update_fields=["status"])
     order_event_record(order, K.SHIPMENT_DELIVERED, shipment=shipment_id)
+    if complete:
+        order_event_publish(order, EventType.ORDER_FULFILLED)
 
 
 def orders_complete(*, now: datetime | None = None) -> int:
@@ -367,6 +416,7 @@ def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
         from marketplace.services.b2b_terms import terms_invoice_void
 
         terms_invoice_void(order=order)  # nothing is owed for a cancelled order
+    order_event_publish(order, EventType.ORDER_CANCELLED, reason=reason)
     for payment in locked.payments:
         if payment.status != Payment.Status.SUCCEEDED and payment.gateway not in MANUAL_GATEWAYS:
             _intent_cancel_after_commit(payment.intent_id)
@@ -404,5 +454,6 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
             order.status = OS.CANCELLED
             order.save(update_fields=["status"])
             order_event_record(order, K.PAYMENT_TIMED_OUT)
+            order_event_publish(order, EventType.ORDER_CANCELLED, reason="payment timed out")
             expired += 1
     return expired

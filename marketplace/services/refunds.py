@@ -9,12 +9,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.events import EventType
 from core.money import Money
 from core.permissions import is_operator
 from marketplace.models import Order, OrderEvent, Refund, ReturnRequest
 from marketplace.payments import payment_gateway
 from marketplace.services.commission import refund_commission_reverse
-from marketplace.services.orders import MANUAL_GATEWAYS, order_event_record, order_lock
+from marketplace.services.orders import MANUAL_GATEWAYS, order_event_publish, order_event_record, order_lock
 
 K = OrderEvent.Kind
 
@@ -102,6 +103,11 @@ def refund_execute(*, refund_id: int, actor=None, reference: str = "") -> Refund
         refund.save(update_fields=["status", "gateway_refund_id", "executed_at"])
         amount = Money(refund.amount, refund.currency).as_dict()
         order_event_record(refund.order, K.REFUND_EXECUTED, actor, amount=amount, gateway_refund=gateway_id)
+        order_event_publish(
+            refund.order,
+            EventType.REFUND_EXECUTED,
+            refund={"id": refund.pk, "amount": amount, "reason": refund.reason, "executed_at": refund.executed_at},
+        )
     return refund
 
 

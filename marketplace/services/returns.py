@@ -10,8 +10,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, InvalidInput, WrongState
+from core.events import EventType
 from core.money import Money, quantize
 from core.permissions import require_operator
+from core.services import event_record
 from logistics.models import PhysicalReturn
 from logistics.services import (
     physical_return_create,
@@ -41,6 +43,15 @@ SELLER_FAULTS = {"damaged", "defective", "not_as_described", "wrong_item"}
 CHANGED_MIND_SHARE = {"A": Decimal("1.00"), "B": Decimal("0.85"), "C": Decimal("0.50")}
 
 
+# The return's steps that are in the event catalogue (docs/events.md).
+PUBLISHED = {
+    RK.REQUESTED: EventType.RETURN_REQUESTED,
+    RK.APPROVED: EventType.RETURN_APPROVED,
+    RK.RECEIVED: EventType.RETURN_RECEIVED,
+    RK.RESOLVED: EventType.RETURN_RESOLVED,
+}
+
+
 def _event(request: ReturnRequest, kind: str, actor=None, note: str = "") -> None:
     ReturnEvent.objects.create(
         return_request=request,
@@ -48,6 +59,20 @@ def _event(request: ReturnRequest, kind: str, actor=None, note: str = "") -> Non
         note=note,
         actor=actor if actor is not None and actor.is_authenticated else None,
     )
+    if kind in PUBLISHED:
+        line = request.order_line
+        data = {
+            "return": {
+                "id": request.pk,
+                "status": request.status,
+                "quantity": request.quantity,
+                "reason": request.reason,
+                "order": {"id": line.order_id, "number": line.order.number},
+                "line": {"id": line.pk, "sku": line.sku, "title": line.title, "seller": line.seller_id},
+                "refund": request.refund_id,
+            }
+        }
+        event_record(type=PUBLISHED[kind], data=data, company_ids=[line.seller_id])
 
 
 @transaction.atomic

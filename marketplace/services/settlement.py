@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from brands.models import Company
 from core.errors import InvalidInput, NotPermitted, WrongState
+from core.events import EventType
 from core.models import Job, SecurityEvent
 from core.money import Money
 from core.permissions import is_operator
-from core.services import job_create, job_finish, job_record_progress, job_resume, security_event_record
+from core.services import event_record, job_create, job_finish, job_record_progress, job_resume, security_event_record
 from marketplace.models import Fee, OrderLine, Payout, PayoutAccount, Statement
 from marketplace.payments import payment_gateway
 from marketplace.services.statements import period_parse, statement_compute
@@ -56,6 +57,18 @@ def company_settle(*, company: Company, period: str) -> tuple[Statement, Payout 
         chargebacks=figures.chargebacks,
         net=figures.net,
         lines=figures.lines,
+    )
+    event_record(
+        type=EventType.STATEMENT_READY,
+        data={
+            "statement": {
+                "id": statement.pk,
+                "company": company.pk,
+                "period": period,
+                "net": Money(statement.net, statement.currency).as_dict(),
+            }
+        },
+        company_ids=[company.pk],
     )
     if figures.net <= 0:
         return statement, None
@@ -169,7 +182,22 @@ def payout_execute(*, payout_id: int) -> Payout:
             payout.transfer_id = transfer_id
             payout.paid_at = timezone.now()
             payout.save(update_fields=["status", "transfer_id", "paid_at"])
+            payout_event_publish(payout)
     return payout
+
+
+def payout_event_publish(payout: Payout) -> None:
+    data = {
+        "payout": {
+            "id": payout.pk,
+            "company": payout.company_id,
+            "period": payout.period,
+            "amount": Money(payout.amount, payout.currency).as_dict(),
+            "method": payout.method,
+            "paid_at": payout.paid_at,
+        }
+    }
+    event_record(type=EventType.PAYOUT_SENT, data=data, company_ids=[payout.company_id])
 
 
 @transaction.atomic
@@ -187,6 +215,7 @@ def payout_confirm(*, payout: Payout, actor, reference: str = "") -> Payout:
     payout.transfer_id = reference[:100]
     payout.paid_at = timezone.now()
     payout.save(update_fields=["status", "confirmed_by", "transfer_id", "paid_at"])
+    payout_event_publish(payout)
     return payout
 
 

@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from brands.models import CompanyStaff
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
+from core.events import EventType
 from core.models import User
 from core.money import Money
 from core.permissions import is_operator, require_verified_email
 from core.selectors import ExchangeRateMissing, exchange_rates_get
+from core.services import event_record
 from listings.models import Category, Product
 from marketplace.models import (
     RFQ,
@@ -40,6 +42,59 @@ def trade_event_record(rfq: RFQ, kind: str, actor=None, quote: Quote | None = No
         actor=actor if actor is not None and actor.is_authenticated else None,
         data=data,
     )
+    if kind == K.POSTED:
+        rfq_event_publish(rfq)
+    elif kind in (K.QUOTED, K.QUOTE_ACCEPTED):
+        quote_event_publish(quote, EventType.QUOTE_SUBMITTED if kind == K.QUOTED else EventType.QUOTE_ACCEPTED, **data)
+
+
+def rfq_seller_companies(rfq: RFQ):
+    """The companies with published B2B products in the RFQ's category (or below or above it)."""
+    return (
+        Product.objects.filter(status=Product.Status.PUBLISHED, mode__in=[Product.Mode.B2B, Product.Mode.BOTH])
+        .filter(category_match({rfq.category.path}))
+        .values("company_id")
+    )
+
+
+def rfq_event_publish(rfq: RFQ) -> None:
+    """rfq.posted, for the companies that sell in its category (the ones e-mailed about it)."""
+    data = {
+        "rfq": {
+            "id": rfq.pk,
+            "title": rfq.title,
+            "category": rfq.category.path,
+            "quantity": rfq.quantity,
+            "unit": rfq.unit,
+            "currency": rfq.currency,
+            "incoterm": rfq.incoterm,
+            "destination_country": str(rfq.destination_country),
+            "deadline": rfq.deadline,
+            "buyer_company": {"country": str(rfq.buyer_company.country), "verified": rfq.buyer_company.verified},
+        }
+    }
+    companies = sorted({row["company_id"] for row in rfq_seller_companies(rfq)})
+    event_record(type=EventType.RFQ_POSTED, data=data, company_ids=companies)
+
+
+def quote_event_publish(quote: Quote, type: str, **extra) -> None:
+    """quote.submitted / quote.accepted, for the quoting company and every seller of its lines."""
+    sellers = set(quote.lines.values_list("seller_id", flat=True)) | {quote.company_id}
+    data = {
+        "quote": {
+            "id": quote.pk,
+            "rfq": quote.rfq_id,
+            "company": quote.company_id,
+            "brand": quote.brand_id,
+            "status": quote.status,
+            "incoterm": quote.incoterm,
+            "valid_until": quote.valid_until,
+            "lead_time_days": quote.lead_time_days,
+            "total": Money(quote.total, quote.currency).as_dict(),
+        },
+        **({"order": extra["order"]} if "order" in extra else {}),
+    }
+    event_record(type=type, data=data, company_ids=sellers)
 
 
 # --- buyer companies ----------------------------------------------------------------------
@@ -171,11 +226,7 @@ def rfq_notify_sellers(*, rfq_id: int) -> int:
     rfq = RFQ.objects.select_related("category", "buyer_company").filter(pk=rfq_id).first()
     if rfq is None or rfq.status != RFQ.Status.OPEN or rfq.events.filter(kind=K.SELLERS_NOTIFIED).exists():
         return 0
-    companies = (
-        Product.objects.filter(status=Product.Status.PUBLISHED, mode__in=[Product.Mode.B2B, Product.Mode.BOTH])
-        .filter(category_match({rfq.category.path}))
-        .values("company_id")
-    )
+    companies = rfq_seller_companies(rfq)
     emails = sorted(
         set(
             CompanyStaff.objects.filter(

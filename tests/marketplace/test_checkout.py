@@ -490,12 +490,12 @@ def test_concurrent_refunds_never_pass_what_was_captured(network):
 # Statements of a completion through the API: the checkout, the idempotency key (one upsert), the
 # rates, the goods (one query with their prices and titles), the tax and duty rules, the FTA
 # preferences the goods' origin qualifications earn (one query), the destination's warehouses and
-# shipping rates, the checkout locked, the order with its lines, payment and event in four inserts,
-# the stock rows locked, the reservation, then its rows, ledger and lines in one statement, the
-# two updates (checkout, idempotency key) and the promotions in force (one query; none apply
-# here); 22 with the savepoint pair that stands for the request's
+# shipping rates, the checkout locked, the order with its lines, payment, event and outbox event
+# (docs/events.md) in five inserts, the stock rows locked, the reservation, then its rows, ledger
+# and lines in one statement, the two updates (checkout, idempotency key) and the promotions in
+# force (one query; none apply here); 23 with the savepoint pair that stands for the request's
 # transaction here. Flat in the number of lines.
-COMPLETION_STATEMENTS = 22
+COMPLETION_STATEMENTS = 23
 
 
 def _completion_statements(network, lines: int) -> int:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from core.models import Event
 from core.money import Money
 from core.services import user_token_get_or_create
 from marketplace.models import Order
@@ -169,3 +170,23 @@ def test_browse_in_chinese_pay_in_yen_ship_deliver_return_refund(
     # A second inspection cannot pay twice: the return is resolved.
     assert staff.post(f"/api/v1/returns/{return_id}/inspect/", {"grades": {"C": 1}}).status_code == 409
     assert_ledger_balanced()
+
+    # Each step recorded its catalogue event (docs/events.md), about the seller's company only.
+    journey = Event.objects.filter(type__regex=r"^(order|shipment|return|refund)\.").order_by("pk")
+    assert [e.type for e in journey] == [
+        "order.placed",
+        "order.paid",
+        "shipment.shipped",
+        "shipment.delivered",
+        "order.fulfilled",
+        "return.requested",
+        "return.approved",
+        "return.received",
+        "refund.executed",
+        "return.resolved",
+    ]
+    assert {tuple(e.company_ids) for e in journey} == {(item.company_id,)}
+    shipped_event = journey[2].data["shipment"]
+    assert (shipped_event["carrier"], shipped_event["tracking_number"]) == ("Yamato", f"YMT-{gateway}-1")
+    assert journey[0].data["order"]["number"] == order.number
+    assert journey[8].data["refund"]["amount"] == payment["refunded_amount"]

@@ -1,0 +1,40 @@
+"""The event catalogue: every event the platform records in its outbox (docs/events.md has a
+sample payload for each). Each app records its own events from its services with
+`core.services.event_record(...)`; core delivers them to webhook endpoints and tells the apps'
+receivers (`core.signals.event_dispatched`), which decide who gets an e-mail."""
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    ORDER_PLACED = "order.placed", "Order placed"
+    ORDER_PAID = "order.paid", "Order paid"
+    ORDER_CANCELLED = "order.cancelled", "Order cancelled"
+    ORDER_FULFILLED = "order.fulfilled", "Order fulfilled"
+    SHIPMENT_SHIPPED = "shipment.shipped", "Shipment shipped"
+    SHIPMENT_DELIVERED = "shipment.delivered", "Shipment delivered"
+    REFUND_EXECUTED = "refund.executed", "Refund executed"
+    RETURN_REQUESTED = "return.requested", "Return requested"
+    RETURN_APPROVED = "return.approved", "Return approved"
+    RETURN_RECEIVED = "return.received", "Return received"
+    RETURN_RESOLVED = "return.resolved", "Return resolved"
+    LISTING_PUBLISHED = "listing.published", "Listing published"
+    CHANNEL_LISTING_LIVE = "channel_listing.live", "Channel listing live"
+    CHANNEL_LISTING_REJECTED = "channel_listing.rejected", "Channel listing rejected"
+    CHANNEL_LISTING_ERROR = "channel_listing.error", "Channel listing in error"
+    INSPECTION_FAILED = "inspection.failed", "Inspection failed"
+    INBOUND_RECEIVED = "inbound.received", "Inbound shipment received"
+    RFQ_POSTED = "rfq.posted", "RFQ posted"
+    QUOTE_SUBMITTED = "quote.submitted", "Quote submitted"
+    QUOTE_ACCEPTED = "quote.accepted", "Quote accepted"
+    PAYOUT_SENT = "payout.sent", "Payout sent"
+    STATEMENT_READY = "statement.ready", "Statement ready"
+    STOCK_LOW = "stock.low", "Stock low"
+    MEMBERSHIP_APPROVED = "membership.approved", "Membership approved"
+    BRAND_ACTIVATED = "brand.activated", "Brand activated"
+    BRAND_SUSPENDED = "brand.suspended", "Brand suspended"
+    # Sent by POST webhooks/{id}/ping/ to that endpoint only; never fanned out.
+    WEBHOOK_PING = "webhook.ping", "Webhook ping"
+
+
+SUBSCRIBABLE = [value for value in EventType.values if value != EventType.WEBHOOK_PING]

@@ -1,0 +1,224 @@
+"""Transactional e-mail: templates in every locale, the message log, retries, preferences, and a
+real SMTP server on loopback (the smtp_server fixture)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core import mail
+
+from core.emails import email_queue, message_send, money_format
+from core.events import EventType
+from core.models import Event, Message, NotificationPreference
+from core.services import event_record
+from core.webhooks import event_dispatch
+from integrations.notifications import channel_listing_rejected_notify
+from listings.notifications import inspection_failed_notify
+from marketplace.models import Order
+from marketplace.notifications import order_paid_notify, order_shipped_notify, refund_issued_notify
+from marketplace.services.orders import PlacedLine, Totals, order_event_publish, order_place
+from tests.factories import UserFactory, company_with_owner, owner_of, product, staff
+
+pytestmark = pytest.mark.django_db
+LOCALES = settings.CONTENT_LOCALES
+
+
+def an_order(locale="ja", incoterm="DDP", buyer=None):
+    item = product()
+    order, _ = order_place(
+        source=Order.Source.STOREFRONT,
+        buyer=buyer,
+        email=buyer.email if buyer else "sato@example.jp",
+        currency="JPY",
+        lines=[PlacedLine(item.variants.get(), 3, Decimal(4950), Decimal(14850))],
+        shipping_address={"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "country": "JP"},
+        totals=Totals.of(
+            currency="JPY", subtotal=Decimal(14850), shipping=Decimal(1200), duties=Decimal(300), taxes=Decimal(1485)
+        ),
+        payment=None,
+        incoterm=incoterm,
+        locale=locale,
+    )
+    return order
+
+
+def published_event(order, type, **extra) -> Event:
+    order_event_publish(order, type, **extra)
+    return Event.objects.filter(type=type).latest("pk")
+
+
+def test_money_is_formatted_per_locale_and_currency():
+    assert money_format({"amount": "14850.0000", "currency": "JPY"}, "ja") == "￥14,850"
+    assert money_format({"amount": "45000", "currency": "KRW"}, "ko") == "₩45,000"
+    assert money_format({"amount": "12.5", "currency": "EUR"}, "es") == "12,50\xa0€"
+    assert money_format({"amount": "12.5", "currency": "USD"}, "en") == "$12.50"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_each_template_renders_in_each_locale_with_its_key_facts(locale, django_capture_on_commit_callbacks):
+    order = an_order(locale=locale)
+    seller = order.lines.get().seller
+    editor = staff(seller, "editor")
+    total, shipping = money_format(order.money("total"), locale), money_format(order.money("shipping"), locale)
+    line_total = money_format({"amount": "14850", "currency": "JPY"}, locale)
+    duties_taxes = money_format({"amount": "1785", "currency": "JPY"}, locale)
+
+    order_paid_notify(published_event(order, EventType.ORDER_PAID))
+    confirmation = Message.objects.get(template="emails/order_confirmation")
+    assert confirmation.locale == locale and confirmation.recipient == order.email
+    assert order.number in confirmation.subject
+    for body in (confirmation.body_text, confirmation.body_html):
+        for fact in (total, shipping, line_total, duties_taxes, str(settings.RETURN_WINDOW_DAYS)):
+            assert fact in body, (fact, body)
+    assert "DDP" in confirmation.body_text
+    new_lines = Message.objects.filter(template="emails/seller_new_lines")
+    assert {m.recipient for m in new_lines} == {owner_of(seller).email, editor.email}
+    assert all(order.number in m.subject and order.lines.get().sku in m.body_text for m in new_lines)
+
+    event_record(
+        type=EventType.SHIPMENT_SHIPPED,
+        data={
+            "shipment": {
+                "reference": f"order:{order.pk}",
+                "carrier": "EMS",
+                "tracking_number": "EE123456789KR",
+                "tracking_url": "https://service.epost.go.kr/trace?POST_CODE=EE123456789KR",
+            }
+        },
+        company_ids=[seller.pk],
+    )
+    order_shipped_notify(Event.objects.get(type=EventType.SHIPMENT_SHIPPED))
+    shipped = Message.objects.get(template="emails/order_shipped")
+    assert order.number in shipped.subject and "EE123456789KR" in shipped.body_text
+    assert 'href="https://service.epost.go.kr/trace?POST_CODE=EE123456789KR"' in shipped.body_html
+
+    refund = {"id": 1, "amount": {"amount": "4950", "currency": "JPY"}, "reason": "Return", "executed_at": None}
+    refund_issued_notify(published_event(order, EventType.REFUND_EXECUTED, refund=refund))
+    refunded = Message.objects.get(template="emails/refund_issued")
+    assert order.number in refunded.subject and money_format(refund["amount"], locale) in refunded.body_text
+
+
+def test_subjects_differ_between_locales():
+    subjects = set()
+    for locale in LOCALES:
+        order = an_order(locale=locale)
+        order_paid_notify(published_event(order, EventType.ORDER_PAID))
+        subjects.add(
+            Message.objects.filter(template="emails/order_confirmation").latest("pk").subject.replace(order.number, "")
+        )
+    assert len(subjects) == len(LOCALES)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_staff_templates_render_in_each_locale(locale, settings):
+    settings.CONTENT_DEFAULT_LOCALE = locale
+    company = company_with_owner()
+    event_record(
+        type=EventType.INSPECTION_FAILED,
+        data={
+            "inspection": {
+                "product": {"id": 1, "company": company.pk, "title": "Hanji moon lamp"},
+                "brand": {"id": 1, "name": "K-Craft"},
+                "standard_version": 2,
+                "failed_items": [{"code": "stitching", "text": "Seams hold 5 kg.", "note": "tore at 3 kg"}],
+                "notes": "",
+            }
+        },
+        company_ids=[company.pk],
+    )
+    inspection_failed_notify(Event.objects.get(type=EventType.INSPECTION_FAILED))
+    failed = Message.objects.get(template="emails/inspection_failed")
+    assert "Hanji moon lamp" in failed.subject and "K-Craft" in failed.body_text
+    assert "stitching" in failed.body_text and "tore at 3 kg" in failed.body_html
+
+    item = product(company)
+    event_record(
+        type=EventType.CHANNEL_LISTING_REJECTED,
+        data={
+            "channel_listing": {
+                "channel": "amazon",
+                "product": {"id": item.pk, "company": company.pk},
+                "issues": [{"code": "title_too_long", "attribute": "title", "message": "Title over 200 characters."}],
+                "message": "",
+            }
+        },
+        company_ids=[company.pk],
+    )
+    channel_listing_rejected_notify(Event.objects.get(type=EventType.CHANNEL_LISTING_REJECTED))
+    rejected = Message.objects.get(template="emails/channel_listing_rejected")
+    assert "amazon" in rejected.subject and "title_too_long" in rejected.body_text
+    assert rejected.recipient == owner_of(company).email and rejected.locale == locale
+
+
+def test_a_message_goes_through_a_real_smtp_server_and_is_read_back(smtp_server, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = an_order(locale="ja")
+        event = published_event(order, EventType.ORDER_PAID)
+        order_paid_notify(event)
+    confirmation = Message.objects.get(template="emails/order_confirmation")
+    assert confirmation.status == "sent" and confirmation.attempts == 1
+    [received] = [m for m in smtp_server if m["To"] == order.email]
+    assert received["Subject"] == confirmation.subject and order.number in received["Subject"]
+    assert received["Message-ID"] == confirmation.provider_id
+    text = received.get_body(("plain",)).get_content()
+    html = received.get_body(("html",)).get_content()
+    assert "￥17,835" in text and "￥17,835" in html  # 14,850 + 1,200 + 300 + 1,485, in yen
+
+
+def test_smtp_errors_are_retried_with_backoff_then_sent(smtp_server, settings, django_capture_on_commit_callbacks):
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 1  # nothing listens: connection refused
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue(
+            to="buyer@example.com",
+            template="emails/refund_issued",
+            context={"t": {"subject": "Refund", "intro": "Done"}},
+        )
+    message = Message.objects.get()
+    assert (message.status, message.attempts) == ("pending", 1) and "Refused" in message.error
+    assert message.next_attempt_at > message.created_at + timedelta(seconds=29)
+    assert message_send(message_id=message.pk) is None  # not due yet
+    settings.EMAIL_PORT = port
+    assert message_send(message_id=message.pk, now=message.next_attempt_at) == "sent"
+    assert [m["Subject"] for m in smtp_server] == ["Refund"]
+    assert message_send(message_id=message.pk, now=message.next_attempt_at + timedelta(days=1)) is None
+
+
+def test_one_event_never_mails_a_recipient_twice(django_capture_on_commit_callbacks):
+    buyer = UserFactory()
+    order = an_order(buyer=buyer)
+    event = published_event(order, EventType.ORDER_PAID)  # its dispatch task is not run here
+    with django_capture_on_commit_callbacks(execute=True):
+        event_dispatch(event_id=event.pk)  # core tells the receivers, which write the messages
+        order_paid_notify(Event.objects.get(pk=event.pk))  # a second run (a redelivered task) writes none
+    assert [m.to for m in mail.outbox if buyer.email in m.to] == [[buyer.email]]
+    assert Message.objects.filter(event=event, recipient=buyer.email).count() == 1
+    assert Message.objects.filter(event=event).count() == 2  # and the seller's owner, once
+
+
+def test_an_optional_notice_turned_off_is_logged_as_skipped_and_not_sent(django_capture_on_commit_callbacks):
+    order = an_order()
+    owner = owner_of(order.lines.get().seller)
+    NotificationPreference.objects.create(user=owner, template="seller_new_lines", enabled=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_paid_notify(published_event(order, EventType.ORDER_PAID))
+    skipped = Message.objects.get(recipient=owner.email)
+    assert skipped.status == "skipped"
+    assert owner.email not in [address for m in mail.outbox for address in m.to]
+    assert Message.objects.get(recipient=order.email).status == "sent"  # the buyer's confirmation always goes
+
+
+def test_users_turn_optional_notices_off_through_the_api(api):
+    user = UserFactory()
+    api.as_user(user)
+    assert api.get("/api/v1/auth/notifications/").json() == {
+        "seller_new_lines": True,
+        "inspection_failed": True,
+        "channel_listing_rejected": True,
+    }
+    changed = api.patch("/api/v1/auth/notifications/", {"seller_new_lines": False}, format="json")
+    assert changed.status_code == 200 and changed.json()["seller_new_lines"] is False
+    refused = api.patch("/api/v1/auth/notifications/", {"order_confirmation": False}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["attr"] == "order_confirmation"
+    assert NotificationPreference.objects.filter(user=user).count() == 1
