@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from core.api.fields import ID_PATTERN
 from marketplace.api.order_views import (
     CheckoutViewSet,
     DummyConfirmView,
@@ -38,9 +39,9 @@ router.register("quotes", QuoteViewSet, basename="quote")
 router.register("b2b-orders", B2BOrderViewSet, basename="b2b-order")
 router.register("inquiries", InquiryViewSet, basename="inquiry")
 router.register("programmes", ProgrammeViewSet, basename="programme")
-router.register(r"companies/(?P<company_id>[0-9]{1,18})/fees", CompanyFeeViewSet, basename="company-fee")
+router.register(rf"companies/(?P<company_id>{ID_PATTERN})/fees", CompanyFeeViewSet, basename="company-fee")
 router.register(
-    r"companies/(?P<company_id>[0-9]{1,18})/statements", CompanyStatementViewSet, basename="company-statement"
+    rf"companies/(?P<company_id>{ID_PATTERN})/statements", CompanyStatementViewSet, basename="company-statement"
 )
 router.register("payouts", PayoutViewSet, basename="payout")
 
