@@ -59,11 +59,14 @@ lock: | $(BIN)/python
 clean:
 	rm -rf var $(VENV)
 
-# Hardening (docs/fuzzing.md, docs/load-results.md, docs/operator-guide.md).
+# Hardening (docs/hardening.md, docs/load-results.md, docs/operator-guide.md).
 .PHONY: fuzz load faults
-# Schemathesis over the whole API with many more examples than the bounded run in `make test`.
+# Schemathesis over the whole API with many more examples than the bounded run in `make test`, on
+# PostgreSQL; `make fuzz FUZZ_DB=sqlite` on the embedded default's database (SQLite, in memory).
+FUZZ_DB ?= postgresql
 fuzz: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(BIN)/pytest -q -p no:randomly tests/test_fuzz.py
+	$(if $(filter sqlite,$(FUZZ_DB)),TEST_DATABASE_URL=sqlite://) FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} \
+		$(BIN)/pytest -q -p no:randomly tests/test_fuzz.py
 
 # Locust headless against gunicorn on PostgreSQL and Redis for 60 s; writes docs/load-results.md.
 load: install

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "core.middleware.OperatorOtpMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.api.ids.PathIdMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

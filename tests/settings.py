@@ -17,7 +17,8 @@ _redis_db = 1 + (int(_worker[2:]) if _worker.startswith("gw") else os.getpid()) 
 _redis = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379")
 
 DATABASES = {"default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/platform")}
-DATABASES["default"]["TEST"] = {"NAME": f"test_platform_{os.getpid()}"}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # SQLite (`sqlite://`): in memory
+    DATABASES["default"]["TEST"] = {"NAME": f"test_platform_{os.getpid()}"}
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

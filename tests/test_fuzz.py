@@ -11,11 +11,14 @@ Bounded for `make test` (FUZZ_EXAMPLES per operation, derandomized so a run is r
 `make fuzz` runs the same test with more examples. Figures: docs/fuzzing.md.
 """
 
+import json
 import os
 import re
+from decimal import Decimal, InvalidOperation
 
 import pytest
 import schemathesis
+from django.utils.dateparse import parse_datetime
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
@@ -28,9 +31,11 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from werkzeug.test import Client as WsgiClient
 
 from tests.factories import active_brand, product, published
 from tests.test_permissions import (
+    _access,
     _b2b,
     _b2b_order,
     _b2b_terms,
@@ -120,21 +125,54 @@ class Fuzz:
     and a bearer token per identity."""
 
     def __init__(self, w):
-        from core.services import user_token_get_or_create
-
         self.w = w
         self.shop_brand = active_brand()
         self.shop_product = published(product(self.shop_brand.lead_company, brand=self.shop_brand))
-        users = {
+        self.users = {
             "buyer": w.users["outsider"],
             "sme": w.users["member"],
             "lead": w.users["lead"],
             "operator": w.users["operator"],
         }
-        self.headers = {"anon": {}} | {
-            name: {"Authorization": f"Bearer {user_token_get_or_create(user=user)}"} for name, user in users.items()
-        }
+        self.headers = {"anon": {}}
+        self.tokens_issue()
         self._params = {}
+        self.world_complete()
+
+    def world_complete(self):
+        """Every object the matrix makes on first use, made now, so that lists hold rows from the
+        first request on (see the "something served" check), and a storage allotment."""
+        from datetime import date, timedelta
+
+        from logistics.models import StorageAllotment
+        from marketplace.services.fees import fee_charge
+        from tests.logistics.helpers import network
+
+        w = self.w
+        _trade(w), _b2b(w), _b2b_order(w), _outbound(w), _synd(w), _settlement(w, "programme")
+        for status in ("draft", "in_transit", "received", "inspected"):
+            _inbound(w, status)
+        for key in ("consignment", "draft", "submitted", "held", "cleared"):
+            _customs(w, key)
+        for key in ("token", "invitation", "lead_key", "platform_key"):
+            _access(w, key)
+        fee_charge(company=w.companies["member"], kind="fulfilment", cause_type="shipment", cause_id=1)
+        for company in (w.companies["member"], w.companies["lead"]):
+            StorageAllotment.objects.create(
+                company=company,
+                warehouse=network()["lax"],
+                volume_m3=40,
+                starts_on=date.today() - timedelta(30),
+                ends_on=date.today() + timedelta(335),
+            )
+
+    def tokens_issue(self):
+        """New tokens: the auth operations (logout, logout-all, password change) revoke them, and
+        every later operation would only ever be a 401."""
+        from core.services import user_token_get_or_create
+
+        for name, user in self.users.items():
+            self.headers[name] = {"Authorization": f"Bearer {user_token_get_or_create(user=user)}"}
 
     def path_parameters(self, path: str) -> dict:
         if path not in self._params:
@@ -181,34 +219,190 @@ SETTINGS = hypothesis_settings(
 )
 
 
-def fuzz_operation(operation, mode, fuzz, stats):
+def served_something(response) -> bool:
+    """A 2xx with content: a non-empty list or page, an object, a file."""
+    if not 200 <= response.status_code < 300 or not response.content:
+        return False
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return True  # a CSV or a PDF
+    if isinstance(body, dict) and isinstance(body.get("results"), list):
+        return bool(body["results"])
+    return bool(body)
+
+
+def call(case, identity, fuzz, run):
+    response = case.call_and_validate(headers=fuzz.headers[identity], checks=CHECKS)
+    run.stats[response.status_code // 100] = run.stats.get(response.status_code // 100, 0) + 1
+    if case.method.upper() == "GET":
+        run.served[case.operation.label] |= served_something(response)
+    return response
+
+
+def fuzz_operation(operation, mode, fuzz, run):
     # Invalid path parameters stay as generated: they must be 4xx whatever the seeded objects.
     fixed = fuzz.path_parameters(operation.path) if mode == GenerationMode.POSITIVE else {}
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=fixed or None)
 
     @SETTINGS
     @given(case=strategy)
-    def run(case):
+    def each(case):
         for identity in IDENTITIES if mode == GenerationMode.POSITIVE else NEGATIVE_IDENTITIES:
-            response = case.call_and_validate(headers=fuzz.headers[identity], checks=CHECKS)
-            stats[response.status_code // 100] = stats.get(response.status_code // 100, 0) + 1
+            response = call(case, identity, fuzz, run)
+            if mode == GenerationMode.POSITIVE:
+                run.read_back += stored_as_sent_check(case, response, fuzz.headers[identity], run.get_paths)
 
-    run()
+    each()
+
+
+def read_back_path(case, response, get_paths) -> str | None:
+    """Where the object a 2xx create or update wrote is read: the detail path of a POST to a
+    collection (from the `id` it answered), the same path for a PUT or PATCH."""
+    method = case.method.upper()
+    if method in ("PUT", "PATCH") and case.path in get_paths:
+        return case.formatted_path
+    if method == "POST" and case.path + "{id}/" in get_paths:
+        try:
+            created = json.loads(response.content).get("id")
+        except (ValueError, AttributeError):
+            return None
+        return case.formatted_path + f"{created}/" if created is not None else None
+    return None
+
+
+def stored_as_sent_check(case, response, headers, get_paths) -> int:
+    """After a 2xx create or update, reading the object back gives what was sent for every field
+    it shows (write-only fields are not shown), after the documented normalisation (see
+    `same_value`): an input coerced into something else (`"country": {}` stored as "") fails."""
+    if not 200 <= response.status_code < 300 or not isinstance(case.body, dict) or not case.body:
+        return 0
+    path = read_back_path(case, response, get_paths)
+    if path is None:
+        return 0
+    from config.wsgi import application
+
+    # Through the WSGI application as schemathesis calls it (Django's test Client would reconnect
+    # the signal that closes the test's connection at a request's end).
+    stored = WsgiClient(application).get(path, headers=headers)
+    assert stored.status_code == 200, f"{case.method} {path}: wrote, then reading it back: {stored.status_code}"
+    wrong = list(value_differences(case.body, json.loads(stored.data), ""))
+    assert not wrong, f"{case.method} {case.formatted_path} stored something else than it was sent: {wrong}"
+    return 1
+
+
+def same_value(sent, stored) -> bool:
+    """Equal after the normalisation the API documents: strings are trimmed (DRF's CharField),
+    codes (countries, currencies) stored upper-case, decimals compared as numbers ("1.5" is
+    "1.500"), instants compared as instants, e-mail domains lower-cased, an id sent for an object
+    read back with that id."""
+    if isinstance(stored, dict) and "id" in stored and not isinstance(sent, dict):
+        stored = stored["id"]
+    if isinstance(sent, bool) or isinstance(stored, bool) or sent is None or stored is None:
+        return sent is stored or sent == stored
+    if isinstance(sent, str) and isinstance(stored, str):
+        text = sent.strip()
+        if stored in (text, text.upper()) or ("@" in text and stored.lower() == text.lower()):
+            return True
+        try:
+            instants = parse_datetime(text), parse_datetime(stored)
+        except ValueError:
+            instants = None, None
+        if None not in instants:
+            return instants[0] == instants[1]
+    try:
+        return Decimal(str(sent)) == Decimal(str(stored))
+    except (InvalidOperation, ValueError):
+        return sent == stored
+
+
+def value_differences(sent, stored, where):
+    if isinstance(sent, dict):
+        if not isinstance(stored, dict):
+            yield (where, sent, stored)
+            return
+        for key, value in sent.items():
+            if key in stored:  # not shown: write-only (a password, a file)
+                yield from value_differences(value, stored[key], f"{where}.{key}")
+    elif isinstance(sent, list):
+        if not isinstance(stored, list) or len(sent) != len(stored):
+            yield (where, sent, stored)
+            return
+        for index, (one, other) in enumerate(zip(sent, stored, strict=True)):
+            yield from value_differences(one, other, f"{where}[{index}]")
+    elif not same_value(sent, stored):
+        yield (where, sent, stored)
+
+
+LAST = {"DELETE /api/v1/auth/me/"}
+# The required query of the plain call to the calculators (their generated queries rarely name a
+# rule or rate that exists).
+PLAIN_QUERIES = {
+    "GET /api/v1/duty-estimate/": lambda f: {
+        "destination": "JP",
+        "currency": "USD",
+        "hs_code": "940540",
+        "value": "120",
+        "origin": "KR",
+    },
+    "GET /api/v1/shipping-rates/quote/": lambda f: {
+        "destination": "US",
+        "sku": f.w.product.variants.get().sku,
+        "quantity": 2,
+    },
+}
+# GET operations that may answer nothing for every identity, and why. Every other list and detail
+# operation must serve something to someone, so a new endpoint cannot pass on empty pages and 404s.
+MAY_SERVE_NOTHING = {}
+
+
+class Run:
+    def __init__(self, operations):
+        self.stats, self.read_back = {}, 0
+        self.get_paths = {op.path for op in operations if op.method.upper() == "GET"}
+        self.served = {op.label: False for op in operations if op.method.upper() == "GET"}
 
 
 def test_api_fuzz(api_schema, fuzz):
-    """Every operation, valid and invalid data, every identity: no failure of any check."""
-    failures, stats, operations = [], {}, 0
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
+    """Every operation, valid and invalid data, every identity: no failure of any check; every
+    list and detail operation served something to someone."""
+    # Closing an account ends its user for good: last, after everything else ran as that user.
+    operations = sorted((result.ok() for result in api_schema.get_all_operations()), key=lambda op: op.label in LAST)
+    run, failures = Run(operations), []
+    for operation in operations:
+        if operation.method.upper() == "GET":
+            # Once plainly (no optional parameter), so a page is not empty only by a generated filter.
+            query = PLAIN_QUERIES.get(operation.label, lambda f: None)(fuzz)
+            plain = operation.Case(path_parameters=fuzz.path_parameters(operation.path) or None, query=query)
+            for identity in IDENTITIES:
+                try:
+                    call(plain, identity, fuzz, run)
+                except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - reported with the rest
+                    failures.append(f"{operation.label} [plain, {identity}]: {str(error)[:1500]}")
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
-                fuzz_operation(operation, mode, fuzz, stats)
+                fuzz_operation(operation, mode, fuzz, run)
             except Unsatisfiable:
                 continue  # no invalid input exists for it (e.g. an operation without parameters)
             except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - collect every operation's failures, report all
                 failures.append(f"{operation.label} [{mode.value}]: {str(error)[:1500]}")
-    summary = f"{operations} operations, responses by class: {dict(sorted(stats.items()))}"
+        if "/auth/" in operation.path:
+            fuzz.tokens_issue()
+    unserved = sorted(label for label, served in run.served.items() if not served and label not in MAY_SERVE_NOTHING)
+    if unserved:
+        failures.append("Only ever an empty list or a 4xx for every identity (seed the world):\n" + "\n".join(unserved))
+    summary = (
+        f"{len(operations)} operations, responses by class: {dict(sorted(run.stats.items()))}, "
+        f"{run.read_back} writes read back"
+    )
     print(summary)  # noqa: T201
     assert not failures, summary + "\n\n" + "\n\n".join(failures)
+
+
+def test_the_stored_as_sent_check_sees_an_input_coerced_into_something_else():
+    sent = {"name": " Acme ", "country": {}, "price": {"amount": "1.5", "currency": "usd"}, "password": "x"}
+    stored = {"id": 1, "name": "Acme", "country": "", "price": {"amount": "1.50", "currency": "USD"}}
+    assert list(value_differences(sent, stored, "")) == [(".country", {}, "")]
+    assert list(value_differences({"company": 5, "tags": ["a"]}, {"company": {"id": 5}, "tags": []}, "")) == [
+        (".tags", ["a"], [])
+    ]

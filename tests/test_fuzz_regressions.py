@@ -41,3 +41,63 @@ def test_the_schema_documents_the_storefront_page_once_and_every_error_status(ap
     publish = schema["paths"]["/api/v1/products/{id}/publish/"]["post"]["responses"]
     assert {"400", "401", "403", "404", "409"} <= set(publish)
     assert "FieldError" in schema["components"]["schemas"]
+
+
+# --- issue 23: what an outside fuzz (Schemathesis against `make run`) found ----------------------
+
+
+@pytest.mark.parametrize("country", [{}, "", "XX", "France", "FRA", 250, None], ids=repr)
+def test_a_buyer_company_without_a_real_country_is_a_400_naming_country_and_stores_nothing(api, country):
+    from marketplace.models import BuyerCompany
+    from tests.factories import UserFactory
+
+    body = {"name": "0", "country": country, "website": "https://0.com", "profile": ""}
+    response = api.as_user(UserFactory()).post("/api/v1/buyer-companies/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert [e["attr"] for e in response.json()["errors"]] == ["country"]
+    assert not BuyerCompany.objects.exists()
+
+
+def test_a_country_code_in_lower_case_is_stored_upper_case(api):
+    from tests.factories import UserFactory
+
+    body = {"name": "Berlin Paper", "country": "de"}
+    response = api.as_user(UserFactory()).post("/api/v1/buyer-companies/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["country"] == "DE"
+
+
+def _numbers(node, where=""):
+    """Every place in a schema that declares a JSON number."""
+    if isinstance(node, dict):
+        if node.get("type") == "number":
+            yield where
+        for key, value in node.items():
+            yield from _numbers(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _numbers(value, f"{where}/{index}")
+
+
+def test_the_schema_declares_no_json_numbers_decimals_are_strings(api):
+    """One rule for the whole API (docs/api-conventions.md): decimals are strings with the
+    `decimal` format, as money amounts are. `used_m3` was declared a number and served a string."""
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    assert list(_numbers(schema)) == []
+    used = schema["components"]["schemas"]["StorageAllotment"]["properties"]["used_m3"]
+    assert (used["type"], used["format"]) == ("string", "decimal")
+
+
+def test_storage_allotments_serve_volumes_as_the_schema_declares(api):
+    from datetime import date, timedelta
+
+    from logistics.models import StorageAllotment
+    from tests.factories import company_with_owner
+    from tests.logistics.helpers import network
+
+    company, today = company_with_owner(), date.today()
+    StorageAllotment.objects.create(
+        company=company, warehouse=network()["lax"], volume_m3=12, starts_on=today, ends_on=today + timedelta(30)
+    )
+    row = api.as_user(owner_of(company)).get("/api/v1/storage-allotments/").json()["results"][0]
+    assert (row["allotted_m3"], row["used_m3"]) == ("12.000", "0.000"), row

@@ -1,12 +1,11 @@
 from django.utils import timezone
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from brands.eligibility import SECTOR_CHOICES
 from brands.models import ApiKey, Brand, Company, CompanyStaff, Membership, QualityStandard, StaffInvitation
 from brands.selectors import brand_current_standard, company_eligibility_get, user_company_roles
-from core.api.fields import MAX_ID, MoneyField, StrictSerializer, TranslationsField
+from core.api.fields import MAX_ID, CountryField, MoneyField, StrictSerializer, TranslationsField
 from core.api.serializers import UserSerializer
 from core.permissions import API_KEY_SCOPES
 from core.selectors import exchange_rates_get

@@ -145,7 +145,11 @@ class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(self.get_serializer(company).data)
 
     @extend_schema(responses=StaffSerializer(many=True), methods=["GET"])
-    @extend_schema(request=StaffWriteSerializer, responses={200: StaffSerializer}, methods=["POST"])
+    @extend_schema(
+        request=StaffWriteSerializer,
+        responses={200: StaffSerializer, 202: StaffInvitationSerializer},  # 202: no account yet, invited
+        methods=["POST"],
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def staff(self, request, pk=None):
         company = self.get_object()

@@ -1,9 +1,12 @@
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.serializers import as_serializer_error
 
+from core.api.parsers import RequestBodyTooLarge
 from core.errors import ApplicationError, InvalidInput, TooManyAttempts
 from core.outages import is_outage
 
@@ -26,6 +29,20 @@ class DomainValidationError(exceptions.ValidationError):
     """A 400 from a service keeps the validation_error type so clients treat it as field errors."""
 
 
+def request_limit_error(exc) -> RequestBodyTooLarge | None:
+    """Django's own request limits (raised while DRF parses a form or multipart body) as a 413
+    naming the setting, instead of the 500 an unknown exception becomes."""
+    if isinstance(exc, RequestDataTooBig):
+        limit, code, what = "DATA_UPLOAD_MAX_MEMORY_SIZE", "request_too_large", "bytes in the body"
+    elif isinstance(exc, TooManyFieldsSent):
+        limit, code, what = "DATA_UPLOAD_MAX_NUMBER_FIELDS", "too_many_fields", "fields"
+    elif isinstance(exc, TooManyFilesSent):
+        limit, code, what = "DATA_UPLOAD_MAX_NUMBER_FILES", "too_many_files", "files"
+    else:
+        return None
+    return RequestBodyTooLarge(f"More than {getattr(settings, limit)} {what} ({limit}).", code=code)
+
+
 class ExceptionHandler(BaseExceptionHandler):
     """Maps domain errors to statuses: the one place that knows HTTP. A database or broker
     outage is a 503 in the usual shape, not a 500 with a traceback."""
@@ -39,6 +56,8 @@ class ExceptionHandler(BaseExceptionHandler):
     def convert_known_exceptions(self, exc):
         if is_outage(exc):
             return ServiceUnavailable()
+        if (too_large := request_limit_error(exc)) is not None:
+            return too_large
         if isinstance(exc, InvalidInput):
             if exc.fields:
                 return DomainValidationError(

@@ -2,15 +2,17 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_countries.serializer_fields import CountryField as CountryChoiceField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.ids import ID_PATTERN, MAX_ID  # noqa: F401 - re-exported: views and serializers import them from here
 from core.locales import validate_translations
 from core.money import Money, minor_units, validate_currency_code, validate_minor_units
 
-# Ids in URLs: digits that fit a bigint, so a huge or non-numeric id is a 404, not a database error.
-ID_PATTERN = r"[0-9]{1,18}"
-MAX_ID = 2**63 - 1
+# Decimals are strings with the `decimal` format in every body and parameter, as money amounts
+# are (docs/api-conventions.md): a JSON number is a binary float to most clients.
+DECIMAL_STRING = {"type": "string", "format": "decimal", "example": "12.50"}
 
 
 class StrictFieldsMixin:
@@ -104,3 +106,17 @@ class TranslationsField(serializers.JSONField):
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages, code=error.code) from None
         return value
+
+
+class CountryField(CountryChoiceField):
+    """An ISO 3166-1 alpha-2 code, any case (stored upper-case). django-countries' field also takes
+    an object (`{}` read as no country), a country's name or an alpha-3 code and stores the blank or
+    the code it maps to; a country decides duties and who is the importer, so anything but a known
+    two-letter code is a 400 naming the field."""
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        if not isinstance(data, str) or len(data) != 2 or not self.countries.alpha2(data):
+            self.fail("invalid_choice", input=data if isinstance(data, str) else type(data).__name__)
+        return super().to_internal_value(data)

@@ -19,10 +19,19 @@ class _LimitedStream:
         data = self.stream.read(self.limit + 1 - self.seen)
         self.seen += len(data)
         if self.seen > self.limit:
-            raise RequestBodyTooLarge(f"The request body is larger than {self.limit} bytes.")
+            raise RequestBodyTooLarge(f"The request body is larger than {self.limit} bytes (API_MAX_BODY_BYTES).")
         return data
 
 
-class JSONParser(parsers.JSONParser):
+class JSONParser(parsers.BaseParser):
+    """DRF's JSON parsing over the request stream, read at most API_MAX_BODY_BYTES. Deliberately
+    not a subclass of DRF's JSONParser: for those, DRF's Request reads the whole `request.body`
+    first, which buffers any size and, past DATA_UPLOAD_MAX_MEMORY_SIZE, raises Django's
+    RequestDataTooBig before this limit is ever looked at."""
+
+    media_type = parsers.JSONParser.media_type
+    renderer_class = parsers.JSONParser.renderer_class
+
     def parse(self, stream, media_type=None, parser_context=None):
-        return super().parse(_LimitedStream(stream, settings.API_MAX_BODY_BYTES), media_type, parser_context)
+        limited = _LimitedStream(stream, settings.API_MAX_BODY_BYTES)
+        return parsers.JSONParser().parse(limited, media_type, parser_context)

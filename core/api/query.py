@@ -6,6 +6,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from core.api.ids import integer_filters_check
+
 BLANK = "Give a value, or leave the parameter out."
 
 
@@ -22,6 +24,7 @@ class FilterBackend(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
             blank_params_refuse(request.query_params, filterset_class.base_filters)
+            integer_filters_check(request.query_params, filterset_class)
         return super().filter_queryset(request, queryset, view)
 
 

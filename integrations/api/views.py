@@ -46,7 +46,7 @@ class ChannelListingFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=ChannelListing.Status.choices)
     ready = filters.BooleanFilter()
     issue_code = filters.CharFilter(method="filter_issue_code", label="A blocking issue code, e.g. missing_locale")
-    product = filters.NumberFilter(field_name="product_id")
+    product = filters.NumberFilter(field_name="product__id", label="Product id")
 
     class Meta:
         model = ChannelListing

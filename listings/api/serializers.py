@@ -1,8 +1,7 @@
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import MAX_ID, MoneyField, StrictSerializer
+from core.api.fields import MAX_ID, CountryField, MoneyField, StrictSerializer
 from core.money import Money
 from listings.models import Category, Inspection, Product, ProductMedia, ProductRevision, Variant
 from listings.selectors import product_text

@@ -222,7 +222,7 @@ class ProductViewSet(
         responses={204: None},
         parameters=[OpenApiParameter("media_id", int, OpenApiParameter.PATH, description="The image's id.")],
     )
-    @action(detail=True, methods=["delete"], url_path=r"media/(?P<media_id>[0-9]{1,18})")
+    @action(detail=True, methods=["delete"], url_path=rf"media/(?P<media_id>{ID_PATTERN})")
     def delete_media(self, request, pk=None, media_id=None):
         """Removes an image and its thumbnail."""
         product_media_delete(actor=request.user, product=self.get_object(), media_id=int(media_id))

@@ -1,11 +1,10 @@
 """Serializers of the customs door: consignments, their customs declarations (with the URLs of
 their rendered documents) and duty estimates."""
 
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import MAX_ID, MoneyField, StrictSerializer
+from core.api.fields import MAX_ID, CountryField, MoneyField, StrictSerializer
 from core.api.query import QuerySerializer
 from core.money import Money, currency_codes
 from logistics.models import Consignment, ConsignmentLine, CustomsDeclaration, DeclarationLine

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django_countries.serializer_fields import CountryField
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -17,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
+from core.api.fields import ID_PATTERN, MAX_ID, CountryField, MoneyField, StrictSerializer
 from core.api.parsers import RequestBodyTooLarge
 from core.api.permissions import OPERATOR_ONLY, scopes_for
 from core.api.query import QuerySerializer

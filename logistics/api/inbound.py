@@ -2,7 +2,6 @@
 each action calling one service of logistics.services.inbound."""
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -149,7 +148,7 @@ class StorageAllotmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=3))
     def get_used_m3(self, allotment) -> str:
         return str(storage_used_m3(allotment))
 

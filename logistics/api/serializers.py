@@ -1,6 +1,6 @@
-from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from core.api.fields import CountryField
 from logistics.models import Stock, Warehouse
 
 

@@ -1,8 +1,7 @@
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.fields import MoneyField
+from core.api.fields import CountryField, MoneyField
 from core.api.query import QuerySerializer
 from core.locales import localized
 from core.money import currency_codes

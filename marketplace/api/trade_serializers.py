@@ -1,10 +1,9 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import MAX_ID, MoneyField, StrictSerializer
+from core.api.fields import MAX_ID, CountryField, MoneyField, StrictSerializer
 from core.money import Money, validate_currency_code
 from marketplace.models import RFQ, BuyerCompany, BuyerStaff, InquiryMessage, InquiryThread, Quote, QuoteLine
 from marketplace.services.trade_orders import PAYMENT_TERMS

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from core.api.fields import ID_PATTERN
 from marketplace.api.b2b_views import CreditLineViewSet, PriceListViewSet, TermsInvoiceViewSet
 from marketplace.api.order_views import (
     CheckoutViewSet,
@@ -50,9 +51,9 @@ router.register("price-lists", PriceListViewSet, basename="price-list")
 router.register("credit-lines", CreditLineViewSet, basename="credit-line")
 router.register("terms-invoices", TermsInvoiceViewSet, basename="terms-invoice")
 router.register("programmes", ProgrammeViewSet, basename="programme")
-router.register(r"companies/(?P<company_id>[0-9]{1,18})/fees", CompanyFeeViewSet, basename="company-fee")
+router.register(rf"companies/(?P<company_id>{ID_PATTERN})/fees", CompanyFeeViewSet, basename="company-fee")
 router.register(
-    r"companies/(?P<company_id>[0-9]{1,18})/statements", CompanyStatementViewSet, basename="company-statement"
+    rf"companies/(?P<company_id>{ID_PATTERN})/statements", CompanyStatementViewSet, basename="company-statement"
 )
 router.register("payouts", PayoutViewSet, basename="payout")
 router.register("promotions", PromotionViewSet, basename="promotion")

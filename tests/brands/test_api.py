@@ -269,8 +269,12 @@ def test_brand_list_queries_do_not_grow_with_page_size(api):
     assert counts[0] == counts[1]
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/v1/companies/abc/", "/api/v1/companies/99999999999999999999/", "/api/v1/companies/0/"]
-)
-def test_odd_ids_are_404s(api, path):
-    assert api.as_user(UserFactory()).get(path).status_code == 404
+def test_a_path_segment_that_is_no_number_is_a_404(api):
+    assert api.as_user(UserFactory()).get("/api/v1/companies/abc/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/companies/99999999999999999999/", "/api/v1/companies/0/"])
+def test_a_number_no_id_can_be_is_a_400_naming_it(api, path):
+    response = api.as_user(UserFactory()).get(path)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "id"
