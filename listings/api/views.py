@@ -189,13 +189,13 @@ class ProductViewSet(
         return Response(ProductRevisionSerializer(revision).data)
 
     @extend_schema(request=TransitionSerializer, responses=ProductRevisionSerializer, parameters=[REVISION_ID])
-    @action(detail=True, methods=["post"], url_path=r"revisions/(?P<revision_id>[0-9]{1,18})/approve")
+    @action(detail=True, methods=["post"], url_path=rf"revisions/(?P<revision_id>{ID_PATTERN})/approve")
     def approve_revision(self, request, pk=None, revision_id=None):
         """The held edits go live (an operator, or the brand's lead company for a brand product)."""
         return self._decide(request, services.product_revision_approve, revision_id)
 
     @extend_schema(request=TransitionSerializer, responses=ProductRevisionSerializer, parameters=[REVISION_ID])
-    @action(detail=True, methods=["post"], url_path=r"revisions/(?P<revision_id>[0-9]{1,18})/reject")
+    @action(detail=True, methods=["post"], url_path=rf"revisions/(?P<revision_id>{ID_PATTERN})/reject")
     def reject_revision(self, request, pk=None, revision_id=None):
         """The held edits are refused, with a reason; the live version stays."""
         return self._decide(request, services.product_revision_reject, revision_id)
