@@ -2,7 +2,7 @@
 
 products_create_bulk checks every payload by the same rules as product_create
 (product_payload_check), with the SKUs and slugs already taken and the brand memberships read
-once for all of them, then writes each table with one INSERT: products, translations, B2C
+once for all of them, then writes each table with one statement: products, translations, B2C
 prices, price tiers, variants and "created" events. The content hash is computed from the
 payloads rather than read back. It bypasses product_create on purpose: the per-product service
 costs about 26 statements per product; this costs about ten per call whatever its size.
@@ -10,6 +10,13 @@ costs about 26 statements per product; this costs about ten per call whatever it
 The caller holds the transaction: a payload that breaks a rule is reported and not written, and
 the database refusing a write (a SKU taken by a concurrent writer) raises IntegrityError for
 the caller to undo and retry product by product."""
+
+from collections import namedtuple
+
+from django.db import connection
+from django.utils import timezone
+from django_countries.fields import Country
+from psycopg.types.json import Jsonb
 
 from brands.models import Company, Membership
 from core.models import User
@@ -77,54 +84,77 @@ def _free_slugs(bases: list[str]) -> list[str]:
     return slugs
 
 
+# The child rows as the content hash reads them (attribute names of the models' fields), lighter
+# than model instances.
+Text = namedtuple("Text", "locale title description")
+Price = namedtuple("Price", "currency amount")
+Tier = namedtuple("Tier", "min_quantity unit_price_amount")
+VARIANT_COLUMNS = ["sku", "gtin", "options", "weight_kg", "length_cm", "width_cm", "height_cm", "hs_code"]
+VARIANT_COLUMNS += ["origin_country", "position"]
+
+
 def _write(accepted: list[tuple[Product, dict]], company: Company, actor: User) -> None:
     if not accepted:
         return
     slugs = _free_slugs([product_slug_base(data, company) for _, data in accepted])
-    translations, prices, tiers, variants = [], [], [], []
+    children = []
     for (product, data), slug in zip(accepted, slugs, strict=True):
         product.slug = slug
-        rows = (
-            [
-                ProductTranslation(
-                    product=product, locale=locale, title=text["title"], description=text.get("description", "")
-                )
-                for locale, text in data.get("translations", {}).items()
-            ],
-            [B2CPrice(product=product, currency=c, amount=a) for c, a in data.get("b2c_prices", {}).items()],
-            sorted(
-                (
-                    PriceTier(product=product, min_quantity=t["min_quantity"], unit_price_amount=t["unit_price"])
-                    for t in data.get("price_tiers", [])
-                ),
-                key=lambda tier: tier.min_quantity,
-            ),
-            [
-                variant_fill(Variant(product=product, sku=v["sku"]), v, position)
-                for position, v in enumerate(data.get("variants", []))
-            ],
-        )
+        texts = [
+            Text(loc, text["title"], text.get("description", "")) for loc, text in data.get("translations", {}).items()
+        ]
+        prices = [Price(currency, amount) for currency, amount in data.get("b2c_prices", {}).items()]
+        tiers = sorted(Tier(t["min_quantity"], t["unit_price"]) for t in data.get("price_tiers", []))
+        variants = [
+            variant_fill(Variant(sku=v["sku"]), v, position) for position, v in enumerate(data.get("variants", []))
+        ]
         product.content_hash = content_digest(
             product_content_of(
-                product, translations=rows[0], b2c_prices=rows[1], price_tiers=rows[2], media=[], variants=rows[3]
+                product, translations=texts, b2c_prices=prices, price_tiers=tiers, media=[], variants=variants
             )
         )
-        translations += rows[0]
-        prices += rows[1]
-        tiers += rows[2]
-        variants += rows[3]
-    products = [product for product, _ in accepted]
-    Product.objects.bulk_create(products)
-    # Each model's rows in one INSERT; the children take their product's new id.
-    for model, rows in (
-        (ProductTranslation, translations),
-        (B2CPrice, prices),
-        (PriceTier, tiers),
-        (Variant, variants),
-    ):
-        if rows:
-            model.objects.bulk_create(rows)
-    author = actor if actor.is_authenticated else None
-    ProductEvent.objects.bulk_create(
-        ProductEvent(product=p, kind=ProductEvent.Kind.CREATED, to_status=p.status, actor=author) for p in products
+        children.append((product, texts, prices, tiers, variants))
+    Product.objects.bulk_create([product for product, _ in accepted])  # one INSERT ... RETURNING id
+    now, author = timezone.now(), (actor.pk if actor.is_authenticated else None)
+    _insert(ProductTranslation, ["product_id", *Text._fields], [(p.pk, *t) for p, ts, *_ in children for t in ts])
+    _insert(B2CPrice, ["product_id", *Price._fields], [(p.pk, *x) for p, _, xs, *_ in children for x in xs])
+    _insert(PriceTier, ["product_id", *Tier._fields], [(p.pk, *t) for p, _, _, ts, _ in children for t in ts])
+    _insert(
+        Variant,
+        ["product_id", *VARIANT_COLUMNS],
+        [(p.pk, *(v.__dict__[c] for c in VARIANT_COLUMNS)) for p, *_, vs in children for v in vs],
     )
+    _insert(
+        ProductEvent,
+        ["product_id", "kind", "from_status", "to_status", "actor_id", "reason", "created_at"],
+        [(p.pk, ProductEvent.Kind.CREATED.value, "", p.status, author, "", now) for p, *_ in children],
+    )
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """The rows (values of the model's `columns`, by attribute name) in one statement: COPY on
+    PostgreSQL, which skips building model instances and compiling an INSERT value by value (a
+    third of the import's time with bulk_create); bulk_create elsewhere (SQLite)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(model(**dict(zip(columns, row, strict=True))) for row in rows)
+        return
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Django's error wrapper, so a refused row raises django.db.IntegrityError as an INSERT would.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([_copy_value(value) for value in row])
+
+
+def _copy_value(value):
+    if isinstance(value, dict | list):
+        return Jsonb(value)
+    if isinstance(value, Country):
+        return value.code
+    return value
