@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.lookups import rows_update
 from core.models import Job
 from core.services import job_finish
 from integrations.connectors.base import PushResult
@@ -295,7 +296,7 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
             changed.append(listing)
             done.append(listing.pk)
             outcomes.append(_outcome(listing, listing.product_id, listing.product.slug, outcome, issues))
-        ChannelListing.objects.bulk_update(changed, STORED_FIELDS)
+        rows_update(changed, STORED_FIELDS)
         ChannelListingEvent.objects.bulk_create(events)
         batch.done_ids = sorted(already | set(done))
         remaining = [pk for pk in batch.listing_ids if pk not in set(batch.done_ids)]

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
+from core.lookups import rows_update
 from core.models import Job
 from core.services import job_record_progress, job_start
 from integrations.models import Channel, ChannelListing, SyndicationBatch, SyndicationJob
@@ -138,7 +139,7 @@ def _plan(syndication: SyndicationJob):
             else:
                 counts["unchanged"] += 1
             changed.append(listing)
-        ChannelListing.objects.bulk_update(
+        rows_update(
             changed,
             [
                 "ready",
