@@ -114,8 +114,8 @@ def _write(accepted: list[tuple[Product, dict]], company: Company, actor: User) 
             )
         )
         children.append((product, texts, prices, tiers, variants))
-    Product.objects.bulk_create([product for product, _ in accepted])  # one INSERT ... RETURNING id
     now, author = timezone.now(), (actor.pk if actor.is_authenticated else None)
+    _insert_products([product for product, _ in accepted], now)
     _insert(ProductTranslation, ["product_id", *Text._fields], [(p.pk, *t) for p, ts, *_ in children for t in ts])
     _insert(B2CPrice, ["product_id", *Price._fields], [(p.pk, *x) for p, _, xs, *_ in children for x in xs])
     _insert(PriceTier, ["product_id", *Tier._fields], [(p.pk, *t) for p, _, _, ts, _ in children for t in ts])
@@ -129,6 +129,25 @@ def _write(accepted: list[tuple[Product, dict]], company: Company, actor: User) 
         ["product_id", "kind", "from_status", "to_status", "actor_id", "reason", "created_at"],
         [(p.pk, ProductEvent.Kind.CREATED.value, "", p.status, author, "", now) for p, *_ in children],
     )
+
+
+def _insert_products(products: list[Product], now) -> None:
+    """The products with their new ids: on PostgreSQL the ids are drawn from the table's sequence
+    in one query and the rows copied; elsewhere one INSERT returning the ids."""
+    if connection.vendor != "postgresql":
+        Product.objects.bulk_create(products)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Product._meta.db_table, len(products)],
+        )
+        for product, (pk,) in zip(products, cursor.fetchall(), strict=True):
+            product.pk = pk
+    for product in products:
+        product.created_at = product.updated_at = now
+    columns = [field.attname for field in Product._meta.concrete_fields]
+    _insert(Product, columns, [tuple(product.__dict__[name] for name in columns) for product in products])
 
 
 def _insert(model, columns: list[str], rows: list[tuple]) -> None:
