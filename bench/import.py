@@ -9,8 +9,10 @@ writes a CSV of N rows (two variants per product), and for each size:
   RSS growth during the import;
 - copies the same file with `COPY ... FROM STDIN (FORMAT csv)` into a scratch table of text
   columns, timed the same way;
-then prints the ratios: import time / COPY time (goal: at most 10x) and peak memory of the
-largest size / the smallest (goal: at most 1.2x).
+then prints the ratios: import time / COPY time (goal: at most 10x), the growth (rows/s of the
+largest size / the smallest: 1.0x means the cost per row does not grow with the file), and peak
+memory of the largest size / the smallest (goal: at most 1.2x). The load average is printed with
+each size, since the machine may be shared.
 """
 
 import argparse
@@ -172,7 +174,12 @@ def main() -> None:
             path = work / f"products-{rows}.csv"
             write_file(path, rows, prefix=f"B{rows}")
             size_mb = path.stat().st_size / 1e6
-            print(f"{rows} rows ({rows // VARIANTS_PER_PRODUCT} products, {size_mb:.1f} MB): importing...", flush=True)
+            load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(
+                f"{rows} rows ({rows // VARIANTS_PER_PRODUCT} products, {size_mb:.1f} MB), load average {load}: "
+                "importing...",
+                flush=True,
+            )
             done = subprocess.run(  # noqa: S603 - our own interpreter and script
                 [sys.executable, __file__, "--child", str(rows), str(path), str(work / "media")],
                 check=True,
@@ -183,19 +190,20 @@ def main() -> None:
             figures = json.loads(done.stdout.strip().splitlines()[-1])
             figures["copy_seconds"] = copy_baseline(path, f"copy_{rows}")
             figures["mb"] = size_mb
+            figures["load"] = os.getloadavg()[0]
             results.append(figures)
 
         print()
         print(
             f"{'rows':>8} {'MB':>6} {'import s':>9} {'rows/s':>8} {'COPY s':>7} {'COPY rows/s':>12} "
-            f"{'import/COPY':>12} {'peak RSS MiB':>13} {'growth MiB':>11}"
+            f"{'import/COPY':>12} {'peak RSS MiB':>13} {'growth MiB':>11} {'load':>5}"
         )
         for r in results:
             print(
                 f"{r['rows']:>8} {r['mb']:>6.1f} {r['seconds']:>9.1f} {r['rows'] / r['seconds']:>8.0f} "
                 f"{r['copy_seconds']:>7.2f} {r['rows'] / r['copy_seconds']:>12.0f} "
                 f"{r['seconds'] / r['copy_seconds']:>11.0f}x "
-                f"{r['peak_kib'] / 1024:>13.1f} {r['growth_kib'] / 1024:>11.1f}"
+                f"{r['peak_kib'] / 1024:>13.1f} {r['growth_kib'] / 1024:>11.1f} {r['load']:>5.1f}"
             )
         small, large = results[0], results[-1]
         print()
@@ -204,6 +212,8 @@ def main() -> None:
             f"(goal <= 1.2x); growth during the import: {large['growth_kib'] / 1024:.1f} MiB vs "
             f"{small['growth_kib'] / 1024:.1f} MiB"
         )
+        growth = (large["rows"] / large["seconds"]) / (small["rows"] / small["seconds"])
+        print(f"growth: rows/s at {large['rows']} / at {small['rows']} rows: {growth:.2f}x (1.0x: flat per row)")
         for r in results:
             ratio = r["seconds"] / r["copy_seconds"]
             print(

@@ -1,24 +1,31 @@
 """Syndication to the channel simulator, against baselines run in the same script.
 
-    .venv/bin/python bench/syndication.py [--products 10000] [--feed 100000]
+    .venv/bin/python bench/syndication.py [--sizes 2000 20000]
 
 Creates a scratch database (`bench_syndication`, dropped at the end), bulk-creates a published
 catalogue (four locales, two images and one variant per product) and starts the simulator on a
-free loopback port. Each phase runs in a fresh subprocess so peak memory figures compare:
+free loopback port. For each size (the catalogue grows to it), each phase runs in a fresh
+subprocess so peak memory figures compare:
 - render only: ListingData for every product and the Kmall24 payload, no HTTP, no queue;
-- full run: a full syndication job to Kmall24 (one PUT per listing), run inline (the batches the
-  Celery task runs, one after another, without the queue);
-- incremental run with no change: the same job in incremental mode (sends nothing);
-- feed file: the whole catalogue (grown to --feed products) streamed as JSON lines, against
-  PostgreSQL's `COPY (SELECT json_build_object(...)) TO STDOUT` of the same rows into a file.
-Prints listings/s, seconds and peak RSS per phase, and the ratios (goal for the feed: at most 5x
-COPY, under 256 MB).
+- full run: a full syndication job to Kmall24 (one PUT per listing: Kmall24 has no bulk call),
+  run inline (the batches the Celery task runs, one after another, without the queue);
+- incremental run with no change: the same job in incremental mode (a comparison of hashes in
+  SQL; sends nothing);
+- full run to eBay: the same catalogue through eBay's bulk calls (items, offers and publishing
+  25 listings per call);
+- feed file: the whole catalogue streamed as JSON lines, against PostgreSQL's
+  `COPY (SELECT json_build_object(...)) TO STDOUT` of the same rows into a file.
+Prints listings/s, seconds, peak RSS and the load average per phase, the ratios (goal for the
+feed: at most 5x COPY, under 256 MB) and the growth: listings/s at the largest size over the
+smallest, per phase (1.0x: the cost per listing does not grow with the catalogue). The temporary
+folder (feed files) is removed at the end.
 """
 
 import argparse
 import json
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -63,7 +70,11 @@ def seed(start: int, count: int) -> None:
         slug="home", path="home", name_translations={"en": "Home"}
     )
     tableware = Category.objects.filter(path="home/tableware").first() or Category.objects.create(
-        parent=home, slug="tableware", path="home/tableware", name_translations={"en": "Tableware"}
+        parent=home,
+        slug="tableware",
+        path="home/tableware",
+        name_translations={"en": "Tableware"},
+        attribute_schema=[{"code": "brand", "type": "text", "required": False}],  # eBay's item specific
     )
     now = timezone.now()
     words = {"ko": "청자 사발", "en": "Celadon bowl", "zh-hans": "青瓷碗", "ja": "青磁の碗"}
@@ -80,6 +91,7 @@ def seed(start: int, count: int) -> None:
                 hs_code="691200",
                 origin_country="KR",
                 material="porcelain",
+                attributes={"brand": "Gangjin Celadon"},
                 retail_price_amount=Decimal(20_000 + n % 50_000),
                 content_hash=f"{n:064x}",
                 published_at=now,
@@ -108,16 +120,21 @@ def seed(start: int, count: int) -> None:
         )
 
 
-def channel(sim_url: str):
+CHANNELS = {
+    "kmall24": {"name": "Kmall24", "locales": ["en", "zh", "ja"], "category_mapping": {}},
+    "ebay": {"name": "eBay US", "locales": ["en"], "category_mapping": {"home/tableware": "20625"}},
+}
+
+
+def channel(sim_url: str, code: str = "kmall24"):
     from integrations.models import Channel
 
     return Channel.objects.update_or_create(
-        code="kmall24",
+        code=code,
         defaults={
-            "name": "Kmall24",
-            "connector": "kmall24",
-            "base_url": f"{sim_url}/kmall24",
-            "locales": ["en", "zh", "ja"],
+            **CHANNELS[code],
+            "connector": code,
+            "base_url": f"{sim_url}/{code}",
             "currency": "USD",
             "destination_country": "US",
             "batch_size": 200,
@@ -144,10 +161,11 @@ def child(phase: str, sim_url: str, out: str) -> None:
                 connector.render(data)
                 done += 1
         result = {"listings": done}
-    elif phase in ("full", "incremental"):
+    elif phase in ("full", "incremental", "full-ebay"):
         from integrations.services import syndication_job_run_inline, syndication_job_start
 
-        syndication = syndication_job_start(actor=None, channel=channel(sim_url), mode=phase, run=False)
+        code, mode = ("ebay", "full") if phase == "full-ebay" else ("kmall24", phase)
+        syndication = syndication_job_start(actor=None, channel=channel(sim_url, code), mode=mode, run=False)
         syndication_job_run_inline(syndication=syndication)
         job = syndication.job
         job.refresh_from_db()
@@ -221,14 +239,52 @@ def show(name: str, figures: dict) -> None:
     rate = figures["listings"] / max(figures["seconds"], 1e-9)
     print(
         f"{name:<28} {figures['listings']:>8} listings {figures['seconds']:8.2f} s {rate:9.0f}/s "
-        f"peak {figures['peak_mib']:6.0f} MiB"
+        f"peak {figures['peak_mib']:6.0f} MiB  load {figures['load']:.1f}"
     )
+
+
+def rate(figures: dict) -> float:
+    return figures["listings"] / max(figures["seconds"], 1e-9)
+
+
+PHASES = [
+    ("render", "render only (no HTTP/queue)"),
+    ("full", "full run to kmall24"),
+    ("incremental", "incremental, no change"),
+    ("full-ebay", "full run to eBay (bulk, 25)"),
+    ("feed", "feed file (streamed)"),
+    ("copy", "COPY json_build_object"),
+]
+
+
+def measure(size: int, sim_url: str, tmp: str) -> dict[str, dict]:
+    results = {}
+    for phase, _ in PHASES:
+        out = f"{tmp}/{phase}-{size}.jsonl" if phase in ("feed", "copy") else ""
+        results[phase] = run_phase(phase, sim_url, out)
+        results[phase]["load"] = os.getloadavg()[0]
+        if out:
+            os.unlink(out)
+    print(f"\n{size} published products:")
+    for phase, name in PHASES:
+        show(name, results[phase])
+    full, incremental = results["full"], results["incremental"]
+    print(f"  full: {full['status']} {full['counts']}")
+    print(f"  incremental: {incremental['status']} sent={incremental['counts'].get('sent')}")
+    print(f"  eBay: {results['full-ebay']['status']} {results['full-ebay']['counts']}")
+    feed, copy = results["feed"], results["copy"]
+    print(
+        f"  full run {rate(full):.0f}/s (goal >= 300/s); incremental {rate(incremental):.0f}/s (goal >= 8,000/s); "
+        f"feed / COPY time {feed['seconds'] / copy['seconds']:.1f}x (goal <= 5x), "
+        f"feed peak {feed['peak_mib']:.0f} MiB (goal < 256 MB)",
+        flush=True,
+    )
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--products", type=int, default=10_000)
-    parser.add_argument("--feed", type=int, default=100_000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 20_000])
     parser.add_argument("--child")
     parser.add_argument("--sim", default="")
     parser.add_argument("--out", default="")
@@ -249,33 +305,21 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        seed(0, args.products)
-        print(f"{args.products} published products; simulator at {sim_url}")
-        render = run_phase("render", sim_url)
-        full = run_phase("full", sim_url)
-        incremental = run_phase("incremental", sim_url)
-        show("render only (no HTTP/queue)", render)
-        show("full run to kmall24", full)
-        show("incremental, no change", incremental)
-        print(f"  full: {full['status']} {full['counts']}")
-        print(f"  incremental: {incremental['status']} sent={incremental['counts'].get('sent')}")
-        print(f"ratio full / render time per listing: {full['seconds'] / render['seconds']:.1f}x")
-        print(f"ratio incremental / render time: {incremental['seconds'] / render['seconds']:.2f}x")
-        print(f"ratio full / render peak memory: {full['peak_mib'] / render['peak_mib']:.2f}x")
-
-        if args.feed > args.products:
-            seed(args.products, args.feed - args.products)
-        feed = run_phase("feed", sim_url, f"{tmp}/feed.jsonl")
-        copy = run_phase("copy", sim_url, f"{tmp}/copy.jsonl")
-        show("feed file (streamed)", feed)
-        show("COPY json_build_object", copy)
-        print(
-            f"ratio feed / COPY time: {feed['seconds'] / copy['seconds']:.1f}x (goal <= 5x); "
-            f"feed peak {feed['peak_mib']:.0f} MiB (goal < 256 MB)"
-        )
+        print(f"simulator at {sim_url}; load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        seeded, runs = 0, []
+        for size in sorted(args.sizes):
+            seed(seeded, size - seeded)
+            seeded = size
+            runs.append((size, measure(size, sim_url, tmp)))
+        if len(runs) > 1:
+            (small, first), (large, last) = runs[0], runs[-1]
+            print(f"\ngrowth, listings/s at {large} / at {small} listings (1.0x: flat per listing):")
+            for phase, name in PHASES:
+                print(f"  {name:<28} {rate(last[phase]) / rate(first[phase]):.2f}x")
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
         from django.db import connections
 
         connections.close_all()

@@ -472,6 +472,10 @@ SYNDICATION_DEFER_SECONDS = env.int("SYNDICATION_DEFER_SECONDS", default=30)
 SYNDICATION_RETRY_SECONDS = env.int("SYNDICATION_RETRY_SECONDS", default=5)
 # A batch claimed this long ago without a result is taken as its worker's death and run again.
 SYNDICATION_BATCH_STALE_SECONDS = env.int("SYNDICATION_BATCH_STALE_SECONDS", default=120)
+# An incremental run trusts a listing's last readiness verdict while its content hash is the one
+# the channel answered for and the verdict is younger than this; older verdicts get the dry run
+# again (a restricted good, a changed category mapping), and a full run re-checks everything.
+SYNDICATION_RECHECK_HOURS = env.int("SYNDICATION_RECHECK_HOURS", default=24)
 # Inventory changes are gathered this long before one push per channel.
 SYNDICATION_INVENTORY_DEBOUNCE_SECONDS = env.int("SYNDICATION_INVENTORY_DEBOUNCE_SECONDS", default=10)
 

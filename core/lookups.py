@@ -1,5 +1,6 @@
 """Query helpers shared by the apps."""
 
+from django.db import connection
 from django.db.models import F
 from django.db.models.lookups import In
 
@@ -19,3 +20,36 @@ class AnyOf(In):
 def any_of(column: str, values) -> AnyOf:
     """A filter expression: `Model.objects.filter(any_of("product_id", ids))`."""
     return AnyOf(F(column), list(values))
+
+
+UPDATE_CHUNK = 1000
+
+
+def rows_update(objs: list, fields: list[str]) -> None:
+    """`Model.objects.bulk_update(objs, fields)` as one `UPDATE ... FROM (VALUES ...)` per
+    UPDATE_CHUNK rows on PostgreSQL: bulk_update builds a CASE WHEN per row and field, and
+    compiling those grows as rows x fields (most of a syndication batch's time at 500 listings).
+    Like bulk_update, it writes the instances' current values (auto_now fields are not bumped).
+    SQLite, the embedded default, keeps bulk_update."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, fields)
+        return
+    qn = connection.ops.quote_name
+    table, pk = qn(model._meta.db_table), model._meta.pk
+    columns = [pk, *(model._meta.get_field(name) for name in fields)]
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
+    names = ", ".join(qn(field.column) for field in columns)
+    sets = ", ".join(f"{qn(field.column)} = v.{qn(field.column)}" for field in columns[1:])
+    for start in range(0, len(objs), UPDATE_CHUNK):
+        chunk = objs[start : start + UPDATE_CHUNK]
+        params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in chunk for field in columns]
+        values = ", ".join([row] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v({names}) "  # noqa: S608 - our names
+                f"WHERE {table}.{qn(pk.column)} = v.{qn(pk.column)}",
+                params,
+            )

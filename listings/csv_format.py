@@ -135,6 +135,11 @@ class Group:
 
     dropped: int = 0  # rows past MAX_VARIANTS, counted but not kept
 
+    @property
+    def chars(self) -> int:
+        """The length of the group's cell text, to bound what a batch holds in memory."""
+        return sum(len(cell) for _, values in self.rows for cell in values.values())
+
 
 def product_groups(records: Iterator[list[str]]) -> Iterator[Group]:
     """One group per product, yielded as soon as the next product's first row is read.

@@ -2,14 +2,17 @@
 
 An import is a core Job. products_import_start (the API's door) checks the caller and the file,
 stores the file on a new job and queues products_import_task after commit; products_import
-reads the stored file record by record, creates each product through
-listings.services.product_create in its own savepoint (all of a product or none of it), and
-records progress, counts and per-row errors on the job. Memory holds one product's rows, one
-batch's errors and a hash per product key seen, whatever the file's size.
+reads the stored file record by record, a batch of rows at a time: each product's rows are
+parsed and checked in memory (listings.csv_payload), then the batch's valid products are written
+by listings.services.products_create_bulk, one statement per table (docs/decisions/0015). It records
+progress, counts and per-row errors on the job. Memory holds one batch's rows and errors and a
+hash per product key seen, whatever the file's size.
 
-Transactions: rows go in batches of BATCH_ROWS (rounded up to a whole product), one transaction
-per batch with a savepoint per product; the batch's progress is saved in the same transaction,
-so the job's counts always match what is committed, and a cancellation is noticed per batch."""
+Transactions: one per batch of BATCH_ROWS rows (rounded up to a whole product, fewer when the
+text is long), with the batch's progress saved in it, so the job's counts always match what is
+committed, and a cancellation is noticed per batch. A product is all or nothing: a bad one is
+left out of the write, and should the database refuse the batch's write, the batch is written
+again product by product through product_create, each in its own savepoint."""
 
 import csv
 import io
@@ -28,13 +31,15 @@ from core.outages import broker_require
 from core.permissions import is_operator
 from core.services import job_create, job_finish, job_record_progress, job_start
 from listings import csv_format, csv_payload
+from listings.models import Product
 from listings.selectors import product_list
-from listings.services import product_create
+from listings.services import product_create, products_create_bulk
 
 logger = logging.getLogger(__name__)
 
 JOB_KIND = "product_import"
 BATCH_ROWS = 500
+BATCH_CHARS = 128 * 1024  # of cell text: a batch of long descriptions stays small in memory
 EXPORT_CHUNK = 200
 ENCODING = "utf-8-sig"  # UTF-8, with or without the byte-order mark Excel writes
 Progress = Callable[[int, int | None], None]
@@ -155,15 +160,21 @@ class _ImportRun:
                 pass
 
     def _batch(self, groups: Iterator[csv_format.Group], records, actor: User, company: Company) -> bool:
-        """One transaction of about BATCH_ROWS rows; False when the file or the job has ended."""
-        more, start = True, self.counts["rows"]
+        """One transaction of about BATCH_ROWS rows (fewer when their text passes BATCH_CHARS);
+        False when the file or the job has ended."""
+        more, start, chars = True, self.counts["rows"], 0
+        chunk: list[tuple[csv_format.Group, csv_payload.Parsed]] = []
+        while self.counts["rows"] - start < BATCH_ROWS and chars < BATCH_CHARS:
+            group = self._next(groups, records)
+            if group is None:
+                more = False
+                break
+            self.counts["rows"] += group.row_count
+            self.last_row = group.rows[-1][0] + group.dropped
+            chars += group.chars
+            chunk.append((group, csv_payload.group_payload(group, self.lookups)))
         with transaction.atomic():
-            while self.counts["rows"] - start < BATCH_ROWS:
-                group = self._next(groups, records)
-                if group is None:
-                    more = False
-                    break
-                self._product(group, actor, company)
+            self._write(chunk, actor, company)
             if not self._record():
                 # Cancelled meanwhile: this batch is undone, so the products match the saved counts.
                 transaction.set_rollback(True)
@@ -188,25 +199,43 @@ class _ImportRun:
             self.stopped = message
         return None
 
-    def _product(self, group: csv_format.Group, actor: User, company: Company) -> None:
-        self.counts["rows"] += group.row_count
-        self.last_row = group.rows[-1][0] + group.dropped
-        parsed = csv_payload.group_payload(group, self.lookups)
-        errors = parsed.errors
-        if parsed.payload is not None:
-            try:
-                with transaction.atomic():  # the product's savepoint
-                    product_create(actor=actor, company=company, **parsed.payload)
-            except InvalidInput as error:
-                errors = csv_payload.service_errors(group, parsed, error)
-            except (IntegrityError, DataError) as error:
-                message = f"The database refused the product: {str(error).splitlines()[0]}"
-                errors = [csv_format.problem(group.first_row, "", message, group.key)]
-            else:
+    def _write(self, chunk: list[tuple[csv_format.Group, csv_payload.Parsed]], actor: User, company: Company) -> None:
+        """The chunk's valid products in one bulk write; if the database refuses it (a SKU taken
+        by a concurrent writer), the chunk again product by product, each in its savepoint."""
+        valid = [(group, parsed) for group, parsed in chunk if parsed.payload is not None]
+        try:
+            with transaction.atomic():  # the bulk write's savepoint
+                created = products_create_bulk(
+                    actor=actor, company=company, payloads=[parsed.payload for _, parsed in valid]
+                )
+        except (IntegrityError, DataError):
+            created = [self._one(group, parsed, actor, company) for group, parsed in valid]
+        outcomes = iter(created)
+        for group, parsed in chunk:  # the errors in the file's order
+            outcome = next(outcomes) if parsed.payload is not None else None
+            if isinstance(outcome, Product):
                 self.counts["products_created"] += 1
-                return
-        self.counts["products_failed"] += 1
-        self.pending.extend(errors)
+                continue
+            self.counts["products_failed"] += 1
+            if outcome is None:
+                self.pending.extend(parsed.errors)
+            elif isinstance(outcome, list):
+                self.pending.extend(outcome)
+            else:
+                error = InvalidInput("The product has invalid fields.", fields=dict(outcome))
+                self.pending.extend(csv_payload.service_errors(group, parsed, error))
+
+    @staticmethod
+    def _one(group: csv_format.Group, parsed: csv_payload.Parsed, actor: User, company: Company) -> Product | list:
+        """One product through product_create in its savepoint: the product, or its row errors."""
+        try:
+            with transaction.atomic():
+                return product_create(actor=actor, company=company, **parsed.payload)
+        except InvalidInput as error:
+            return csv_payload.service_errors(group, parsed, error)
+        except (IntegrityError, DataError) as error:
+            message = f"The database refused the product: {str(error).splitlines()[0]}"
+            return [csv_format.problem(group.first_row, "", message, group.key)]
 
     def _record(self) -> bool:
         errors, self.pending = self.pending, []

@@ -35,7 +35,7 @@ MARKETPLACES = {
 }
 TITLE_MAX = 200
 PRICE_MIN, PRICE_MAX = Decimal("0.01"), Decimal("100000")
-FEED_MAX = 10_000
+FEED_MAX = 25_000  # items per JSON_LISTINGS_FEED since the SP-API change of 2025-05-06 (was 10,000)
 FEEDS = "feeds/2021-06-30"
 
 CODES = {

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.events import EventType
+from core.lookups import rows_update
 from core.models import Job
 from core.services import event_record, job_finish
 from integrations.connectors.base import PushResult
@@ -69,15 +70,21 @@ def channel_listing_event_publish(listing: ChannelListing, to_status: str, messa
     event_record(type=PUBLISHED[to_status], data=data, company_ids=[company_id])
 
 
-def _move(listing: ChannelListing, to_status: str, job_id: int | None, message: str = "") -> None:
+def _move(listing: ChannelListing, to_status: str, job_id: int | None, message: str = "", events=None) -> None:
+    """The status change with its event row: written now, or appended to `events` for the
+    caller's one bulk insert."""
     if listing.status == to_status:
         return
     if to_status in PUBLISHED:
         channel_listing_event_publish(listing, to_status, message[:2000])
     now = timezone.now()
-    ChannelListingEvent.objects.create(
+    event = ChannelListingEvent(
         listing=listing, job_id=job_id, from_status=listing.status, to_status=to_status, message=message[:2000]
     )
+    if events is None:
+        event.save()
+    else:
+        events.append(event)
     listing.status = to_status
     stamp = {L.SUBMITTED: "submitted_at", L.LIVE: "live_at", L.REJECTED: "rejected_at", L.DELISTED: "delisted_at"}
     if to_status in stamp:
@@ -232,7 +239,7 @@ def _message(issues: list[dict]) -> str:
     return "; ".join(i["message"] for i in issues)[:2000]
 
 
-def listing_result_apply(listing: ChannelListing, result: PushResult, job_id: int | None) -> str:
+def listing_result_apply(listing: ChannelListing, result: PushResult, job_id: int | None, events=None) -> str:
     """One listing's transition from one definitive (not temporary) push or poll answer, with its
     event row: live / submitted (external id, the channel's issues replaced), rejected (issues,
     blocking codes, not ready) or error. The caller holds the row lock and saves; returns the
@@ -240,39 +247,63 @@ def listing_result_apply(listing: ChannelListing, result: PushResult, job_id: in
     issues = _issues(result)
     if result.status in ("live", "submitted"):
         listing.external_id = result.external_id or listing.external_id
-        _move(listing, L.LIVE if result.status == "live" else L.SUBMITTED, job_id)
+        _move(listing, L.LIVE if result.status == "live" else L.SUBMITTED, job_id, events=events)
         listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
         return result.status
     if result.status == "rejected":
         listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
         listing.blocking_codes = blocking_codes(listing.issues)
         listing.ready = False
-        _move(listing, L.REJECTED, job_id, _message(issues))
+        _move(listing, L.REJECTED, job_id, _message(issues), events)
         return "rejected"
-    _move(listing, L.ERROR, job_id, _message(issues))
+    _move(listing, L.ERROR, job_id, _message(issues), events)
     return "failed"
+
+
+STORED_FIELDS = [
+    "status",
+    "external_id",
+    "last_sent_hash",
+    "last_tried_hash",
+    "issues",
+    "ready",
+    "blocking_codes",
+    "attempts",
+    "submitted_at",
+    "live_at",
+    "rejected_at",
+    "delisted_at",
+    "updated_at",
+]
 
 
 def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, *, delist: bool) -> None:
     """Writes each definitive answer, marks it done in the batch, and adds to the job's counts;
-    temporary errors stay pending, and the batch is put off to retry them."""
+    temporary errors stay pending, and the batch is put off to retry them. The batch's listings
+    are locked with one query (in id order) and written back with one update and one insert of
+    their events."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
-    outcomes, errors, done, temporary = [], [], [], []
+    outcomes, errors, done, temporary, events, changed = [], [], [], [], [], []
     job_id = syndication.job_id
     with transaction.atomic():
         batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
         already = set(batch.done_ids)  # stored by an earlier delivery of this batch: not counted twice
+        wanted = [listing.pk for listing, _, _ in results if listing.pk not in already]
+        locked = ChannelListing.objects.select_for_update(of=("self",)).select_related("product").order_by("pk")
+        locked = {listing.pk: listing for listing in locked.filter(pk__in=wanted)} if wanted else {}
+        done = [pk for pk in wanted if pk not in locked]  # deleted meanwhile (with its product): nothing to store
+        now = timezone.now()
         for listing, result, content_hash in results:
-            if listing.pk in already:
+            if listing.pk in already or listing.pk not in locked:
                 continue
-            listing = ChannelListing.objects.select_for_update().get(pk=listing.pk)
+            listing = locked[listing.pk]
             if result.temporary:
                 temporary.append(listing.pk)
                 continue
             issues = _issues(result)
             if delist:
                 if result.status == "delisted":
-                    _move(listing, L.DELISTED, job_id, "Removed from the channel.")
+                    _move(listing, L.DELISTED, job_id, "Removed from the channel.", events)
                     counts["delisted"] += 1
                     outcome = "delisted"
                 else:
@@ -284,15 +315,18 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
                     listing.last_sent_hash = listing.last_tried_hash = content_hash
                 elif result.status == "rejected":
                     listing.last_tried_hash = content_hash
-                outcome = listing_result_apply(listing, result, job_id)
+                outcome = listing_result_apply(listing, result, job_id, events)
                 counts[outcome] += 1
                 if outcome == "failed":
                     errors.append({"item": listing.product.slug, "message": _message(issues)[:500] or "error"})
                 else:
                     counts["sent"] += 1
-            listing.save()
+            listing.updated_at = now
+            changed.append(listing)
             done.append(listing.pk)
             outcomes.append(_outcome(listing, listing.product_id, listing.product.slug, outcome, issues))
+        rows_update(changed, STORED_FIELDS)
+        ChannelListingEvent.objects.bulk_create(events)
         batch.done_ids = sorted(already | set(done))
         remaining = [pk for pk in batch.listing_ids if pk not in set(batch.done_ids)]
         if not remaining:

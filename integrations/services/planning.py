@@ -1,10 +1,14 @@
 """Planning a syndication run: a readiness dry run of every product in scope, then what the run
 pushes (full, or incremental by content hash) and delists, cut into batches for the tasks."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
+from core.lookups import rows_update
 from core.models import Job
 from core.services import job_record_progress, job_start
 from integrations.models import Channel, ChannelListing, SyndicationBatch, SyndicationJob
@@ -71,9 +75,23 @@ def _plan(syndication: SyndicationJob):
     job_id = syndication.job_id
     to_push, to_delist, outcomes = [], [], []
     counts = {"unchanged": 0, "rejected": 0}
-    published = list(
-        _scope_products(syndication).filter(status=Product.Status.PUBLISHED).order_by("pk").values_list("pk", flat=True)
-    )
+    scope = _scope_products(syndication).filter(status=Product.Status.PUBLISHED)
+    if not full:
+        # An incremental run compares hashes in SQL first: a listing the channel answered for
+        # the product's current content (live, submitted, or rejected by the channel itself),
+        # found ready within SYNDICATION_RECHECK_HOURS, is unchanged without building or
+        # rendering anything. The rest get the dry run below.
+        current = ChannelListing.objects.filter(
+            channel=channel,
+            product__in=scope,
+            ready=True,
+            status__in=[L.LIVE, L.SUBMITTED, L.REJECTED],
+            last_tried_hash=F("product__content_hash"),
+            checked_at__gte=timezone.now() - timedelta(hours=settings.SYNDICATION_RECHECK_HOURS),
+        ).values("product_id")
+        counts["unchanged"] = current.count()
+        scope = scope.exclude(pk__in=Subquery(current))
+    published = list(scope.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(published), PLAN_CHUNK):
         pairs = listing_data_list(published[start : start + PLAN_CHUNK])
         verdicts = readiness_evaluate(channel=channel, connector=connector, pairs=pairs)
@@ -121,7 +139,7 @@ def _plan(syndication: SyndicationJob):
             else:
                 counts["unchanged"] += 1
             changed.append(listing)
-        ChannelListing.objects.bulk_update(
+        rows_update(
             changed,
             [
                 "ready",

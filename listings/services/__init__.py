@@ -1,5 +1,6 @@
 """Every write to products, by area. Other apps import from here (listings.services)."""
 
+from listings.services.bulk import products_create_bulk
 from listings.services.content import product_content, product_missing_items, product_refresh_content_hash
 from listings.services.edits import product_revision_approve, product_revision_reject, product_update
 from listings.services.inspections import inspection_record
@@ -50,6 +51,7 @@ __all__ = [
     "product_suspend",
     "product_unpublish",
     "product_update",
+    "products_create_bulk",
     "products_leave_brand",
     "products_return_to_review",
 ]

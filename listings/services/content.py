@@ -61,6 +61,19 @@ def _num(value) -> str | None:
 
 def product_content(product: Product) -> dict:
     """Everything an outside channel sees, in a canonical shape."""
+    return product_content_of(
+        product,
+        b2c_prices=product.b2c_prices.all(),
+        price_tiers=product.price_tiers.all(),
+        translations=product.translations.all(),
+        media=product.media.all(),
+        variants=product.variants.all(),
+    )
+
+
+def product_content_of(product: Product, *, b2c_prices, price_tiers, translations, media, variants) -> dict:
+    """product_content from given rows, so the bulk import hashes what it is about to write
+    without reading it back; tiers and variants in their model ordering."""
     return {
         "category": product.category.path,
         "brand": product.brand.slug if product.brand_id else None,
@@ -69,22 +82,26 @@ def product_content(product: Product) -> dict:
         "customs": [product.hs_code, str(product.origin_country), product.material],
         "attributes": product.attributes,
         "retail_price": _num(product.retail_price_amount),
-        "b2c_prices": {p.currency: _num(p.amount) for p in product.b2c_prices.all()},
+        "b2c_prices": {p.currency: _num(p.amount) for p in b2c_prices},
         "b2b": [product.moq, product.order_multiple, product.lead_time_days, product.sample_policy, product.incoterms],
-        "tiers": [[t.min_quantity, _num(t.unit_price_amount)] for t in product.price_tiers.all()],
-        "texts": {t.locale: [t.title, t.description] for t in product.translations.all()},
-        "images": [[m.sha256, m.alt_text] for m in product.media.all()],
+        "tiers": [[t.min_quantity, _num(t.unit_price_amount)] for t in price_tiers],
+        "texts": {t.locale: [t.title, t.description] for t in translations},
+        "images": [[m.sha256, m.alt_text] for m in media],
         "variants": [
             [v.sku, v.gtin, v.options, str(v.hs_code), str(v.origin_country)]
             + [_num(getattr(v, f)) for f in ("weight_kg", "length_cm", "width_cm", "height_cm")]
-            for v in product.variants.all()
+            for v in variants
         ],
     }
 
 
+def content_digest(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def product_refresh_content_hash(*, product: Product) -> bool:
     """Recomputes the hash; True when the content channels see has changed."""
-    digest = hashlib.sha256(json.dumps(product_content(product), sort_keys=True, default=str).encode()).hexdigest()
+    digest = content_digest(product_content(product))
     if digest == product.content_hash:
         return False
     product.content_hash = digest

@@ -72,6 +72,34 @@ def company_editor_require(actor: User, company_id: int) -> None:
 
 def product_validate(product: Product, data: dict, errors: FieldErrors) -> None:
     """Checks the payload against the product as it will be (scalars already applied)."""
+    skus = [variant["sku"] for variant in data.get("variants", [])]
+    taken = Variant.objects.filter(sku__in=skus)
+    if product.pk:
+        taken = taken.exclude(product_id=product.pk)
+    member_of = (
+        set(
+            Membership.objects.filter(
+                brand_id=product.brand_id, company_id=product.company_id, status=Membership.Status.ACTIVE
+            ).values_list("brand_id", flat=True)
+        )
+        if product.brand_id
+        else set()
+    )
+    product_payload_check(
+        product,
+        data,
+        errors,
+        taken_skus=set(taken.values_list("sku", flat=True)) if skus else set(),
+        member_of=member_of,
+    )
+
+
+def product_payload_check(
+    product: Product, data: dict, errors: FieldErrors, *, taken_skus: set[str], member_of: set[int]
+) -> None:
+    """Every rule of a create or update payload, without a query: the caller passes the SKUs
+    other products hold and the brands the company is an active member of (the bulk import
+    reads both once per chunk)."""
     currency = product.base_currency
     if product.retail_price_amount is not None and (problem := check_price(product.retail_price_amount, currency)):
         errors.add("retail_price", "invalid_price", problem)
@@ -90,12 +118,7 @@ def product_validate(product: Product, data: dict, errors: FieldErrors) -> None:
     if product.origin_country and product.origin_country not in countries:
         errors.add("origin_country", "invalid_country", "Not an ISO 3166 country code.")
     check_attributes(product.attributes, product.category.attribute_schema, errors)
-    if (
-        product.brand_id
-        and not Membership.objects.filter(
-            brand_id=product.brand_id, company_id=product.company_id, status=Membership.Status.ACTIVE
-        ).exists()
-    ):
+    if product.brand_id and product.brand_id not in member_of:
         errors.add("brand", "not_a_member", "The company is not an active member of this brand.")
     for locale, text in data.get("translations", {}).items():
         if locale not in settings.CONTENT_LOCALES:
@@ -103,16 +126,11 @@ def product_validate(product: Product, data: dict, errors: FieldErrors) -> None:
         elif not text.get("title", "").strip():
             errors.add(f"translations.{locale}.title", "blank", "A translation needs a title.")
     if "variants" in data:
-        _validate_variants(product, data["variants"], errors)
+        _validate_variants(data["variants"], errors, taken_skus)
 
 
-def _validate_variants(product: Product, variants: list[dict], errors: FieldErrors) -> None:
+def _validate_variants(variants: list[dict], errors: FieldErrors, taken: set[str]) -> None:
     skus = [variant["sku"] for variant in variants]
-    taken = (
-        set(Variant.objects.filter(sku__in=skus).exclude(product_id=product.pk).values_list("sku", flat=True))
-        if product.pk
-        else set(Variant.objects.filter(sku__in=skus).values_list("sku", flat=True))
-    )
     for i, variant in enumerate(variants):
         if skus.count(variant["sku"]) > 1:
             errors.add(f"variants.{i}.sku", "duplicate_sku", "The SKU appears twice in this product.")
@@ -128,8 +146,15 @@ def _validate_variants(product: Product, variants: list[dict], errors: FieldErro
             errors.add(f"variants.{i}.origin_country", "invalid_country", "Not an ISO 3166 country code.")
 
 
-def _unique_slug(title: str, company: Company) -> str:
-    base = (slugify(title) or slugify(company.legal_name) or "product")[:100]
+def product_slug_base(data: dict, company: Company) -> str:
+    """What a new product's slug starts from: the payload's slug, else its title (English reads
+    best, else the first given), else the company's name."""
+    texts = data.get("translations", {})
+    title = data.get("slug", "") or (texts.get("en") or next(iter(texts.values()), {})).get("title", "")
+    return (slugify(title) or slugify(company.legal_name) or "product")[:100]
+
+
+def _unique_slug(base: str) -> str:
     slug, n = base, 1
     while Product.objects.filter(slug=slug).exists():
         n += 1
@@ -169,16 +194,21 @@ def _write_nested(product: Product, data: dict) -> None:
         _write_variants(product, data["variants"])
 
 
+def variant_fill(variant: Variant, data: dict, position: int) -> Variant:
+    """The variant's fields from one payload entry; a field left out is cleared."""
+    for name in VARIANT_FIELDS:
+        setattr(variant, name, data.get(name, "" if name in ("gtin", "hs_code", "origin_country") else None))
+    variant.options = data.get("options") or {}
+    variant.position = position
+    return variant
+
+
 def _write_variants(product: Product, variants: list[dict]) -> None:
     """Upserts by SKU; variants left out are removed unless something (stock, orders) refers to them."""
     existing = {v.sku: v for v in product.variants.all()}
     keep = set()
     for position, data in enumerate(variants):
-        variant = existing.get(data["sku"]) or Variant(product=product, sku=data["sku"])
-        for name in VARIANT_FIELDS:
-            setattr(variant, name, data.get(name, "" if name in ("gtin", "hs_code", "origin_country") else None))
-        variant.options = data.get("options") or {}
-        variant.position = position
+        variant = variant_fill(existing.get(data["sku"]) or Variant(product=product, sku=data["sku"]), data, position)
         variant.save()
         keep.add(variant.sku)
     try:
@@ -209,10 +239,8 @@ def product_create(*, actor: User, company: Company, **data) -> Product:
     """A new draft. `data` holds scalar fields and the nested translations, b2c_prices,
     price_tiers and variants, as the API and the CSV import both send them."""
     company_editor_require(actor, company.pk)
-    texts = data.get("translations", {})
-    # Slugs read best in English; else the first title given.
-    title = (texts.get("en") or next(iter(texts.values()), {})).get("title", "")
-    product = Product(company=company, slug=_unique_slug(data.pop("slug", "") or title, company))
+    product = Product(company=company, slug=_unique_slug(product_slug_base(data, company)))
+    data.pop("slug", None)
     product_fields_apply(product, data)
     product = product_save(product, data)
     product_event_record(product, "created", actor, to_status=product.status)

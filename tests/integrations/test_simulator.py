@@ -117,6 +117,27 @@ def test_amazon_feed_moves_through_its_states(channel_simulator):
     assert {i["code"] for i in report["issues"]} >= {"8105", "90220"}
 
 
+def test_bulk_calls_are_held_to_the_real_apis_limits(channel_simulator):
+    amazon = f"{channel_simulator.url}/amazon/feeds/2021-06-30/feeds"
+    messages = [{"messageId": n, "sku": f"s{n}", "operationType": "DELETE"} for n in range(1, 25_002)]
+
+    def feed(count):
+        body = {"feedType": "JSON_LISTINGS_FEED", "feedDocument": {"header": {}, "messages": messages[:count]}}
+        return http.post(amazon, json=body, headers={"x-amz-access-token": "t"}, timeout=30)
+
+    assert feed(25_000).status_code == 202
+    too_many = feed(25_001)
+    assert too_many.status_code == 400 and "25000 messages" in too_many.json()["errors"][0]["message"]
+    assert feed(0).status_code == 400
+
+    ebay = f"{channel_simulator.url}/ebay/sell/inventory/v1/bulk_create_or_replace_inventory_item"
+    items = [{"sku": f"e{n}", "product": {"title": "Bowl"}} for n in range(26)]
+    auth = {"Authorization": "Bearer t"}
+    assert http.post(ebay, json={"requests": items[:25]}, headers=auth, timeout=5).status_code == 200
+    refused = http.post(ebay, json={"requests": items}, headers=auth, timeout=5)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["errorId"] == 25008
+
+
 def test_orders_are_generated_on_request_in_each_channels_shape(channel_simulator):
     kmall = channel_simulator.create_orders("kmall24", ["a", "b"], [1, 2])
     assert [i["qty"] for i in kmall["items"]] == [1, 2] and kmall["order_no"].startswith("O")

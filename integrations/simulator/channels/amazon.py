@@ -8,6 +8,8 @@ from integrations.simulator.channels.common import ChannelStore, Reply, _decimal
 
 AMAZON_LANGUAGE = {"ATVPDKIKX0DER": "en_US", "A1VC38T7YXB528": "ja_JP", "A1PA6795UKMFR9": "de_DE"}
 AMAZON_PRODUCT_TYPES = {"PRODUCT", "HOME", "KITCHEN", "BEAUTY", "HOME_BED_AND_BATH", "APPAREL", "FOOD"}
+# Items per JSON_LISTINGS_FEED (10,000 until the SP-API change of 2025-05-06).
+FEED_MAX_MESSAGES = 25_000
 AMAZON_REQUIRED = ("item_name", "brand", "country_of_origin", "purchasable_offer", "main_product_image_locator")
 
 
@@ -96,6 +98,19 @@ class Amazon(ChannelStore):
                 if body.get("feedType") != "JSON_LISTINGS_FEED" or not isinstance(body.get("feedDocument"), dict):
                     return Reply(
                         400, {"errors": [{"code": "InvalidInput", "message": "feedType and feedDocument required."}]}
+                    )
+                messages = body["feedDocument"].get("messages")
+                if not isinstance(messages, list) or not 1 <= len(messages) <= FEED_MAX_MESSAGES:
+                    return Reply(
+                        400,
+                        {
+                            "errors": [
+                                {
+                                    "code": "InvalidInput",
+                                    "message": f"A JSON_LISTINGS_FEED takes 1 to {FEED_MAX_MESSAGES} messages.",
+                                }
+                            ]
+                        },
                     )
                 feed_id = self.new_id("FEED")
                 self.feeds[feed_id] = {
