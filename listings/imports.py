@@ -4,7 +4,7 @@ An import is a core Job. products_import_start (the API's door) checks the calle
 stores the file on a new job and queues products_import_task after commit; products_import
 reads the stored file record by record, a batch of rows at a time: each product's rows are
 parsed and checked in memory (listings.csv_payload), then the batch's valid products are written
-by listings.services.products_create_bulk, one statement per table (docs/decisions/0015). It records
+by listings.services.products_create_bulk, one statement per table (docs/decisions/0020). It records
 progress, counts and per-row errors on the job. Memory holds one batch's rows and errors and a
 hash per product key seen, whatever the file's size.
 

@@ -1,4 +1,4 @@
-"""Creating many products at once, for the CSV import (docs/decisions/0015-batch-import-perfbulk.md).
+"""Creating many products at once, for the CSV import (docs/decisions/0020-batch-import-and-syndication-by-hash.md).
 
 products_create_bulk checks every payload by the same rules as product_create
 (product_payload_check), with the SKUs and slugs already taken and the brand memberships read
