@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from brands.models import CompanyStaff
+from core.emails import email_send
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.events import EventType
 from core.models import User
@@ -221,8 +222,6 @@ def rfqs_notify_sweep(*, now: datetime | None = None) -> int:
 def rfq_notify_sellers(*, rfq_id: int) -> int:
     """Emails the owners and editors of companies with published products in the RFQ's category
     (or below or above it). Returns how many addresses were written to."""
-    from django.core.mail import send_mass_mail
-
     rfq = RFQ.objects.select_related("category", "buyer_company").filter(pk=rfq_id).first()
     if rfq is None or rfq.status != RFQ.Status.OPEN or rfq.events.filter(kind=K.SELLERS_NOTIFIED).exists():
         return 0
@@ -234,14 +233,9 @@ def rfq_notify_sellers(*, rfq_id: int) -> int:
             ).values_list("user__email", flat=True)
         )
     )
-    verified = "verified" if rfq.buyer_company.verified else "not yet verified"
-    text = (
-        f"{rfq.buyer_company.name} ({rfq.buyer_company.country}, {verified}) wants {rfq.quantity} {rfq.unit} "
-        f"of: {rfq.title}\n\n{rfq.description}\n\nDestination {rfq.destination_country}, incoterm {rfq.incoterm}, "
-        f"quotes until {rfq.deadline:%Y-%m-%d %H:%M} UTC. Answer with POST /api/v1/rfqs/{rfq.pk}/quotes/."
-    )
     subject = f"New RFQ in {rfq.category.path}: {rfq.title}"[:200]
-    send_mass_mail([(subject, text, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails])
+    for email in emails:  # each a row of core's message log, retried there on SMTP errors
+        email_send(to=email, subject=subject, template="emails/rfq_new.txt", context={"rfq": rfq})
     trade_event_record(rfq, K.SELLERS_NOTIFIED, recipients=len(emails))
     return len(emails)
 
