@@ -3,6 +3,9 @@ test_every_api_route_has_a_row, so a new endpoint cannot ship without its permis
 
 Roles: anon (no token), outsider (owner of an unrelated company), viewer (viewer of the lead
 company), member (owner of a member company), lead (owner of the lead company), operator.
+Agent roles, on the rows that name them (AGENT_EXPECT and the mandate rows): agent (owner of a
+trading company the member company mandated for listings), agent_quotes (owner of a trading
+company the member company mandated for quotes only).
 """
 
 import copy
@@ -14,7 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import get_resolver
 
-from brands.models import Membership
+from brands.models import Company, Membership
+from brands.services import mandate_accept, mandate_grant
 from core.services import job_create
 from listings.services import inspection_record
 from tests.factories import (
@@ -51,6 +55,7 @@ class World:
     inbound: dict = field(default_factory=dict)  # status -> the lead company's shipment, see _inbound
     outbound: dict = field(default_factory=dict)  # fulfilments, shipment, physical return: see _outbound
     customs: dict = field(default_factory=dict)  # consignment and declarations by state: see _customs
+    mandates: dict = field(default_factory=dict)  # "agent", "agent_quotes": the member's active mandates
 
     def own_company(self, role):
         return self.companies.get(role, self.companies["lead"])
@@ -96,7 +101,15 @@ def world_build(operator) -> World:
         results=[{"code": "stitching", "passed": True}, {"code": "label", "passed": True}],
     )
     job = job_create(kind="product_import", owner=users["member"], scope={"company": member.company_id})
-    return World(users, companies, brand, member, application, category(), item, inspection, job)
+    mandates = {}
+    for role, scopes in (("agent", ["listings"]), ("agent_quotes", ["quotes"])):
+        agent = company_with_owner(kind=Company.Kind.TRADING_COMPANY)
+        users[role], companies[role] = owner_of(agent), agent
+        offer = mandate_grant(actor=users["member"], company=member.company, agent=agent, scopes=scopes)
+        mandates[role] = mandate_accept(mandate=offer, actor=users[role])
+    world = World(users, companies, brand, member, application, category(), item, inspection, job)
+    world.mandates = mandates
+    return world
 
 
 @dataclass
@@ -1467,6 +1480,81 @@ CASES += [
         "delete",
         lambda w: f"/api/v1/api-keys/{_access(w, 'platform_key').pk}/",
         _all(403, anon=401, operator=204),
+    ),
+]
+
+
+# --- trading-company agents: the member company mandated "agent" for listings and
+# "agent_quotes" for quotes only. An agent acts on the member's product as the member's editor
+# would (its owner holds editor rights through the mandate); without the listings scope the
+# product is another company's, a 404.
+AGENT_EXPECT = {
+    ("get", "product-list"): {"agent": 200, "agent_quotes": 200},
+    ("get", "product-detail"): {"agent": 200, "agent_quotes": 404},
+    ("patch", "product-detail"): {"agent": 200, "agent_quotes": 404},
+    ("delete", "product-detail"): {"agent": 204, "agent_quotes": 404},
+    ("post", "product-submit"): {"agent": 200, "agent_quotes": 404},
+    ("post", "product-archive"): {"agent": 200, "agent_quotes": 404},
+    ("post", "product-approve"): {"agent": 403, "agent_quotes": 404},
+    ("delete", "product-delete-media"): {"agent": 204, "agent_quotes": 404},
+    ("get", "company-detail"): {"agent": 404, "agent_quotes": 404},
+    ("get", "company-fee-list"): {"agent": 404, "agent_quotes": 404},
+}
+for case in CASES:
+    case.expect.update(AGENT_EXPECT.get((case.method, case.name), {}))
+
+
+def _mandate_body(w, role):
+    """A quotes mandate from the role's own company to a new trading company."""
+    agent = company_with_owner(kind=Company.Kind.TRADING_COMPANY)
+    return {"company": w.own_company(role).pk, "agent": agent.pk, "scopes": ["quotes"], "commission_rate": "0.02"}
+
+
+def _mandate_path(suffix=""):
+    return lambda w: f"/api/v1/mandates/{w.mandates['agent'].pk}/{suffix}"
+
+
+# The member company's listings mandate to "agent": the SME's owner changes and revokes it (an
+# operator may too), the agent's owner accepts or declines (409 here: it is active already),
+# every other company sees nothing of it.
+_MANDATE_HIDDEN = {"anon": 401, "outsider": 404, "viewer": 404, "lead": 404, "agent_quotes": 404}
+CASES += [
+    Case("trading-company-list", "get", lambda w: "/api/v1/trading-companies/", _all(200, anon=401)),
+    Case("mandate-list", "get", lambda w: "/api/v1/mandates/", {**_all(200, anon=401), "agent": 200}),
+    Case(
+        "mandate-list",
+        "post",
+        lambda w: "/api/v1/mandates/",
+        {"anon": 401, "outsider": 201, "viewer": 400, "member": 201, "lead": 201, "operator": 400},
+        _mandate_body,
+    ),
+    Case("mandate-detail", "get", _mandate_path(), {**_MANDATE_HIDDEN, "member": 200, "operator": 200, "agent": 200}),
+    Case(
+        "mandate-detail",
+        "patch",
+        _mandate_path(),
+        {**_MANDATE_HIDDEN, "member": 200, "operator": 200, "agent": 403},
+        lambda w, r: {"scopes": ["listings", "statements"]},
+    ),
+    Case(
+        "mandate-accept",
+        "post",
+        _mandate_path("accept/"),
+        {**_MANDATE_HIDDEN, "member": 403, "operator": 403, "agent": 409},
+    ),
+    Case(
+        "mandate-decline",
+        "post",
+        _mandate_path("decline/"),
+        {**_MANDATE_HIDDEN, "member": 403, "operator": 403, "agent": 409},
+        lambda w, r: {"reason": "No capacity"},
+    ),
+    Case(
+        "mandate-revoke",
+        "post",
+        _mandate_path("revoke/"),
+        {**_MANDATE_HIDDEN, "member": 200, "operator": 200, "agent": 403},
+        lambda w, r: {"reason": "Own export office"},
     ),
 ]
 
