@@ -63,6 +63,7 @@ def rfq_list(*, user) -> QuerySet[RFQ]:
     if sellers:
         visible |= Q(status=RFQ.Status.OPEN) & category_match(seller_category_paths(sellers))
         visible |= Q(pk__in=Quote.objects.filter(company_id__in=sellers).values("rfq_id"))
+        visible |= Q(proposal__company_id__in=sellers)  # opened by a buyer answering the SME's proposal
     return rfqs.filter(visible).order_by("-pk")
 
 

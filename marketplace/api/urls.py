@@ -1,6 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from marketplace.api.matchmaking_views import (
+    BuyerDirectoryViewSet,
+    BuyerProfileViewSet,
+    MatchmakingEventViewSet,
+    MeetingViewSet,
+    ProposalViewSet,
+)
 from marketplace.api.order_views import (
     CheckoutViewSet,
     DummyConfirmView,
@@ -43,6 +50,12 @@ router.register(
     r"companies/(?P<company_id>[0-9]{1,18})/statements", CompanyStatementViewSet, basename="company-statement"
 )
 router.register("payouts", PayoutViewSet, basename="payout")
+# Matchmaking.
+router.register("buyer-directory", BuyerDirectoryViewSet, basename="buyer-directory")
+router.register("buyer-profiles", BuyerProfileViewSet, basename="buyer-profile")
+router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("matchmaking-events", MatchmakingEventViewSet, basename="matchmaking-event")
+router.register("meetings", MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

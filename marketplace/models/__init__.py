@@ -1,5 +1,6 @@
 """Marketplace models, one module per area; import them from here."""
 
+from .matchmaking import BusinessProposal, BuyerProfile, MatchmakingEvent, Meeting
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
 from .settlement import (
     BrandFund,
@@ -59,4 +60,9 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "TradeEvent",
+    # matchmaking
+    "BusinessProposal",
+    "BuyerProfile",
+    "MatchmakingEvent",
+    "Meeting",
 ]

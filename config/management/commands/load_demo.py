@@ -6,11 +6,13 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from brands.agents_demo import AgentsDemo
 from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
 from integrations.demo import IntegrationsDemo
 from listings.demo.loader import ListingsDemo
 from logistics.demo import LogisticsDemo
+from marketplace.matchmaking_demo import MatchmakingDemo
 from marketplace.settlement_demo import SettlementDemo
 from marketplace.storefront_demo import StorefrontDemo
 from marketplace.trade_demo import TradeDemo
@@ -20,6 +22,8 @@ PARTS.append(TradeDemo)  # the B2B trade desk
 PARTS.append(StorefrontDemo)  # this month's consumer orders
 PARTS.append(SettlementDemo)
 PARTS.append(IntegrationsDemo)  # syndication to the five simulated channels
+PARTS.append(AgentsDemo)  # a trading company acting for two SMEs (after the rest: their figures stay)
+PARTS.append(MatchmakingDemo)  # buyer directory, a proposal, a conference with scheduled meetings
 
 
 class Command(BaseCommand):
