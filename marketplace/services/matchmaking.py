@@ -25,6 +25,7 @@ PS = BusinessProposal.Status
 MS = Meeting.Status
 MAX_PROPOSAL_PRODUCTS = 10
 QUOTE_REQUEST_DAYS = 14  # how long an RFQ opened from a proposal stays open
+MAX_EVENT_LENGTH = timedelta(days=14)  # a conference or a matchmaking week, not a standing calendar
 
 
 def _require_buyer(actor, buyer_company_id: int, *, owner: bool = False) -> None:
@@ -189,6 +190,8 @@ def matchmaking_event_create(
         errors["ends_at"] = [("before_start", "The event must end after it starts.")]
     elif ends_at - starts_at < timedelta(minutes=slot_minutes):
         errors["slot_minutes"] = [("too_long", "The event must hold at least one slot.")]
+    elif ends_at - starts_at > MAX_EVENT_LENGTH:
+        errors["ends_at"] = [("too_long", f"An event lasts at most {MAX_EVENT_LENGTH.days} days.")]
     if slot_minutes < 10:
         errors["slot_minutes"] = [("too_short", "Slots last at least 10 minutes.")]
     if errors:

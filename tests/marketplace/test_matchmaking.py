@@ -250,6 +250,9 @@ def test_an_operator_creates_an_event_and_bad_input_names_the_field(api):
     response = api.post("/api/v1/matchmaking-events/", {**body, "ends_at": "2027-03-02T08:00:00Z"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "ends_at"
+    response = api.post("/api/v1/matchmaking-events/", {**body, "ends_at": "2028-03-02T08:00:00Z"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "ends_at"
     assert MatchmakingEvent.objects.count() == 1
 
 
