@@ -8,6 +8,8 @@ from brands.models import (
     BrandEvent,
     Company,
     CompanyStaff,
+    Mandate,
+    MandateEvent,
     Membership,
     QualityStandard,
     QualityStandardItem,
@@ -99,10 +101,26 @@ class StaffInline(ReadOnlyInline):
 @admin.register(Company)
 class CompanyAdmin(CompanyScopedAdmin):
     company_path = ""
-    list_display = ["legal_name", "country", "sector", "export_stage", "employees", "is_large_enterprise_subsidiary"]
-    list_filter = ["country", "sector", "export_stage", "is_large_enterprise_subsidiary"]
+    list_display = [
+        "legal_name",
+        "kind",
+        "country",
+        "sector",
+        "export_stage",
+        "employees",
+        "is_large_enterprise_subsidiary",
+    ]
+    list_filter = ["kind", "country", "sector", "export_stage", "is_large_enterprise_subsidiary"]
     search_fields = ["legal_name", "registration_number"]
-    readonly_fields = ["sme_eligibility", "seller_approved_at", "figures_verified_at", "created_at", "updated_at"]
+    # The kind is chosen when the company registers (API); trading companies hold mandates.
+    readonly_fields = [
+        "kind",
+        "sme_eligibility",
+        "seller_approved_at",
+        "figures_verified_at",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [StaffInline]
 
     @admin.display(description="SME eligibility")
@@ -333,3 +351,74 @@ class SellerApplicationAdmin(CompanyScopedAdmin):
     @form_action(DecisionForm, description="Reject", done="rejected", permissions=["operator"])
     def reject(self, request, application, reasons):
         services.seller_application_decide(actor=request.user, application=application, approve=False, reasons=reasons)
+
+
+class MandateEventInline(ReadOnlyInline):
+    model = MandateEvent
+    fields = ["created_at", "kind", "actor", "data"]
+    readonly_fields = fields
+
+
+@admin.register(Mandate)
+class MandateAdmin(CompanyScopedAdmin):
+    """Mandates of SMEs to trading companies; both sides see theirs. Granted through the API;
+    here the agent's owners accept or decline, the SME's owners (or operators) revoke."""
+
+    list_display = ["company", "agent", "status", "scopes", "commission_rate", "created_at", "accepted_at"]
+    list_filter = ["status"]
+    search_fields = ["company__legal_name", "agent__legal_name"]
+    list_select_related = ["company", "agent"]
+    readonly_fields = [
+        "company",
+        "agent",
+        "scopes",
+        "commission_rate",
+        "status",
+        "note",
+        "granted_by",
+        "created_at",
+        "accepted_at",
+        "ended_at",
+        "end_reason",
+    ]
+    inlines = [MandateEventInline]
+    actions = ["accept", "decline", "revoke"]
+
+    def scope(self, request, minimum=CompanyStaff.Role.VIEWER):
+        ids = user_company_ids(request.user, minimum)
+        return Q(company__in=ids) | Q(agent__in=ids)
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing on a mandate is edited by hand; the actions below change it.
+        return obj is None and super().has_change_permission(request)
+
+    def object_actions(self, request, obj):
+        allowed = {
+            Mandate.Status.OFFERED: ["accept", "decline", "revoke"],
+            Mandate.Status.ACTIVE: ["revoke"],
+        }.get(obj.status, [])
+        return [name for name in super().object_actions(request, obj) if name in allowed]
+
+    @admin.action(description="Accept the selected mandates (agent owners)")
+    def accept(self, request, queryset):
+        self.run_service(
+            request, queryset, lambda m: services.mandate_accept(mandate=m, actor=request.user), "accepted"
+        )
+
+    @admin.action(description="Decline the selected mandates (agent owners)")
+    def decline(self, request, queryset):
+        self.run_service(
+            request,
+            queryset,
+            lambda m: services.mandate_decline(mandate=m, actor=request.user, reason="Declined in the admin."),
+            "declined",
+        )
+
+    @admin.action(description="Revoke the selected mandates (SME owners, operators)")
+    def revoke(self, request, queryset):
+        self.run_service(
+            request,
+            queryset,
+            lambda m: services.mandate_revoke(mandate=m, actor=request.user, reason="Revoked in the admin."),
+            "revoked",
+        )

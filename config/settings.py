@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SME_RULE_SET = env("SME_RULE_SET", default="kr2015")
 BRAND_MIN_MEMBERS = env.int("BRAND_MIN_MEMBERS", default=5)
 BRAND_GRACE_DAYS = env.int("BRAND_GRACE_DAYS", default=30)
+# Business proposals an SME (or its agent for it) may send to buyers in the directory per day.
+MATCHMAKING_PROPOSALS_PER_DAY = env.int("MATCHMAKING_PROPOSALS_PER_DAY", default=10)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)

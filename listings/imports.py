@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 
-from brands.models import Company, CompanyStaff
+from brands.models import Company, CompanyStaff, MandateScope
 from brands.selectors import user_company_ids, user_has_company_role
 from core.errors import InvalidInput, NotPermitted
 from core.models import Job, User
@@ -55,7 +55,8 @@ def import_max_bytes() -> int:
 
 def _may_import(actor: User | None, company: Company) -> bool:
     return actor is not None and (
-        is_operator(actor) or user_has_company_role(actor, company.pk, CompanyStaff.Role.EDITOR)
+        is_operator(actor)
+        or user_has_company_role(actor, company.pk, CompanyStaff.Role.EDITOR, scope=MandateScope.LISTINGS)
     )
 
 
@@ -273,11 +274,11 @@ def products_export(*, user: User, company: Company | None = None) -> Iterator[s
     before the first line."""
     products = product_list(user=user)
     if company is not None:
-        if not (is_operator(user) or company.pk in user_company_ids(user)):
+        if not (is_operator(user) or company.pk in user_company_ids(user, scope=MandateScope.LISTINGS)):
             raise NotPermitted("Only the company's staff export its products.")
         products = products.filter(company=company)
     elif not is_operator(user):
-        products = products.filter(company_id__in=user_company_ids(user))
+        products = products.filter(company_id__in=user_company_ids(user, scope=MandateScope.LISTINGS))
     return _csv_lines(products)
 
 

@@ -241,12 +241,15 @@ class ProductEvent(models.Model):
         REVISION_APPROVED = "revision_approved", "Edits approved and live"
         REVISION_REJECTED = "revision_rejected", "Edits rejected"
         PRICE_CHANGED = "price_changed", "Prices changed"
+        UPDATED = "updated", "Changed by an agent"
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # The trading company the actor acted through, on behalf of the product's company (a mandate).
+    agent = models.ForeignKey(Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

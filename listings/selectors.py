@@ -3,7 +3,7 @@ import re
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from brands.models import CompanyStaff
+from brands.models import CompanyStaff, MandateScope
 from brands.selectors import user_company_ids, user_has_company_role
 from core.locales import fallback_chain
 from core.permissions import is_operator
@@ -30,8 +30,11 @@ def product_list(*, user) -> QuerySet[Product]:
     and inspects them); operators see all."""
     products = Product.objects.all()
     if not is_operator(user):
-        companies = user_company_ids(user)
-        products = products.filter(Q(company_id__in=companies) | Q(brand__lead_company_id__in=companies))
+        # A trading company's staff also see the products of the SMEs that mandated it for listings.
+        products = products.filter(
+            Q(company_id__in=user_company_ids(user, scope=MandateScope.LISTINGS))
+            | Q(brand__lead_company_id__in=user_company_ids(user))
+        )
     return _with_details(products).order_by("pk")
 
 
@@ -43,7 +46,9 @@ def product_get(*, user, pk) -> Product:
 
 
 def product_can_edit(*, user, product: Product) -> bool:
-    return is_operator(user) or user_has_company_role(user, product.company_id, CompanyStaff.Role.EDITOR)
+    return is_operator(user) or user_has_company_role(
+        user, product.company_id, CompanyStaff.Role.EDITOR, scope=MandateScope.LISTINGS
+    )
 
 
 def product_text(product: Product, locale: str | None) -> dict:

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from brands.models import Company
+from brands.models import Company, MandateScope
 from brands.selectors import user_company_ids
 from core.lookups import any_of
 from core.permissions import is_operator
@@ -42,7 +42,7 @@ def stock_list(*, user) -> QuerySet[Stock]:
     """Operators see all stock; SME staff the stock of their companies' variants."""
     stock = Stock.objects.select_related("warehouse", "variant__product")
     if not is_operator(user):
-        stock = stock.filter(variant__product__company_id__in=user_company_ids(user))
+        stock = stock.filter(variant__product__company_id__in=user_company_ids(user, scope=MandateScope.SHIPMENTS))
     return stock.order_by("warehouse__code", "variant__sku")
 
 
@@ -148,7 +148,7 @@ def inbound_list(*, user) -> QuerySet[InboundShipment]:
         Prefetch("lines", queryset=InboundLine.objects.select_related("variant").order_by("pk"))
     )
     if not is_operator(user):
-        shipments = shipments.filter(company_id__in=user_company_ids(user))
+        shipments = shipments.filter(company_id__in=user_company_ids(user, scope=MandateScope.SHIPMENTS))
     return shipments.order_by("-pk")
 
 
@@ -234,7 +234,7 @@ def storage_allotment_list(*, user) -> QuerySet[StorageAllotment]:
         used_cm3=Coalesce(Subquery(usage, output_field=_STOCK_VOLUME_CM3.output_field), Value(Decimal(0)))
     )
     if not is_operator(user):
-        allotments = allotments.filter(company_id__in=user_company_ids(user))
+        allotments = allotments.filter(company_id__in=user_company_ids(user, scope=MandateScope.SHIPMENTS))
     return allotments.order_by("company_id", "warehouse__code", "-starts_on")
 
 

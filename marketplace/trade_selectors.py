@@ -4,6 +4,7 @@ publish in and only their own companies' quotes; operators see everything."""
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from brands.models import MandateScope
 from brands.selectors import user_company_ids
 from core.permissions import is_operator
 from listings.models import Product
@@ -57,11 +58,12 @@ def rfq_list(*, user) -> QuerySet[RFQ]:
     rfqs = RFQ.objects.select_related("buyer_company", "category", "reference_product")
     if is_operator(user):
         return rfqs.order_by("-pk")
-    sellers = user_company_ids(user)
+    sellers = user_company_ids(user, scope=MandateScope.QUOTES)
     visible = Q(buyer_company_id__in=buyer_company_ids(user))
     if sellers:
         visible |= Q(status=RFQ.Status.OPEN) & category_match(seller_category_paths(sellers))
         visible |= Q(pk__in=Quote.objects.filter(company_id__in=sellers).values("rfq_id"))
+        visible |= Q(proposal__company_id__in=sellers)  # opened by a buyer answering the SME's proposal
     return rfqs.filter(visible).order_by("-pk")
 
 
@@ -75,7 +77,8 @@ def quote_list(*, user, rfq: RFQ | None = None) -> QuerySet[Quote]:
         quotes = quotes.filter(rfq=rfq)
     if not is_operator(user):
         quotes = quotes.filter(
-            Q(rfq__buyer_company_id__in=buyer_company_ids(user)) | Q(company_id__in=user_company_ids(user))
+            Q(rfq__buyer_company_id__in=buyer_company_ids(user))
+            | Q(company_id__in=user_company_ids(user, scope=MandateScope.QUOTES))
         )
     return quotes.order_by("-pk")
 
@@ -84,14 +87,16 @@ def inquiry_thread_list(*, user) -> QuerySet[InquiryThread]:
     threads = InquiryThread.objects.select_related("product", "company", "buyer", "buyer_company")
     if not is_operator(user):
         threads = threads.filter(
-            Q(buyer=user) | Q(buyer_company_id__in=buyer_company_ids(user)) | Q(company_id__in=user_company_ids(user))
+            Q(buyer=user)
+            | Q(buyer_company_id__in=buyer_company_ids(user))
+            | Q(company_id__in=user_company_ids(user, scope=MandateScope.QUOTES))
         )
     return threads.order_by("-last_message_at", "-pk")
 
 
 def inquiry_sides(*, user, threads) -> dict[int, str]:
     """{thread id: "seller" or "buyer"}: the side the user reads each thread as (no queries per thread)."""
-    sellers, buyers = set(user_company_ids(user)), set(buyer_company_ids(user))
+    sellers, buyers = set(user_company_ids(user, scope=MandateScope.QUOTES)), set(buyer_company_ids(user))
     sides = {}
     for thread in threads:
         if thread.company_id in sellers:

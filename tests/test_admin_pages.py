@@ -205,6 +205,30 @@ def world_build(operator):
         actor=operator, buyer_company=buyer_company, net_days=30, credit_limit=Money(Decimal(100000), "USD")
     )
     terms_invoice_open(order=order, buyer_company_id=buyer_company.pk)
+    # Agents and matchmaking: the SME's mandate to a trading company, the buyer in the directory,
+    # the SME's proposal to it and a meeting at an event.
+    from brands.models import Company
+    from brands.services import mandate_accept, mandate_grant
+    from marketplace.services.matchmaking import (
+        buyer_profile_set,
+        matchmaking_event_create,
+        meeting_request,
+        proposal_send,
+    )
+    from tests.factories import company_with_owner
+
+    agent = company_with_owner(kind=Company.Kind.TRADING_COMPANY)
+    offer = mandate_grant(actor=owner, company=company, agent=agent, scopes=["listings"])
+    mandate_accept(mandate=offer, actor=owner_of(agent))
+    buyer_profile_set(actor=buyer_user, buyer_company=buyer_company, opted_in=True, categories=[])
+    proposal_send(
+        actor=owner, company=company, buyer_company=buyer_company, products=[wholesale], subject="Lamps", terms="MOQ"
+    )
+    starts = timezone.now() + timedelta(days=3)
+    event = matchmaking_event_create(
+        actor=operator, name="Buyer day", mode="online", starts_at=starts, ends_at=starts + timedelta(hours=2)
+    )
+    meeting_request(actor=buyer_user, event=event, buyer_company=buyer_company, company=company)
     channel = rejected_listing(item, "title_too_long").channel
     job = job_create(kind="syndication", owner=operator, scope={"channel": channel.code})
     SyndicationJob.objects.create(job=job, channel=channel, created_by=operator)

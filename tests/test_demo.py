@@ -11,6 +11,7 @@ from core.permissions import is_operator
 from tests.integrations import demo_checks as integrations_checks
 from tests.listings import demo_checks as listings_checks
 from tests.logistics import demo_checks as logistics_checks
+from tests.marketplace import matchmaking_demo_checks as matchmaking_checks
 from tests.marketplace import promotions_demo_checks as promotions_checks
 from tests.marketplace import settlement_demo_checks as settlement_checks
 from tests.marketplace import storefront_demo_checks as storefront_checks
@@ -42,6 +43,7 @@ APP_CHECKS.append(integrations_checks)
 APP_CHECKS.append(promotions_checks)
 APP_CHECKS.append(terms_checks)  # B2B price lists and net terms
 APP_CHECKS.append(voucher_checks)
+APP_CHECKS.append(matchmaking_checks)
 
 
 def test_the_demo_loads_every_app_and_a_second_run_changes_nothing(settings):
@@ -63,7 +65,7 @@ def test_the_demo_loads_every_app_and_a_second_run_changes_nothing(settings):
     assert after == before
     assert "nothing changed" in output
     assert counts_before["Brand"] == 3
-    assert counts_before["Company"] == 15
+    assert counts_before["Company"] == 16  # 15 SMEs and a trading company (brands/agents_demo.py)
     for checks, state in states:
         checks.after_second_load(output, state)
 

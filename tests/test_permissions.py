@@ -3,6 +3,9 @@ test_every_api_route_has_a_row, so a new endpoint cannot ship without its permis
 
 Roles: anon (no token), outsider (owner of an unrelated company), viewer (viewer of the lead
 company), member (owner of a member company), lead (owner of the lead company), operator.
+Agent roles, on the rows that name them (AGENT_EXPECT and the mandate rows): agent (owner of a
+trading company the member company mandated for listings), agent_quotes (owner of a trading
+company the member company mandated for quotes only).
 """
 
 import copy
@@ -14,7 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import get_resolver
 
-from brands.models import Membership
+from brands.models import Company, Membership
+from brands.services import mandate_accept, mandate_grant
 from core.money import Money
 from core.services import job_create
 from listings.services import inspection_record
@@ -52,6 +56,7 @@ class World:
     inbound: dict = field(default_factory=dict)  # status -> the lead company's shipment, see _inbound
     outbound: dict = field(default_factory=dict)  # fulfilments, shipment, physical return: see _outbound
     customs: dict = field(default_factory=dict)  # consignment and declarations by state: see _customs
+    mandates: dict = field(default_factory=dict)  # "agent", "agent_quotes": the member's active mandates
 
     def own_company(self, role):
         return self.companies.get(role, self.companies["lead"])
@@ -97,7 +102,15 @@ def world_build(operator) -> World:
         results=[{"code": "stitching", "passed": True}, {"code": "label", "passed": True}],
     )
     job = job_create(kind="product_import", owner=users["member"], scope={"company": member.company_id})
-    return World(users, companies, brand, member, application, category(), item, inspection, job)
+    mandates = {}
+    for role, scopes in (("agent", ["listings"]), ("agent_quotes", ["quotes"])):
+        agent = company_with_owner(kind=Company.Kind.TRADING_COMPANY)
+        users[role], companies[role] = owner_of(agent), agent
+        offer = mandate_grant(actor=users["member"], company=member.company, agent=agent, scopes=scopes)
+        mandates[role] = mandate_accept(mandate=offer, actor=users[role])
+    world = World(users, companies, brand, member, application, category(), item, inspection, job)
+    world.mandates = mandates
+    return world
 
 
 @dataclass
@@ -1788,6 +1801,244 @@ CASES += [
 ]
 
 
+# --- trading-company agents: the member company mandated "agent" for listings and
+# "agent_quotes" for quotes only. An agent acts on the member's product as the member's editor
+# would (its owner holds editor rights through the mandate); without the listings scope the
+# product is another company's, a 404.
+AGENT_EXPECT = {
+    ("get", "product-list"): {"agent": 200, "agent_quotes": 200},
+    ("get", "product-detail"): {"agent": 200, "agent_quotes": 404},
+    ("patch", "product-detail"): {"agent": 200, "agent_quotes": 404},
+    ("delete", "product-detail"): {"agent": 204, "agent_quotes": 404},
+    ("post", "product-submit"): {"agent": 200, "agent_quotes": 404},
+    ("post", "product-archive"): {"agent": 200, "agent_quotes": 404},
+    ("post", "product-approve"): {"agent": 403, "agent_quotes": 404},
+    ("delete", "product-delete-media"): {"agent": 204, "agent_quotes": 404},
+    ("get", "company-detail"): {"agent": 404, "agent_quotes": 404},
+    ("get", "company-fee-list"): {"agent": 404, "agent_quotes": 404},
+    # Quoting the member's product on the buyer's RFQ: the quotes agent may, the listings one
+    # does not even see the RFQ.
+    ("post", "rfq-quotes"): {"agent": 404, "agent_quotes": 201},
+}
+for case in CASES:
+    case.expect.update(AGENT_EXPECT.get((case.method, case.name), {}))
+
+
+def _mandate_body(w, role):
+    """A quotes mandate from the role's own company to a new trading company."""
+    agent = company_with_owner(kind=Company.Kind.TRADING_COMPANY)
+    return {"company": w.own_company(role).pk, "agent": agent.pk, "scopes": ["quotes"], "commission_rate": "0.02"}
+
+
+def _mandate_path(suffix=""):
+    return lambda w: f"/api/v1/mandates/{w.mandates['agent'].pk}/{suffix}"
+
+
+# The member company's listings mandate to "agent": the SME's owner changes and revokes it (an
+# operator may too), the agent's owner accepts or declines (409 here: it is active already),
+# every other company sees nothing of it.
+_MANDATE_HIDDEN = {"anon": 401, "outsider": 404, "viewer": 404, "lead": 404, "agent_quotes": 404}
+CASES += [
+    Case("trading-company-list", "get", lambda w: "/api/v1/trading-companies/", _all(200, anon=401)),
+    Case("mandate-list", "get", lambda w: "/api/v1/mandates/", {**_all(200, anon=401), "agent": 200}),
+    Case(
+        "mandate-list",
+        "post",
+        lambda w: "/api/v1/mandates/",
+        {"anon": 401, "outsider": 201, "viewer": 400, "member": 201, "lead": 201, "operator": 400},
+        _mandate_body,
+    ),
+    Case("mandate-detail", "get", _mandate_path(), {**_MANDATE_HIDDEN, "member": 200, "operator": 200, "agent": 200}),
+    Case(
+        "mandate-detail",
+        "patch",
+        _mandate_path(),
+        {**_MANDATE_HIDDEN, "member": 200, "operator": 200, "agent": 403},
+        lambda w, r: {"scopes": ["listings", "statements"]},
+    ),
+    Case(
+        "mandate-accept",
+        "post",
+        _mandate_path("accept/"),
+        {**_MANDATE_HIDDEN, "member": 403, "operator": 403, "agent": 409},
+    ),
+    Case(
+        "mandate-decline",
+        "post",
+        _mandate_path("decline/"),
+        {**_MANDATE_HIDDEN, "member": 403, "operator": 403, "agent": 409},
+        lambda w, r: {"reason": "No capacity"},
+    ),
+    Case(
+        "mandate-revoke",
+        "post",
+        _mandate_path("revoke/"),
+        {**_MANDATE_HIDDEN, "member": 200, "operator": 200, "agent": 403},
+        lambda w, r: {"reason": "Own export office"},
+    ),
+]
+
+
+def _match(w):
+    """Matchmaking on top of the trade desk's world: the outsider's buyer company verified and in
+    the directory, the member's proposal to it, an operator's event next week and the buyer's
+    meeting request to the member company, made on first use."""
+    t = _b2b(w)
+    if "match_meeting" not in t:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from marketplace.services.matchmaking import (
+            buyer_profile_set,
+            matchmaking_event_create,
+            meeting_request,
+            proposal_send,
+        )
+        from marketplace.services.trade import buyer_company_verify
+
+        buyer, company = w.users["outsider"], t["b2b_company"]
+        buyer_company_verify(actor=w.users["operator"], buyer_company=company)
+        buyer_profile_set(actor=buyer, buyer_company=company, opted_in=True, categories=[w.category])
+        t["match_proposal"] = proposal_send(
+            actor=w.users["member"],
+            company=w.companies["member"],
+            buyer_company=company,
+            products=[t["b2b_products"]["member"]],
+            subject="Lamps",
+            terms="MOQ 10",
+        )
+        start = (timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
+        t["match_event"] = matchmaking_event_create(
+            actor=w.users["operator"],
+            name="Buyer day",
+            mode="online",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+        )
+        t["match_meeting"] = meeting_request(
+            actor=buyer, event=t["match_event"], buyer_company=company, company=w.companies["member"]
+        )
+    return t
+
+
+def _proposal_body(w, role):
+    t = _match(w)
+    return {
+        "company": w.own_company(role).pk,
+        "buyer_company": t["b2b_company"].pk,
+        "products": [t["b2b_products"]["member"].pk],
+        "subject": "More lamps",
+        "terms": "MOQ 10, DAP",
+    }
+
+
+def _meeting_path(suffix=""):
+    return lambda w: f"/api/v1/meetings/{_match(w)['match_meeting'].pk}/{suffix}"
+
+
+# The outsider's owner is the buyer; the member company proposed to it and is asked to a meeting;
+# agent_quotes acts for the member in trade, so it sees both.
+_PARTIES = {"anon": 401, "viewer": 404, "lead": 404, "agent": 404}
+CASES += [
+    Case("buyer-directory-list", "get", lambda w: "/api/v1/buyer-directory/", _all(200, anon=401)),
+    Case("buyer-profile-list", "get", lambda w: "/api/v1/buyer-profiles/", _all(200, anon=401)),
+    Case(
+        "buyer-profile-list",
+        "post",
+        lambda w: "/api/v1/buyer-profiles/",
+        _all(403, anon=401, outsider=200),
+        lambda w, r: {"buyer_company": _match(w)["b2b_company"].pk, "categories": [w.category.pk]},
+    ),
+    Case("proposal-list", "get", lambda w: "/api/v1/proposals/", _all(200, anon=401)),
+    Case(
+        "proposal-list",
+        "post",
+        lambda w: "/api/v1/proposals/",
+        {"anon": 401, "outsider": 400, "viewer": 403, "member": 201, "lead": 400, "operator": 403},
+        _proposal_body,
+    ),
+    Case(
+        "proposal-detail",
+        "get",
+        lambda w: f"/api/v1/proposals/{_match(w)['match_proposal'].pk}/",
+        {**_PARTIES, "outsider": 200, "member": 200, "operator": 200, "agent_quotes": 200},
+    ),
+    Case(
+        "proposal-answer",
+        "post",
+        lambda w: f"/api/v1/proposals/{_match(w)['match_proposal'].pk}/answer/",
+        {**_PARTIES, "outsider": 200, "member": 403, "operator": 403, "agent_quotes": 403},
+        lambda w, r: {"answer": "interested"},
+    ),
+    Case("matchmaking-event-list", "get", lambda w: "/api/v1/matchmaking-events/", _all(200, anon=401)),
+    Case(
+        "matchmaking-event-list",
+        "post",
+        lambda w: "/api/v1/matchmaking-events/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {
+            "name": "Online day",
+            "mode": "online",
+            "starts_at": "2030-03-02T09:00:00Z",
+            "ends_at": "2030-03-02T12:00:00Z",
+        },
+    ),
+    Case(
+        "matchmaking-event-detail",
+        "get",
+        lambda w: f"/api/v1/matchmaking-events/{_match(w)['match_event'].pk}/",
+        _all(200, anon=401),
+    ),
+    Case(
+        "matchmaking-event-meetings",
+        "get",
+        lambda w: f"/api/v1/matchmaking-events/{_match(w)['match_event'].pk}/meetings/",
+        _all(200, anon=401),
+    ),
+    Case(
+        "matchmaking-event-meetings",
+        "post",
+        lambda w: f"/api/v1/matchmaking-events/{_match(w)['match_event'].pk}/meetings/",
+        {"anon": 401, "outsider": 201, "viewer": 400, "member": 409, "lead": 201, "operator": 400},
+        lambda w, r: {"buyer_company": _match(w)["b2b_company"].pk, "company": w.own_company(r).pk},
+    ),
+    Case("meeting-list", "get", lambda w: "/api/v1/meetings/", _all(200, anon=401)),
+    Case(
+        "meeting-detail",
+        "get",
+        _meeting_path(),
+        {**_PARTIES, "outsider": 200, "member": 200, "operator": 200, "agent_quotes": 200},
+    ),
+    Case(
+        "meeting-accept",
+        "post",
+        _meeting_path("accept/"),
+        {**_PARTIES, "outsider": 403, "member": 200, "operator": 403, "agent_quotes": 200},
+    ),
+    Case(
+        "meeting-decline",
+        "post",
+        _meeting_path("decline/"),
+        {**_PARTIES, "outsider": 200, "member": 200, "operator": 403, "agent_quotes": 200},
+    ),
+    Case(
+        "meeting-schedule",
+        "post",
+        _meeting_path("schedule/"),
+        {**_PARTIES, "outsider": 403, "member": 403, "operator": 200},
+        lambda w, r: {"starts_at": _match(w)["match_event"].starts_at.isoformat()},
+    ),
+    Case(
+        "meeting-notes",
+        "post",
+        _meeting_path("notes/"),
+        {**_PARTIES, "outsider": 409, "member": 409, "operator": 403},
+        lambda w, r: {"notes": "Samples by May."},
+    ),
+]
+
+
 def _api_route_names():
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -2199,6 +2450,11 @@ KEY_FAMILIES = [  # (route name prefix, family): the first match wins
     ("return-", "orders"),
     ("b2b-order-", "orders"),
     ("buyer-company-", "trade"),
+    ("buyer-directory-", "trade"),
+    ("buyer-profile-", "trade"),
+    ("proposal-", "trade"),
+    ("matchmaking-event-", "trade"),
+    ("meeting-", "trade"),
     ("rfq-", "trade"),
     ("quote-", "trade"),
     ("inquiry-", "trade"),

@@ -3,7 +3,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from brands.eligibility import SECTOR_CHOICES
-from brands.models import ApiKey, Brand, Company, CompanyStaff, Membership, QualityStandard, StaffInvitation
+from brands.models import (
+    ApiKey,
+    Brand,
+    Company,
+    CompanyStaff,
+    Mandate,
+    MandateScope,
+    Membership,
+    QualityStandard,
+    StaffInvitation,
+)
 from brands.selectors import brand_current_standard, company_eligibility_get, user_company_roles
 from core.api.fields import MAX_ID, CountryField, MoneyField, StrictSerializer, TranslationsField
 from core.api.serializers import UserSerializer
@@ -30,6 +40,7 @@ class CompanySerializer(serializers.ModelSerializer):
         model = Company
         fields = [
             "id",
+            "kind",
             "legal_name",
             "name_translations",
             "registration_number",
@@ -72,6 +83,7 @@ class CompanyWriteSerializer(StrictSerializer):
     employees = serializers.IntegerField(min_value=0, max_value=10_000_000)
     is_large_enterprise_subsidiary = serializers.BooleanField(required=False)
     export_stage = serializers.ChoiceField(choices=Company.ExportStage.choices, required=False)
+    kind = serializers.ChoiceField(choices=Company.Kind.choices, required=False)
 
 
 class StaffSerializer(serializers.ModelSerializer):
@@ -93,7 +105,7 @@ class CompanySummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Company
-        fields = ["id", "legal_name", "name_translations", "country"]
+        fields = ["id", "kind", "legal_name", "name_translations", "country"]
         read_only_fields = fields
 
 
@@ -235,3 +247,47 @@ class ApiKeyWriteSerializer(StrictSerializer):
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=API_KEY_SCOPES), allow_empty=False, max_length=len(API_KEY_SCOPES)
     )
+
+
+class MandateSerializer(serializers.ModelSerializer):
+    company = CompanySummarySerializer(read_only=True)
+    agent = CompanySummarySerializer(read_only=True)
+
+    class Meta:
+        model = Mandate
+        fields = [
+            "id",
+            "company",
+            "agent",
+            "scopes",
+            "commission_rate",
+            "status",
+            "note",
+            "created_at",
+            "accepted_at",
+            "ended_at",
+            "end_reason",
+        ]
+        read_only_fields = fields
+
+
+class MandateGrantSerializer(StrictSerializer):
+    company = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    agent = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=MandateScope.choices), min_length=1)
+    commission_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=4, min_value=0, max_value=1, required=False, default="0"
+    )
+    note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class MandateUpdateSerializer(StrictSerializer):
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=MandateScope.choices), min_length=1, required=False
+    )
+    commission_rate = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1, required=False)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class MandateEndSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from brands.api.mandate_views import MandateViewSet, TradingCompanyViewSet
 from brands.api.onboarding import SellerApplicationViewSet
 from brands.api.views import BrandViewSet, CompanyViewSet, InvitationAcceptView, MeView, PlatformApiKeyViewSet
 from brands.api.webhooks import WebhookEndpointViewSet
@@ -11,6 +12,8 @@ router.register("brands", BrandViewSet, basename="brand")
 router.register("seller-applications", SellerApplicationViewSet, basename="seller-application")
 router.register("api-keys", PlatformApiKeyViewSet, basename="platform-api-key")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+router.register("mandates", MandateViewSet, basename="mandate")
+router.register("trading-companies", TradingCompanyViewSet, basename="trading-company")
 
 urlpatterns = [
     path("auth/me/", MeView.as_view(), name="auth-me"),

@@ -9,6 +9,13 @@ from brands.services.lifecycle import (
     brands_enforce_minimum_members,
     quality_standard_publish,
 )
+from brands.services.mandates import (
+    mandate_accept,
+    mandate_decline,
+    mandate_grant,
+    mandate_revoke,
+    mandate_update,
+)
 from brands.services.memberships import membership_apply, membership_approve, membership_leave, membership_suspend
 from brands.services.onboarding import (
     company_require_approved_seller,
@@ -33,6 +40,11 @@ __all__ = [
     "company_create",
     "company_staff_set",
     "company_update",
+    "mandate_accept",
+    "mandate_decline",
+    "mandate_grant",
+    "mandate_revoke",
+    "mandate_update",
     "membership_apply",
     "membership_approve",
     "membership_leave",

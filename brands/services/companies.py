@@ -19,6 +19,7 @@ COMPANY_FIELDS = {
     "employees",
     "is_large_enterprise_subsidiary",
     "export_stage",
+    "kind",
 }
 
 

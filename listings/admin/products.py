@@ -15,7 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from brands.admin import CompanyScopedAdmin
-from brands.models import Brand, CompanyStaff, Membership
+from brands.models import Brand, CompanyStaff, MandateScope, Membership
 from brands.selectors import user_company_ids
 from core.errors import ApplicationError, InvalidInput
 from core.permissions import is_operator
@@ -86,10 +86,11 @@ class ProductAdmin(CompanyScopedAdmin):
     def scope(self, request, minimum=CompanyStaff.Role.VIEWER):
         # As the API: a brand's lead company sees the brand's products (it approves them) but
         # changes only its own.
-        ids = user_company_ids(request.user, minimum)
+        # Agents' staff see and change the products of SMEs that mandated them for listings.
+        mandated = Q(company__in=user_company_ids(request.user, minimum, scope=MandateScope.LISTINGS))
         if minimum == CompanyStaff.Role.VIEWER:
-            return Q(company__in=ids) | Q(brand__lead_company__in=ids)
-        return Q(company__in=ids)
+            return mandated | Q(brand__lead_company__in=user_company_ids(request.user, minimum))
+        return mandated
 
     def get_queryset(self, request):
         return (

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from brands.models import Brand, Company
+from brands.models import Brand, Company, MandateScope
 from brands.selectors import company_get, company_list
 from core.api.fields import ID_PATTERN, MAX_ID, StrictSerializer
 from core.api.idempotency import idempotent
@@ -320,7 +320,7 @@ class ProductImportView(APIView):
         data = serializer.validated_data
 
         def perform():
-            company = company_list(user=request.user).filter(pk=data["company"]).first()
+            company = company_list(user=request.user, scope=MandateScope.LISTINGS).filter(pk=data["company"]).first()
             if company is None:
                 raise InvalidInput("Pick a company you work for.", attr="company")
             job = imports.products_import_start(actor=request.user, company=company, uploaded_file=data["file"])
@@ -342,7 +342,9 @@ class ProductExportView(APIView):
         query = ProductExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         company_id = query.validated_data.get("company")
-        company = None if company_id is None else company_get(user=request.user, pk=company_id)
+        company = (
+            None if company_id is None else company_get(user=request.user, pk=company_id, scope=MandateScope.LISTINGS)
+        )
         lines = imports.products_export(user=request.user, company=company)
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="products.csv"'

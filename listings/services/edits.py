@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from brands.models import Brand
-from brands.selectors import brand_current_standard, brand_is_led_by_user
+from brands.models import Brand, MandateScope
+from brands.selectors import brand_current_standard, brand_is_led_by_user, mandate_agent_id
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.permissions import is_operator
@@ -121,6 +121,9 @@ def product_update(*, actor: User, product: Product, **data) -> Product:
     company_editor_require(actor, product.company_id)
     if product.status not in EDITABLE_STATUSES:
         raise WrongState(f"A {product.status} product cannot be changed.")
+    if mandate_agent_id(actor, product.company_id, MandateScope.LISTINGS) is not None:
+        # The SME audits what its agent changed; its own staff's edits are not events.
+        product_event_record(product, ProductEvent.Kind.UPDATED, actor, reason=", ".join(sorted(data)))
     if product.status != S.PUBLISHED:
         product_fields_apply(product, data)
         return product_save(product, data)

@@ -6,8 +6,8 @@ from django.db.models import ProtectedError
 from django.utils.text import slugify
 from django_countries import countries
 
-from brands.models import Company, CompanyStaff, Membership
-from brands.selectors import user_has_company_role
+from brands.models import Company, CompanyStaff, MandateScope, Membership
+from brands.selectors import mandate_agent_id, user_has_company_role
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.permissions import is_operator
@@ -59,11 +59,16 @@ def product_event_record(product: Product, kind: str, actor, *, from_status="", 
         to_status=to_status,
         reason=reason,
         actor=actor if actor is not None and actor.is_authenticated else None,
+        agent_id=mandate_agent_id(actor, product.company_id, MandateScope.LISTINGS) if actor is not None else None,
     )
 
 
 def company_editor_require(actor: User, company_id: int) -> None:
-    if not (is_operator(actor) or user_has_company_role(actor, company_id, CompanyStaff.Role.EDITOR)):
+    """Owners and editors of the company, or of a trading company it mandated for listings."""
+    if not (
+        is_operator(actor)
+        or user_has_company_role(actor, company_id, CompanyStaff.Role.EDITOR, scope=MandateScope.LISTINGS)
+    ):
         raise NotPermitted("Only the company's owners and editors may change its products.")
 
 

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from brands.models import MandateScope
 from brands.selectors import company_list
 from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
 from core.api.permissions import scopes_for
@@ -238,7 +239,7 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @extend_schema(request=InboundCreateSerializer, responses={201: InboundShipmentSerializer})
     def create(self, request):
         data = self._valid(InboundCreateSerializer, request)
-        company = company_list(user=request.user).filter(pk=data["company"]).first()
+        company = company_list(user=request.user, scope=MandateScope.SHIPMENTS).filter(pk=data["company"]).first()
         if company is None:
             raise InvalidInput("Pick a company you work for.", attr="company")
         warehouse = Warehouse.objects.filter(pk=data["warehouse"]).first()

@@ -29,6 +29,8 @@ class InboundShipment(models.Model):
     tracking_number = models.CharField(max_length=60, blank=True)
     expected_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The trading company that created it on behalf of `company` (a mandate), if one did.
+    agent = models.ForeignKey(Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)

@@ -18,8 +18,8 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 
-from brands.models import Company, CompanyStaff
-from brands.selectors import user_has_company_role
+from brands.models import Company, CompanyStaff, MandateScope
+from brands.selectors import mandate_agent_id, user_has_company_role
 from core.errors import InvalidInput, NotPermitted, WrongState
 from core.money import Money
 from core.permissions import is_operator, require_operator
@@ -75,7 +75,10 @@ class InboundInspection:
 
 
 def _require_editor(actor, company_id: int) -> None:
-    if not (is_operator(actor) or user_has_company_role(actor, company_id, CompanyStaff.Role.EDITOR)):
+    if not (
+        is_operator(actor)
+        or user_has_company_role(actor, company_id, CompanyStaff.Role.EDITOR, scope=MandateScope.SHIPMENTS)
+    ):
         raise NotPermitted("Only the company's owners and editors, or an operator, may do this.")
 
 
@@ -158,6 +161,7 @@ def inbound_create(
         tracking_number=tracking_number,
         expected_on=expected_on,
         created_by=actor if actor is not None and actor.is_authenticated else None,
+        agent_id=mandate_agent_id(actor, company.pk, MandateScope.SHIPMENTS) if actor is not None else None,
     )
     InboundLine.objects.bulk_create(
         InboundLine(shipment=shipment, variant_id=line.variant_id, lot=line.lot, quantity_expected=line.quantity)

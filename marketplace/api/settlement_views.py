@@ -11,7 +11,7 @@ from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from brands.models import Company
+from brands.models import Company, MandateScope
 from brands.selectors import company_get, user_company_ids
 from core.api.fields import ID_PATTERN
 from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -120,7 +120,8 @@ class CompanyScopedMixin:
     """Its staff (any role) and operators; another company is a 404."""
 
     def company(self) -> Company:
-        return company_get(user=self.request.user, pk=self.kwargs["company_id"])
+        # A trading company mandated for statements reads them (and the fees) too.
+        return company_get(user=self.request.user, pk=self.kwargs["company_id"], scope=MandateScope.STATEMENTS)
 
 
 COMPANY_ID = OpenApiParameter("company_id", int, OpenApiParameter.PATH)

@@ -3,6 +3,13 @@ from rest_framework.routers import SimpleRouter
 
 from core.api.fields import ID_PATTERN
 from marketplace.api.b2b_views import CreditLineViewSet, PriceListViewSet, TermsInvoiceViewSet
+from marketplace.api.matchmaking_views import (
+    BuyerDirectoryViewSet,
+    BuyerProfileViewSet,
+    MatchmakingEventViewSet,
+    MeetingViewSet,
+    ProposalViewSet,
+)
 from marketplace.api.order_views import (
     CheckoutViewSet,
     DummyConfirmView,
@@ -64,6 +71,12 @@ router.register("support-services", SupportServiceViewSet, basename="support-ser
 router.register("programme-applications", ProgrammeApplicationViewSet, basename="programme-application")
 router.register("service-orders", ServiceOrderViewSet, basename="service-order")
 router.register("provider-payouts", ProviderPayoutViewSet, basename="provider-payout")
+# Matchmaking.
+router.register("buyer-directory", BuyerDirectoryViewSet, basename="buyer-directory")
+router.register("buyer-profiles", BuyerProfileViewSet, basename="buyer-profile")
+router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("matchmaking-events", MatchmakingEventViewSet, basename="matchmaking-event")
+router.register("meetings", MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

@@ -1,6 +1,7 @@
 """Marketplace models, one module per area; import them from here."""
 
 from .b2b import CreditLine, PriceList, PriceListEntry, TermsInvoice
+from .matchmaking import BusinessProposal, BuyerProfile, MatchmakingEvent, Meeting
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
 from .promotions import BuyerAddress, Promotion, PromotionRedemption
 from .settlement import (
@@ -84,4 +85,9 @@ __all__ = [
     "ServiceOrderEvent",
     "ServiceProvider",
     "SupportService",
+    # matchmaking
+    "BusinessProposal",
+    "BuyerProfile",
+    "MatchmakingEvent",
+    "Meeting",
 ]

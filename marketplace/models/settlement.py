@@ -25,6 +25,9 @@ class FeeKind(models.TextChoices):
     REPACKAGING = "repackaging", "Repackaging and relabelling (per unit)"
     CUSTOMS_BROKERAGE = "customs_brokerage", "Customs brokerage (per declaration)"
     TRANSLATION = "translation", "Translation (per product per locale)"
+    # Not the platform's: the commission an SME owes the trading company acting for it
+    # (brands.models.Mandate), kept on the SME's statement with the platform's fees.
+    AGENT_COMMISSION = "agent_commission", "Agent commission (per order line, to the SME's trading company)"
 
 
 class FeeRate(models.Model):

@@ -3,6 +3,7 @@
 
 from decimal import Decimal
 
+from brands.selectors import mandate_commission_rates
 from core.money import Money
 from core.selectors import exchange_rates_get
 from marketplace.models import Fee, FeeKind, Order, OrderLine, Refund
@@ -20,10 +21,24 @@ def _commission_scope(order: Order, line: OrderLine) -> str:
 
 
 def order_commission_charge(*, order: Order) -> list[Fee]:
-    """Commission per order line, charged to the line's seller when the order is paid."""
+    """Commission per order line, charged to the line's seller when the order is paid; and
+    where the seller pays a trading company commission under an active mandate, that agent's
+    commission on the line too, on the seller's statement (not in the returned list)."""
     rates = exchange_rates_get()
     fees = []
-    for line in order.lines.select_related("seller").order_by("pk"):
+    lines = list(order.lines.select_related("seller").order_by("pk"))
+    agents = mandate_commission_rates({line.seller_id for line in lines})
+    for line in lines:
+        if line.seller_id in agents:
+            _mandate_id, share = agents[line.seller_id]
+            fee_charge(
+                company=line.seller,
+                kind=FeeKind.AGENT_COMMISSION,
+                cause_type="order_line",
+                cause_id=line.pk,
+                amount=Money(line.total * share, order.currency),
+                rates=rates,
+            )
         fees.append(
             fee_charge(
                 company=line.seller,
@@ -54,8 +69,9 @@ def refund_commission_reverse(*, refund: Refund) -> int:
         )
         line_ids = [line.pk] if refunded >= line.total else []
     reversed_count = 0
+    kinds = [FeeKind.COMMISSION, FeeKind.AGENT_COMMISSION]
     for fee in Fee.objects.filter(
-        kind=FeeKind.COMMISSION, cause_type="order_line", cause_id__in=line_ids, status=Fee.Status.CHARGED
+        kind__in=kinds, cause_type="order_line", cause_id__in=line_ids, status=Fee.Status.CHARGED
     ).order_by("pk"):
         fee_reverse(fee=fee, reason=f"Refund {refund.pk}")
         reversed_count += 1

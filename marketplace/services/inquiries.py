@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from brands.models import CompanyStaff
+from brands.models import CompanyStaff, MandateScope
 from brands.selectors import user_has_company_role
 from core.errors import InvalidInput, NotPermitted
 from core.media import document_check
@@ -21,7 +21,7 @@ Side = InquiryMessage.Side
 
 def inquiry_side(*, user, thread: InquiryThread) -> str | None:
     """Which party the user speaks for in the thread, if any (operators read as neither)."""
-    if user_has_company_role(user, thread.company_id, CompanyStaff.Role.VIEWER):
+    if user_has_company_role(user, thread.company_id, CompanyStaff.Role.VIEWER, scope=MandateScope.QUOTES):
         return Side.SELLER
     if thread.buyer_id == user.pk or (thread.buyer_company_id and thread.buyer_company_id in buyer_company_ids(user)):
         return Side.BUYER
@@ -83,7 +83,9 @@ def inquiry_message_add(*, actor, thread: InquiryThread, body: str, attachment=N
         side = Side.PLATFORM  # an operator steps in (a dispute, a policy question): both parties are told
     if side is None:
         raise NotPermitted("Only the thread's two parties and operators write in it.")
-    if side == Side.SELLER and not user_has_company_role(actor, thread.company_id, CompanyStaff.Role.EDITOR):
+    if side == Side.SELLER and not user_has_company_role(
+        actor, thread.company_id, CompanyStaff.Role.EDITOR, scope=MandateScope.QUOTES
+    ):
         raise NotPermitted("Editors and owners answer for the company.")
     return _add_message(thread, author=actor, side=side, body=body, attachment=attachment)
 

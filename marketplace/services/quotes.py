@@ -10,7 +10,7 @@ from decimal import ROUND_UP, Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from brands.models import Brand, CompanyStaff, Membership
+from brands.models import Brand, CompanyStaff, MandateScope, Membership
 from brands.selectors import user_has_company_role
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.money import Money
@@ -322,9 +322,9 @@ def quote_create(
 ) -> Quote:
     """An SME quotes one of its own published B2B products."""
     product = line.product
-    if not user_has_company_role(actor, product.company_id, CompanyStaff.Role.VIEWER):
+    if not user_has_company_role(actor, product.company_id, CompanyStaff.Role.VIEWER, scope=MandateScope.QUOTES):
         raise InvalidInput("Quote one of your own companies' products.", attr="product")
-    if not user_has_company_role(actor, product.company_id, EDITOR):
+    if not user_has_company_role(actor, product.company_id, EDITOR, scope=MandateScope.QUOTES):
         raise NotPermitted("Editors and owners of the company quote.")
     if product.status != Product.Status.PUBLISHED:
         raise InvalidInput("Quote a published product.", attr="product")
@@ -415,7 +415,7 @@ def brand_quote_create(
 @transaction.atomic
 def quote_withdraw(*, actor, quote: Quote) -> Quote:
     rfq, quote = quote_lock(quote)
-    if not user_has_company_role(actor, quote.company_id, EDITOR):
+    if not user_has_company_role(actor, quote.company_id, EDITOR, scope=MandateScope.QUOTES):
         raise NotPermitted("Editors and owners of the quoting company withdraw its quote.")
     if quote.status != QS.ACTIVE:
         raise WrongState(f"The quote is {quote.status}; only an active one can be withdrawn.")

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from brands.models import CompanyStaff
+from brands.models import CompanyStaff, MandateScope
+from brands.selectors import mandate_agent_id
 from core.emails import email_send
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.events import EventType
@@ -41,6 +42,8 @@ def trade_event_record(rfq: RFQ, kind: str, actor=None, quote: Quote | None = No
         quote=quote,
         kind=kind,
         actor=actor if actor is not None and actor.is_authenticated else None,
+        # The trading company that quoted on behalf of the quote's company, if one did.
+        agent_id=mandate_agent_id(actor, quote.company_id, MandateScope.QUOTES) if quote and actor else None,
         data=data,
     )
     if kind == K.POSTED:

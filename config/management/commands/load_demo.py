@@ -6,11 +6,13 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from brands.agents_demo import AgentsDemo
 from brands.demo import PASSWORD, BrandsDemo
 from core.errors import ApplicationError
 from integrations.demo import IntegrationsDemo
 from listings.demo.loader import ListingsDemo
 from logistics.demo import LogisticsDemo
+from marketplace.matchmaking_demo import MatchmakingDemo
 from marketplace.promotions_demo import PromotionsDemo
 from marketplace.settlement_demo import SettlementDemo
 from marketplace.storefront_demo import StorefrontDemo
@@ -26,6 +28,8 @@ PARTS.append(SettlementDemo)
 PARTS.append(PromotionsDemo)  # a live discount code, free shipping, an address book
 PARTS.append(VoucherDemo)  # the Export Voucher's service catalogue and one SME's use of it
 PARTS.append(IntegrationsDemo)  # syndication to the five simulated channels
+PARTS.append(AgentsDemo)  # a trading company acting for two SMEs (after the rest: their figures stay)
+PARTS.append(MatchmakingDemo)  # buyer directory, a proposal, a conference with scheduled meetings
 
 
 class Command(BaseCommand):
