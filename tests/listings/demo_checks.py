@@ -46,7 +46,7 @@ def check_the_catalogue_shows_every_part_of_listings():
     assert published.count() >= 40
 
     # A published product with an edit held for review.
-    assert ProductRevision.objects.filter(status="pending", product__status=S.PUBLISHED).count() == 1
+    assert ProductRevision.objects.filter(status="pending", product__status=S.PUBLISHED).exists()
 
     # Both active brands have products; the forming brand's companies sell on their own.
     for name in ("Hanji Living", "Seoul Beauty Lab"):
