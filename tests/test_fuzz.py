@@ -287,7 +287,7 @@ def stored_as_sent_check(case, response, headers, get_paths) -> int:
 def same_value(sent, stored) -> bool:
     """Equal after the normalisation the API documents: strings are trimmed (DRF's CharField),
     codes (countries, currencies) stored upper-case, decimals compared as numbers ("1.5" is
-    "1.500"), instants compared as instants, e-mail domains lower-cased, an id sent for an object
+    "1.500"), instants compared as instants, e-mail addresses lower-cased, an id sent for an object
     read back with that id."""
     if isinstance(stored, dict) and "id" in stored and not isinstance(sent, dict):
         stored = stored["id"]
