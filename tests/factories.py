@@ -219,6 +219,7 @@ MIGRATION_SEEDS = [
     ("logistics.migrations.0006_seed_fta_agreements", "seed"),
     ("logistics.migrations.0008_seed_low_value_schemes", "seed"),
     ("logistics.migrations.0010_date_restricted_goods", "seed"),
+    ("logistics.migrations.0013_seed_drawback_rules", "seed"),
     ("marketplace.migrations.0006_settlement", "seed"),
 ]
 
