@@ -289,3 +289,57 @@ def cn23_pdf(declaration, lines) -> bytes:
         "not contain any dangerous article prohibited by legislation or by postal or customs regulations."
     )
     return _render("CN 23", story, declaration)
+
+
+def _drawback_rule(rule) -> str:
+    tax = "refunded" if rule.tax_refundable else "not refunded"
+    return f"{rule.duty_share * 100:.2f}% of the duty; import tax {tax}; {rule.time_limit_days} days. {rule.source}"
+
+
+def drawback_claim_pdf(claim, declared: dict) -> bytes:
+    """The drawback claim: the import declaration it refers to, the disposition and its
+    certificate, the claimed units with the duty and tax paid on them, the rule applied and the
+    refundable amount, and whom the refund credits."""
+    _register_fonts()
+    declaration, currency = claim.declaration, claim.currency
+    rows = [[_p(text, "head") for text in ("#", "Description", "HS code", "Units", "Duty paid", "Tax paid")]]
+    for n, item in enumerate(claim.lines, start=1):
+        line = declared[item["line"]]
+        rows.append(
+            [
+                _p(n, "cell"),
+                _p(line.description or "-", "cell"),
+                _p(line.hs_code or "-", "cell"),
+                _p(item["quantity"], "number"),
+                _p(_amount(Decimal(item["duty_paid"]), currency), "number"),
+                _p(_amount(Decimal(item["tax_paid"]), currency), "number"),
+            ]
+        )
+    table = Table(rows, colWidths=[w * mm for w in (8, 72, 24, 16, 30, 30)], repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story = [
+        _p("DUTY DRAWBACK CLAIM", "title"),
+        _p(f"Claim DB-{claim.pk} - customs declaration CD-{declaration.pk} - {_reference(declaration)}", "subtitle"),
+        Spacer(1, 4 * mm),
+        _parties(declaration),
+        Spacer(1, 3 * mm),
+        _facts(
+            [
+                ("Imported into", _country(declaration.destination_country)),
+                ("Incoterm", f"{declaration.incoterm} (duties and taxes paid by the exporter)"),
+                ("Disposition", f"{claim.get_disposition_display()}: {claim.reference}"),
+                ("Rule", _drawback_rule(claim.rule)),
+                ("Refund credited to", claim.credited_company.display_name("en")),
+            ]
+        ),
+        Spacer(1, 4 * mm),
+        table,
+        Spacer(1, 3 * mm),
+        _p(
+            f"Duty paid {_amount(claim.duty_paid, currency)} {currency}, import tax paid "
+            f"{_amount(claim.tax_paid, currency)} {currency}; "
+            f"refundable {_amount(claim.refundable, currency)} {currency}."
+        ),
+    ]
+    story += _signature("I declare that the goods above were re-exported or destroyed as stated and claim the refund.")
+    return _render("Duty drawback claim", story, declaration)

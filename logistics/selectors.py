@@ -20,6 +20,7 @@ from logistics.models import (
     ConsignmentLine,
     CustomsDeclaration,
     DeclarationLine,
+    DrawbackClaim,
     DutyBill,
     InboundLine,
     InboundShipment,
@@ -272,3 +273,18 @@ def duty_bill_list(*, user) -> QuerySet[DutyBill]:
     if is_operator(user):
         return bills
     return bills.filter(declaration__exporter_id__in=user_company_ids(user))
+
+
+def drawback_claim_list(*, user) -> QuerySet[DrawbackClaim]:
+    """Operators see every drawback claim; SME staff those crediting their companies."""
+    claims = DrawbackClaim.objects.select_related("declaration", "rule", "credited_company").order_by("-pk")
+    if is_operator(user):
+        return claims
+    return claims.filter(credited_company_id__in=user_company_ids(user))
+
+
+def drawback_claim_get(*, user, pk) -> DrawbackClaim:
+    claim = drawback_claim_list(user=user).filter(pk=pk).first()
+    if claim is None:
+        raise Http404("No such drawback claim.")
+    return claim

@@ -221,6 +221,7 @@ MIGRATION_SEEDS = [
     ("logistics.migrations.0007_seed_fta_agreements", "seed"),
     ("logistics.migrations.0009_seed_low_value_schemes", "seed"),
     ("logistics.migrations.0011_date_restricted_goods", "seed"),
+    ("logistics.migrations.0015_seed_drawback_rules", "seed"),
     ("marketplace.migrations.0006_settlement", "seed"),
 ]
 

@@ -25,10 +25,12 @@ from logistics.models import StorageAllotment
 from logistics.services import (
     InboundLineSpec,
     consignment_create,
+    declaration_clear,
     declaration_create,
     declaration_submit,
     inbound_create,
 )
+from logistics.services.drawback import drawback_claim_file
 from logistics.services.reconciliation import duty_bill_record
 from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
 from marketplace.services.addresses import buyer_address_create
@@ -130,7 +132,7 @@ def world_build(operator):
         actor=operator,
         exporter=company,
         warehouse=tokyo,
-        destination_country="JP",
+        destination_country="US",
         importer_name="Tokyo Zakka K.K.",
         importer_address="1-2-3 Jingumae, Tokyo",
         incoterm="DDP",
@@ -144,6 +146,14 @@ def world_build(operator):
         reference="YM-1",
         duty=Money(Decimal(0), "USD"),
         tax=Money(Decimal(0), "USD"),
+    )
+    declaration_clear(declaration=billed.declaration, actor=operator)
+    drawback_claim_file(
+        actor=operator,
+        declaration=billed.declaration,
+        lines=[{"line": billed.declaration.lines.get().pk, "quantity": 1}],
+        disposition="destroyed",
+        reference="CBP-1",
     )
     today = timezone.localdate()
     StorageAllotment.objects.create(

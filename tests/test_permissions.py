@@ -803,6 +803,47 @@ CASES = [
         lambda w: "/api/v1/duty-bills/variance-report/",
         _all(403, anon=401, operator=200),
     ),
+    # Duty drawback (see _drawback): operators file and move claims; the credited exporter's staff read.
+    Case("drawback-claim-list", "get", lambda w: "/api/v1/drawback-claims/", _all(200, anon=401)),
+    Case(
+        "drawback-claim-list",
+        "post",
+        lambda w: "/api/v1/drawback-claims/",
+        _all(403, anon=401, operator=201),
+        lambda w, r: {
+            "declaration": _drawback(w).declaration_id,
+            "disposition": "destroyed",
+            "reference": f"CBP-{r}",
+            "lines": [{"line": _drawback(w).lines[0]["line"], "quantity": 1}],
+        },
+    ),
+    Case(
+        "drawback-claim-detail",
+        "get",
+        lambda w: f"/api/v1/drawback-claims/{_drawback(w).pk}/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 404, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "drawback-claim-submit",
+        "post",
+        lambda w: f"/api/v1/drawback-claims/{_drawback(w).pk}/submit/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+        lambda w, r: {"customs_reference": "ACE-1"},
+    ),
+    Case(
+        "drawback-claim-refund",
+        "post",
+        lambda w: f"/api/v1/drawback-claims/{_drawback(w).pk}/refund/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 409},  # not submitted
+        lambda w, r: {"amount": {"amount": "0.10", "currency": "USD"}},
+    ),
+    Case(
+        "drawback-claim-reject",
+        "post",
+        lambda w: f"/api/v1/drawback-claims/{_drawback(w).pk}/reject/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 403, "operator": 200},
+        lambda w, r: {"reason": "Export not proven."},
+    ),
     # FTA origin (see _origin): the member's product declared under KORUS; its SME staff declare,
     # operators verify or reject.
     Case("trade-agreement-list", "get", lambda w: "/api/v1/trade-agreements/", _all(200, anon=401)),
@@ -2135,6 +2176,41 @@ def _bill(w):
     return w.customs["bill"]
 
 
+def _drawback(w):
+    """A claim for one of two units of the lead company's goods imported DDP into the US and
+    cleared, filed on first use and kept."""
+    from decimal import Decimal
+
+    from logistics.services import consignment_create, declaration_clear, declaration_create, declaration_submit
+    from logistics.services.drawback import drawback_claim_file
+    from tests.logistics.helpers import network
+
+    if "drawback" not in w.customs:
+        operator = w.users["operator"]
+        consignment = consignment_create(
+            actor=operator,
+            exporter=w.companies["lead"],
+            warehouse=network()["icn"],
+            destination_country="US",
+            importer_name="LA Home Inc.",
+            importer_address="200 Main St, Los Angeles",
+            incoterm="DDP",
+            lines=[{"variant": _stocked_lead_variant(w), "quantity": 2, "unit_value": Decimal(30), "currency": "USD"}],
+        )
+        declaration, _ = declaration_create(consignment=consignment, actor=operator)
+        declaration = declaration_clear(
+            declaration=declaration_submit(declaration=declaration, actor=operator), actor=operator
+        )
+        w.customs["drawback"] = drawback_claim_file(
+            actor=operator,
+            declaration=declaration,
+            lines=[{"line": declaration.lines.get().pk, "quantity": 1}],
+            disposition="re_exported",
+            reference="EX-1",
+        )
+    return w.customs["drawback"]
+
+
 def _origin(w):
     """The member's product declared (not yet verified) under KORUS, made on first use and kept."""
     from tests.logistics.trade_helpers import qualify
@@ -2443,6 +2519,7 @@ KEY_FAMILIES = [  # (route name prefix, family): the first match wins
     ("shipping-rate-quote", "orders"),
     ("duty-estimate", "orders"),
     ("duty-bill-", "orders"),
+    ("drawback-claim-", "orders"),
     ("trade-agreement-", "listings"),
     ("origin-qualification-", "listings"),
     ("order-", "orders"),

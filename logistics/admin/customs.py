@@ -15,6 +15,8 @@ from logistics.models import (
     ConsignmentLine,
     CustomsDeclaration,
     DeclarationLine,
+    DrawbackClaim,
+    DrawbackRule,
     DutyBill,
     DutyRule,
     LowValueScheme,
@@ -264,6 +266,52 @@ class DutyBillAdmin(CompanyScopedAdmin):
         "responsible_company",
         "recorded_by",
         "recorded_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+
+@admin.register(DrawbackRule)
+class DrawbackRuleAdmin(OperatorOnlyAdmin):
+    list_display = ["country", "valid_from", "duty_share", "tax_refundable", "time_limit_days", "source"]
+    list_filter = ["country"]
+    search_fields = ["source"]
+
+
+@admin.register(DrawbackClaim)
+class DrawbackClaimAdmin(CompanyScopedAdmin):
+    """Filed and moved on through the API (each step needs customs' reference or amount); read here."""
+
+    company_path = "credited_company"
+    list_display = ["__str__", "disposition", "currency", "refundable", "refunded", "status", "credited_company"]
+    list_filter = ["status", "disposition"]
+    search_fields = ["reference", "customs_reference"]
+    list_select_related = ["credited_company", "declaration"]
+    readonly_fields = [
+        "declaration",
+        "rule",
+        "disposition",
+        "reference",
+        "lines",
+        "currency",
+        "duty_paid",
+        "tax_paid",
+        "refundable",
+        "refunded",
+        "credited_company",
+        "status",
+        "customs_reference",
+        "note",
+        "document",
+        "filed_by",
+        "filed_at",
+        "submitted_at",
+        "decided_at",
     ]
     fields = readonly_fields
 

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from logistics.api.customs_views import ConsignmentViewSet, CustomsDeclarationViewSet, DutyEstimateView
+from logistics.api.drawback import DrawbackClaimViewSet
 from logistics.api.fulfilment import (
     CarrierTrackingWebhookView,
     FulfilmentViewSet,
@@ -24,6 +25,7 @@ router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("physical-returns", PhysicalReturnViewSet, basename="physical-return")
 router.register("customs-declarations", CustomsDeclarationViewSet, basename="customs-declaration")
 router.register("consignments", ConsignmentViewSet, basename="consignment")
+router.register("drawback-claims", DrawbackClaimViewSet, basename="drawback-claim")
 router.register("duty-bills", DutyBillViewSet, basename="duty-bill")
 router.register("trade-agreements", TradeAgreementViewSet, basename="trade-agreement")
 router.register("origin-qualifications", OriginQualificationViewSet, basename="origin-qualification")

@@ -6,6 +6,7 @@ from logistics.models.customs import (
     RestrictedGood,
     TaxRule,
 )
+from logistics.models.drawback import DrawbackClaim, DrawbackRule
 from logistics.models.fulfilment import Fulfilment, FulfilmentLine, Shipment, ShipmentLine, TrackingEvent
 from logistics.models.inbound import Consignment, ConsignmentLine, InboundLine, InboundShipment
 from logistics.models.network import ShippingRate, StorageAllotment, Warehouse, WarehouseRoute, Zone
@@ -19,6 +20,8 @@ __all__ = [
     "ConsignmentLine",
     "CustomsDeclaration",
     "DeclarationLine",
+    "DrawbackClaim",
+    "DrawbackRule",
     "DutyBill",
     "DutyRule",
     "Fulfilment",

@@ -34,8 +34,10 @@ def _amount(value, attr: str, errors: dict) -> Decimal | None:
 
 
 def _bill(declaration, *, actor, billed_by, reference, currency, duty, tax) -> DutyBill:
-    """Writes one bill on a locked declaration (the caller checked the input)."""
+    """Writes one bill on a locked declaration (the caller checked the input). Under a low-value
+    scheme the tax was charged at sale, so the border bill is compared with no import tax."""
     ddp = declaration.incoterm == "DDP"
+    tax_estimated = Decimal(0) if declaration.tax_scheme else declaration.tax_amount
     return DutyBill.objects.create(
         declaration=declaration,
         billed_by=billed_by,
@@ -44,8 +46,8 @@ def _bill(declaration, *, actor, billed_by, reference, currency, duty, tax) -> D
         duty_billed=duty,
         tax_billed=tax,
         duty_estimated=declaration.duty_amount,
-        tax_estimated=declaration.tax_amount,
-        difference=duty + tax - declaration.duty_amount - declaration.tax_amount,
+        tax_estimated=tax_estimated,
+        difference=duty + tax - declaration.duty_amount - tax_estimated,
         responsible_party=DutyBill.Party.SELLER if ddp else DutyBill.Party.BUYER,
         responsible_company=declaration.exporter if ddp else None,
         recorded_by=actor,

@@ -138,23 +138,23 @@ def usd(amount) -> Money:
 
 def test_the_longest_matching_hs_prefix_wins_and_the_default_rate_catches_the_rest():
     TaxRule.objects.create(
-        country="AU", valid_from=date(2025, 1, 1), tax_name="GST", tax_rate=Decimal("0.10"), currency="AUD", source="t"
+        country="NZ", valid_from=date(2025, 1, 1), tax_name="GST", tax_rate=Decimal("0.10"), currency="AUD", source="t"
     )
     rows = {
         prefix: DutyRule.objects.create(
-            country="AU", hs_prefix=prefix, rate=Decimal(rate), valid_from=date(2025, 1, 1), source="t"
+            country="NZ", hs_prefix=prefix, rate=Decimal(rate), valid_from=date(2025, 1, 1), source="t"
         )
         for prefix, rate in (("", "0.05"), ("94", "0.04"), ("9405", "0.03"), ("940540", "0"))
     }
     newer = DutyRule.objects.create(
-        country="AU", hs_prefix="9405", rate=Decimal("0.02"), valid_from=date(2025, 6, 1), source="t"
+        country="NZ", hs_prefix="9405", rate=Decimal("0.02"), valid_from=date(2025, 6, 1), source="t"
     )
     lines = [
         GoodsLine(code, "KR", 1, Money(Decimal("100"), "AUD")) for code in ("940540", "940510", "940110", "610910")
     ]
 
-    before = duties_estimate(destination_country="AU", lines=lines, currency="AUD", on=date(2025, 5, 31))
-    after = duties_estimate(destination_country="au", lines=lines, currency="AUD", on=date(2025, 6, 1))
+    before = duties_estimate(destination_country="NZ", lines=lines, currency="AUD", on=date(2025, 5, 31))
+    after = duties_estimate(destination_country="nz", lines=lines, currency="AUD", on=date(2025, 6, 1))
 
     assert before.line_rates == (Decimal("0"), Decimal("0.03"), Decimal("0.04"), Decimal("0.05"))
     assert after.line_rates == (Decimal("0"), Decimal("0.02"), Decimal("0.04"), Decimal("0.05"))
@@ -213,18 +213,22 @@ def test_de_minimis_thresholds_are_compared_in_the_rules_currency_after_conversi
     assert (estimate.duty, estimate.tax) == (Money(Decimal("10900"), "KRW"), Money(Decimal("11090"), "KRW"))
 
     # Germany: duty relief to EUR 150 but VAT from the first cent; the relief ended on 2026-07-01.
+    # At EUR 92 the consignment is within IOSS: VAT is charged at sale on the goods, not on the duty.
     lamp = [GoodsLine("940540", "KR", 1, usd("100"))]  # EUR 92
     relief = duties_estimate(destination_country="DE", lines=lamp, currency="USD", on=date(2026, 6, 30))
     assert (relief.duty, relief.tax, relief.tax_de_minimis_applied) == (usd("0.00"), usd("19.00"), False)
     ended = duties_estimate(destination_country="DE", lines=lamp, currency="USD", on=date(2026, 7, 1))
-    assert (ended.duty, ended.tax) == (usd("4.70"), usd("19.89"))
+    assert (ended.duty, ended.tax, ended.tax_scheme.code) == (usd("4.70"), usd("19.00"), "EU-IOSS")
+    lamps = [GoodsLine("940540", "KR", 2, usd("100"))]  # EUR 184: import VAT on value plus duty
+    ended = duties_estimate(destination_country="DE", lines=lamps, currency="USD", on=date(2026, 7, 1))
+    assert (ended.duty, ended.tax, ended.tax_scheme) == (usd("9.40"), usd("39.79"), None)
 
 
 def test_a_destination_without_rules_is_named_not_guessed(api, user):
     with pytest.raises(TradeRulesMissing):
-        duties_estimate(destination_country="FR", lines=[GoodsLine("940540", "KR", 1, usd("10"))], currency="USD")
+        duties_estimate(destination_country="ZA", lines=[GoodsLine("940540", "KR", 1, usd("10"))], currency="USD")
     response = api.as_user(user).get(
-        "/api/v1/duty-estimate/", {"destination": "FR", "currency": "USD", "hs_code": "940540", "value": "10"}
+        "/api/v1/duty-estimate/", {"destination": "ZA", "currency": "USD", "hs_code": "940540", "value": "10"}
     )
     assert response.status_code == 422
 

@@ -131,3 +131,23 @@ def test_a_draft_declaration_cannot_be_billed_and_the_currency_must_match():
     declaration = declaration_submit(declaration=declaration, actor=operator)
     response = client.post(BILLS, {**body, "duty": {"amount": "1", "currency": "EUR"}}, format="json")
     assert response.status_code == 400 and not DutyBill.objects.exists()
+
+
+def test_under_ioss_the_border_bill_is_compared_with_no_import_tax():
+    operator = OperatorFactory()
+    consignment = consign(
+        [goods(company_with_owner())], destination="FR", incoterm="DDP", currency="EUR", actor=operator, unit_value="60"
+    )
+    declaration, _ = declaration_create(consignment=consignment, actor=operator)
+    declaration = declaration_submit(declaration=declaration, actor=operator)
+    assert declaration.tax_scheme == "EU-IOSS" and declaration.tax_amount == Decimal("24.00")  # charged at sale
+    eur = {"currency": "EUR"}
+    body = {"declaration": declaration.pk, "billed_by": "La Poste", "reference": "LP-1"}
+    response = api(operator).post(
+        BILLS, {**body, "duty": {"amount": "5.64", **eur}, "tax": {"amount": "0", **eur}}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert (response.json()["tax_estimated"], response.json()["difference"]) == (
+        {"amount": "0.00", "currency": "EUR"},
+        {"amount": "0.00", "currency": "EUR"},
+    )
