@@ -450,6 +450,8 @@ CHANNEL_CREDENTIALS = {
         "app_key": env("CHANNEL_TMALL_APP_KEY", default="sim-tmall-app"),
         "app_secret": env("CHANNEL_TMALL_APP_SECRET", default="sim-tmall-secret"),
     },
+    # Channels of one connector with their own accounts (e.g. "ebay-de"), merged over the connector's.
+    **env.json("CHANNEL_CREDENTIALS_JSON", default={}),
 }
 
 # Syndication jobs (integrations; channel URLs, limits and credentials are set beside the client).

@@ -33,12 +33,13 @@ HOME = {
     "food/preserves": ("FOOD", "14308", ""),
 }
 CHANNELS = [
-    # code, name, locales, currency, destination, mapping column (None: no mapping needed)
-    ("kmall24", "Kmall24", ["en", "zh", "ja"], "USD", "US", None),
-    ("buykorea", "buyKOREA", ["en"], "USD", "US", None),
-    ("amazon", "Amazon US", ["en"], "USD", "US", 0),
-    ("ebay", "eBay US", ["en"], "USD", "US", 1),
-    ("tmall", "Tmall Global", ["zh"], "CNY", "CN", 2),
+    # code, connector, name, locales, currency, destination, mapping column (None: no mapping needed)
+    ("kmall24", "kmall24", "Kmall24", ["en", "zh", "ja"], "USD", "US", None),
+    ("buykorea", "buykorea", "buyKOREA", ["en"], "USD", "US", None),
+    ("amazon", "amazon", "Amazon US", ["en"], "USD", "US", 0),
+    ("amazon-jp", "amazon", "Amazon Japan", ["ja"], "JPY", "JP", 0),  # a second marketplace of one connector
+    ("ebay", "ebay", "eBay US", ["en"], "USD", "US", 1),
+    ("tmall", "tmall", "Tmall Global", ["zh"], "CNY", "CN", 2),
 ]
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,13 +108,13 @@ class IntegrationsDemo:
         return {"channels": {c.code: c for c in channels}}
 
     def load_channel(self, spec, base: str) -> Channel:
-        code, name, locales, currency, destination, column = spec
+        code, connector, name, locales, currency, destination, column = spec
         mapping = {} if column is None else {path: ids[column] for path, ids in HOME.items() if ids[column]}
         channel, created = Channel.objects.get_or_create(
             code=code,
             defaults={
                 "name": name,
-                "connector": code,
+                "connector": connector,
                 "base_url": f"{base}/{code}",
                 "locales": locales,
                 "currency": currency,

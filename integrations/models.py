@@ -38,7 +38,9 @@ class Channel(models.Model):
 
     Code = ChannelCode
 
-    code = models.CharField(max_length=20, choices=ChannelCode.choices, unique=True)
+    # A channel is one marketplace of a connector: Amazon US and Amazon JP are two channels of
+    # the amazon connector, each with its locales, currency, destination and category mapping.
+    code = models.SlugField(max_length=20, unique=True, help_text="Our name for the marketplace, e.g. amazon-jp.")
     name = models.CharField(max_length=100)
     connector = models.CharField(max_length=20, choices=ChannelCode.choices, help_text="Which connector speaks to it.")
     base_url = models.URLField(max_length=300, validators=[validate_channel_base_url])

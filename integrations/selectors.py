@@ -228,10 +228,14 @@ def listing_data_list(product_ids: Iterable[int]) -> list[tuple[Product, Listing
 
 
 def channel_config(channel: Channel) -> ChannelConfig:
-    """The connector's view of a channel; credentials come from settings, keyed by channel code."""
-    credentials = getattr(settings, "CHANNEL_CREDENTIALS", {}).get(channel.code, {})
+    """The connector's view of a channel. Credentials come from settings: the connector's (one
+    seller account serves several marketplaces, e.g. Amazon US and JP), overridden by the
+    channel's own where it has them."""
+    known = getattr(settings, "CHANNEL_CREDENTIALS", {})
+    credentials = {**known.get(channel.connector, {}), **known.get(channel.code, {})}
     return ChannelConfig(
         code=channel.code,
+        connector=channel.connector,
         base_url=channel.base_url,
         credentials=dict(credentials),
         locales=tuple(channel.locales or ()),

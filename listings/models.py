@@ -237,6 +237,10 @@ class ProductEvent(models.Model):
         RETURNED_TO_REVIEW = "returned_to_review", "Returned to review"
         INSPECTION_PASSED = "inspection_passed", "Inspection passed"
         INSPECTION_FAILED = "inspection_failed", "Inspection failed"
+        REVISION_SUBMITTED = "revision_submitted", "Edits held for review"
+        REVISION_APPROVED = "revision_approved", "Edits approved and live"
+        REVISION_REJECTED = "revision_rejected", "Edits rejected"
+        PRICE_CHANGED = "price_changed", "Prices changed"
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -251,6 +255,47 @@ class ProductEvent(models.Model):
 
     def __str__(self):
         return f"{self.product_id}: {self.kind}"
+
+
+class ProductRevision(models.Model):
+    """Material edits to a published product (texts, variants, HS code, origin, category, brand,
+    material, attributes) waiting for review while the live version stays on sale. `changes` holds
+    the edit payload's material part as JSON (category and brand by id, decimals as strings)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="revisions")
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    changes = models.JSONField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"], condition=Q(status="pending"), name="product_revision_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True) | ~Q(status="pending"),
+                name="product_revision_pending_undecided",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} revision {self.pk} ({self.status})"
 
 
 class Inspection(models.Model):

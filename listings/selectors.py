@@ -5,7 +5,7 @@ from brands.models import CompanyStaff
 from brands.selectors import user_company_ids, user_has_company_role
 from core.locales import fallback_chain
 from core.permissions import is_operator
-from listings.models import Category, Inspection, Product, ProductTranslation
+from listings.models import Category, Inspection, Product, ProductRevision, ProductTranslation
 
 
 def _with_details(products: QuerySet[Product]) -> QuerySet[Product]:
@@ -15,6 +15,11 @@ def _with_details(products: QuerySet[Product]) -> QuerySet[Product]:
         "price_tiers",
         "b2c_prices",
         "media",
+        Prefetch(
+            "revisions",
+            queryset=ProductRevision.objects.filter(status=ProductRevision.Status.PENDING),
+            to_attr="pending_revisions",
+        ),
     )
 
 

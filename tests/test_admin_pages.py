@@ -16,7 +16,7 @@ from core.models import SecurityEvent
 from core.money import Money
 from core.services import job_create, security_event_record, user_token_get_or_create
 from integrations.models import SyndicationJob
-from listings.services import inspection_record
+from listings.services import inspection_record, product_update
 from logistics.models import StorageAllotment
 from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
 from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
@@ -137,6 +137,7 @@ def world_build(operator):
     channel = rejected_listing(item, "title_too_long").channel
     job = job_create(kind="syndication", owner=operator, scope={"channel": channel.code})
     SyndicationJob.objects.create(job=job, channel=channel, created_by=operator)
+    product_update(actor=owner, product=item, material="Mulberry bark")  # an edit held for review
     return {"operator": operator, "sme": owner}
 
 

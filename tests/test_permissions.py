@@ -333,6 +333,26 @@ CASES = [
         {"anon": 401, "outsider": 404, "viewer": 403, "member": 204, "lead": 403, "operator": 204},
     ),
     Case(
+        "product-revisions",
+        "get",
+        lambda w: f"/api/v1/products/{_revision(w).product_id}/revisions/",
+        {"anon": 401, "outsider": 404, "viewer": 200, "member": 200, "lead": 200, "operator": 200},
+    ),
+    Case(
+        "product-approve-revision",
+        "post",
+        lambda w: f"/api/v1/products/{_revision(w).product_id}/revisions/{_revision(w).pk}/approve/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 403, "lead": 200, "operator": 200},
+        lambda w, r: {},
+    ),
+    Case(
+        "product-reject-revision",
+        "post",
+        lambda w: f"/api/v1/products/{_revision(w).product_id}/revisions/{_revision(w).pk}/reject/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 403, "lead": 200, "operator": 200},
+        lambda w, r: {"reason": "Not what was inspected"},
+    ),
+    Case(
         "product-import",
         "post",
         lambda w: "/api/v1/products/import/",
@@ -1460,6 +1480,18 @@ def _customs(w, key):
                 declaration = step(declaration=declaration, actor=operator)
             w.customs[key] = declaration
     return w.customs[key]
+
+
+def _revision(w):
+    """The world's product on sale with an edit of its member company held for review, made on first use."""
+    if "revision" not in w.trade:
+        from listings.models import Product
+        from listings.services import product_update
+
+        Product.objects.filter(pk=w.product.pk).update(status=Product.Status.PUBLISHED)  # set-up, not the path
+        product_update(actor=w.users["member"], product=w.product, material="Mulberry bark")
+        w.trade["revision"] = w.product.revisions.get()
+    return w.trade["revision"]
 
 
 def _synd(w):

@@ -86,7 +86,8 @@ class ListingData:
 class ChannelConfig:
     """What a connector needs to know about its channel; built from the Channel row and settings."""
 
-    code: str
+    code: str  # the channel (a marketplace, e.g. amazon-jp)
+    connector: str  # the connector kind that speaks to it (amazon)
     base_url: str
     credentials: dict = field(repr=False)  # from settings/environment, never from the database
     locales: tuple[str, ...] = ()

@@ -33,7 +33,7 @@ def connector_for(config: ChannelConfig, client=None, *, rates=None, **client_ov
     """
     from integrations.http.client import client_for
 
-    cls = connector_class(config.code)
+    cls = connector_class(config.connector)
     if client is None:
         client = client_for(
             config,

@@ -111,6 +111,17 @@ class Simulator:
             self.data = {code: cls() for code, cls in CHANNELS.items()}
             self.grace_seconds = 0.0
 
+    def store(self, channel: str):
+        """The channel's store, made on first use, or None for no known connector. A marketplace of
+        a connector is addressed as `{connector}-{marketplace}` (amazon-jp) and keeps its own data."""
+        kind = channel.split("-", 1)[0]
+        if kind not in CHANNELS:
+            return None
+        with self.lock:
+            if channel not in self.data:
+                self.data[channel] = CHANNELS[kind]()
+            return self.data[channel]
+
     def faults_for(self, channel: str) -> Faults:
         return self.channel_faults.get(channel, self.global_faults)
 
@@ -171,26 +182,25 @@ class Simulator:
             return 200, {"requests": rows}
         if path == "/_control/listings":
             channel = (query.get("channel") or [""])[0]
-            if channel not in self.data:
-                return 404, {"error": f"unknown channel '{channel}'"}
             with self.lock:
-                return 200, {"listings": self.data[channel].listing_rows()}
+                if (store := self.store(channel)) is None:
+                    return 404, {"error": f"unknown channel '{channel}'"}
+                return 200, {"listings": store.listing_rows()}
         if path == "/_control/records":
             channel = (query.get("channel") or [""])[0]
-            if channel not in self.data:
-                return 404, {"error": f"unknown channel '{channel}'"}
             with self.lock:
-                store = self.data[channel]
+                if (store := self.store(channel)) is None:
+                    return 404, {"error": f"unknown channel '{channel}'"}
                 return 200, {"inventory": list(store.inventory), "tracking": list(store.tracking)}
         if path == "/_control/orders" and method == "POST":
             channel = body.get("channel", "")
-            if channel not in self.data:
+            if self.store(channel) is None:
                 return 400, {"error": f"unknown channel '{channel}'"}
             skus, quantities = list(body.get("skus") or []), list(body.get("quantities") or [])
             if not skus or len(quantities) not in (0, len(skus)):
                 return 400, {"error": "give skus and as many quantities"}
             with self.lock:
-                order = self.data[channel].order_create(
+                order = self.store(channel).order_create(
                     skus=skus,
                     quantities=[int(q) for q in quantities] or [1] * len(skus),
                     buyer_email=body.get("buyer_email", "buyer@example.com"),
@@ -267,7 +277,7 @@ class Handler(BaseHTTPRequestHandler):
                 record.early, record.early_by = True, round(until - arrived, 4)
             if len(sim.requests) < MAX_RECORDS:
                 sim.requests.append(record)
-            if channel not in CHANNELS:
+            if sim.store(channel) is None:
                 record.status = 404
                 self._send(404, {"error": f"unknown channel '{channel}'"})
                 return
@@ -320,7 +330,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client gave up (a timeout): the write was applied anyway
 
     def _apply(self, sim: Simulator, channel: str, segments, query, headers, body) -> Reply:
-        store = sim.data[channel]
+        store = sim.store(channel)
         key = headers.get("idempotency-key") or headers.get(store.idempotency_header or "idempotency-key")
         if self.command in ("POST", "PATCH") and key:
             known = sim.idempotency.get((channel, key))

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer
 from core.money import Money
-from listings.models import Category, Inspection, Product, ProductMedia, Variant
+from listings.models import Category, Inspection, Product, ProductMedia, ProductRevision, Variant
 from listings.selectors import product_text
 from listings.services import product_missing_items
 
@@ -69,6 +69,17 @@ class MissingItemSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class ProductRevisionSerializer(serializers.ModelSerializer):
+    changes = serializers.JSONField(
+        help_text="The held fields in the product's write shape (category and brand by id)."
+    )
+
+    class Meta:
+        model = ProductRevision
+        fields = ["id", "status", "changes", "reason", "created_at", "updated_at", "decided_at"]
+        read_only_fields = fields
+
+
 class ProductSerializer(serializers.ModelSerializer):
     company = serializers.IntegerField(source="company_id")
     brand = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -83,6 +94,9 @@ class ProductSerializer(serializers.ModelSerializer):
     variants = VariantSerializer(many=True)
     media = MediaSerializer(many=True)
     missing = serializers.SerializerMethodField()
+    pending_revision = serializers.SerializerMethodField(
+        help_text="Edits held for review (the fields above are the live version), or null."
+    )
 
     class Meta:
         model = Product
@@ -113,6 +127,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "variants",
             "media",
             "missing",
+            "pending_revision",
             "content_hash",
             "created_at",
             "updated_at",
@@ -123,6 +138,11 @@ class ProductSerializer(serializers.ModelSerializer):
     @extend_schema_field(LocalizedTextSerializer)
     def get_text(self, product) -> dict:
         return product_text(product, self.context.get("locale"))
+
+    @extend_schema_field(ProductRevisionSerializer(allow_null=True))
+    def get_pending_revision(self, product) -> dict | None:
+        pending = getattr(product, "pending_revisions", None)
+        return ProductRevisionSerializer(pending[0]).data if pending else None
 
     @extend_schema_field(serializers.DictField(child=TranslationSerializer()))
     def get_translations(self, product) -> dict:

@@ -1,5 +1,5 @@
 from django.db.models import Q
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,15 +27,17 @@ from listings.api.serializers import (
     InspectionSerializer,
     InspectionWriteSerializer,
     MediaSerializer,
+    ProductRevisionSerializer,
     ProductSerializer,
     ProductWriteSerializer,
     TransitionSerializer,
     product_payload,
 )
 from listings.media import product_media_add, product_media_delete
-from listings.models import Product
+from listings.models import Product, ProductRevision
 from listings.selectors import category_list, inspection_list, product_get, product_list
 
+REVISION_ID = OpenApiParameter("revision_id", int, OpenApiParameter.PATH, description="The revision's id.")
 LANG = OpenApiParameter("lang", str, description="Locale of `text` (ko, en, zh-hans, ja, es); else Accept-Language.")
 
 
@@ -153,6 +155,39 @@ class ProductViewSet(
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
         return self._transition(request, services.product_suspend, with_reason=True)
+
+    # --- edits held for review on published products
+
+    @extend_schema(request=None, responses=ProductRevisionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def revisions(self, request, pk=None):
+        """The product's edits held for review, newest first: pending, approved, rejected, withdrawn."""
+        page = self.paginate_queryset(ProductRevision.objects.filter(product=self.get_object()).order_by("-pk"))
+        return self.get_paginated_response(ProductRevisionSerializer(page, many=True).data)
+
+    def _revision(self, revision_id) -> ProductRevision:
+        revision = ProductRevision.objects.filter(product=self.get_object(), pk=revision_id).first()
+        if revision is None:
+            raise Http404("No such revision.")
+        return revision
+
+    def _decide(self, request, service, revision_id):
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        revision = service(actor=request.user, revision=self._revision(revision_id), **serializer.validated_data)
+        return Response(ProductRevisionSerializer(revision).data)
+
+    @extend_schema(request=TransitionSerializer, responses=ProductRevisionSerializer, parameters=[REVISION_ID])
+    @action(detail=True, methods=["post"], url_path=r"revisions/(?P<revision_id>[0-9]{1,18})/approve")
+    def approve_revision(self, request, pk=None, revision_id=None):
+        """The held edits go live (an operator, or the brand's lead company for a brand product)."""
+        return self._decide(request, services.product_revision_approve, revision_id)
+
+    @extend_schema(request=TransitionSerializer, responses=ProductRevisionSerializer, parameters=[REVISION_ID])
+    @action(detail=True, methods=["post"], url_path=r"revisions/(?P<revision_id>[0-9]{1,18})/reject")
+    def reject_revision(self, request, pk=None, revision_id=None):
+        """The held edits are refused, with a reason; the live version stays."""
+        return self._decide(request, services.product_revision_reject, revision_id)
 
     @extend_schema(request={"multipart/form-data": MediaUploadSerializer}, responses={201: MediaSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], url_path="media")

@@ -37,7 +37,7 @@ from listings.demo.catalogue import (
 )
 from listings.demo.pictures import picture
 from listings.media import product_media_add
-from listings.models import Category, Product, Variant
+from listings.models import Category, Product, ProductRevision, Variant
 
 
 class ListingsDemo:
@@ -57,7 +57,20 @@ class ListingsDemo:
         products = {}
         for number, item in enumerate(ITEMS, start=1):
             products[item.sku] = self.load_product(item, number, categories, companies, brands, operator)
+        self.hold_an_edit(products.values(), companies)
         return {"categories": categories, "products": products}
+
+    # A published product with an edit waiting for review (the live version stays on sale).
+    @staticmethod
+    def hold_an_edit(products, companies) -> None:
+        owners = {company.pk: owner for company, owner in companies.values()}
+        live = [p for p in products if p.status == Product.Status.PUBLISHED and p.material]
+        if not live or ProductRevision.objects.filter(product__in=live).exists():
+            return
+        product = live[0]
+        services.product_update(
+            actor=owners[product.company_id], product=product, material=f"{product.material}; FSC-certified oak base"
+        )
 
     # Categories
     def load_categories(self) -> dict[str, Category]:

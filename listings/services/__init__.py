@@ -1,6 +1,7 @@
 """Every write to products, by area. Other apps import from here (listings.services)."""
 
 from listings.services.content import product_content, product_missing_items, product_refresh_content_hash
+from listings.services.edits import product_revision_approve, product_revision_reject, product_update
 from listings.services.inspections import inspection_record
 from listings.services.lifecycle import (
     product_approve,
@@ -23,7 +24,6 @@ from listings.services.products import (
     product_create,
     product_delete,
     product_event_record,
-    product_update,
 )
 
 __all__ = [
@@ -44,6 +44,8 @@ __all__ = [
     "product_passed_inspection",
     "product_publish",
     "product_refresh_content_hash",
+    "product_revision_approve",
+    "product_revision_reject",
     "product_submit",
     "product_suspend",
     "product_unpublish",

@@ -70,7 +70,7 @@ def company_editor_require(actor: User, company_id: int) -> None:
 # --- validation ---------------------------------------------------------------------------
 
 
-def _validate(product: Product, data: dict, errors: FieldErrors) -> None:
+def product_validate(product: Product, data: dict, errors: FieldErrors) -> None:
     """Checks the payload against the product as it will be (scalars already applied)."""
     currency = product.base_currency
     if product.retail_price_amount is not None and (problem := check_price(product.retail_price_amount, currency)):
@@ -137,7 +137,7 @@ def _unique_slug(title: str, company: Company) -> str:
     return slug
 
 
-def _apply(product: Product, data: dict) -> None:
+def product_fields_apply(product: Product, data: dict) -> None:
     for name in SCALAR_FIELDS:
         if name in data:
             setattr(product, name, data[name])
@@ -188,9 +188,9 @@ def _write_variants(product: Product, variants: list[dict]) -> None:
         raise Conflict("A variant left out is still referred to (stock or orders); keep it.", attr="variants") from None
 
 
-def _save(product: Product, data: dict) -> Product:
+def product_save(product: Product, data: dict) -> Product:
     errors = FieldErrors()
-    _validate(product, data, errors)
+    product_validate(product, data, errors)
     if errors:
         raise InvalidInput("The product has invalid fields.", fields=dict(errors))
     try:
@@ -213,21 +213,10 @@ def product_create(*, actor: User, company: Company, **data) -> Product:
     # Slugs read best in English; else the first title given.
     title = (texts.get("en") or next(iter(texts.values()), {})).get("title", "")
     product = Product(company=company, slug=_unique_slug(data.pop("slug", "") or title, company))
-    _apply(product, data)
-    product = _save(product, data)
+    product_fields_apply(product, data)
+    product = product_save(product, data)
     product_event_record(product, "created", actor, to_status=product.status)
     return product
-
-
-@transaction.atomic
-def product_update(*, actor: User, product: Product, **data) -> Product:
-    """Changes fields; nested collections given in `data` replace the current ones."""
-    product = Product.objects.select_for_update().select_related("category").get(pk=product.pk)
-    company_editor_require(actor, product.company_id)
-    if product.status not in EDITABLE_STATUSES:
-        raise WrongState(f"A {product.status} product cannot be changed.")
-    _apply(product, data)
-    return _save(product, data)
 
 
 @transaction.atomic

@@ -132,6 +132,7 @@ class SimulatorHandle:
 
         values = {
             "code": code,
+            "connector": code,
             "base_url": f"{self.url}/{code}",
             "credentials": dict(settings.CHANNEL_CREDENTIALS[code]),
             "category_mapping": {path: ids[code] for path, ids in CATEGORY_MAPPING.items() if code in ids},

@@ -1,5 +1,5 @@
-"""`load_demo` syndicates the demo catalogue to the five simulated channels, starting a simulator
-itself when none runs (it runs before `make run` starts one): some products live, others
+"""`load_demo` syndicates the demo catalogue to the six simulated channels (Amazon in the US and
+Japan), starting a simulator itself when none runs (it runs before `make run` starts one): some products live, others
 rejected with their reasons, on every channel; a second load sends nothing and changes nothing.
 tests/test_demo.py runs these checks on its one load of the whole demo (a load takes half a minute).
 """
@@ -19,7 +19,8 @@ def free_port() -> int:
 
 
 def after_first_load(first: str):
-    assert sorted(Channel.objects.values_list("code", flat=True)) == ["amazon", "buykorea", "ebay", "kmall24", "tmall"]
+    codes = ["amazon", "amazon-jp", "buykorea", "ebay", "kmall24", "tmall"]
+    assert sorted(Channel.objects.values_list("code", flat=True)) == codes
     for channel in Channel.objects.all():
         syndication = SyndicationJob.objects.get(channel=channel)
         assert syndication.job.status in (Job.Status.SUCCEEDED, Job.Status.PARTIALLY_FAILED), syndication.job.errors
@@ -40,4 +41,4 @@ def after_first_load(first: str):
 def after_second_load(second: str, state) -> None:
     # The demo's own simulator stopped with the first load: nothing may be sent now.
     assert "nothing changed" in second
-    assert SyndicationJob.objects.count() == 5
+    assert SyndicationJob.objects.count() == 6

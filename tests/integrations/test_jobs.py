@@ -7,7 +7,7 @@ import pytest
 from core.models import Job
 from integrations.models import ChannelListing, SyndicationBatch, SyndicationJob
 from integrations.services import syndication_job_cancel, syndication_job_run_inline, syndication_job_start
-from listings.services import product_unpublish, product_update
+from listings.services import product_revision_approve, product_unpublish, product_update
 from tests.factories import OperatorFactory, owner_of
 from tests.integrations.syndication_helpers import channel, listable
 
@@ -55,6 +55,8 @@ def test_full_then_incremental_sends_only_what_changed_and_delists(channel_simul
             "en": {"title": "Celadon bowl, larger", "description": "Now larger."},
         },
     )
+    # A published product's new text waits for review; the channel gets it once it is live.
+    product_revision_approve(actor=OperatorFactory(), revision=edited.revisions.get())
     product_unpublish(actor=owner_of(ready[2].company), product=ready[2])
     third = run(kmall)
     assert third.job.counts["sent"] == 1 and third.job.counts["delisted"] == 1, third.job.counts

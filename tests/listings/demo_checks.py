@@ -17,6 +17,7 @@ from listings.models import (
     Product,
     ProductEvent,
     ProductMedia,
+    ProductRevision,
     ProductTranslation,
     Variant,
 )
@@ -43,6 +44,9 @@ def check_the_catalogue_shows_every_part_of_listings():
     assert products.count() >= 55
     published = products.filter(status=S.PUBLISHED)
     assert published.count() >= 40
+
+    # A published product with an edit held for review.
+    assert ProductRevision.objects.filter(status="pending", product__status=S.PUBLISHED).count() == 1
 
     # Both active brands have products; the forming brand's companies sell on their own.
     for name in ("Hanji Living", "Seoul Beauty Lab"):

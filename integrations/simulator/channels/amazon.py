@@ -148,7 +148,7 @@ class Amazon(ChannelStore):
                     {
                         "SellerSKU": x["sku"],
                         "QuantityOrdered": x["quantity"],
-                        "ItemPrice": {"CurrencyCode": "USD", "Amount": x["unit_price"]},
+                        "ItemPrice": {"CurrencyCode": self.currency(x["sku"]), "Amount": x["unit_price"]},
                     }
                     for x in order["lines"]
                 ]
@@ -164,6 +164,11 @@ class Amazon(ChannelStore):
             return "10.00"
         offer = listing["data"]["attributes"]["purchasable_offer"][0]
         return offer["our_price"][0]["schedule"][0]["value_with_tax"]
+
+    def currency(self, sku):
+        """The listing's offer currency: each marketplace sells in its own (JPY on amazon-jp)."""
+        listing = self.listing_by_sku(sku)
+        return listing["data"]["attributes"]["purchasable_offer"][0]["currency"] if listing else "USD"
 
     def order_view(self, order):
         return {
