@@ -1089,40 +1089,61 @@ def _b2b_order(w):
 
 
 def _b2b_terms(w):
-    """The buyer company verified, the member's price list for it, net terms granted and the
-    member's quote accepted on them: an open invoice on terms."""
+    """The buyer company verified, the member's price list for it, net terms granted and a
+    quote of the member's (on an RFQ of its own, so other rows' acceptances do not touch it)
+    accepted on them: an open invoice on terms. Each step once, whatever else the world did."""
     t = _b2b(w)
     if "terms_invoice" not in t:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
         from core.money import Money
+        from marketplace.models import BuyerCompany
         from marketplace.services.b2b_terms import PriceEntrySpec, credit_line_grant, price_list_create
-        from marketplace.services.trade import buyer_company_verify
+        from marketplace.services.quotes import QuoteLineSpec, quote_create
+        from marketplace.services.trade import buyer_company_verify, rfq_create
         from marketplace.services.trade_orders import quote_accept
 
-        operator = w.users["operator"]
-        company = buyer_company_verify(actor=operator, buyer_company=t["b2b_company"])
-        t["price_list"] = price_list_create(
-            actor=w.users["member"],
-            company=w.companies["member"],
+        operator, buyer, seller = w.users["operator"], w.users["outsider"], w.users["member"]
+        lamp = t["b2b_products"]["member"]
+        company = BuyerCompany.objects.get(pk=t["b2b_company"].pk)
+        if not company.verified:
+            company = buyer_company_verify(actor=operator, buyer_company=company)
+        if "price_list" not in t:
+            t["price_list"] = price_list_create(
+                actor=seller,
+                company=w.companies["member"],
+                buyer_company=company,
+                name="Negotiated",
+                currency="KRW",
+                entries=[PriceEntrySpec(lamp, Money(Decimal("8000"), "KRW"), 10)],
+            )
+        if "credit_line" not in t:
+            t["credit_line"] = credit_line_grant(
+                actor=operator, buyer_company=company, net_days=30, credit_limit=Money(Decimal("100000"), "USD")
+            )
+        rfq = rfq_create(
+            actor=buyer,
             buyer_company=company,
-            name="Negotiated",
-            currency="KRW",
-            entries=[PriceEntrySpec(t["b2b_products"]["member"], Money(Decimal("8000"), "KRW"), 10)],
+            title="Lamps on terms",
+            description="Paper lamps",
+            category=w.category,
+            quantity=20,
+            currency="USD",
+            destination_country="JP",
+            deadline=timezone.now() + timedelta(days=7),
         )
-        t["credit_line"] = credit_line_grant(
-            actor=operator, buyer_company=company, net_days=30, credit_limit=Money(Decimal("100000"), "USD")
+        quote = quote_create(
+            actor=seller,
+            rfq=rfq,
+            line=QuoteLineSpec(product=lamp, quantity=20),
+            incoterm="DAP",
+            valid_until=timezone.localdate() + timedelta(days=7),
+            lead_time_days=10,
         )
-        order, _ = quote_accept(
-            actor=w.users["outsider"],
-            quote=t["b2b_quotes"]["member"],
-            payment_terms="net_terms",
-            shipping_address={
-                "name": "Sato",
-                "lines": ["1 Ginza"],
-                "city": "Tokyo",
-                "postal_code": "104-0061",
-                "country": "JP",
-            },
-        )
+        address = {"name": "Sato", "lines": ["1 Ginza"], "city": "Tokyo", "postal_code": "104-0061", "country": "JP"}
+        order, _ = quote_accept(actor=buyer, quote=quote, payment_terms="net_terms", shipping_address=address)
         t["terms_invoice"] = order.terms_invoice
     return t
 
