@@ -1296,7 +1296,7 @@ def _voucher(w, key):
     asked, its submitted application, an order in a state, or a provider payout."""
     from datetime import date
 
-    from marketplace.models import ProviderPayout, ServiceProvider, SupportService
+    from marketplace.models import ProgrammeApplication, ProviderPayout, ServiceProvider, SupportService, Voucher
     from marketplace.services import vouchers as services
     from marketplace.services.programmes import programme_create
 
@@ -1338,12 +1338,16 @@ def _voucher(w, key):
             sub_groups=[],
         )
 
+    applications = ProgrammeApplication.objects.filter(programme=v["programme"], company=member)
     if key == "application" and key not in v:
-        v[key] = apply()
+        v[key] = applications.first() or apply()
     if key in ("voucher", "ordered", "delivered", "disputed") and "voucher" not in v:
-        v["voucher"] = services.programme_application_decide(
-            actor=operator, application=apply(), approve=True, reasons="Fits."
-        ).voucher
+        v["voucher"] = Voucher.objects.filter(programme=v["programme"], company=member).first()
+        if v["voucher"] is None:
+            application = applications.filter(status="submitted").first() or apply()
+            v["voucher"] = services.programme_application_decide(
+                actor=operator, application=application, approve=True, reasons="Fits."
+            ).voucher
     if key in ("ordered", "delivered", "disputed") and key not in v:
         order = services.service_order_place(actor=owner, voucher=v["voucher"], service=v["service"])
         if key in ("delivered", "disputed"):

@@ -330,14 +330,14 @@ def service_order_deliver(*, actor: User, order: ServiceOrder, note: str = "") -
 
 
 @transaction.atomic
-def service_order_confirm(*, actor: User, order: ServiceOrder) -> ServiceOrder:
+def service_order_confirm(*, actor: User, order: ServiceOrder, note: str = "") -> ServiceOrder:
     """The SME confirms the delivery: the programme now owes the provider its part."""
     _require_company_editor(actor, order, "confirm deliveries")
     _voucher, order = _lock(order)
     from_status = _move(order, [Status.DELIVERED], Status.CONFIRMED)
     order.confirmed_at = timezone.now()
     order.save(update_fields=["status", "confirmed_at"])
-    _event(order, "confirmed", actor, from_status)
+    _event(order, "confirmed", actor, from_status, note)
     return order
 
 
