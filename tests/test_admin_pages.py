@@ -21,7 +21,7 @@ from integrations.models import SyndicationJob
 from listings.services import inspection_record
 from logistics.models import StorageAllotment
 from logistics.services import InboundLineSpec, consignment_create, declaration_create, inbound_create
-from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
+from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, PlatformMark, Statement
 from marketplace.services.fees import fee_charge
 from marketplace.services.inquiries import inquiry_create
 from marketplace.services.programmes import voucher_issue
@@ -131,6 +131,9 @@ def world_build(operator):
         registration_certificate=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
     )
     voucher_world(company, operator)
+    PlatformMark.objects.create(
+        product=item, content_hash=item.content_hash, expires_at=timezone.now() + timedelta(days=9)
+    )
     BrandFund.objects.create(brand=brand, rate=Decimal("0.02"))
     fee_charge(company=company, kind="fulfilment", cause_type="shipment", cause_id=1)
     PayoutAccount.objects.create(company=company, currency="KRW", bank_details="Hana Bank 123")

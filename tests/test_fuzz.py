@@ -35,6 +35,7 @@ from tests.test_permissions import (
     _b2b_order,
     _customs,
     _inbound,
+    _mark,
     _outbound,
     _seller_application,
     _settlement,
@@ -119,6 +120,7 @@ PATH_OBJECTS = [
     (r"/service-providers/\{id\}", {"id": lambda f: _voucher(f.w, "provider").pk}),
     (r"/support-services/\{id\}", {"id": lambda f: _voucher(f.w, "service").pk}),
     (r"/provider-payouts/\{id\}", {"id": lambda f: _voucher(f.w, "payout").pk}),
+    (r"/platform-marks/\{id\}", {"id": lambda f: _mark(f.w).pk}),
     (r"/syndication-jobs/\{id\}", {"id": lambda f: _synd(f.w)["job"].pk}),
 ]
 

@@ -18,6 +18,7 @@ from brands.models import Membership
 from core.money import Money
 from core.services import job_create
 from listings.services import inspection_record
+from marketplace.services.marks import PLATFORM_STANDARD
 from tests.factories import (
     PASSWORD,
     OperatorFactory,
@@ -1482,6 +1483,50 @@ CASES += [
         lambda w: f"/api/v1/provider-payouts/{_voucher(w, 'payout').pk}/confirm/",
         _all(403, anon=401, operator=200),
         lambda w, r: {"reference": "KB-1"},
+    ),
+]
+
+
+def _mark(w):
+    """A platform mark on the world's product, made on first use."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.models import PlatformMark
+
+    if "mark" not in w.trade:
+        w.trade["mark"] = PlatformMark.objects.create(
+            product=w.product, content_hash=w.product.content_hash, expires_at=timezone.now() + timedelta(days=30)
+        )
+    return w.trade["mark"]
+
+
+CASES += [
+    # The platform quality mark: operators only (buyers see it on the storefront's product page).
+    Case("platform-mark-list", "get", lambda w: "/api/v1/platform-marks/", _all(403, anon=401, operator=200)),
+    Case(
+        "platform-mark-list",
+        "post",
+        lambda w: "/api/v1/platform-marks/",
+        _all(403, anon=401, operator=409),  # 409: the world's product is not published
+        lambda w, r: {
+            "product": w.product.pk,
+            "results": {code: {"passed": True} for code in PLATFORM_STANDARD},
+        },
+    ),
+    Case(
+        "platform-mark-detail",
+        "get",
+        lambda w: f"/api/v1/platform-marks/{_mark(w).pk}/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "platform-mark-revoke",
+        "post",
+        lambda w: f"/api/v1/platform-marks/{_mark(w).pk}/revoke/",
+        _all(403, anon=401, operator=200),
+        lambda w, r: {"reason": "Complaints."},
     ),
 ]
 

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from marketplace.api.mark_views import PlatformMarkViewSet
 from marketplace.api.order_views import (
     CheckoutViewSet,
     DummyConfirmView,
@@ -56,6 +57,8 @@ router.register("support-services", SupportServiceViewSet, basename="support-ser
 router.register("programme-applications", ProgrammeApplicationViewSet, basename="programme-application")
 router.register("service-orders", ServiceOrderViewSet, basename="service-order")
 router.register("provider-payouts", ProviderPayoutViewSet, basename="provider-payout")
+# The platform quality mark.
+router.register("platform-marks", PlatformMarkViewSet, basename="platform-mark")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

@@ -1,5 +1,6 @@
 """Marketplace models, one module per area; import them from here."""
 
+from .marks import PlatformMark
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
 from .settlement import (
     BrandFund,
@@ -74,4 +75,5 @@ __all__ = [
     "ServiceOrderEvent",
     "ServiceProvider",
     "SupportService",
+    "PlatformMark",
 ]
