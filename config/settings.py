@@ -240,6 +240,8 @@ CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="dev-carrier-secr
 # attachments (PDF, PNG, JPEG) up to this size.
 RFQ_AWARD_WINDOW_DAYS = env.int("RFQ_AWARD_WINDOW_DAYS", default=14)
 INQUIRY_ATTACHMENT_MAX_BYTES = env.int("INQUIRY_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# How long the platform quality mark holds after its inspection (it lapses earlier on a content change).
+PLATFORM_MARK_DAYS = env.int("PLATFORM_MARK_DAYS", default=365)
 # Seller onboarding documents (registration certificate, figures): PDF, PNG or JPEG up to this size.
 SELLER_DOCUMENT_MAX_BYTES = env.int("SELLER_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Settlement: statements and payouts are in the company's payout account currency, else this one.

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from brands.models import Brand, Membership
 from core.errors import InvalidInput
@@ -31,7 +32,7 @@ from core.money import Money
 from core.selectors import RateTable
 from listings.models import B2CPrice, PriceTier, Product, ProductTranslation, Variant
 from logistics.models import Stock
-from marketplace.models import FacetCount
+from marketplace.models import FacetCount, PlatformMark
 
 PRICE = DecimalField(max_digits=24, decimal_places=8)
 RATE = DecimalField(max_digits=30, decimal_places=12)
@@ -202,8 +203,18 @@ def storefront_with_details(products: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+def platform_mark_valid():
+    """The platform marks that hold: awarded, not expired, for the content the product has now."""
+    return PlatformMark.objects.filter(
+        status=PlatformMark.Status.AWARDED, expires_at__gt=timezone.now(), content_hash=OuterRef("content_hash")
+    )
+
+
 def storefront_product_get(*, slug: str) -> Product:
-    product = storefront_with_details(Product.objects.filter(storefront_visible(), slug=slug)).first()
+    products = Product.objects.filter(storefront_visible(), slug=slug).annotate(
+        platform_mark_until=Subquery(platform_mark_valid().filter(product=OuterRef("pk")).values("expires_at")[:1])
+    )
+    product = storefront_with_details(products).first()
     if product is None:
         raise Http404("No such product in the storefront.")
     return product

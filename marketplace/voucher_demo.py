@@ -5,7 +5,8 @@ stage: ... global market research, ... support for participating overseas exhibi
 stage: Check buyer's credit, ... manage export distribution ... Global expansion stage: Support to
 build local branch office"), and Green Cosmetic's application to the year's Export Voucher,
 approved, with a catalogue translation and an exhibition booth ordered, delivered and confirmed,
-each with its 20 % co-payment (its first year).
+each with its 20 % co-payment (its first year); and the platform's quality mark on one of Hanji
+Living's published products.
 
 Through the services; idempotent: providers by name, services by provider and code, the
 application by programme and company (its orders are placed only with it)."""
@@ -14,8 +15,10 @@ from collections import Counter
 from decimal import Decimal
 
 from core.money import Money
-from marketplace.models import ProgrammeApplication, ServiceProvider, SupportService
+from listings.models import Product
+from marketplace.models import PlatformMark, ProgrammeApplication, ServiceProvider, SupportService
 from marketplace.services import vouchers
+from marketplace.services.marks import PLATFORM_STANDARD, platform_mark_award
 
 CATALOGUE = [
     # provider, kind, [(code, English name, Korean name, stage, sub-group, price in KRW)]
@@ -201,4 +204,20 @@ class VoucherDemo:
                 order = vouchers.service_order_deliver(actor=operator, order=order, note="Delivered to the SME.")
                 vouchers.service_order_confirm(actor=owner, order=order)
                 self.count("service orders", True)
-        return {"voucher_application": application}
+        return {"voucher_application": application, "platform_mark": self.load_mark(operator)}
+
+    def load_mark(self, operator):
+        """The platform's quality mark on Hanji Living's first published product."""
+        item = (
+            Product.objects.filter(brand__name="Hanji Living", status=Product.Status.PUBLISHED).order_by("pk").first()
+        )
+        mark = PlatformMark.objects.filter(product=item).first()
+        self.count("platform marks", mark is None)
+        if mark is None:
+            mark = platform_mark_award(
+                actor=operator,
+                product=item,
+                results={code: {"passed": True, "note": ""} for code in PLATFORM_STANDARD},
+                notes="Inspected at the Incheon hub.",
+            )
+        return mark

@@ -32,7 +32,7 @@ from logistics.services import (
 )
 from logistics.services.drawback import drawback_claim_file
 from logistics.services.reconciliation import duty_bill_record
-from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, Statement
+from marketplace.models import BrandFund, Checkout, Payout, PayoutAccount, PlatformMark, Statement
 from marketplace.services.addresses import buyer_address_create
 from marketplace.services.b2b_terms import PriceEntrySpec, credit_line_grant, price_list_create, terms_invoice_open
 from marketplace.services.fees import fee_charge
@@ -174,6 +174,9 @@ def world_build(operator):
         registration_certificate=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
     )
     voucher_world(company, operator)
+    PlatformMark.objects.create(
+        product=item, content_hash=item.content_hash, expires_at=timezone.now() + timedelta(days=9)
+    )
     BrandFund.objects.create(brand=brand, rate=Decimal("0.02"))
     fee_charge(company=company, kind="fulfilment", cause_type="shipment", cause_id=1)
     PayoutAccount.objects.create(company=company, currency="KRW", bank_details="Hana Bank 123")

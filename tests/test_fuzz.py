@@ -43,11 +43,14 @@ from tests.test_permissions import (
     _b2b_terms,
     _customs,
     _inbound,
+    _mark,
     _outbound,
     _promotion,
+    _seller_application,
     _settlement,
     _synd,
     _trade,
+    _voucher,
     world,  # noqa: F401 - a fixture
     world_base,  # noqa: F401 - a fixture
 )
@@ -118,6 +121,20 @@ PATH_OBJECTS = [
     (r"/channel-listings/\{id\}", {"id": lambda f: _synd(f.w)["listing"].pk}),
     (r"/promotions/\{id\}", {"id": lambda f: _promotion(f.w)["promotion"].pk}),
     (r"/addresses/\{id\}", {"id": lambda f: _promotion(f.w)["address"].pk}),
+    # Seller onboarding and the export voucher's services.
+    (
+        r"/seller-applications/\{id\}/(evaluate|approve|reject)/",
+        {"id": lambda f: _seller_application(f.w, "submitted").pk},
+    ),
+    (r"/seller-applications/\{id\}", {"id": lambda f: _seller_application(f.w, "draft").pk}),
+    (r"/programme-applications/\{id\}", {"id": lambda f: _voucher(f.w, "application").pk}),
+    (r"/service-orders/\{id\}/(confirm|dispute)/", {"id": lambda f: _voucher(f.w, "delivered").pk}),
+    (r"/service-orders/\{id\}/resolve/", {"id": lambda f: _voucher(f.w, "disputed").pk}),
+    (r"/service-orders/\{id\}", {"id": lambda f: _voucher(f.w, "ordered").pk}),
+    (r"/service-providers/\{id\}", {"id": lambda f: _voucher(f.w, "provider").pk}),
+    (r"/support-services/\{id\}", {"id": lambda f: _voucher(f.w, "service").pk}),
+    (r"/provider-payouts/\{id\}", {"id": lambda f: _voucher(f.w, "payout").pk}),
+    (r"/platform-marks/\{id\}", {"id": lambda f: _mark(f.w).pk}),
     (r"/syndication-jobs/\{id\}", {"id": lambda f: _synd(f.w)["job"].pk}),
 ]
 

@@ -22,6 +22,7 @@ from brands.services import mandate_accept, mandate_grant
 from core.money import Money
 from core.services import job_create
 from listings.services import inspection_record
+from marketplace.services.marks import PLATFORM_STANDARD
 from tests.factories import (
     PASSWORD,
     OperatorFactory,
@@ -1677,7 +1678,7 @@ def _voucher(w, key):
     asked, its submitted application, an order in a state, or a provider payout."""
     from datetime import date
 
-    from marketplace.models import ProviderPayout, ServiceProvider, SupportService
+    from marketplace.models import ProgrammeApplication, ProviderPayout, ServiceProvider, SupportService, Voucher
     from marketplace.services import vouchers as services
     from marketplace.services.programmes import programme_create
 
@@ -1719,12 +1720,16 @@ def _voucher(w, key):
             sub_groups=[],
         )
 
+    applications = ProgrammeApplication.objects.filter(programme=v["programme"], company=member)
     if key == "application" and key not in v:
-        v[key] = apply()
+        v[key] = applications.first() or apply()
     if key in ("voucher", "ordered", "delivered", "disputed") and "voucher" not in v:
-        v["voucher"] = services.programme_application_decide(
-            actor=operator, application=apply(), approve=True, reasons="Fits."
-        ).voucher
+        v["voucher"] = Voucher.objects.filter(programme=v["programme"], company=member).first()
+        if v["voucher"] is None:
+            application = applications.filter(status="submitted").first() or apply()
+            v["voucher"] = services.programme_application_decide(
+                actor=operator, application=application, approve=True, reasons="Fits."
+            ).voucher
     if key in ("ordered", "delivered", "disputed") and key not in v:
         order = services.service_order_place(actor=owner, voucher=v["voucher"], service=v["service"])
         if key in ("delivered", "disputed"):
@@ -2101,6 +2106,50 @@ CASES += [
 ]
 
 
+def _mark(w):
+    """A platform mark on the world's product, made on first use."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.models import PlatformMark
+
+    if "mark" not in w.trade:
+        w.trade["mark"] = PlatformMark.objects.create(
+            product=w.product, content_hash=w.product.content_hash, expires_at=timezone.now() + timedelta(days=30)
+        )
+    return w.trade["mark"]
+
+
+CASES += [
+    # The platform quality mark: operators only (buyers see it on the storefront's product page).
+    Case("platform-mark-list", "get", lambda w: "/api/v1/platform-marks/", _all(403, anon=401, operator=200)),
+    Case(
+        "platform-mark-list",
+        "post",
+        lambda w: "/api/v1/platform-marks/",
+        _all(403, anon=401, operator=409),  # 409: the world's product is not published
+        lambda w, r: {
+            "product": w.product.pk,
+            "results": {code: {"passed": True} for code in PLATFORM_STANDARD},
+        },
+    ),
+    Case(
+        "platform-mark-detail",
+        "get",
+        lambda w: f"/api/v1/platform-marks/{_mark(w).pk}/",
+        _all(403, anon=401, operator=200),
+    ),
+    Case(
+        "platform-mark-revoke",
+        "post",
+        lambda w: f"/api/v1/platform-marks/{_mark(w).pk}/revoke/",
+        _all(403, anon=401, operator=200),
+        lambda w, r: {"reason": "Complaints."},
+    ),
+]
+
+
 def _api_route_names():
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -2115,23 +2164,6 @@ def _api_route_names():
 def test_every_api_route_has_a_row():
     missing = _api_route_names() - {case.name for case in CASES}
     assert not missing, f"routes without a permission row: {sorted(missing)}"
-
-
-@pytest.mark.parametrize(
-    ("case", "role"),
-    [(case, role) for case in CASES for role in case.expect],
-    ids=[f"{case.method}-{case.name}-{role}" for case in CASES for role in case.expect],
-)
-def test_permission(api, world, case, role):
-    user = world.users[role]
-    if user:
-        api.as_user(user)
-    body = case.body(world, role) if case.body else None
-    extra = {"format": case.fmt} if case.fmt else {}
-    response = getattr(api, case.method)(case.path(world), body, **extra)
-    assert response.status_code == case.expect[role], response.content
-    if response.status_code >= 400:
-        assert set(response.json()) == {"type", "errors"}
 
 
 def test_a_viewer_cannot_write_anything_and_nothing_changes(api, world):
@@ -2584,6 +2616,24 @@ def key_expected(case, holds) -> int:
     if scope is None or holds == "key_without":
         return 403
     return case.expect["member"]
+
+
+# Parametrised here, after every CASES block, so that each row is checked for every role.
+@pytest.mark.parametrize(
+    ("case", "role"),
+    [(case, role) for case in CASES for role in case.expect],
+    ids=[f"{case.method}-{case.name}-{role}" for case in CASES for role in case.expect],
+)
+def test_permission(api, world, case, role):
+    user = world.users[role]
+    if user:
+        api.as_user(user)
+    body = case.body(world, role) if case.body else None
+    extra = {"format": case.fmt} if case.fmt else {}
+    response = getattr(api, case.method)(case.path(world), body, **extra)
+    assert response.status_code == case.expect[role], response.content
+    if response.status_code >= 400:
+        assert set(response.json()) == {"type", "errors"}
 
 
 @pytest.mark.parametrize(

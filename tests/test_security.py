@@ -34,6 +34,9 @@ OPEN_OBJECT_ROUTES = {
     "storefront-product-detail",
     "storefront-product-price",
     "storefront-brand-detail",
+    # The export voucher's catalogue: every signed-in user reads it.
+    "service-provider-detail",
+    "support-service-detail",
 }
 
 

@@ -5,7 +5,6 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from brands import services
@@ -62,6 +61,7 @@ class SellerApplicationSerializer(serializers.ModelSerializer):
     figures_document = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
     checklist_items = serializers.SerializerMethodField()
+    notes = serializers.SerializerMethodField(help_text="The operator's working notes; empty for SME staff.")
     events = SellerEventSerializer(many=True, read_only=True)
 
     class Meta:
@@ -106,12 +106,10 @@ class SellerApplicationSerializer(serializers.ModelSerializer):
     def get_checklist_items(self, application) -> dict[str, str]:
         return ONBOARDING_CHECKLIST
 
-    def to_representation(self, application):
-        data = super().to_representation(application)
+    def get_notes(self, application) -> str:
+        # The operator's working notes; the decision's reasons are what the SME reads.
         request = self.context.get("request")
-        if request is not None and not is_operator(request.user):
-            data.pop("notes")  # the operator's working notes; the decision's reasons are the SME's
-        return data
+        return application.notes if request is not None and is_operator(request.user) else ""
 
 
 @extend_schema(tags=["onboarding"])
@@ -122,7 +120,6 @@ class SellerApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     serializer_class = SellerApplicationSerializer
     queryset = SellerApplication.objects.none()
     lookup_value_regex = ID_PATTERN
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     filterset_fields = ["status", "company"]
 
     def get_queryset(self):

@@ -1,6 +1,7 @@
 """Admin for the export voucher's services: operators keep the catalogue (configuration, like the
 tariff and programmes), decide applications, record deliveries, resolve disputes and confirm
-provider payouts through the services; SME staff read their companies' applications and orders."""
+provider payouts through the services; SME staff read their companies' applications and orders.
+Also the platform quality mark, which operators revoke here."""
 
 from django import forms
 from django.contrib import admin
@@ -8,6 +9,7 @@ from django.contrib import admin
 from brands.admin import CompanyScopedAdmin, ReadOnlyInline
 from core.admin import OperatorOnlyAdmin, ServiceOnlyAdmin, form_action
 from marketplace.models import (
+    PlatformMark,
     ProgrammeApplication,
     ProviderPayout,
     ServiceOrder,
@@ -16,6 +18,7 @@ from marketplace.models import (
     SupportService,
 )
 from marketplace.services import vouchers as services
+from marketplace.services.marks import platform_mark_revoke
 
 
 class SupportServiceInline(ReadOnlyInline):
@@ -160,3 +163,22 @@ class ProviderPayoutAdmin(ServiceOnlyAdmin):
             lambda payout: services.provider_payout_confirm(actor=request.user, payout=payout),
             "payouts confirmed",
         )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea)
+
+
+@admin.register(PlatformMark)
+class PlatformMarkAdmin(ServiceOnlyAdmin):
+    """Awarded through the API after the platform inspection; revoked here with a reason."""
+
+    list_display = ["pk", "product", "status", "awarded_at", "expires_at", "revoked_at"]
+    list_filter = ["status"]
+    list_select_related = ["product"]
+    readonly_fields = ["product", "status", "results", "notes", "content_hash", "awarded_by", "awarded_at"]
+    actions = ["revoke"]
+
+    @form_action(RevokeForm, description="Revoke the mark", done="revoked", permissions=["operator"])
+    def revoke(self, request, mark, reason):
+        platform_mark_revoke(actor=request.user, mark=mark, reason=reason)

@@ -149,11 +149,16 @@ class TierPriceSerializer(serializers.Serializer):
     unit_price = MoneyField()
 
 
+class PlatformMarkRefSerializer(serializers.Serializer):
+    valid_until = serializers.DateTimeField(help_text="The platform's quality mark holds until then.")
+
+
 class StorefrontProductDetailSerializer(StorefrontProductSerializer):
     variants = serializers.SerializerMethodField()
     images = serializers.SerializerMethodField()
     price_tiers = serializers.SerializerMethodField()
     origin_country = CountryField()
+    platform_mark = serializers.SerializerMethodField()
 
     class Meta(StorefrontProductSerializer.Meta):
         fields = [
@@ -168,8 +173,14 @@ class StorefrontProductDetailSerializer(StorefrontProductSerializer):
             "sample_policy",
             "incoterms",
             "price_tiers",
+            "platform_mark",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PlatformMarkRefSerializer(allow_null=True))
+    def get_platform_mark(self, product) -> dict | None:
+        until = getattr(product, "platform_mark_until", None)
+        return None if until is None else {"valid_until": until}
 
     @extend_schema_field(StorefrontVariantSerializer(many=True))
     def get_variants(self, product) -> list:

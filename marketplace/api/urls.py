@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from core.api.fields import ID_PATTERN
 from marketplace.api.b2b_views import CreditLineViewSet, PriceListViewSet, TermsInvoiceViewSet
+from marketplace.api.mark_views import PlatformMarkViewSet
 from marketplace.api.matchmaking_views import (
     BuyerDirectoryViewSet,
     BuyerProfileViewSet,
@@ -77,6 +78,8 @@ router.register("buyer-profiles", BuyerProfileViewSet, basename="buyer-profile")
 router.register("proposals", ProposalViewSet, basename="proposal")
 router.register("matchmaking-events", MatchmakingEventViewSet, basename="matchmaking-event")
 router.register("meetings", MeetingViewSet, basename="meeting")
+# The platform quality mark.
+router.register("platform-marks", PlatformMarkViewSet, basename="platform-mark")
 
 urlpatterns = [
     path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe-webhook"),

@@ -207,10 +207,13 @@ class ServiceOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         body.is_valid(raise_exception=True)
         return self._answer(services.service_order_deliver(actor=request.user, order=order, **body.validated_data))
 
-    @extend_schema(request=None, responses=ServiceOrderSerializer)
+    @extend_schema(request=NoteSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        return self._answer(services.service_order_confirm(actor=request.user, order=self.get_object()))
+        order = self.get_object()
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(services.service_order_confirm(actor=request.user, order=order, **body.validated_data))
 
     @extend_schema(request=ReasonSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])

@@ -1,6 +1,7 @@
 """Marketplace models, one module per area; import them from here."""
 
 from .b2b import CreditLine, PriceList, PriceListEntry, TermsInvoice
+from .marks import PlatformMark
 from .matchmaking import BusinessProposal, BuyerProfile, MatchmakingEvent, Meeting
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
 from .promotions import BuyerAddress, Promotion, PromotionRedemption
@@ -90,4 +91,5 @@ __all__ = [
     "BuyerProfile",
     "MatchmakingEvent",
     "Meeting",
+    "PlatformMark",
 ]

@@ -16,7 +16,7 @@ operating and performing institution").
   `provider_payouts_create` makes one payout per provider and programme, which an operator
   confirms when the bank transfer is made, as for manual company payouts.
 
-Locks, in this order: the voucher, then the service order."""
+Locks, in this order: the voucher, the company's programme row (when ordering), the service order."""
 
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -44,7 +44,7 @@ from marketplace.models import (
     Voucher,
 )
 from marketplace.models.vouchers import SUB_GROUPS
-from marketplace.services.fees import programme_admits
+from marketplace.services.fees import programme_admits, programme_company_rows
 from marketplace.services.programmes import voucher_issue
 from marketplace.services.statements import period_parse
 
@@ -239,6 +239,10 @@ def service_order_place(*, actor: User, voucher: Voucher, service: SupportServic
         raise NotPermitted("Only the company's owners and editors order services.")
     voucher = Voucher.objects.select_for_update().select_related("programme", "company").get(pk=voucher.pk)
     programme, company = voucher.programme, voucher.company
+    # The company's row in the programme, locked after the voucher (ADR 0008's order): the use cap
+    # and the yearly maximum count orders on every voucher of the programme, so two vouchers
+    # ordering at once must wait for each other.
+    programme_company_rows(company, {programme.pk})
     today = timezone.localdate()
     if not service.is_active or not service.provider.is_active:
         raise InvalidInput("The service is not offered any more.", attr="service")
@@ -330,14 +334,14 @@ def service_order_deliver(*, actor: User, order: ServiceOrder, note: str = "") -
 
 
 @transaction.atomic
-def service_order_confirm(*, actor: User, order: ServiceOrder) -> ServiceOrder:
+def service_order_confirm(*, actor: User, order: ServiceOrder, note: str = "") -> ServiceOrder:
     """The SME confirms the delivery: the programme now owes the provider its part."""
     _require_company_editor(actor, order, "confirm deliveries")
     _voucher, order = _lock(order)
     from_status = _move(order, [Status.DELIVERED], Status.CONFIRMED)
     order.confirmed_at = timezone.now()
     order.save(update_fields=["status", "confirmed_at"])
-    _event(order, "confirmed", actor, from_status)
+    _event(order, "confirmed", actor, from_status, note)
     return order
 
 

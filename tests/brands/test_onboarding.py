@@ -102,7 +102,7 @@ def test_an_sme_applies_an_operator_evaluates_and_approves_and_the_verdict_says_
     assert body["seller_approved"] is True
     assert body["sme_eligibility"]["figures_verified"] is True
     mine = api.get(f"{path}/").json()
-    assert "notes" not in mine  # the operator's working notes stay with operators
+    assert mine["notes"] == ""  # the operator's working notes stay with operators
     assert mine["decision_reasons"] == "Documents in order."
 
     # Changing the figures behind the verdict makes them unverified again.

@@ -5,10 +5,25 @@ tests/test_demo.py runs these checks on its one load of the whole demo."""
 from decimal import Decimal
 
 from brands.models import SellerApplication
-from marketplace.models import ProgrammeApplication, ServiceOrder, ServiceOrderEvent, ServiceProvider, SupportService
+from marketplace.models import (
+    PlatformMark,
+    ProgrammeApplication,
+    ServiceOrder,
+    ServiceOrderEvent,
+    ServiceProvider,
+    SupportService,
+)
 from marketplace.settlement_selectors import programme_report
 
-MODELS = [ServiceProvider, SupportService, ProgrammeApplication, ServiceOrder, ServiceOrderEvent, SellerApplication]
+MODELS = [
+    ServiceProvider,
+    SupportService,
+    ProgrammeApplication,
+    ServiceOrder,
+    ServiceOrderEvent,
+    SellerApplication,
+    PlatformMark,
+]
 
 
 def after_first_load(first: str):
@@ -39,6 +54,9 @@ def after_first_load(first: str):
     # Every demo company went through seller onboarding.
     assert set(SellerApplication.objects.values_list("status", flat=True)) == {"approved"}
     assert "voucher applications: 1 created" in first
+    mark = PlatformMark.objects.get()
+    assert mark.status == "awarded" and mark.product.brand.name == "Hanji Living"
+    assert mark.content_hash == mark.product.content_hash
     return None
 
 
