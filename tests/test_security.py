@@ -37,6 +37,10 @@ OPEN_OBJECT_ROUTES = {
     # The export voucher's catalogue: every signed-in user reads it.
     "service-provider-detail",
     "support-service-detail",
+    # Matchmaking events are announced to every signed-in user; asking for a meeting there needs
+    # one's own buyer company or SME (a 400 naming `company` otherwise).
+    "matchmaking-event-detail",
+    "matchmaking-event-meetings",
 }
 
 
@@ -97,6 +101,14 @@ BUYER_ROUTES = {
     "price-list-detail",
     "credit-line-detail",
     "terms-invoice-detail",
+    # The outsider's own address book, and the member's proposal to and meetings with the
+    # outsider's buyer company (matchmaking).
+    "buyer-address-detail",
+    "proposal-detail",
+    "proposal-answer",
+    "meeting-detail",
+    "meeting-decline",
+    "meeting-notes",
 }
 
 
@@ -214,7 +226,8 @@ def test_fields_a_client_must_not_set_are_a_400_naming_them(api, world, case, ro
     assert changed == [], f"tables changed: {changed}"
 
 
-UNPAGINATED = {"category-list", "channel-list"}  # the category tree and the few channels come whole
+# The category tree, the few channels and the few trade agreements come whole.
+UNPAGINATED = {"category-list", "channel-list", "trade-agreement-list"}
 
 
 def _list_cases():

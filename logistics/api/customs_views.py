@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.models import Brand, Company
-from core.api.fields import DECIMAL_STRING, ID_PATTERN
+from core.api.fields import ID_PATTERN
 from core.api.permissions import scopes_for
 from core.errors import InvalidInput
 from core.money import Money
@@ -192,7 +192,9 @@ class DutyEstimateView(APIView):
             OpenApiParameter("destination", str, required=True, description="ISO 3166 country code, e.g. JP"),
             OpenApiParameter("currency", str, required=True, description="ISO 4217; values and results in it"),
             OpenApiParameter("hs_code", str, many=True, required=True, description="Repeat for several lines."),
-            OpenApiParameter("value", DECIMAL_STRING, many=True, required=True, description="Unit value."),
+            OpenApiParameter(
+                "value", OpenApiTypes.STR, many=True, required=True, description="Unit value, a decimal (12.50)."
+            ),
             OpenApiParameter("quantity", OpenApiTypes.INT, many=True, description="Per line, in order; default 1."),
             OpenApiParameter("origin", str, many=True, description="Country of origin per line, in order."),
             OpenApiParameter("on", OpenApiTypes.DATE, description="Apply the rules of this day; default today."),

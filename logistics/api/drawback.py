@@ -80,7 +80,7 @@ class RefundSerializer(StrictSerializer):
     amount = MoneyField()
 
 
-class RejectSerializer(StrictSerializer):
+class DrawbackRejectSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -130,8 +130,8 @@ class DrawbackClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         claim = self.get_object()
         return self._respond(drawback_claim_refund(actor=request.user, claim=claim, **self._body(RefundSerializer)))
 
-    @extend_schema(request=RejectSerializer, responses=DrawbackClaimSerializer)
+    @extend_schema(request=DrawbackRejectSerializer, responses=DrawbackClaimSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         claim = self.get_object()
-        return self._respond(drawback_claim_reject(actor=request.user, claim=claim, **self._body(RejectSerializer)))
+        return self._respond(drawback_claim_reject(actor=request.user, claim=claim, **self._body(DrawbackRejectSerializer)))

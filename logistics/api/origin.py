@@ -4,11 +4,12 @@ SME staff declare for their products with a supporting document and operators ve
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from brands.selectors import user_company_ids
 from core.api.fields import ID_PATTERN, MAX_ID, StrictSerializer
+from core.api.parsers import JSONParser
 from core.api.permissions import scopes_for
 from core.errors import InvalidInput
 from listings.models import Product
@@ -64,7 +65,7 @@ class OriginDeclareSerializer(StrictSerializer):
     valid_to = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class RejectSerializer(StrictSerializer):
+class OriginRejectSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -120,11 +121,11 @@ class OriginQualificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     def verify(self, request, pk=None):
         return self._respond(origin_qualification_verify(actor=request.user, qualification=self.get_object()))
 
-    @extend_schema(request=RejectSerializer, responses=OriginQualificationSerializer)
+    @extend_schema(request=OriginRejectSerializer, responses=OriginQualificationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         qualification = self.get_object()
-        body = RejectSerializer(data=request.data)
+        body = OriginRejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._respond(
             origin_qualification_reject(actor=request.user, qualification=qualification, **body.validated_data)

@@ -5,10 +5,11 @@ company exported."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from core.api.fields import ID_PATTERN, MAX_ID, MoneyField, StrictSerializer
+from core.api.parsers import JSONParser
 from core.api.permissions import scopes_for
 from core.errors import InvalidInput
 from core.permissions import require_operator
@@ -99,7 +100,14 @@ class DutyBillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         request={"multipart/form-data": DutyBillImportSerializer}, responses={201: DutyBillSerializer(many=True)}
     )
-    @action(detail=False, methods=["post"], url_path="import", url_name="import")
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser],
+        filter_backends=[],  # an upload, not a list: no filters (and none in its schema)
+    )
     def import_csv(self, request):
         body = DutyBillImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -65,6 +65,7 @@ class BuyerDirectoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     required_scopes = TRADE
     serializer_class = BuyerProfileSerializer
+    queryset = BuyerProfile.objects.none()  # for the schema; get_queryset() refuses non-SME callers
 
     def get_queryset(self):
         user = self.request.user

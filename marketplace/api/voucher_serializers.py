@@ -162,15 +162,15 @@ class ServiceOrderCreateSerializer(StrictSerializer):
     note = serializers.CharField(max_length=5000, required=False, default="", allow_blank=True)
 
 
-class NoteSerializer(StrictSerializer):
+class ServiceOrderNoteSerializer(StrictSerializer):
     note = serializers.CharField(max_length=5000, required=False, default="", allow_blank=True)
 
 
-class ReasonSerializer(StrictSerializer):
+class ServiceOrderReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class ResolveSerializer(StrictSerializer):
+class ServiceOrderResolveSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=["delivered", "not_delivered"])
     reason = serializers.CharField(max_length=5000)
 

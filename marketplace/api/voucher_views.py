@@ -17,14 +17,14 @@ from core.errors import InvalidInput, NotPermitted
 from core.permissions import is_operator
 from marketplace.api.voucher_serializers import (
     ApplicationDecisionSerializer,
-    NoteSerializer,
+    ServiceOrderNoteSerializer,
     PayoutReferenceSerializer,
     PeriodSerializer,
     ProgrammeApplicationCreateSerializer,
     ProgrammeApplicationSerializer,
     ProviderPayoutSerializer,
-    ReasonSerializer,
-    ResolveSerializer,
+    ServiceOrderReasonSerializer,
+    ServiceOrderResolveSerializer,
     ServiceOrderCreateSerializer,
     ServiceOrderSerializer,
     ServiceProviderCreateSerializer,
@@ -199,43 +199,43 @@ class ServiceOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         order = services.service_order_place(actor=request.user, voucher=voucher, service=service, note=data["note"])
         return self._answer(order, status.HTTP_201_CREATED)
 
-    @extend_schema(request=NoteSerializer, responses=ServiceOrderSerializer)
+    @extend_schema(request=ServiceOrderNoteSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
     def deliver(self, request, pk=None):
         order = self.get_object()
-        body = NoteSerializer(data=request.data)
+        body = ServiceOrderNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.service_order_deliver(actor=request.user, order=order, **body.validated_data))
 
-    @extend_schema(request=NoteSerializer, responses=ServiceOrderSerializer)
+    @extend_schema(request=ServiceOrderNoteSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         order = self.get_object()
-        body = NoteSerializer(data=request.data)
+        body = ServiceOrderNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.service_order_confirm(actor=request.user, order=order, **body.validated_data))
 
-    @extend_schema(request=ReasonSerializer, responses=ServiceOrderSerializer)
+    @extend_schema(request=ServiceOrderReasonSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
     def dispute(self, request, pk=None):
         order = self.get_object()
-        body = ReasonSerializer(data=request.data)
+        body = ServiceOrderReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.service_order_dispute(actor=request.user, order=order, **body.validated_data))
 
-    @extend_schema(request=ResolveSerializer, responses=ServiceOrderSerializer)
+    @extend_schema(request=ServiceOrderResolveSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         order = self.get_object()
-        body = ResolveSerializer(data=request.data)
+        body = ServiceOrderResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(services.service_order_resolve(actor=request.user, order=order, **body.validated_data))
 
-    @extend_schema(request=NoteSerializer, responses=ServiceOrderSerializer)
+    @extend_schema(request=ServiceOrderNoteSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         order = self.get_object()
-        body = NoteSerializer(data=request.data)
+        body = ServiceOrderNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(
             services.service_order_cancel(actor=request.user, order=order, reason=body.validated_data["note"])

@@ -302,7 +302,7 @@ def test_a_bad_destination_names_every_problem():
         "destination.country",
     }
     with pytest.raises(InvalidInput):
-        fulfilments_request(reference="order:3", destination=DESTINATION, incoterm="EXW")
+        fulfilments_request(reference="order:3", destination=DESTINATION, incoterm="DPU")
     assert not Fulfilment.objects.exists()
 
 
