@@ -134,4 +134,6 @@ class DrawbackClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         claim = self.get_object()
-        return self._respond(drawback_claim_reject(actor=request.user, claim=claim, **self._body(DrawbackRejectSerializer)))
+        return self._respond(
+            drawback_claim_reject(actor=request.user, claim=claim, **self._body(DrawbackRejectSerializer))
+        )

@@ -17,15 +17,15 @@ from core.errors import InvalidInput, NotPermitted
 from core.permissions import is_operator
 from marketplace.api.voucher_serializers import (
     ApplicationDecisionSerializer,
-    ServiceOrderNoteSerializer,
     PayoutReferenceSerializer,
     PeriodSerializer,
     ProgrammeApplicationCreateSerializer,
     ProgrammeApplicationSerializer,
     ProviderPayoutSerializer,
+    ServiceOrderCreateSerializer,
+    ServiceOrderNoteSerializer,
     ServiceOrderReasonSerializer,
     ServiceOrderResolveSerializer,
-    ServiceOrderCreateSerializer,
     ServiceOrderSerializer,
     ServiceProviderCreateSerializer,
     ServiceProviderSerializer,
