@@ -121,7 +121,14 @@ class DutyBillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         parameters=[OpenApiParameter("destination", str, description="ISO 3166 code; all by default.")],
         responses=VarianceRowSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], url_path="variance-report", url_name="variance-report")
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="variance-report",
+        url_name="variance-report",
+        pagination_class=None,  # a report, whole: its rows are destinations and HS chapters
+        filter_backends=[],
+    )
     def variance_report(self, request):
         """Estimated against billed duty and tax by destination and HS chapter (operators)."""
         require_operator(request.user, "reads the duty variance report")

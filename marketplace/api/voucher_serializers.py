@@ -194,3 +194,36 @@ class PeriodSerializer(StrictSerializer):
 
 class PayoutReferenceSerializer(StrictSerializer):
     reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+
+# The provider's monthly statement (marketplace.services.vouchers.provider_statement), for the schema.
+class ProviderStatementLineSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    service = serializers.CharField()
+    company = serializers.CharField()
+    programme = serializers.CharField()
+    confirmed_at = serializers.DateTimeField()
+    price = MoneyField()
+    programme_part = MoneyField()
+    co_payment = MoneyField()
+
+
+class ProviderStatementProgrammeSerializer(serializers.Serializer):
+    programme = serializers.IntegerField()
+    name = serializers.CharField()
+    owed = MoneyField()
+    co_paid = MoneyField()
+
+
+class ProviderStatementPayoutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = MoneyField()
+    status = serializers.CharField()
+
+
+class ProviderStatementSerializer(serializers.Serializer):
+    provider = serializers.IntegerField()
+    period = serializers.CharField()
+    lines = ProviderStatementLineSerializer(many=True)
+    by_programme = ProviderStatementProgrammeSerializer(many=True)
+    payouts = ProviderStatementPayoutSerializer(many=True)

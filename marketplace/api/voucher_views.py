@@ -22,6 +22,7 @@ from marketplace.api.voucher_serializers import (
     ProgrammeApplicationCreateSerializer,
     ProgrammeApplicationSerializer,
     ProviderPayoutSerializer,
+    ProviderStatementSerializer,
     ServiceOrderCreateSerializer,
     ServiceOrderNoteSerializer,
     ServiceOrderReasonSerializer,
@@ -71,7 +72,10 @@ class ServiceProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         provider = services.service_provider_create(actor=request.user, **body.validated_data)
         return Response(ServiceProviderSerializer(provider).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[OpenApiParameter("period", str, required=True, description="YYYY-MM")])
+    @extend_schema(
+        parameters=[OpenApiParameter("period", str, required=True, description="YYYY-MM")],
+        responses=ProviderStatementSerializer,
+    )
     @action(detail=True, methods=["get"], permission_classes=OPERATOR_ONLY)
     def statement(self, request, pk=None):
         provider = self.get_object()
