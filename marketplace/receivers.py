@@ -5,7 +5,7 @@ from core.signals import event_dispatched, user_closing, user_data_exporting
 from listings.signals import product_changed
 from logistics.signals import return_inspected, return_received, shipment_delivered
 from marketplace.notifications import NOTIFY
-from marketplace.services.orders import order_shipment_delivered
+from marketplace.services.order_fulfilment import order_shipment_delivered
 from marketplace.services.privacy import buyer_data_erase, buyer_data_export
 from marketplace.services.returns import return_goods_inspected, return_goods_received
 from marketplace.services.storefront import search_document_refresh, search_documents_refresh_brand

@@ -5,12 +5,8 @@ from celery import shared_task
 from core.tasks import DATABASE_RETRY
 from marketplace.payments import PaymentGatewayError
 from marketplace.services.fee_accrual import fees_accrue
-from marketplace.services.orders import (
-    order_request_fulfilment,
-    orders_complete,
-    orders_expire_unpaid,
-    orders_fulfilment_sweep,
-)
+from marketplace.services.order_fulfilment import order_request_fulfilment, orders_complete, orders_fulfilment_sweep
+from marketplace.services.orders import orders_expire_unpaid
 from marketplace.services.refunds import refund_execute, refunds_execute_sweep
 from marketplace.services.settlement import settlement_run_as_job
 from marketplace.services.statements import previous_period

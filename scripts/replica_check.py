@@ -108,12 +108,14 @@ def main() -> int:
         detail = f"{gunicorn.url}/api/v1/storefront/products/{slug}/"
         own = f"{gunicorn.url}/api/v1/products/{pk}/"
 
-        def material(url: str, headers: dict) -> str:
+        # Lead time, not material: a published product's material edit waits for review
+        # (listings/services/edits.py), a lead time applies at once.
+        def lead_time(url: str, headers: dict):
             response = requests.get(url, headers=headers, timeout=15)
             response.raise_for_status()
-            return response.json()["material"]
+            return response.json()["lead_time_days"]
 
-        before = material(detail, BUYER)
+        before = lead_time(detail, BUYER)
         token = requests.post(
             f"{gunicorn.url}/api/v1/auth/token/",
             json={"email": email, "password": password},
@@ -127,21 +129,21 @@ def main() -> int:
         wait_for(lambda: replayed_up_to_primary(primary, replica), "the replica to replay the mark")
         replica.psql("SELECT pg_wal_replay_pause()")
         paused_at = time.monotonic()
-        change = f"UPDATE listings_product SET material = 'Changed on the primary' WHERE id = {int(pk)}"  # noqa: S608
+        change = f"UPDATE listings_product SET lead_time_days = 41 WHERE id = {int(pk)}"  # noqa: S608
         primary.psql(change, DB)
         wait_for(lambda: replayed_up_to_primary(primary, replica, "receive"), "the replica to receive the change")
-        check(material(detail, BUYER) == before, "a storefront read is served by the replica (it lacks the change)")
+        check(lead_time(detail, BUYER) == before, "a storefront read is served by the replica (it lacks the change)")
 
         # 2. Read your own writes.
-        response = requests.patch(own, json={"material": "Written by the seller"}, headers=seller, timeout=15)
+        response = requests.patch(own, json={"lead_time_days": 42}, headers=seller, timeout=15)
         check(response.status_code == 200, f"the seller's PATCH answers 200 ({response.status_code})")
-        check(material(own, seller) == "Written by the seller", "the seller reads its own write at once (primary)")
-        check(material(detail, BUYER) == before, "meanwhile the buyer still reads the replica")
+        check(lead_time(own, seller) == 42, "the seller reads its own write at once (primary)")
+        check(lead_time(detail, BUYER) == before, "meanwhile the buyer still reads the replica")
         check(time.monotonic() - paused_at < MAX_LAG, "all of that within the lag bound")
 
         # 3. Lagging past the bound: the primary. Lag is time since the last replayed commit.
         time.sleep(max(0.0, paused_at + MAX_LAG + 0.5 - time.monotonic()))
-        check(material(detail, BUYER) == "Written by the seller", f"a replica over {MAX_LAG:.0f} s behind is skipped")
+        check(lead_time(detail, BUYER) == 42, f"a replica over {MAX_LAG:.0f} s behind is skipped")
         replica.psql("SELECT pg_wal_replay_resume()")
         wait_for(lambda: replayed_up_to_primary(primary, replica), "the replica to catch up")
 
@@ -151,7 +153,7 @@ def main() -> int:
         answers += [requests.get(own, headers=seller, timeout=15) for _ in range(4)]
         statuses = sorted({r.status_code for r in answers})
         check(statuses == [200], f"with the replica stopped, 14 reads answer {statuses}")
-        check(answers[0].json()["material"] == "Written by the seller", "from the primary")
+        check(answers[0].json()["lead_time_days"] == 42, "from the primary")
         log = (scratch / "gunicorn.log").read_text(errors="replace")
         check("replica replica1 unavailable" in log, "the fallback is logged")
         check("Internal Server Error" not in log and "Traceback" not in log, "no error in the app's log")

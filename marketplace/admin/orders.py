@@ -21,7 +21,8 @@ from core.permissions import is_operator
 from logistics.models import Fulfilment
 from marketplace.desk_selectors import FULFILMENT_DUE, orders_to_ship
 from marketplace.models import Order, OrderEvent, OrderLine, PaymentWebhookEvent, Refund, ReturnRequest
-from marketplace.services.orders import order_cancel, order_request_fulfilment
+from marketplace.services.order_fulfilment import order_request_fulfilment
+from marketplace.services.orders import order_cancel
 from marketplace.services.refunds import refund_grant
 
 OS = Order.Status

@@ -1,6 +1,6 @@
 """Orders: one way in (`order_place`, whatever the source), one way to paid (`order_mark_paid`,
-whatever the payment path), and the order's life after: fulfilment, delivery, completion,
-cancellation, expiry.
+whatever the payment path), and the order's cancellation and expiry; fulfilment, delivery and
+completion are in order_fulfilment.
 
 Lock order of the order aggregate (docs/decisions/0009): the Order row, then its Payments, then
 its Refunds, then its ReturnRequests, each by primary key, always through `order_lock`. Other
@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from core.errors import NotPermitted, WrongState
@@ -27,8 +26,7 @@ from core.services import event_record
 from listings.models import Variant
 from listings.selectors import product_text
 from logistics.models import Reservation, Warehouse
-from logistics.selectors import shipment_lines
-from logistics.services import InsufficientStock, Line, fulfilments_request, reservation_release, stock_reserve
+from logistics.services import InsufficientStock, Line, reservation_release, stock_reserve
 from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund
 from marketplace.services.commission import order_commission_charge
 
@@ -312,86 +310,6 @@ def order_fulfilment_queue(*, order_id: int) -> None:
     from marketplace.tasks import order_request_fulfilment_task
 
     order_request_fulfilment_task.delay(order_id)
-
-
-@transaction.atomic
-def order_request_fulfilment(*, order_id: int) -> int:
-    """Asks logistics to ship the paid order's reservation, one fulfilment per warehouse. Once:
-    a second call (a redelivered task, the sweep) finds the event and does nothing."""
-    order = order_lock(order_id=order_id).order
-    if order.status != OS.PAID or order.events.filter(kind=K.FULFILMENT_REQUESTED).exists():
-        return 0
-    address = order.shipping_address
-    fulfilments = fulfilments_request(
-        reference=order.reservation_reference,
-        destination={
-            "recipient_name": address["name"],
-            "address_lines": address["lines"],
-            "city": address["city"],
-            "postal_code": address.get("postal_code", ""),
-            "country": address["country"],
-        },
-        incoterm=order.incoterm,
-    )
-    order_event_record(order, K.FULFILMENT_REQUESTED, fulfilments=[f.pk for f in fulfilments])
-    return len(fulfilments)
-
-
-def orders_fulfilment_sweep(*, now: datetime | None = None) -> int:
-    """Paid orders holding stock whose fulfilment was never requested (the task was lost: the
-    broker was down at commit, a worker died) are queued again after FULFILMENT_SWEEP_MINUTES.
-    Queuing twice is harmless: the request happens once."""
-    cutoff = (now or timezone.now()) - timedelta(minutes=settings.FULFILMENT_SWEEP_MINUTES)
-    requested = OrderEvent.objects.filter(order=OuterRef("pk"), kind=K.FULFILMENT_REQUESTED)
-    waiting = Order.objects.filter(status=OS.PAID, paid_at__lte=cutoff).filter(~Exists(requested))
-    references = {f"order:{pk}": pk for pk in waiting.values_list("pk", flat=True)}
-    held = Reservation.objects.filter(reference__in=references, status=Reservation.Status.ACTIVE)
-    order_ids = sorted(references[reference] for reference in held.values_list("reference", flat=True))
-    for order_id in order_ids:
-        order_fulfilment_queue(order_id=order_id)
-    return len(order_ids)
-
-
-@transaction.atomic
-def order_shipment_delivered(*, reference: str, shipment_id: int) -> None:
-    """A shipment of the order arrived: its lines count as fulfilled."""
-    prefix, _, pk = reference.partition(":")
-    if prefix != "order" or not pk.isdigit() or not Order.objects.filter(pk=int(pk)).exists():
-        return  # a consignment's or another owner's shipment
-    order = order_lock(order_id=int(pk)).order
-    if order.events.filter(kind=K.SHIPMENT_DELIVERED, data__shipment=shipment_id).exists():
-        return
-    delivered = dict(shipment_lines(shipment_id=shipment_id))
-    for line in order.lines.select_for_update().order_by("pk"):
-        quantity = min(delivered.pop(line.variant_id, 0), line.quantity - line.quantity_fulfilled)
-        if quantity:
-            line.quantity_fulfilled = F("quantity_fulfilled") + quantity
-            line.save(update_fields=["quantity_fulfilled"])
-    complete = all(line.quantity_fulfilled == line.quantity for line in order.lines.all())
-    order.status = OS.FULFILLED if complete else OS.PARTIALLY_FULFILLED
-    order.save(update_fields=["status"])
-    order_event_record(order, K.SHIPMENT_DELIVERED, shipment=shipment_id)
-    if complete:
-        order_event_publish(order, EventType.ORDER_FULFILLED)
-
-
-def orders_complete(*, now: datetime | None = None) -> int:
-    """Fulfilled orders past the return window are completed."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.RETURN_WINDOW_DAYS)
-    done = 0
-    for order_id in (
-        Order.objects.filter(status=OS.FULFILLED, events__kind=K.SHIPMENT_DELIVERED, events__created_at__lte=cutoff)
-        .values_list("pk", flat=True)
-        .distinct()
-    ):
-        with transaction.atomic():
-            order = order_lock(order_id=order_id).order
-            if order.status == OS.FULFILLED:
-                order.status = OS.COMPLETED
-                order.save(update_fields=["status"])
-                order_event_record(order, K.COMPLETED)
-                done += 1
-    return done
 
 
 @transaction.atomic

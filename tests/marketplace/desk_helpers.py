@@ -14,7 +14,7 @@ from logistics.services import fulfilment_pack, fulfilment_pick, fulfilment_ship
 from marketplace.models import Order
 from marketplace.payments import DummyGateway
 from marketplace.services.checkout import checkout_complete, checkout_create, checkout_shipping_options, checkout_update
-from marketplace.services.orders import order_request_fulfilment
+from marketplace.services.order_fulfilment import order_request_fulfilment
 from marketplace.services.payment_events import payment_event_apply
 from marketplace.services.returns import return_request_create
 from tests.factories import OperatorFactory, UserFactory

@@ -21,7 +21,8 @@ from marketplace import payments
 from marketplace.models import RFQ, Fee, Order, Payment, Quote, Refund
 from marketplace.payments import DummyGateway, GatewayEvent
 from marketplace.services.channel_orders import ImportedLine, order_import_from_channel
-from marketplace.services.orders import order_cancel, orders_fulfilment_sweep
+from marketplace.services.order_fulfilment import orders_fulfilment_sweep
+from marketplace.services.orders import order_cancel
 from marketplace.services.payment_events import payment_event_apply
 from marketplace.services.refunds import refund_grant, refunds_execute_sweep
 from marketplace.services.trade import rfqs_expire
