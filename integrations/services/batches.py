@@ -131,7 +131,7 @@ def _claim(batch_id: int) -> SyndicationBatch | None:
 def _bury(batch: SyndicationBatch, reason: str) -> None:
     """A poison batch: every listing without a result is an error; the job moves on."""
     pending = [pk for pk in batch.listing_ids if pk not in set(batch.done_ids)]
-    listings = list(ChannelListing.objects.filter(pk__in=pending).select_related("product").order_by("pk"))
+    listings = list(ChannelListing.objects.filter(pk__in=pending).select_related("product", "channel").order_by("pk"))
     outcomes, errors = [], []
     for listing in listings:
         _move(listing, L.ERROR, batch.syndication.job_id, reason)
@@ -201,7 +201,7 @@ def _run(batch: SyndicationBatch, syndication: SyndicationJob) -> None:
     pending = [pk for pk in batch.listing_ids if pk not in done]
     listings = {
         listing.product_id: listing
-        for listing in ChannelListing.objects.filter(pk__in=pending).select_related("product").order_by("pk")
+        for listing in ChannelListing.objects.filter(pk__in=pending).select_related("product", "channel").order_by("pk")
     }
     connector = channel_connector(syndication.channel)
     if batch.kind == SyndicationBatch.Kind.DELIST:
@@ -289,7 +289,9 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
         batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
         already = set(batch.done_ids)  # stored by an earlier delivery of this batch: not counted twice
         wanted = [listing.pk for listing, _, _ in results if listing.pk not in already]
-        locked = ChannelListing.objects.select_for_update(of=("self",)).select_related("product").order_by("pk")
+        locked = (
+            ChannelListing.objects.select_for_update(of=("self",)).select_related("product", "channel").order_by("pk")
+        )
         locked = {listing.pk: listing for listing in locked.filter(pk__in=wanted)} if wanted else {}
         done = [pk for pk in wanted if pk not in locked]  # deleted meanwhile (with its product): nothing to store
         now = timezone.now()
