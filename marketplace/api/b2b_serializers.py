@@ -6,7 +6,7 @@ from rest_framework import serializers
 from core.api.fields import MAX_ID, MoneyField, StrictSerializer
 from core.money import Money
 from marketplace.models import CreditLine, PriceList, PriceListEntry, TermsInvoice
-from marketplace.services.quotes import MAX_AMOUNT
+from marketplace.services.quote_pricing import MAX_AMOUNT
 
 
 def _id(**kwargs):

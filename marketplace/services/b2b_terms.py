@@ -19,7 +19,7 @@ from listings.models import Product
 from marketplace.b2b_selectors import credit_used_get, overdue
 from marketplace.models import BuyerCompany, CreditLine, Order, OrderEvent, PriceList, PriceListEntry, TermsInvoice
 from marketplace.services.orders import NET_TERMS, order_event_record, order_lock
-from marketplace.services.quotes import MAX_AMOUNT
+from marketplace.services.quote_pricing import MAX_AMOUNT
 from marketplace.services.trade import EDITOR
 
 

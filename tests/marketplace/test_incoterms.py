@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.models import Order, Quote
-from marketplace.services.quotes import CIF_COVER, CIF_PREMIUM_RATE
+from marketplace.services.quote_pricing import CIF_COVER, CIF_PREMIUM_RATE
 from tests.factories import OperatorFactory, owner_of
 from tests.logistics.helpers import receive
 from tests.marketplace.trade_helpers import TOKYO_OFFICE, b2b_product, quote, rfq
