@@ -190,8 +190,9 @@ def quote_received_notify(event: Event) -> None:
     if rfq is None or quote is None:
         return
     locale = email_locale(rfq.locale)
+    # A brand quote is the brand's offer (its lead company only signs it).
     if quote.brand is not None:
-        seller = quote.brand.name
+        seller = localized(quote.brand.name_translations, locale)[0] or quote.brand.name
     else:
         seller = localized(quote.company.name_translations, locale)[0] or quote.company.legal_name
     email_queue(
