@@ -15,9 +15,9 @@ from core.models import Event, Message
 from logistics.models import PhysicalReturn
 from marketplace.models import Order, Quote
 from marketplace.tasks import rfqs_closing_soon_announce_task
-from tests.factories import OperatorFactory, UserFactory, category, owner_of
+from tests.factories import OperatorFactory, UserFactory, active_brand, category, owner_of
 from tests.marketplace.test_checkout import authed, choose, complete, start, stocked_lamp
-from tests.marketplace.trade_helpers import b2b_product, buyer, quote, rfq
+from tests.marketplace.trade_helpers import b2b_product, brand_quote, buyer, quote, rfq
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +167,18 @@ def test_a_quote_emails_the_buyer_who_posted_the_rfq_in_their_language(
     assert total == f"US${submitted.total:,.2f}"  # Babel's Korean writing of dollars
     for fact in (total, "DDP", date_format(valid_until, "ko"), "20일"):
         assert fact in message.body_text and fact in message.body_html, fact
+
+
+def test_a_brand_quote_names_the_brand_not_its_lead_company(network, django_capture_on_commit_callbacks, eager_celery):
+    brand = active_brand(members=4)
+    member = brand.memberships.filter(role="member", status="active").order_by("pk").first().company
+    offer = rfq(locale="ja")
+    with django_capture_on_commit_callbacks(execute=True):
+        brand_quote(offer, brand, [(b2b_product(member, brand=brand), 500)])
+    [message] = Message.objects.filter(template="emails/quote_received")
+    assert message.recipient == offer.created_by.email
+    assert message.subject == f"RFQ {offer.pk}：{brand.name} から見積もりが届きました"
+    assert brand.lead_company.legal_name not in message.body_text
 
 
 def test_the_closing_soon_sweep_emails_each_buyer_once_with_the_quotes_so_far(
