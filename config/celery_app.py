@@ -97,3 +97,8 @@ app.conf.beat_schedule["rfqs-expire"] = {
     "task": "marketplace.tasks.rfqs_expire_task",
     "schedule": crontab(minute=5),
 }
+# Open RFQs closing within RFQ_CLOSING_SOON_HOURS: their buyer is told once, with the quotes so far.
+app.conf.beat_schedule["rfqs-closing-soon"] = {
+    "task": "marketplace.tasks.rfqs_closing_soon_announce_task",
+    "schedule": crontab(minute=35),
+}

@@ -239,6 +239,8 @@ CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="dev-carrier-secr
 # The B2B trade desk: open RFQs expire this long after their deadline unless awarded; inquiry
 # attachments (PDF, PNG, JPEG) up to this size.
 RFQ_AWARD_WINDOW_DAYS = env.int("RFQ_AWARD_WINDOW_DAYS", default=14)
+# An open RFQ whose deadline is this close has its buyer told once, with the quotes so far.
+RFQ_CLOSING_SOON_HOURS = env.int("RFQ_CLOSING_SOON_HOURS", default=24)
 INQUIRY_ATTACHMENT_MAX_BYTES = env.int("INQUIRY_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # How long the platform quality mark holds after its inspection (it lapses earlier on a content change).
 PLATFORM_MARK_DAYS = env.int("PLATFORM_MARK_DAYS", default=365)
@@ -387,6 +389,8 @@ PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=3)
 PASSWORD_RESET_IP_LIMIT = env.int("PASSWORD_RESET_IP_LIMIT", default=20)
 STAFF_INVITATION_URL = env("STAFF_INVITATION_URL", default="http://127.0.0.1:8000/invitations?token={token}")
 STAFF_INVITATION_DAYS = env.int("STAFF_INVITATION_DAYS", default=7)
+# The buyer's page to pay an order again or confirm it with their bank; {number} is the order number.
+ORDER_PAYMENT_URL = env("ORDER_PAYMENT_URL", default="http://127.0.0.1:8000/orders/{number}/pay")
 # Failed logins: after LOGIN_FAILURES_FREE failures (per e-mail, and 4x that per IP) each further
 # one locks for LOGIN_LOCKOUT_SECONDS doubled per failure, up to LOGIN_LOCKOUT_MAX_SECONDS.
 LOGIN_FAILURES_FREE = env.int("LOGIN_FAILURES_FREE", default=5)

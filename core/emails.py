@@ -8,16 +8,18 @@ committed (links for verification, resets and invitations)."""
 import logging
 import random
 import smtplib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.utils import make_msgid
 
+from babel.dates import format_date
 from babel.numbers import format_currency
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
 
 from core.errors import InvalidInput
 from core.locales import fallback_chain
@@ -38,6 +40,16 @@ def money_format(money: Money | dict, locale: str) -> str:
         money = Money(Decimal(money["amount"]), money["currency"])
     money = money.quantized()
     return format_currency(money.amount, money.currency, locale=BABEL_LOCALES.get(locale, "en_US"))
+
+
+def date_format(value: date | datetime | str, locale: str) -> str:
+    """A day as a reader in `locale` writes it (2026年12月21日, 21 dic 2026); a datetime or an ISO
+    string from an event's payload is taken in the platform's time zone."""
+    if isinstance(value, str):
+        value = parse_datetime(value) or parse_date(value)
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return format_date(value, format="medium", locale=BABEL_LOCALES.get(locale, "en_US"))
 
 
 def email_locale(locale: str | None) -> str:

@@ -25,6 +25,7 @@ from logistics.models import (
     InboundLine,
     InboundShipment,
     OriginQualification,
+    PhysicalReturn,
     Shipment,
     ShipmentLine,
     Stock,
@@ -72,6 +73,11 @@ def shipment_lines(*, shipment_id: int) -> list[tuple[int, int]]:
             "fulfilment_line__variant_id", "quantity"
         )
     ]
+
+
+def physical_return_get(*, reference: str) -> PhysicalReturn | None:
+    """The goods' side of a return by its owner's reference (return:<id>), with its returns centre."""
+    return PhysicalReturn.objects.select_related("returns_centre").filter(reference=reference).first()
 
 
 def variant_available_units(variant_ids) -> dict[int, int]:

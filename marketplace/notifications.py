@@ -6,7 +6,7 @@ message log sends each message once, after commit."""
 from django.conf import settings
 
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, money_format, phrases
+from core.emails import date_format, email_locale, email_queue, money_format, phrases
 from core.events import EventType
 from core.models import Event
 from core.money import Money
@@ -151,6 +151,91 @@ SELLER_NEW_LINES = {
 }
 
 
+# --- the buyer: delivery and payment trouble -------------------------------------------------
+ORDER_DELIVERED = {
+    "ko": {"subject": "주문 {number} 배송 완료", "intro": "주문하신 상품이 도착했습니다.", "delivered": "배송 완료일"},
+    "en": {
+        "subject": "Order {number} has been delivered",
+        "intro": "Your parcel has arrived.",
+        "delivered": "Delivered on",
+    },
+    "zh-hans": {"subject": "订单 {number} 已送达", "intro": "您的包裹已送达。", "delivered": "送达日期"},
+    "ja": {"subject": "ご注文 {number} をお届けしました", "intro": "お荷物をお届けしました。", "delivered": "お届け日"},
+    "es": {
+        "subject": "El pedido {number} ha sido entregado",
+        "intro": "Su paquete ha llegado.",
+        "delivered": "Entregado el",
+    },
+}
+PAYMENT_FAILED = {
+    "ko": {
+        "subject": "주문 {number} 결제 실패",
+        "intro": "{amount} 결제가 완료되지 않아 주문을 발송하지 않았습니다.",
+        "todo": "같은 카드나 다른 카드로 다시 결제하시면 주문이 완료됩니다. 결제 전까지 상품은 확보되지 않습니다.",
+        "link": "다시 결제하기",
+    },
+    "en": {
+        "subject": "Payment for order {number} failed",
+        "intro": "Your payment of {amount} did not go through, so we have not sent your order.",
+        "todo": "Pay again, with the same or another card, to complete it. "
+        "Until you do, the items are not held for you.",
+        "link": "Pay for your order",
+    },
+    "zh-hans": {
+        "subject": "订单 {number} 付款失败",
+        "intro": "您的 {amount} 付款未成功，订单尚未发货。",
+        "todo": "请使用同一张或另一张银行卡重新付款以完成订单。付款前，商品不会为您保留。",
+        "link": "重新付款",
+    },
+    "ja": {
+        "subject": "ご注文 {number} のお支払いができませんでした",
+        "intro": "{amount} のお支払いが完了しなかったため、ご注文はまだ発送していません。",
+        "todo": "同じカードまたは別のカードで再度お支払いいただくと、ご注文が確定します。"
+        "お支払いまで商品は確保されません。",
+        "link": "もう一度支払う",
+    },
+    "es": {
+        "subject": "El pago del pedido {number} ha fallado",
+        "intro": "Su pago de {amount} no se ha completado, así que no hemos enviado su pedido.",
+        "todo": "Vuelva a pagar, con la misma u otra tarjeta, para completarlo. "
+        "Hasta entonces no le reservamos los artículos.",
+        "link": "Pagar el pedido",
+    },
+}
+PAYMENT_ACTION_REQUIRED = {
+    "ko": {
+        "subject": "주문 {number}: 결제 인증 필요",
+        "intro": "카드사에서 {amount} 결제에 대한 본인 인증(3-D Secure 등)을 요청했습니다.",
+        "todo": "{minutes}분 안에 인증하지 않으면 주문이 취소되고 상품 확보가 풀립니다.",
+        "link": "결제 인증하기",
+    },
+    "en": {
+        "subject": "Order {number}: confirm your payment",
+        "intro": "Your bank asks you to confirm the payment of {amount} (3-D Secure or a similar check).",
+        "todo": "Confirm it within {minutes} minutes, or the order is cancelled and the items released.",
+        "link": "Confirm the payment",
+    },
+    "zh-hans": {
+        "subject": "订单 {number}：请确认付款",
+        "intro": "您的银行要求您确认 {amount} 的付款（3-D Secure 或类似验证）。",
+        "todo": "请在 {minutes} 分钟内完成确认，否则订单将被取消，商品不再保留。",
+        "link": "确认付款",
+    },
+    "ja": {
+        "subject": "ご注文 {number}：お支払いの認証をお願いします",
+        "intro": "カード会社が {amount} のお支払いについて本人認証（3-Dセキュアなど）を求めています。",
+        "todo": "{minutes} 分以内に認証されない場合、ご注文はキャンセルされ、商品の確保も解除されます。",
+        "link": "お支払いを認証する",
+    },
+    "es": {
+        "subject": "Pedido {number}: confirme su pago",
+        "intro": "Su banco le pide que confirme el pago de {amount} (3-D Secure o una verificación similar).",
+        "todo": "Confírmelo en {minutes} minutos o el pedido se cancelará y los artículos dejarán de estar reservados.",
+        "link": "Confirmar el pago",
+    },
+}
+
+
 def _order(event: Event) -> Order | None:
     return Order.objects.select_related("buyer").filter(pk=event.data["order"]["id"]).first()
 
@@ -203,13 +288,18 @@ def order_paid_notify(event: Event) -> None:
             )
 
 
+def shipment_order(shipment: dict) -> Order | None:
+    """The order a shipment event's reference ("order:<id>") names; None for a consignment's."""
+    prefix, _, pk = shipment["reference"].partition(":")
+    return (
+        Order.objects.select_related("buyer").filter(pk=int(pk)).first() if prefix == "order" and pk.isdigit() else None
+    )
+
+
 def order_shipped_notify(event: Event) -> None:
     """The buyer: carrier, tracking number and link, for a shipment of an order."""
     shipment = event.data["shipment"]
-    prefix, _, pk = shipment["reference"].partition(":")
-    order = (
-        Order.objects.select_related("buyer").filter(pk=int(pk)).first() if prefix == "order" and pk.isdigit() else None
-    )
+    order = shipment_order(shipment)
     if order is None:
         return  # a consignment's shipment: the B2B buyer has its own documents
     email_queue(
@@ -237,8 +327,63 @@ def refund_issued_notify(event: Event) -> None:
     )
 
 
+def order_delivered_notify(event: Event) -> None:
+    """The buyer: carrier, tracking number, the day it arrived, and the return window (the
+    confirmation's words)."""
+    shipment = event.data["shipment"]
+    order = shipment_order(shipment)
+    if order is None:
+        return  # a consignment's shipment
+    locale = email_locale(order.locale)
+    shipped = phrases(ORDER_SHIPPED, locale, number=order.number)
+    confirmation = phrases(ORDER_CONFIRMATION, locale, number=order.number, days=settings.RETURN_WINDOW_DAYS)
+    email_queue(
+        to=order.email,
+        user=order.buyer,
+        template="emails/order_delivered",
+        locale=locale,
+        event=event,
+        context={
+            "t": {
+                **phrases(ORDER_DELIVERED, locale, number=order.number),
+                "carrier": shipped["carrier"],
+                "tracking": shipped["tracking"],
+                "returns": confirmation["returns"],
+            },
+            "shipment": shipment,
+            "delivered_on": date_format(shipment["delivered_at"], locale) if shipment.get("delivered_at") else "",
+        },
+    )
+
+
+def payment_trouble_notify(event: Event) -> None:
+    """The buyer, when a card payment failed (pay again) or their bank asks them to confirm it
+    (3-D Secure): the order number, the amount and the page to do it on."""
+    order = _order(event)
+    if order is None:
+        return
+    locale = email_locale(order.locale)
+    failed = event.type == EventType.PAYMENT_FAILED
+    amount = money_format(event.data["payment"]["amount"], locale)
+    table = PAYMENT_FAILED if failed else PAYMENT_ACTION_REQUIRED
+    email_queue(
+        to=order.email,
+        user=order.buyer,
+        template="emails/payment_failed" if failed else "emails/payment_action_required",
+        locale=locale,
+        event=event,
+        context={
+            "t": phrases(table, locale, number=order.number, amount=amount, minutes=settings.PAYMENT_TIMEOUT_MINUTES),
+            "pay_url": settings.ORDER_PAYMENT_URL.format(number=order.number),
+        },
+    )
+
+
 NOTIFY = {
     EventType.ORDER_PAID: order_paid_notify,
     EventType.SHIPMENT_SHIPPED: order_shipped_notify,
     EventType.REFUND_EXECUTED: refund_issued_notify,
+    EventType.SHIPMENT_DELIVERED: order_delivered_notify,
+    EventType.PAYMENT_FAILED: payment_trouble_notify,
+    EventType.PAYMENT_ACTION_REQUIRED: payment_trouble_notify,
 }

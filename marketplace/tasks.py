@@ -72,6 +72,13 @@ def rfqs_expire_task() -> int:
 
 
 @shared_task(acks_late=True)
+def rfqs_closing_soon_announce_task() -> int:
+    from marketplace.services.trade import rfqs_closing_soon_announce
+
+    return rfqs_closing_soon_announce()
+
+
+@shared_task(acks_late=True)
 def fees_accrue_task() -> dict:
     return fees_accrue()
 

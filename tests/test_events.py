@@ -1,6 +1,7 @@
 """Every event of the catalogue (core.events.EventType) is recorded by its service, naming the
 companies it concerns. The order, shipment, return and refund events of a checkout's journey
-are checked in tests/marketplace/test_full_flow.py."""
+are checked in tests/marketplace/test_full_flow.py, the payment and RFQ closing-soon ones in
+tests/marketplace/test_buyer_emails.py."""
 
 from collections import Counter
 from decimal import Decimal
@@ -48,6 +49,10 @@ CHECKED_IN_FULL_FLOW = {
     "return.resolved",
     "refund.executed",
 }
+
+
+# The payment troubles and the RFQ closing-soon sweep, with the e-mails they send.
+CHECKED_IN_BUYER_EMAILS = {"payment.failed", "payment.action_required", "rfq.closing_soon"}
 
 
 def recorded(type: str) -> list[Event]:
@@ -207,5 +212,6 @@ def test_every_catalogue_event_has_a_test():
         "channel_listing.rejected",
         "channel_listing.error",
     }
+    covered |= CHECKED_IN_BUYER_EMAILS
     assert covered == set(SUBSCRIBABLE)
     assert EventType.WEBHOOK_PING not in SUBSCRIBABLE

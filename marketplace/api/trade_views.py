@@ -13,6 +13,7 @@ from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.idempotency import idempotent
 from core.api.permissions import scopes_for
 from core.errors import InvalidInput, NotPermitted
+from core.locales import request_locale
 from core.permissions import is_operator
 from listings.models import Category, Product, Variant
 from marketplace.api.order_serializers import OrderSerializer
@@ -131,7 +132,7 @@ class RFQViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Create
         data["category"] = _found(Category, data["category"], "category")
         data["reference_product"] = _found(Product, data.get("reference_product"), "reference_product")
         data["currency"] = data["currency"].upper()
-        rfq = rfq_create(actor=request.user, **data)
+        rfq = rfq_create(actor=request.user, locale=request_locale(request), **data)
         return Response(RFQSerializer(rfq).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=RFQSerializer)

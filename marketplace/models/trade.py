@@ -95,6 +95,8 @@ class RFQ(models.Model):
     incoterm = models.CharField(max_length=3, choices=Incoterm.choices, default=Incoterm.DAP)
     deadline = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # The language it was posted in: the buyer's e-mails about it (quotes received, closing soon) use it.
+    locale = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

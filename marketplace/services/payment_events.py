@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import NotPermitted, WrongState
+from core.events import EventType
 from core.money import Money
 from core.permissions import is_operator
 from logistics.models import Reservation
@@ -15,6 +16,7 @@ from marketplace.payments import GatewayEvent
 from marketplace.services.orders import (
     MANUAL_GATEWAYS,
     LockedOrder,
+    order_event_publish,
     order_event_record,
     order_lock,
     order_mark_paid,
@@ -50,10 +52,31 @@ def payment_event_apply(*, gateway: str, event: GatewayEvent) -> bool:
         _payment_succeeded(locked, payment, event)
     elif event.type in ("payment_intent.payment_failed", "payment_intent.canceled"):
         _payment_failed(locked, payment, event)
-    elif event.type == "payment_intent.requires_action" and payment.status not in (P.SUCCEEDED, P.FAILED, P.CANCELED):
+    elif event.type == "payment_intent.requires_action" and payment.status not in (
+        P.SUCCEEDED,
+        P.FAILED,
+        P.CANCELED,
+        P.REQUIRES_ACTION,
+    ):
         payment.status = P.REQUIRES_ACTION
         payment.save(update_fields=["status", "updated_at"])
+        payment_event_publish(locked.order, payment, EventType.PAYMENT_ACTION_REQUIRED)
     return True
+
+
+def payment_event_publish(order: Order, payment: Payment, type: str) -> None:
+    """payment.failed / payment.action_required: the order (as its sellers see it) and the
+    attempt, so the buyer can be asked to pay again or to confirm with their bank."""
+    order_event_publish(
+        order,
+        type,
+        payment={
+            "id": payment.pk,
+            "gateway": payment.gateway,
+            "status": payment.status,
+            "amount": Money(payment.amount, payment.currency).as_dict(),
+        },
+    )
 
 
 def _payment_succeeded(locked: LockedOrder, payment: Payment, event: GatewayEvent) -> None:
@@ -96,6 +119,8 @@ def _payment_failed(locked: LockedOrder, payment: Payment, event: GatewayEvent) 
         order.status = OS.CANCELLED
         order.save(update_fields=["status"])
         order_event_record(order, K.PAYMENT_FAILED, payment=payment.intent_id, event=event.type)
+        if payment.status == P.FAILED:  # a cancelled intent cannot be paid again: nothing to ask
+            payment_event_publish(order, payment, EventType.PAYMENT_FAILED)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from brands.selectors import mandate_agent_id
 from core.emails import email_send
 from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.events import EventType
-from core.models import User
+from core.models import Event, User
 from core.money import Money
 from core.permissions import is_operator, require_verified_email
 from core.selectors import ExchangeRateMissing, exchange_rates_get
@@ -161,6 +161,7 @@ def rfq_create(
     target_unit_price: Money | None = None,
     incoterm: str = RFQ.Incoterm.DAP,
     reference_product: Product | None = None,
+    locale: str = "",
 ) -> RFQ:
     if buyer_company.pk not in buyer_company_ids(actor):
         raise InvalidInput("Post RFQs for a buyer company you belong to.", attr="buyer_company")
@@ -197,6 +198,7 @@ def rfq_create(
         destination_country=destination_country,
         incoterm=incoterm,
         deadline=deadline,
+        locale=locale,
     )
     trade_event_record(rfq, K.POSTED, actor)
     rfq_id = rfq.pk
@@ -290,6 +292,35 @@ def rfqs_expire(*, now: datetime | None = None) -> int:
             _expire_quotes(Quote.objects.filter(rfq=rfq, status=QS.ACTIVE))
     _expire_quotes(Quote.objects.filter(status=QS.ACTIVE, valid_until__lt=now.date()))
     return expired
+
+
+def rfqs_closing_soon_announce(*, now: datetime | None = None) -> int:
+    """Open RFQs whose deadline falls within the next RFQ_CLOSING_SOON_HOURS get one
+    rfq.closing_soon event each, with the number of active quotes so far (their buyer is
+    e-mailed from it: marketplace/notifications_trade.py). Returns how many were announced."""
+    now = now or timezone.now()
+    window_end = now + timedelta(hours=settings.RFQ_CLOSING_SOON_HOURS)
+    due = RFQ.objects.filter(status=RFQ.Status.OPEN, deadline__gt=now, deadline__lte=window_end)
+    announced = 0
+    for rfq_id in due.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            rfq = RFQ.objects.select_for_update().get(pk=rfq_id)
+            # The event itself marks the RFQ as announced; the lock keeps two sweeps from both writing one.
+            told = Event.objects.filter(type=EventType.RFQ_CLOSING_SOON, data__rfq__id=rfq.pk).exists()
+            if told or rfq.status != RFQ.Status.OPEN:
+                continue
+            data = {
+                "rfq": {
+                    "id": rfq.pk,
+                    "title": rfq.title,
+                    "deadline": rfq.deadline,
+                    "active_quotes": rfq.quotes.filter(status=QS.ACTIVE).count(),
+                }
+            }
+            companies = sorted({row["company_id"] for row in rfq_seller_companies(rfq)})
+            event_record(type=EventType.RFQ_CLOSING_SOON, data=data, company_ids=companies)
+            announced += 1
+    return announced
 
 
 def _expire_quotes(quotes) -> None:

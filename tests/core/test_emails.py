@@ -1,24 +1,41 @@
 """Transactional e-mail: templates in every locale, the message log, retries, preferences, and a
 real SMTP server on loopback (the smtp_server fixture)."""
 
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.core import mail
 
-from core.emails import email_queue, message_send, money_format
+from core.emails import date_format, email_queue, message_send, money_format, phrases
 from core.events import EventType
 from core.models import Event, Message, NotificationPreference
 from core.services import event_record
 from core.webhooks import event_dispatch
 from integrations.notifications import channel_listing_rejected_notify
 from listings.notifications import inspection_failed_notify
-from marketplace.models import Order
-from marketplace.notifications import order_paid_notify, order_shipped_notify, refund_issued_notify
+from logistics.demo import LogisticsDemo
+from logistics.services import physical_return_create
+from marketplace.models import Order, ReturnRequest
+from marketplace.notifications import (
+    order_delivered_notify,
+    order_paid_notify,
+    order_shipped_notify,
+    payment_trouble_notify,
+    refund_issued_notify,
+)
+from marketplace.notifications_trade import (
+    RFQ_CLOSING_SOON,
+    quote_received_notify,
+    return_approved_notify,
+    rfq_closing_soon_notify,
+)
 from marketplace.services.orders import PlacedLine, Totals, order_event_publish, order_place
+from marketplace.services.trade import rfqs_closing_soon_announce
 from tests.factories import UserFactory, company_with_owner, owner_of, product, staff
+from tests.marketplace.trade_helpers import b2b_product, quote, rfq
 
 pytestmark = pytest.mark.django_db
 LOCALES = settings.CONTENT_LOCALES
@@ -222,3 +239,82 @@ def test_users_turn_optional_notices_off_through_the_api(api):
     refused = api.patch("/api/v1/auth/notifications/", {"order_confirmation": False}, format="json")
     assert refused.status_code == 400 and refused.json()["errors"][0]["attr"] == "order_confirmation"
     assert NotificationPreference.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_buyer_delivery_payment_return_and_trade_templates_render_in_each_locale(locale):
+    """The buyer's e-mails added after the confirmation (delivered, payment failed or needing
+    action, return approved, quote received, RFQ closing soon), each with its key facts."""
+    LogisticsDemo(Counter()).load_network()  # the returns centres and the quotes' shipping rates
+    order = an_order(locale=locale)
+    line = order.lines.get()
+    total = money_format(order.money("total"), locale)  # ￥17,835 in the locale's writing
+
+    event_record(
+        type=EventType.SHIPMENT_DELIVERED,
+        data={
+            "shipment": {
+                "reference": f"order:{order.pk}",
+                "carrier": "EMS",
+                "tracking_number": "EE123456789KR",
+                "delivered_at": "2026-12-09T03:00:00Z",
+            }
+        },
+        company_ids=[line.seller_id],
+    )
+    order_delivered_notify(Event.objects.get(type=EventType.SHIPMENT_DELIVERED))
+    delivered = Message.objects.get(template="emails/order_delivered")
+    assert delivered.locale == locale and delivered.recipient == order.email and order.number in delivered.subject
+    for body in (delivered.body_text, delivered.body_html):
+        for fact in ("EMS", "EE123456789KR", date_format("2026-12-09", locale), str(settings.RETURN_WINDOW_DAYS)):
+            assert fact in body, (fact, body)
+
+    payment = {"id": 1, "gateway": "dummy", "status": "failed", "amount": {"amount": "17835", "currency": "JPY"}}
+    pay_url = settings.ORDER_PAYMENT_URL.format(number=order.number)
+    payment_trouble_notify(published_event(order, EventType.PAYMENT_FAILED, payment=payment))
+    payment_trouble_notify(published_event(order, EventType.PAYMENT_ACTION_REQUIRED, payment=payment))
+    for template in ("emails/payment_failed", "emails/payment_action_required"):
+        message = Message.objects.get(template=template)
+        assert order.number in message.subject and message.locale == locale
+        assert total in message.body_text and pay_url in message.body_text
+        assert total in message.body_html and f'href="{pay_url}"' in message.body_html
+    action = Message.objects.get(template="emails/payment_action_required")
+    assert str(settings.PAYMENT_TIMEOUT_MINUTES) in action.body_text
+
+    request = ReturnRequest.objects.create(order_line=line, quantity=1, reason="damaged")
+    label = physical_return_create(
+        reference=request.reference, destination_country="JP", lines=[(line.variant, 1)], carrier="EMS"
+    )
+    event_record(type=EventType.RETURN_APPROVED, data={"return": {"id": request.pk}}, company_ids=[line.seller_id])
+    return_approved_notify(Event.objects.get(type=EventType.RETURN_APPROVED))
+    approved = Message.objects.get(template="emails/return_approved")
+    assert approved.recipient == order.email
+    assert str(request.pk) in approved.subject and order.number in approved.subject
+    centre = label.returns_centre
+    for body in (approved.body_text, approved.body_html):
+        for fact in (label.tracking_number, "EMS", centre.name, centre.address):
+            assert fact in body, (fact, body)
+
+    offer = rfq(locale=locale)
+    item = b2b_product()
+    submitted = quote(offer, item)
+    quote_received_notify(Event.objects.get(type=EventType.QUOTE_SUBMITTED))
+    received = Message.objects.get(template="emails/quote_received")
+    assert received.recipient == offer.created_by.email and received.locale == locale
+    assert f"RFQ {offer.pk}" in received.subject
+    quote_total = money_format(submitted.money("total"), locale)
+    for body in (received.body_text, received.body_html):
+        for fact in (quote_total, "DDP", date_format(submitted.valid_until, locale), item.company.legal_name):
+            assert fact in body, (fact, body)
+
+    assert rfqs_closing_soon_announce(now=offer.deadline - timedelta(hours=2)) == 1
+    rfq_closing_soon_notify(Event.objects.get(type=EventType.RFQ_CLOSING_SOON))
+    closing = Message.objects.get(template="emails/rfq_closing_soon")
+    assert closing.recipient == offer.created_by.email and f"RFQ {offer.pk}" in closing.subject
+    deadline = offer.deadline.astimezone(UTC)
+    when = f"{date_format(deadline.date(), locale)} {deadline:%H:%M} UTC"
+    assert when in closing.subject
+    words = phrases(RFQ_CLOSING_SOON, locale, rfq=offer.pk, title=offer.title, deadline=when, count=1, days=14)
+    so_far = words["quotes"]  # "Quotes received so far: 1"
+    for body in (closing.body_text, closing.body_html):
+        assert when in body and so_far in body and str(settings.RFQ_AWARD_WINDOW_DAYS) in body, body
