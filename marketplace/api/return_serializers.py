@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import StrictSerializer
+from core.api.fields import MAX_ID, StrictSerializer
 from marketplace.api.order_serializers import ExchangeSerializer, RefundSerializer
 from marketplace.models import ReturnRequest
 
@@ -19,6 +19,7 @@ class ReturnCreateSerializer(StrictSerializer):
     )
     replacement_variant = serializers.IntegerField(
         min_value=1,
+        max_value=MAX_ID,
         required=False,
         help_text="For an exchange: a variant of the same product (or the same one), on sale and in stock.",
     )

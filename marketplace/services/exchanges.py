@@ -9,10 +9,13 @@ Locks: the order aggregate's order (marketplace.services.orders): the Order, its
 ReturnRequests, then their Exchanges; stock (logistics) after, then fees. The gateway is called
 with nothing locked (exchange_payment_request)."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 
 from core.errors import InvalidInput
 from core.money import Money, quantize
@@ -236,6 +239,23 @@ def exchange_payment_request(*, exchange_id: int) -> Payment | None:
         exchange.save(update_fields=["payment"])
         return_event_record(request, RK.EXCHANGE_AWAITING_PAYMENT, note=f"payment {intent.id} for {amount}")
         return exchange.payment
+
+
+def exchanges_payment_sweep(*, now: datetime | None = None) -> int:
+    """Dearer replacements still without a payment REFUND_SWEEP_MINUTES after inspection (the
+    task creating the intent was lost, or the gateway kept failing) are queued again; asking
+    twice is harmless (exchange_payment_request happens once)."""
+    cutoff = (now or timezone.now()) - timedelta(minutes=settings.REFUND_SWEEP_MINUTES)
+    waiting = Exchange.objects.filter(
+        status=X.AWAITING_PAYMENT,
+        payment__isnull=True,
+        return_request__events__kind=RK.EXCHANGE_AWAITING_PAYMENT,
+        return_request__events__created_at__lte=cutoff,
+    )
+    exchange_ids = list(waiting.order_by("pk").values_list("pk", flat=True).distinct())
+    for exchange_id in exchange_ids:
+        exchange_payment_request_queue(exchange_id=exchange_id)
+    return len(exchange_ids)
 
 
 def exchange_payment_succeeded(*, locked: LockedOrder, payment: Payment) -> bool:

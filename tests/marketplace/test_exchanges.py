@@ -4,9 +4,11 @@ are graded at the returns centre, and the replacement ships as a second shipment
 order; a dearer replacement waits for the difference to be paid, a cheaper one refunds it."""
 
 import itertools
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.models import Event
@@ -14,6 +16,7 @@ from core.services import user_token_get_or_create
 from listings.models import B2CPrice
 from logistics.models import Fulfilment, Reservation, Stock, Warehouse
 from marketplace.models import Exchange, Order, Payment, Refund, ReturnRequest
+from marketplace.services.exchanges import exchanges_payment_sweep
 from tests.factories import OperatorFactory, UserFactory
 from tests.logistics.helpers import assert_ledger_balanced, receive
 from tests.marketplace.conftest import TOKYO, lamp
@@ -315,3 +318,23 @@ def test_a_failed_inspection_falls_back_to_the_returns_refund(journey, django_ca
     assert not Fulfilment.objects.filter(reference__startswith="exchange:").exists()
     assert on_hand(j["variants"]["M"]) == 5
     assert "exchange_declined" in [e["kind"] for e in inspected["events"]]
+
+
+def test_a_lost_payment_request_is_swept_up(journey, django_capture_on_commit_callbacks):
+    j = journey(currency="JPY", price=Decimal("5000"), quantity=1)
+    large = j["variants"]["L"]
+    B2CPrice.objects.filter(product=large.product, currency="JPY").update(amount=Decimal("5600"))
+    return_id = request_exchange(j, large, quantity=1, reason="wrong_item").json()["id"]
+    staff = j["staff"]
+    staff.post(f"/api/v1/returns/{return_id}/approve/")
+    staff.post(f"/api/v1/returns/{return_id}/receive/", {"quantity_received": 1, "quantity_damaged": 0})
+    with django_capture_on_commit_callbacks(execute=False):  # the broker was down: the task is lost
+        staff.post(f"/api/v1/returns/{return_id}/inspect/", {"grades": {"A": 1}}, format="json")
+    exchange = Exchange.objects.get()
+    assert (exchange.status, exchange.payment) == ("awaiting_payment", None)
+    assert exchanges_payment_sweep() == 0  # not yet overdue
+    later = timezone.now() + timedelta(minutes=16)
+    assert exchanges_payment_sweep(now=later) == 1
+    exchange.refresh_from_db()
+    assert (exchange.payment.amount, exchange.payment.currency) == (Decimal("600"), "JPY")
+    assert exchanges_payment_sweep(now=later) == 0
