@@ -43,7 +43,7 @@ class ReturnNotLabelled(ApplicationError):
 
 
 OPEN = [R.REQUESTED, R.APPROVED, R.IN_TRANSIT, R.RECEIVED, R.INSPECTED]
-# SELLER_FAULTS (the buyer is not at fault): the whole line is refunded whatever the goods' state.
+# A seller fault (SELLER_FAULTS, shared with exchanges): the whole line is refunded whatever the goods' state.
 # Changed their mind: refund share per unit grade (a restocking fee for opened or damaged goods).
 CHANGED_MIND_SHARE = {"A": Decimal("1.00"), "B": Decimal("0.85"), "C": Decimal("0.50")}
 
