@@ -35,6 +35,10 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.refunds_execute_sweep_task",
         "schedule": 300.0,
     },
+    "exchanges-payment-sweep": {
+        "task": "marketplace.tasks.exchanges_payment_sweep_task",
+        "schedule": 300.0,
+    },
     "rfqs-notify-sweep": {
         "task": "marketplace.tasks.rfqs_notify_sweep_task",
         "schedule": 300.0,

@@ -226,7 +226,8 @@ STOREFRONT_DEFAULT_CURRENCY = env("STOREFRONT_DEFAULT_CURRENCY", default="USD")
 CHECKOUT_MAX_LINES = env.int("CHECKOUT_MAX_LINES", default=50)
 PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
 # Sweeps for work whose task was lost (broker down at commit, a worker gone): paid orders never
-# sent to fulfilment, granted refunds never executed, queued again after this many minutes.
+# sent to fulfilment, granted refunds never executed (and dearer exchanges never sent a payment
+# of their difference), queued again after this many minutes.
 FULFILMENT_SWEEP_MINUTES = env.int("FULFILMENT_SWEEP_MINUTES", default=15)
 REFUND_SWEEP_MINUTES = env.int("REFUND_SWEEP_MINUTES", default=15)
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)

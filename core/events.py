@@ -20,6 +20,7 @@ class EventType(models.TextChoices):
     RETURN_APPROVED = "return.approved", "Return approved"
     RETURN_RECEIVED = "return.received", "Return received"
     RETURN_RESOLVED = "return.resolved", "Return resolved"
+    RETURN_EXCHANGE_SHIPPED = "return.exchange_shipped", "Return exchange shipped"
     LISTING_PUBLISHED = "listing.published", "Listing published"
     CHANNEL_LISTING_LIVE = "channel_listing.live", "Channel listing live"
     CHANNEL_LISTING_REJECTED = "channel_listing.rejected", "Channel listing rejected"

@@ -3,9 +3,10 @@ from django.dispatch import receiver
 from brands.signals import brand_status_changed
 from core.signals import event_dispatched, user_closing, user_data_exporting
 from listings.signals import product_changed
-from logistics.signals import return_inspected, return_received, shipment_delivered
+from logistics.signals import return_inspected, return_received, shipment_delivered, shipment_shipped
 from marketplace.notifications import NOTIFY
 from marketplace.notifications_trade import TRADE_NOTIFY
+from marketplace.services.exchanges import exchange_shipment_delivered, exchange_shipment_shipped
 from marketplace.services.order_fulfilment import order_shipment_delivered
 from marketplace.services.privacy import buyer_data_erase, buyer_data_export
 from marketplace.services.returns import return_goods_inspected, return_goods_received
@@ -25,6 +26,18 @@ def on_brand_status_changed(sender, *, brand_id, **kwargs):
 @receiver(shipment_delivered, dispatch_uid="marketplace_shipment_delivered")
 def on_shipment_delivered(sender, *, shipment_id, reference, **kwargs):
     order_shipment_delivered(reference=reference, shipment_id=shipment_id)
+
+
+@receiver(shipment_delivered, dispatch_uid="marketplace_exchange_shipment_delivered")
+def on_exchange_shipment_delivered(sender, *, shipment_id, reference, **kwargs):
+    exchange_shipment_delivered(reference=reference, shipment_id=shipment_id)
+
+
+@receiver(shipment_shipped, dispatch_uid="marketplace_exchange_shipment_shipped")
+def on_exchange_shipment_shipped(sender, *, shipment_id, reference, carrier, tracking_number, **kwargs):
+    exchange_shipment_shipped(
+        reference=reference, shipment_id=shipment_id, carrier=carrier, tracking_number=tracking_number
+    )
 
 
 @receiver(return_received, dispatch_uid="marketplace_return_received")

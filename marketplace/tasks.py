@@ -4,6 +4,7 @@ from celery import shared_task
 
 from core.tasks import DATABASE_RETRY
 from marketplace.payments import PaymentGatewayError
+from marketplace.services.exchanges import exchange_payment_request, exchanges_payment_sweep
 from marketplace.services.fee_accrual import fees_accrue
 from marketplace.services.order_fulfilment import order_request_fulfilment, orders_complete, orders_fulfilment_sweep
 from marketplace.services.orders import orders_expire_unpaid
@@ -15,6 +16,11 @@ from marketplace.services.statements import previous_period
 @shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)
 def refund_execute_task(refund_id: int) -> None:
     refund_execute(refund_id=refund_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(PaymentGatewayError,), retry_backoff=True, max_retries=8)
+def exchange_payment_request_task(exchange_id: int) -> None:
+    exchange_payment_request(exchange_id=exchange_id)
 
 
 @shared_task(acks_late=True, **DATABASE_RETRY)
@@ -31,6 +37,11 @@ def orders_fulfilment_sweep_task() -> int:
 @shared_task(acks_late=True)
 def refunds_execute_sweep_task() -> int:
     return refunds_execute_sweep()
+
+
+@shared_task(acks_late=True)
+def exchanges_payment_sweep_task() -> int:
+    return exchanges_payment_sweep()
 
 
 @shared_task(acks_late=True)

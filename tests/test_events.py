@@ -211,6 +211,7 @@ def test_every_catalogue_event_has_a_test():
         "channel_listing.live",
         "channel_listing.rejected",
         "channel_listing.error",
+        "return.exchange_shipped",  # tests/marketplace/test_exchanges.py
     }
     covered |= CHECKED_IN_BUYER_EMAILS
     assert covered == set(SUBSCRIBABLE)

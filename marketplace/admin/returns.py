@@ -7,8 +7,10 @@ from django.contrib import admin
 
 from brands.admin import CompanyScopedAdmin, ReadOnlyInline
 from core.admin import admin_link, form_action, table
+from core.money import Money
 from logistics.models import PhysicalReturn, PhysicalReturnLine
-from marketplace.models import ReturnEvent, ReturnRequest
+from logistics.selectors import shipments_by_reference
+from marketplace.models import Exchange, ReturnEvent, ReturnRequest
 from marketplace.services.returns import (
     return_goods_inspect,
     return_goods_receive,
@@ -50,11 +52,23 @@ class ResolveForm(forms.Form):
 @admin.register(ReturnRequest)
 class ReturnRequestAdmin(CompanyScopedAdmin):
     company_path = "order_line__seller"
-    list_display = ["__str__", "order", "sku", "quantity", "reason", "status", "refund", "created_at"]
-    list_filter = ["status", "reason"]
+    list_display = ["__str__", "order", "sku", "quantity", "reason", "resolution", "status", "refund", "created_at"]
+    list_filter = ["status", "reason", "resolution"]
     search_fields = ["order_line__order__number", "order_line__sku", "order_line__order__email"]
     list_select_related = ["order_line__order", "refund"]
-    fields = ["order", "sku", "quantity", "reason", "note", "status", "refund_link", "goods", "created_at"]
+    fields = [
+        "order",
+        "sku",
+        "quantity",
+        "reason",
+        "resolution",
+        "note",
+        "status",
+        "refund_link",
+        "goods",
+        "exchange_summary",
+        "created_at",
+    ]
     readonly_fields = fields
     inlines = [ReturnEventInline]
     actions = ["approve", "reject", "receive", "inspect", "resolve"]
@@ -99,6 +113,24 @@ class ReturnRequestAdmin(CompanyScopedAdmin):
         summary = f"{physical.get_status_display()} at {physical.returns_centre.code}, {physical.carrier} "
         summary += physical.tracking_number
         return table([summary, "expected", "received", "damaged", "disposition"], rows)
+
+    @admin.display(description="exchange (replacement)")
+    def exchange_summary(self, request_):
+        exchange = Exchange.objects.filter(return_request=request_).select_related("payment", "refund").first()
+        if exchange is None:
+            return "-"
+        currency = request_.order_line.order.currency
+        money = f"difference {Money(exchange.difference, currency)}"
+        if exchange.payment_id:
+            money += f", payment {exchange.payment.intent_id} {exchange.payment.get_status_display().lower()}"
+        if exchange.refund_id:
+            money += f", refund {exchange.refund.get_status_display().lower()}"
+        summary = f"{request_.quantity} x {exchange.replacement_sku}: {exchange.get_status_display()}; {money}" + (
+            f". {exchange.note}" if exchange.note else ""
+        )
+        shipments = shipments_by_reference(references=[exchange.reference]).get(exchange.reference, [])
+        rows = [(s.carrier, s.tracking_number, s.get_status_display(), s.shipped_at) for s in shipments]
+        return table([summary, "tracking number", "status", "shipped"], rows or [("no shipment yet", "", "", "")])
 
     # --- actions (operators): the API's rules, through the same services
 

@@ -8,7 +8,8 @@ from core.money import Money
 from logistics.api.fulfilment import ShipmentLineSerializer, ShipmentStatusField, TrackingEventSerializer
 from logistics.models import Shipment
 from logistics.selectors import shipments_by_reference
-from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund, ReturnRequest
+from marketplace.exchange_selectors import exchanges_by_order
+from marketplace.models import Checkout, Exchange, Order, OrderEvent, OrderLine, Payment, Refund
 from marketplace.services.checkout import Priced, checkout_price
 
 
@@ -196,11 +197,95 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RefundSerializer(serializers.ModelSerializer):
+    amount = MoneyField(amount="amount")
+
+    class Meta:
+        model = Refund
+        fields = ["id", "amount", "currency", "status", "reason", "gateway_refund_id", "created_at", "executed_at"]
+        read_only_fields = fields
+
+
+class ExchangePaymentSerializer(serializers.ModelSerializer):
+    """The payment of a dearer replacement's difference; its client secret only to the buyer,
+    who confirms it as at checkout."""
+
+    amount = MoneyField(amount="amount")
+    captured_amount = MoneyField(amount="captured_amount")
+    client_secret = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = ["gateway", "intent_id", "status", "amount", "captured_amount", "client_secret"]
+        read_only_fields = fields
+
+    def get_client_secret(self, payment) -> str | None:
+        request = self.context.get("request")
+        buyer_id = payment.order.buyer_id
+        return payment.client_secret if request is not None and buyer_id and request.user.pk == buyer_id else None
+
+
+class ExchangeSerializer(serializers.ModelSerializer):
+    """The replacement a return asks for, what it costs the buyer (`difference`: positive to pay,
+    negative refunded) and its own shipments on the order."""
+
+    return_request = serializers.IntegerField(source="return_request_id")
+    original_line = serializers.IntegerField(source="return_request.order_line_id")
+    original_sku = serializers.CharField(source="return_request.order_line.sku")
+    replacement_variant = serializers.IntegerField(source="replacement_variant_id")
+    quantity = serializers.IntegerField(source="return_request.quantity")
+    unit_price = serializers.SerializerMethodField()
+    difference = serializers.SerializerMethodField()
+    payment = ExchangePaymentSerializer(allow_null=True)
+    refund = RefundSerializer(allow_null=True)
+    shipments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Exchange
+        fields = [
+            "id",
+            "status",
+            "return_request",
+            "original_line",
+            "original_sku",
+            "replacement_variant",
+            "replacement_sku",
+            "quantity",
+            "unit_price",
+            "difference",
+            "payment",
+            "refund",
+            "note",
+            "shipments",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def _money(self, exchange, amount) -> dict:
+        return Money(amount, exchange.return_request.order_line.order.currency).as_dict()
+
+    @extend_schema_field(MoneyField)
+    def get_unit_price(self, exchange) -> dict:
+        return self._money(exchange, exchange.unit_price)
+
+    @extend_schema_field(MoneyField)
+    def get_difference(self, exchange) -> dict:
+        return self._money(exchange, exchange.difference)
+
+    @extend_schema_field(OrderShipmentSerializer(many=True))
+    def get_shipments(self, exchange) -> list[dict]:
+        found = self.context.get("shipments")
+        if found is None or exchange.reference not in found:
+            found = shipments_by_reference(references=[exchange.reference])
+        return OrderShipmentSerializer(found.get(exchange.reference, []), many=True).data
+
+
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True)
     events = OrderEventSerializer(many=True)
     payments = PaymentSerializer(many=True)
-    shipments = serializers.SerializerMethodField()
+    shipments = serializers.SerializerMethodField(help_text="The order's and its exchanges' replacement shipments.")
+    exchanges = serializers.SerializerMethodField()
     totals = serializers.SerializerMethodField()
 
     class Meta:
@@ -220,19 +305,33 @@ class OrderSerializer(serializers.ModelSerializer):
             "lines",
             "payments",
             "shipments",
+            "exchanges",
             "events",
             "created_at",
             "paid_at",
         ]
         read_only_fields = fields
 
+    def _exchanges(self, order) -> list[Exchange]:
+        """From the context's map when the view loaded a page of orders at once."""
+        found = self.context.get("exchanges")
+        if found is None:
+            found = exchanges_by_order(order_ids=[order.pk])
+        return found.get(order.pk, [])
+
     @extend_schema_field(OrderShipmentSerializer(many=True))
     def get_shipments(self, order) -> list[dict]:
         """From the context's map when the view loaded a page of orders at once."""
+        references = [order.reservation_reference, *(e.reference for e in self._exchanges(order))]
         found = self.context.get("shipments")
         if found is None:
-            found = shipments_by_reference(references=[order.reservation_reference])
-        return OrderShipmentSerializer(found.get(order.reservation_reference, []), many=True).data
+            found = shipments_by_reference(references=references)
+        shipments = [shipment for reference in references for shipment in found.get(reference, [])]
+        return OrderShipmentSerializer(sorted(shipments, key=lambda s: s.pk), many=True).data
+
+    @extend_schema_field(ExchangeSerializer(many=True))
+    def get_exchanges(self, order) -> list[dict]:
+        return ExchangeSerializer(self._exchanges(order), many=True, context=self.context).data
 
     def get_totals(self, order) -> dict:
         names = ("subtotal", "discount", "shipping", "duties", "taxes", "total")
@@ -273,49 +372,6 @@ class RefundWriteSerializer(StrictSerializer):
     return_request = serializers.IntegerField(required=False, min_value=1)
 
 
-class RefundSerializer(serializers.ModelSerializer):
-    amount = MoneyField(amount="amount")
-
-    class Meta:
-        model = Refund
-        fields = ["id", "amount", "currency", "status", "reason", "gateway_refund_id", "created_at", "executed_at"]
-        read_only_fields = fields
-
-
 class DummyConfirmSerializer(StrictSerializer):
     client_secret = serializers.CharField(max_length=200)
     card_number = serializers.CharField(max_length=19)
-
-
-class ReturnCreateSerializer(StrictSerializer):
-    order_line = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(min_value=1, max_value=10000)
-    reason = serializers.ChoiceField(choices=ReturnRequest.Reason.choices)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-
-
-class ReturnSerializer(serializers.ModelSerializer):
-    order = serializers.CharField(source="order_line.order.number")
-    sku = serializers.CharField(source="order_line.sku")
-    refund = RefundSerializer(allow_null=True)
-    events = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ReturnRequest
-        fields = [
-            "id",
-            "order",
-            "order_line",
-            "sku",
-            "quantity",
-            "reason",
-            "note",
-            "status",
-            "refund",
-            "events",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def get_events(self, request) -> list[dict]:
-        return [{"kind": e.kind, "note": e.note, "created_at": e.created_at} for e in request.events.all()]

@@ -34,6 +34,7 @@ from marketplace.api.order_serializers import (
     RefundWriteSerializer,
     SellerOrderSerializer,
 )
+from marketplace.exchange_selectors import exchanges_by_order
 from marketplace.models import Checkout, Order, OrderLine, Payment
 from marketplace.payments import DummyGateway, payment_gateway
 from marketplace.services.checkout import (
@@ -203,7 +204,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if args:  # a page of orders (or one): their shipments in three queries, not three per order
             orders = args[0] if isinstance(args[0], list) else [args[0]]
             context = kwargs.setdefault("context", self.get_serializer_context())
-            context["shipments"] = shipments_by_reference(references=[o.reservation_reference for o in orders])
+            exchanges = exchanges_by_order(order_ids=[o.pk for o in orders])
+            references = [o.reservation_reference for o in orders]
+            references += [e.reference for found in exchanges.values() for e in found]
+            context["exchanges"] = exchanges
+            context["shipments"] = shipments_by_reference(references=references)
         return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):

@@ -10,7 +10,7 @@ from core.api.permissions import scopes_for
 from core.errors import InvalidInput, NotPermitted
 from core.permissions import is_operator
 from logistics.models import PhysicalReturnLine
-from marketplace.api.order_serializers import ReturnCreateSerializer, ReturnSerializer
+from marketplace.api.return_serializers import ReturnCreateSerializer, ReturnSerializer
 from marketplace.models import OrderLine, ReturnRequest
 from marketplace.services.returns import (
     return_goods_inspect,
@@ -53,7 +53,13 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self):
         user = self.request.user
-        returns = ReturnRequest.objects.select_related("order_line__order", "refund").prefetch_related("events")
+        returns = ReturnRequest.objects.select_related(
+            "order_line__order",
+            "refund",
+            "exchange__payment__order",
+            "exchange__refund",
+            "exchange__return_request__order_line__order",
+        ).prefetch_related("events")
         if not is_operator(user):
             returns = returns.filter(
                 Q(order_line__order__buyer=user) | Q(order_line__seller_id__in=user_company_ids(user))
@@ -61,7 +67,8 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return returns.order_by("-pk")
 
     def _respond(self, request_id, code=status.HTTP_200_OK):
-        return Response(ReturnSerializer(self.get_queryset().get(pk=request_id)).data, status=code)
+        found = self.get_queryset().get(pk=request_id)
+        return Response(ReturnSerializer(found, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(request=ReturnCreateSerializer, responses={201: ReturnSerializer})
     def create(self, request):

@@ -1,6 +1,7 @@
 """Marketplace models, one module per area; import them from here."""
 
 from .b2b import CreditLine, PriceList, PriceListEntry, TermsInvoice
+from .exchanges import Exchange
 from .marks import PlatformMark
 from .matchmaking import BusinessProposal, BuyerProfile, MatchmakingEvent, Meeting
 from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, Refund, ReturnEvent, ReturnRequest
@@ -39,6 +40,7 @@ from .vouchers import (  # noqa: I001 - the export voucher's services
 )
 
 __all__ = [
+    "Exchange",
     "BuyerAddress",
     "Promotion",
     "PromotionRedemption",

@@ -148,6 +148,10 @@ class OrderEvent(models.Model):
         REFUND_EXECUTED = "refund_executed", "Refund executed"
         ON_TERMS = "on_terms", "Placed on net terms"
         TERMS_PAID = "terms_paid", "Invoice on terms paid"
+        EXCHANGE_PAID = "exchange_paid", "Exchange: price difference paid"
+        EXCHANGE_FULFILMENT_REQUESTED = "exchange_fulfilment_requested", "Exchange: replacement fulfilment requested"
+        EXCHANGE_SHIPPED = "exchange_shipped", "Exchange: replacement shipped"
+        EXCHANGE_DELIVERED = "exchange_delivered", "Exchange: replacement delivered"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -267,9 +271,14 @@ class ReturnRequest(models.Model):
         WRONG_ITEM = "wrong_item", "Wrong item"
         CHANGED_MIND = "changed_mind", "Changed my mind"
 
+    class Resolution(models.TextChoices):
+        REFUND = "refund", "Refund"
+        EXCHANGE = "exchange", "Exchange for a replacement"
+
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_requests")
     quantity = models.PositiveIntegerField()
     reason = models.CharField(max_length=20, choices=Reason.choices)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, default=Resolution.REFUND)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
     refund = models.OneToOneField(
@@ -297,6 +306,11 @@ class ReturnEvent(models.Model):
         RECEIVED = "received", "Goods received"
         INSPECTED = "inspected", "Goods inspected"
         RESOLVED = "resolved", "Resolved"
+        EXCHANGE_AWAITING_PAYMENT = "exchange_awaiting_payment", "Replacement reserved, price difference due"
+        EXCHANGE_FULFILMENT_REQUESTED = "exchange_fulfilment_requested", "Replacement reserved and to be shipped"
+        EXCHANGE_SHIPPED = "exchange_shipped", "Replacement shipped"
+        EXCHANGE_DELIVERED = "exchange_delivered", "Replacement delivered"
+        EXCHANGE_DECLINED = "exchange_declined", "Exchange declined"
 
     return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

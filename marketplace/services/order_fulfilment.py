@@ -24,6 +24,18 @@ from marketplace.services.orders import (
 )
 
 
+def order_destination(order: Order) -> dict:
+    """The order's shipping address as logistics' fulfilment destination."""
+    address = order.shipping_address
+    return {
+        "recipient_name": address["name"],
+        "address_lines": address["lines"],
+        "city": address["city"],
+        "postal_code": address.get("postal_code", ""),
+        "country": address["country"],
+    }
+
+
 @transaction.atomic
 def order_request_fulfilment(*, order_id: int) -> int:
     """Asks logistics to ship the paid order's reservation, one fulfilment per warehouse. Once:
@@ -31,17 +43,8 @@ def order_request_fulfilment(*, order_id: int) -> int:
     order = order_lock(order_id=order_id).order
     if order.status != OS.PAID or order.events.filter(kind=K.FULFILMENT_REQUESTED).exists():
         return 0
-    address = order.shipping_address
     fulfilments = fulfilments_request(
-        reference=order.reservation_reference,
-        destination={
-            "recipient_name": address["name"],
-            "address_lines": address["lines"],
-            "city": address["city"],
-            "postal_code": address.get("postal_code", ""),
-            "country": address["country"],
-        },
-        incoterm=order.incoterm,
+        reference=order.reservation_reference, destination=order_destination(order), incoterm=order.incoterm
     )
     order_event_record(order, K.FULFILMENT_REQUESTED, fulfilments=[f.pk for f in fulfilments])
     return len(fulfilments)

@@ -3,7 +3,8 @@ whatever the payment path), and the order's cancellation and expiry; fulfilment,
 completion are in order_fulfilment.
 
 Lock order of the order aggregate (docs/decisions/0009): the Order row, then its Payments, then
-its Refunds, then its ReturnRequests, each by primary key, always through `order_lock`. Other
+its Refunds, then its ReturnRequests, then their Exchanges (docs/decisions/0028), each by primary
+key, the first three always through `order_lock`. Other
 aggregates a service touches while holding it come after: stock (logistics), then fees and
 programmes. No outside call (a gateway, a channel, e-mail) is made while these rows are locked:
 those run after commit."""

@@ -13,6 +13,7 @@ from core.permissions import is_operator
 from logistics.models import Reservation
 from marketplace.models import Order, OrderEvent, Payment, PaymentWebhookEvent
 from marketplace.payments import GatewayEvent
+from marketplace.services.exchanges import exchange_payment_succeeded
 from marketplace.services.orders import (
     MANUAL_GATEWAYS,
     LockedOrder,
@@ -85,6 +86,8 @@ def _payment_succeeded(locked: LockedOrder, payment: Payment, event: GatewayEven
     payment.status = P.SUCCEEDED
     payment.captured_amount = event.amount_received if event.amount_received is not None else payment.amount
     payment.save(update_fields=["status", "captured_amount", "updated_at"])
+    if exchange_payment_succeeded(locked=locked, payment=payment):
+        return  # an exchange's price difference: its replacement ships, the order stays as it is
     order = locked.order
     if order.status == OS.CANCELLED and order.events.filter(kind=K.CANCELLED).exists():
         # Someone cancelled the order and the money came anyway: it goes back, the order stays cancelled.

@@ -10,10 +10,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, InvalidInput, WrongState
-from core.events import EventType
 from core.money import Money, quantize
 from core.permissions import require_operator
-from core.services import event_record
 from logistics.models import PhysicalReturn
 from logistics.services import (
     physical_return_create,
@@ -22,8 +20,16 @@ from logistics.services import (
     physical_return_resolve,
 )
 from marketplace.models import OrderEvent, OrderLine, ReturnEvent, ReturnRequest
-from marketplace.services.orders import order_lock
+from marketplace.services.exchanges import (
+    SELLER_FAULTS,
+    exchange_check,
+    exchange_create,
+    exchange_decline_open,
+    exchange_inspected,
+)
+from marketplace.services.orders import LockedOrder, order_lock
 from marketplace.services.refunds import refund_grant
+from marketplace.services.return_events import return_event_record
 
 R = ReturnRequest.Status
 RK = ReturnEvent.Kind
@@ -37,48 +43,29 @@ class ReturnNotLabelled(ApplicationError):
 
 
 OPEN = [R.REQUESTED, R.APPROVED, R.IN_TRANSIT, R.RECEIVED, R.INSPECTED]
-# The buyer is not at fault: the whole line is refunded whatever the goods' state.
-SELLER_FAULTS = {"damaged", "defective", "not_as_described", "wrong_item"}
+# A seller fault (SELLER_FAULTS, shared with exchanges): the whole line is refunded whatever the goods' state.
 # Changed their mind: refund share per unit grade (a restocking fee for opened or damaged goods).
 CHANGED_MIND_SHARE = {"A": Decimal("1.00"), "B": Decimal("0.85"), "C": Decimal("0.50")}
 
 
-# The return's steps that are in the event catalogue (docs/events.md).
-PUBLISHED = {
-    RK.REQUESTED: EventType.RETURN_REQUESTED,
-    RK.APPROVED: EventType.RETURN_APPROVED,
-    RK.RECEIVED: EventType.RETURN_RECEIVED,
-    RK.RESOLVED: EventType.RETURN_RESOLVED,
-}
-
-
-def _event(request: ReturnRequest, kind: str, actor=None, note: str = "") -> None:
-    ReturnEvent.objects.create(
-        return_request=request,
-        kind=kind,
-        note=note,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-    )
-    if kind in PUBLISHED:
-        line = request.order_line
-        data = {
-            "return": {
-                "id": request.pk,
-                "status": request.status,
-                "quantity": request.quantity,
-                "reason": request.reason,
-                "order": {"id": line.order_id, "number": line.order.number},
-                "line": {"id": line.pk, "sku": line.sku, "title": line.title, "seller": line.seller_id},
-                "refund": request.refund_id,
-            }
-        }
-        event_record(type=PUBLISHED[kind], data=data, company_ids=[line.seller_id])
-
-
 @transaction.atomic
-def return_request_create(*, buyer, order_line: OrderLine, quantity: int, reason: str, note: str = "") -> ReturnRequest:
+def return_request_create(
+    *,
+    buyer,
+    order_line: OrderLine,
+    quantity: int,
+    reason: str,
+    note: str = "",
+    resolution: str = ReturnRequest.Resolution.REFUND,
+    replacement_variant: int | None = None,
+) -> ReturnRequest:
     """Within the return window after delivery, for at most what was delivered minus what is
-    already returned or being returned."""
+    already returned or being returned. An exchange names its replacement variant (checked and
+    priced by exchange_check) and gets it instead of a refund once the goods pass inspection."""
+    if resolution not in ReturnRequest.Resolution.values:
+        raise InvalidInput(f"One of {', '.join(ReturnRequest.Resolution.values)}.", attr="resolution")
+    if resolution == ReturnRequest.Resolution.REFUND and replacement_variant is not None:
+        raise InvalidInput("Only an exchange names a replacement variant.", attr="replacement_variant")
     order = order_lock(order_id=order_line.order_id).order
     line = OrderLine.objects.select_for_update().get(pk=order_line.pk)
     if order.buyer_id != buyer.pk:
@@ -97,22 +84,32 @@ def return_request_create(*, buyer, order_line: OrderLine, quantity: int, reason
     returnable = line.quantity_fulfilled - line.quantity_returned - pending
     if quantity > returnable:
         raise InvalidInput(f"At most {returnable} units of this line can be returned.", attr="quantity")
-    request = ReturnRequest.objects.create(order_line=line, quantity=quantity, reason=reason, note=note)
-    _event(request, RK.REQUESTED, buyer, note)
+    replacement = None
+    if resolution == ReturnRequest.Resolution.EXCHANGE:
+        replacement = exchange_check(line=line, quantity=quantity, replacement_variant_id=replacement_variant)
+    request = ReturnRequest.objects.create(
+        order_line=line, quantity=quantity, reason=reason, note=note, resolution=resolution
+    )
+    if replacement is not None:
+        variant, unit_price, difference = replacement
+        exchange_create(request=request, variant=variant, unit_price=unit_price, difference=difference)
+    return_event_record(request, RK.REQUESTED, buyer, note)
     return request
 
 
-def _locked(pk: int) -> ReturnRequest | None:
-    """The order first (the order aggregate's lock order, marketplace.services.orders), then the request."""
+def _locked(pk: int) -> tuple[LockedOrder, ReturnRequest] | tuple[None, None]:
+    """The order and its payments first (the order aggregate's lock order,
+    marketplace.services.orders), then the request."""
     order_id = ReturnRequest.objects.filter(pk=pk).values_list("order_line__order_id", flat=True).first()
     if order_id is None:
-        return None
-    order_lock(order_id=order_id)
-    return ReturnRequest.objects.select_for_update(of=("self",)).select_related("order_line__order").get(pk=pk)
+        return None, None
+    locked = order_lock(order_id=order_id, payments=True)
+    request = ReturnRequest.objects.select_for_update(of=("self",)).select_related("order_line__order").get(pk=pk)
+    return locked, request
 
 
 def _lock(request: ReturnRequest, allowed: list[str], action: str) -> ReturnRequest:
-    request = _locked(request.pk)
+    request = _locked(request.pk)[1]
     if request.status not in allowed:
         raise WrongState(f"A {request.status} return cannot be {action}.")
     return request
@@ -132,7 +129,7 @@ def return_request_approve(*, request: ReturnRequest, actor, carrier: str = "EMS
     )
     request.status = R.APPROVED
     request.save(update_fields=["status"])
-    _event(request, RK.APPROVED, actor)
+    return_event_record(request, RK.APPROVED, actor)
     return request
 
 
@@ -144,22 +141,23 @@ def return_request_reject(*, request: ReturnRequest, actor, reason: str) -> Retu
     request = _lock(request, [R.REQUESTED], "rejected")
     request.status = R.REJECTED
     request.save(update_fields=["status"])
-    _event(request, RK.REJECTED, actor, reason)
+    exchange_decline_open(request=request, note=f"The return was rejected: {reason}")
+    return_event_record(request, RK.REJECTED, actor, reason)
     return request
 
 
-def _by_reference(reference: str) -> ReturnRequest | None:
+def _by_reference(reference: str) -> tuple[LockedOrder, ReturnRequest] | tuple[None, None]:
     """The return request behind a logistics reference "return:<id>"; other references are not ours."""
     prefix, _, pk = reference.partition(":")
     if prefix != "return" or not pk.isdigit():
-        return None
+        return None, None
     return _locked(int(pk))
 
 
 @transaction.atomic
 def return_goods_received(*, reference: str) -> None:
     """Logistics received the goods at the returns centre."""
-    request = _by_reference(reference)
+    request = _by_reference(reference)[1]
     if request is None or request.status not in (R.APPROVED, R.IN_TRANSIT):
         return
     request.status = R.RECEIVED
@@ -167,7 +165,7 @@ def return_goods_received(*, reference: str) -> None:
     line = OrderLine.objects.select_for_update().get(pk=request.order_line_id)
     line.quantity_returned += request.quantity
     line.save(update_fields=["quantity_returned"])
-    _event(request, RK.RECEIVED)
+    return_event_record(request, RK.RECEIVED)
 
 
 def return_refund_amount(request: ReturnRequest, grades: dict[str, int]) -> Money:
@@ -185,12 +183,15 @@ def return_refund_amount(request: ReturnRequest, grades: dict[str, int]) -> Mone
 @transaction.atomic
 def return_goods_inspected(*, reference: str, grades: dict[str, int]) -> None:
     """Logistics graded the goods: the refund is granted now (then executed through the
-    gateway). A return already refunded (say, a parcel lost and refunded early) is not paid twice."""
-    request = _by_reference(reference)
+    gateway). A return already refunded (say, a parcel lost and refunded early) is not paid twice.
+    An exchange whose goods pass inspection gets its replacement instead of the refund; one
+    that fails falls back to this refund (exchange_inspected)."""
+    locked, request = _by_reference(reference)
     if request is None or request.status != R.RECEIVED:
         return
     request.status = R.INSPECTED
-    if request.refund_id is None:
+    exchanged = exchange_inspected(locked=locked, request=request, grades=grades)
+    if request.refund_id is None and not exchanged:
         amount = return_refund_amount(request, grades)
         if amount.amount > 0:
             request.refund = refund_grant(
@@ -199,7 +200,7 @@ def return_goods_inspected(*, reference: str, grades: dict[str, int]) -> None:
                 reason=f"Return {request.pk}: {request.get_reason_display()}",
             )
     request.save(update_fields=["status", "refund"])
-    _event(request, RK.INSPECTED, note=", ".join(f"{g}: {n}" for g, n in sorted(grades.items())))
+    return_event_record(request, RK.INSPECTED, note=", ".join(f"{g}: {n}" for g, n in sorted(grades.items())))
 
 
 @transaction.atomic
@@ -208,7 +209,7 @@ def return_request_resolve(*, request: ReturnRequest, actor) -> ReturnRequest:
     request = _lock(request, [R.INSPECTED], "resolved")
     request.status = R.RESOLVED
     request.save(update_fields=["status"])
-    _event(request, RK.RESOLVED, actor)
+    return_event_record(request, RK.RESOLVED, actor)
     return request
 
 
