@@ -85,7 +85,8 @@ class SupportProgramme(models.Model):
     )
     countries = models.JSONField(default=list, blank=True, help_text="Company countries admitted; [] is any.")
     priority = models.PositiveSmallIntegerField(default=100, help_text="Lower pays first.")
-    # Rules for services ordered with the programme's vouchers (marketplace.services.vouchers).
+    # Rules for services ordered with the programme's vouchers (marketplace.services.vouchers and
+    # service_orders).
     covers_services = models.BooleanField(default=False, help_text="Its vouchers pay for catalogue services.")
     year_shares = models.JSONField(
         default=list,
