@@ -185,6 +185,11 @@ class Fee(models.Model):
     Kind = FeeKind
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="fees")
+    # Whom the fee is collected for when it is not the platform: the trading company an
+    # `agent_commission` is owed to, credited on its statement (ADR 0023).
+    beneficiary = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="fees_collected"
+    )
     kind = models.CharField(max_length=20, choices=FeeKind.choices)
     cause_type = models.CharField(max_length=30, help_text="order_line, shipment, inbound_line, declaration, ...")
     cause_id = models.PositiveBigIntegerField()
@@ -288,6 +293,9 @@ class Statement(models.Model):
     programme_covered = models.DecimalField(max_digits=16, decimal_places=4, help_text="For information only.")
     brand_fund = models.DecimalField(max_digits=16, decimal_places=4)
     chargebacks = models.DecimalField(max_digits=16, decimal_places=4)
+    agent_commissions = models.DecimalField(
+        max_digits=16, decimal_places=4, default=0, help_text="Commission earned as a trading company's agent."
+    )
     carried_in = models.DecimalField(
         max_digits=16,
         decimal_places=4,
