@@ -28,6 +28,9 @@ class FeeKind(models.TextChoices):
     # Not the platform's: the commission an SME owes the trading company acting for it
     # (brands.models.Mandate), kept on the SME's statement with the platform's fees.
     AGENT_COMMISSION = "agent_commission", "Agent commission (per order line, to the SME's trading company)"
+    # Not the platform's either: the SME's own share of a service ordered with a voucher, due on
+    # confirmation and recovered from its payouts (ADR 0031). No programme covers it.
+    SERVICE_CO_PAYMENT = "service_co_payment", "Co-payment for a voucher service (the SME's share)"
 
 
 class FeeRate(models.Model):

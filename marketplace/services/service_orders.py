@@ -5,6 +5,9 @@ performing institution" (reference report, section III.C (m), the annex's proced
   of participation), drawn from the voucher's balance when ordered; the company co-pays the rest.
   A programme may cap the number of orders per company ("maximum of 2 times") and its spend per
   company per calendar year, and admit only some stages and sub-groups.
+- Co-payment: due from the SME once the delivery is confirmed (or a dispute resolved as
+  delivered), a `service_co_payment` fee in the settlement ledger that comes off its next payout
+  or stays owed on its statement (ADR 0031).
 - Settlement: confirmed orders are what the programme owes each provider; after a month ends,
   `provider_payouts_create` makes one payout per provider and programme, which an operator
   confirms when the bank transfer is made, as for manual company payouts.
@@ -24,6 +27,7 @@ from core.models import User
 from core.money import Money, minor_units
 from core.permissions import is_operator
 from marketplace.models import (
+    FeeKind,
     ProviderPayout,
     ServiceOrder,
     ServiceOrderEvent,
@@ -32,7 +36,7 @@ from marketplace.models import (
     SupportService,
     Voucher,
 )
-from marketplace.services.fees import programme_admits, programme_company_rows
+from marketplace.services.fees import fee_charge, programme_admits, programme_company_rows
 from marketplace.services.statements import period_parse
 from marketplace.services.vouchers import programme_share
 
@@ -163,6 +167,18 @@ def _require_company_editor(actor, order: ServiceOrder, what: str) -> None:
         raise NotPermitted(f"Only the company's owners and editors {what}.")
 
 
+def _co_payment_charge(order: ServiceOrder) -> None:
+    """The SME's share becomes due with the provider's (ADR 0031); one fee per order."""
+    if order.company_amount > 0:
+        fee_charge(
+            company=order.company,
+            kind=FeeKind.SERVICE_CO_PAYMENT,
+            cause_type="service_order",
+            cause_id=order.pk,
+            amount=Money(order.company_amount, order.currency),
+        )
+
+
 @transaction.atomic
 def service_order_deliver(*, actor: User, order: ServiceOrder, note: str = "") -> ServiceOrder:
     """The provider's delivery, recorded by an operator for the performing institution."""
@@ -177,12 +193,14 @@ def service_order_deliver(*, actor: User, order: ServiceOrder, note: str = "") -
 
 @transaction.atomic
 def service_order_confirm(*, actor: User, order: ServiceOrder, note: str = "") -> ServiceOrder:
-    """The SME confirms the delivery: the programme now owes the provider its part."""
+    """The SME confirms the delivery: the programme now owes the provider its part, and the SME
+    its co-payment."""
     _require_company_editor(actor, order, "confirm deliveries")
     _voucher, order = _lock(order)
     from_status = _move(order, [Status.DELIVERED], Status.CONFIRMED)
     order.confirmed_at = timezone.now()
     order.save(update_fields=["status", "confirmed_at"])
+    _co_payment_charge(order)
     _event(order, "confirmed", actor, from_status, note)
     return order
 
@@ -212,6 +230,7 @@ def service_order_resolve(*, actor: User, order: ServiceOrder, outcome: str, rea
     if outcome == "delivered":
         from_status = _move(order, [Status.DISPUTED], Status.CONFIRMED)
         order.confirmed_at = timezone.now()
+        _co_payment_charge(order)
     else:
         from_status = _move(order, [Status.DISPUTED], Status.CANCELLED)
         _give_back(voucher, order)
