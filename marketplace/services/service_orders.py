@@ -12,7 +12,8 @@ performing institution" (reference report, section III.C (m), the annex's proced
   `provider_payouts_create` makes one payout per provider and programme, which an operator
   confirms when the bank transfer is made, as for manual company payouts.
 
-Locks, in this order: the voucher, the company's programme row (when ordering), the service order."""
+Locks, in this order: the voucher, the company's programme row (when ordering), the service order,
+then (on confirmation) the co-payment's fee row, which no programme or voucher split follows."""
 
 from decimal import ROUND_DOWN, Decimal
 
