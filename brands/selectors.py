@@ -199,8 +199,8 @@ def mandate_get(*, user, pk) -> Mandate:
     return mandate
 
 
-def mandate_commission_rates(company_ids) -> dict[int, tuple[int, Decimal]]:
-    """{SME id: (mandate id, commission rate)} for the SMEs' active mandates with a commission
-    (at most one each: a constraint on Mandate)."""
+def mandate_commission_rates(company_ids) -> dict[int, tuple[int, Decimal, int]]:
+    """{SME id: (mandate id, commission rate, agent company id)} for the SMEs' active mandates
+    with a commission (at most one each: a constraint on Mandate)."""
     mandates = Mandate.objects.filter(company_id__in=company_ids, status=Mandate.Status.ACTIVE, commission_rate__gt=0)
-    return {m.company_id: (m.pk, m.commission_rate) for m in mandates.order_by("pk")}
+    return {m.company_id: (m.pk, m.commission_rate, m.agent_id) for m in mandates.order_by("pk")}

@@ -1,12 +1,13 @@
 """Reads for syndication: the plain ListingData connectors see, built with a fixed number of
 queries whatever the batch size, and the scoped lists the API shows."""
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, InMemoryStorage
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.functional import LazyObject, empty
 
@@ -17,6 +18,8 @@ from integrations.connectors.base import ChannelConfig, CompanyProfile, ListingD
 from integrations.models import Channel, ChannelListing, SyndicationJob
 from listings.models import B2CPrice, PriceTier, Product, ProductMedia, ProductTranslation, Variant
 from logistics.selectors import variant_available_units
+from marketplace.models import PlatformMark
+from marketplace.selectors import platform_mark_valid
 
 
 def products_for_listing(product_ids: Iterable[int]) -> QuerySet[Product]:
@@ -106,7 +109,22 @@ _PRODUCT_FIELDS = (
     "company__sector",
     "brand_id",
     "brand__name",
+    "platform_mark_until",
+    "platform_mark_latest",
 )
+
+
+def listing_content_hash(*, product_hash: str, platform_mark_until, platform_mark_latest: int | None) -> str:
+    """The hash of what a channel is sent: the product's own content hash for a product never
+    marked, else changed by the platform's mark: by its expiry while it holds, by the lapsed mark's
+    id after, so awarding, renewing and losing the mark are each a change incremental syndication
+    sends, and the payload after a lapse does not reuse the unmarked payload's idempotency key
+    (a channel would take it for a retry of that old call). The product's hash itself cannot carry
+    the mark: the mark holds only while that hash is the one inspected."""
+    if platform_mark_latest is None:
+        return product_hash
+    state = f"until:{platform_mark_until.isoformat()}" if platform_mark_until else f"lapsed:{platform_mark_latest}"
+    return hashlib.sha256(f"{product_hash}|platform_mark:{state}".encode()).hexdigest()
 
 
 def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
@@ -115,7 +133,14 @@ def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
     ids = list(product_ids)
     if not ids:
         return []
-    products = list(Product.objects.filter(any_of("pk", ids)).order_by("pk").values_list(*_PRODUCT_FIELDS))
+    mark_until = Subquery(platform_mark_valid().filter(product=OuterRef("pk")).values("expires_at")[:1])
+    mark_latest = Subquery(PlatformMark.objects.filter(product=OuterRef("pk")).order_by("-pk").values("pk")[:1])
+    products = list(
+        Product.objects.filter(any_of("pk", ids))
+        .annotate(platform_mark_until=mark_until, platform_mark_latest=mark_latest)
+        .order_by("pk")
+        .values_list(*_PRODUCT_FIELDS)
+    )
     if not products:
         return []
     ids = [row[0] for row in products]
@@ -182,6 +207,8 @@ def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
         sector,
         brand_id,
         brand_name,
+        platform_mark_until,
+        platform_mark_latest,
     ) in products:
         texts = translations.get(pk, ())
         company = companies.get(company_id)
@@ -193,7 +220,11 @@ def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
             ListingData(
                 product_id=pk,
                 reference=slug,
-                content_hash=content_hash,
+                content_hash=listing_content_hash(
+                    product_hash=content_hash,
+                    platform_mark_until=platform_mark_until,
+                    platform_mark_latest=platform_mark_latest,
+                ),
                 mode=mode,
                 category_path=category_path,
                 hs_code=hs_code,
@@ -214,6 +245,7 @@ def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
                 variants=tuple(variants.get(pk, ())),
                 company=company,
                 brand=brand_name if brand_id else None,
+                platform_mark_until=platform_mark_until,
             )
         )
     return built

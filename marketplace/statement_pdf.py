@@ -19,6 +19,7 @@ LABELS = [
     ("commission", "Sales commission (your part)"),
     ("fees", "Platform fees (your part)"),
     ("brand_fund", "Brand fund contributions"),
+    ("agent_commissions", "Commission earned as an agent"),
     ("carried_in", "Balance owed from an earlier month"),
     ("net", "Net payable to you"),
 ]
@@ -37,6 +38,9 @@ def _line_text(line: dict) -> tuple[str, str, str]:
     if kind == "promotion":
         funder = line["funded_by"].replace("_", " ")
         return "Promotion", f"{line['order']} (funded by the {funder})", line["amount"]
+    if kind in ("agent_commission", "agent_commission_reversal"):
+        label = "Agent commission" if kind == "agent_commission" else "Agent commission reversed"
+        return label, f"{line['company']} {line['cause']}", line["amount"]
     if kind == "carried_in":
         return "Balance brought forward", f"owed at the end of {line['period']}", line["amount"]
     label = "Fee" if kind == "fee" else "Fee reversed"

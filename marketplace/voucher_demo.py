@@ -17,7 +17,7 @@ from decimal import Decimal
 from core.money import Money
 from listings.models import Product
 from marketplace.models import PlatformMark, ProgrammeApplication, ServiceProvider, SupportService
-from marketplace.services import vouchers
+from marketplace.services import service_orders, vouchers
 from marketplace.services.marks import PLATFORM_STANDARD, platform_mark_award
 
 CATALOGUE = [
@@ -200,9 +200,11 @@ class VoucherDemo:
                 reasons="A clear plan for the beginning stage; documents in order.",
             )
             for key in ORDERS:
-                order = vouchers.service_order_place(actor=owner, voucher=application.voucher, service=services[key])
-                order = vouchers.service_order_deliver(actor=operator, order=order, note="Delivered to the SME.")
-                vouchers.service_order_confirm(actor=owner, order=order)
+                order = service_orders.service_order_place(
+                    actor=owner, voucher=application.voucher, service=services[key]
+                )
+                order = service_orders.service_order_deliver(actor=operator, order=order, note="Delivered to the SME.")
+                service_orders.service_order_confirm(actor=owner, order=order)
                 self.count("service orders", True)
         return {"voucher_application": application, "platform_mark": self.load_mark(operator)}
 

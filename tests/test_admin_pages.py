@@ -61,7 +61,7 @@ ALLOWED = {200, 302, 403}
 def voucher_world(company, operator):
     """A provider and service, the company's approved application, an order and a payout."""
     from marketplace.models import ProviderPayout
-    from marketplace.services import vouchers
+    from marketplace.services import service_orders, vouchers
 
     provider = vouchers.service_provider_create(actor=operator, name="Walk Translation", kind="translation")
     service = vouchers.support_service_create(
@@ -85,7 +85,7 @@ def voucher_world(company, operator):
     application = vouchers.programme_application_decide(
         actor=operator, application=application, approve=True, reasons="Fits."
     )
-    vouchers.service_order_place(actor=owner_of(company), voucher=application.voucher, service=service)
+    service_orders.service_order_place(actor=owner_of(company), voucher=application.voucher, service=service)
     ProviderPayout.objects.create(provider=provider, programme=scheme, period="2026-01", amount=70, currency="USD")
 
 

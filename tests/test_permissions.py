@@ -1679,6 +1679,7 @@ def _voucher(w, key):
     from datetime import date
 
     from marketplace.models import ProgrammeApplication, ProviderPayout, ServiceProvider, SupportService, Voucher
+    from marketplace.services import service_orders
     from marketplace.services import vouchers as services
     from marketplace.services.programmes import programme_create
 
@@ -1731,11 +1732,11 @@ def _voucher(w, key):
                 actor=operator, application=application, approve=True, reasons="Fits."
             ).voucher
     if key in ("ordered", "delivered", "disputed") and key not in v:
-        order = services.service_order_place(actor=owner, voucher=v["voucher"], service=v["service"])
+        order = service_orders.service_order_place(actor=owner, voucher=v["voucher"], service=v["service"])
         if key in ("delivered", "disputed"):
-            order = services.service_order_deliver(actor=operator, order=order)
+            order = service_orders.service_order_deliver(actor=operator, order=order)
         if key == "disputed":
-            order = services.service_order_dispute(actor=owner, order=order, reason="Late.")
+            order = service_orders.service_order_dispute(actor=owner, order=order, reason="Late.")
         v[key] = order
     if key == "payout" and key not in v:
         v[key] = ProviderPayout.objects.create(

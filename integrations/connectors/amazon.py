@@ -24,7 +24,7 @@ from integrations.connectors.base import (
     PushResult,
     TrackingUpdate,
 )
-from integrations.connectors.common import ChannelConnector, digest, issue, parse_time
+from integrations.connectors.common import ChannelConnector, digest, issue, parse_time, platform_mark_text
 from integrations.http.errors import ChannelError
 
 # Marketplace by destination: id, language tag, the platform locale it is filled from, currency.
@@ -167,9 +167,11 @@ class AmazonConnector(ChannelConnector):
             "product_description": text(listing.descriptions.get(locale, ""))
             if listing.descriptions.get(locale)
             else [],
-            "bullet_point": text(listing.descriptions.get(locale, "")[:500])
-            if listing.descriptions.get(locale)
-            else [],
+            # The platform's mark, where there is one, is a bullet point of its own.
+            "bullet_point": [
+                *(text(listing.descriptions.get(locale, "")[:500]) if listing.descriptions.get(locale) else []),
+                *(text(platform_mark_text(listing, locale)) if listing.platform_mark_until else []),
+            ],
             "country_of_origin": [{"value": listing.origin_country, "marketplace_id": marketplace_id}]
             if listing.origin_country
             else [],

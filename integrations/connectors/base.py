@@ -54,7 +54,7 @@ class ListingData:
 
     product_id: int
     reference: str  # our stable external reference (the product's slug), the channel's "SKU"/"seller id"
-    content_hash: str
+    content_hash: str  # of what the channels get: the product's content hash and its platform mark
     mode: str  # b2c | b2b | both
     category_path: str
     hs_code: str
@@ -75,6 +75,7 @@ class ListingData:
     variants: tuple[VariantData, ...]
     company: CompanyProfile
     brand: str | None  # brand name, when under a common brand
+    platform_mark_until: datetime | None = None  # the platform's quality mark holds until then (ADR 0026)
 
     @property
     def idempotency_key(self) -> str:

@@ -135,6 +135,12 @@ class BuyKoreaConnector(ChannelConnector):
             "leadTimeDays": listing.lead_time_days,
             "incoterms": list(listing.incoterms),
             "images": list(listing.image_urls),
+            # buyKOREA lists a product's certifications to buyers; the platform's mark is one of them.
+            "certifications": [
+                {"name": "Platform quality mark", "validUntil": listing.platform_mark_until.date().isoformat()}
+            ]
+            if listing.platform_mark_until
+            else [],
             "company": {
                 "companyName": listing.company.legal_name,
                 "country": listing.company.country,

@@ -11,6 +11,24 @@ from core.money import Money, quantize
 from integrations.connectors.base import ChannelConfig, Connector, Issue, ListingData, PushResult
 from integrations.http.errors import ChannelError, ChannelRejected
 
+# How a feed names the platform's quality mark, per platform locale, for channels that take it as
+# text (Amazon's bullet points, eBay's item specifics); {date} is the day it holds until.
+PLATFORM_MARK_TEXT = {
+    "en": "Platform quality mark: inspected and verified, valid until {date}",
+    "ko": "플랫폼 품질 마크: 검사 및 검증 완료, {date}까지 유효",
+    "ja": "プラットフォーム品質マーク：検査・確認済み、{date}まで有効",
+    "zh-hans": "平台质量标志：已检验核实，有效期至{date}",
+    "de": "Qualitätszeichen der Plattform: geprüft und bestätigt, gültig bis {date}",
+}
+
+
+def platform_mark_text(listing: ListingData, locale: str) -> str:
+    """The mark's line in `locale` (English where we have no wording), or "" without a mark."""
+    if listing.platform_mark_until is None:
+        return ""
+    wording = PLATFORM_MARK_TEXT.get(locale, PLATFORM_MARK_TEXT["en"])
+    return wording.format(date=listing.platform_mark_until.date().isoformat())
+
 
 def issue(code: str, attribute: str, message: str, severity: str = "error") -> Issue:
     return Issue(code=code, severity=severity, attribute=attribute, message=message)

@@ -132,6 +132,9 @@ class EbayConnector(ChannelConnector):
         aspects["Country/Region of Manufacture"] = [listing.origin_country]
         if listing.material:
             aspects["Material"] = [listing.material]
+        if listing.platform_mark_until:
+            # An item specific of our own naming: eBay shows custom aspects under Item specifics.
+            aspects["Quality Mark"] = [f"Platform quality mark, valid until {listing.platform_mark_until.date()}"]
         return {
             "inventory_item": {
                 "sku": listing.reference,

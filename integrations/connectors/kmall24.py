@@ -110,6 +110,10 @@ class Kmall24Connector(ChannelConnector):
             "hs_code": listing.hs_code,
             "options": [{"sku": v.sku, "options": v.options, "stock": v.available} for v in listing.variants],
             "stock": self.available(listing),
+            # Kmall24 shows verified-quality badges on the product page; [] takes a lapsed one off.
+            "badges": [{"code": "platform_quality_mark", "valid_until": listing.platform_mark_until.date().isoformat()}]
+            if listing.platform_mark_until
+            else [],
         }
 
     @staticmethod

@@ -16,6 +16,7 @@ from integrations.readiness import blocking_codes, findings_as_json, readiness_e
 from integrations.selectors import channel_connector, listing_data_list
 from integrations.services.batches import COUNT_KEYS, _enqueue_batch, _finish_if_done, _move, _outcome
 from listings.models import Product
+from marketplace.models import PlatformMark
 
 L = ChannelListing.Status
 PLAN_CHUNK = 500
@@ -80,15 +81,21 @@ def _plan(syndication: SyndicationJob):
         # An incremental run compares hashes in SQL first: a listing the channel answered for
         # the product's current content (live, submitted, or rejected by the channel itself),
         # found ready within SYNDICATION_RECHECK_HOURS, is unchanged without building or
-        # rendering anything. The rest get the dry run below.
-        current = ChannelListing.objects.filter(
-            channel=channel,
-            product__in=scope,
-            ready=True,
-            status__in=[L.LIVE, L.SUBMITTED, L.REJECTED],
-            last_tried_hash=F("product__content_hash"),
-            checked_at__gte=timezone.now() - timedelta(hours=settings.SYNDICATION_RECHECK_HOURS),
-        ).values("product_id")
+        # rendering anything. The rest get the dry run below. A product that has had the
+        # platform's mark is sent with a hash of its own (selectors.listing_content_hash), which
+        # SQL cannot compute: those few always get the dry run, which compares that hash.
+        current = (
+            ChannelListing.objects.filter(
+                channel=channel,
+                product__in=scope,
+                ready=True,
+                status__in=[L.LIVE, L.SUBMITTED, L.REJECTED],
+                last_tried_hash=F("product__content_hash"),
+                checked_at__gte=timezone.now() - timedelta(hours=settings.SYNDICATION_RECHECK_HOURS),
+            )
+            .exclude(product__in=PlatformMark.objects.values("product_id"))
+            .values("product_id")
+        )
         counts["unchanged"] = current.count()
         scope = scope.exclude(pk__in=Subquery(current))
     published = list(scope.order_by("pk").values_list("pk", flat=True))
@@ -132,7 +139,7 @@ def _plan(syndication: SyndicationJob):
                     )
             elif (
                 full
-                or listing.last_tried_hash != product.content_hash
+                or listing.last_tried_hash != data.content_hash
                 or listing.status in (L.PENDING, L.ERROR, L.DELISTED)
             ):
                 to_push.append(listing.pk)

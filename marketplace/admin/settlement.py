@@ -108,6 +108,7 @@ class StatementAdmin(ReadOnlyScopedAdmin):
         "fees",
         "brand_fund",
         "chargebacks",
+        "agent_commissions",
         "carried_in",
         "net",
     ]

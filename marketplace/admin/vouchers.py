@@ -17,6 +17,7 @@ from marketplace.models import (
     ServiceProvider,
     SupportService,
 )
+from marketplace.services import service_orders
 from marketplace.services import vouchers as services
 from marketplace.services.marks import platform_mark_revoke
 
@@ -140,13 +141,13 @@ class ServiceOrderAdmin(ReadOnlyScoped):
         self.run_service(
             request,
             queryset,
-            lambda order: services.service_order_deliver(actor=request.user, order=order),
+            lambda order: service_orders.service_order_deliver(actor=request.user, order=order),
             "delivered",
         )
 
     @form_action(ResolveForm, description="Resolve the dispute", done="resolved", permissions=["operator"])
     def resolve(self, request, order, outcome, reason):
-        services.service_order_resolve(actor=request.user, order=order, outcome=outcome, reason=reason)
+        service_orders.service_order_resolve(actor=request.user, order=order, outcome=outcome, reason=reason)
 
 
 @admin.register(ProviderPayout)
@@ -160,7 +161,7 @@ class ProviderPayoutAdmin(ServiceOnlyAdmin):
         self.run_service(
             request,
             queryset,
-            lambda payout: services.provider_payout_confirm(actor=request.user, payout=payout),
+            lambda payout: service_orders.provider_payout_confirm(actor=request.user, payout=payout),
             "payouts confirmed",
         )
 

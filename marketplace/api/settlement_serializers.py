@@ -230,6 +230,7 @@ class StatementSerializer(serializers.Serializer):
     fees = MoneyField()
     programme_covered = MoneyField()
     brand_fund = MoneyField()
+    agent_commissions = MoneyField(help_text="Commission earned as the agent of SMEs (trading companies).")
     carried_in = MoneyField(help_text="A negative balance brought forward from the previous statement.")
     net = MoneyField()
     lines = serializers.ListField(child=serializers.DictField())

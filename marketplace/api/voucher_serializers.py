@@ -196,7 +196,7 @@ class PayoutReferenceSerializer(StrictSerializer):
     reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
 
 
-# The provider's monthly statement (marketplace.services.vouchers.provider_statement), for the schema.
+# The provider's monthly statement (marketplace.services.service_orders.provider_statement), for the schema.
 class ProviderStatementLineSerializer(serializers.Serializer):
     order = serializers.IntegerField()
     service = serializers.CharField()

@@ -1,4 +1,5 @@
-"""The Export Voucher's services over HTTP: thin doors onto marketplace.services.vouchers.
+"""The Export Voucher's services over HTTP: thin doors onto marketplace.services.vouchers
+and marketplace.services.service_orders.
 The catalogue is open to every signed-in user; operators edit it, decide applications, record
 deliveries, resolve disputes and settle with providers; SME staff apply and order for their
 companies and see only their own applications and orders."""
@@ -43,6 +44,7 @@ from marketplace.models import (
     SupportService,
     Voucher,
 )
+from marketplace.services import service_orders
 from marketplace.services import vouchers as services
 
 
@@ -81,7 +83,7 @@ class ServiceProviderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         provider = self.get_object()
         body = PeriodSerializer(data={"period": request.query_params.get("period", "")})
         body.is_valid(raise_exception=True)
-        return Response(services.provider_statement(provider=provider, **body.validated_data))
+        return Response(service_orders.provider_statement(provider=provider, **body.validated_data))
 
 
 @extend_schema(tags=["export voucher"])
@@ -200,7 +202,9 @@ class ServiceOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         service = SupportService.objects.select_related("provider").filter(pk=data["service"]).first()
         if service is None:
             raise InvalidInput("No such service.", attr="service")
-        order = services.service_order_place(actor=request.user, voucher=voucher, service=service, note=data["note"])
+        order = service_orders.service_order_place(
+            actor=request.user, voucher=voucher, service=service, note=data["note"]
+        )
         return self._answer(order, status.HTTP_201_CREATED)
 
     @extend_schema(request=ServiceOrderNoteSerializer, responses=ServiceOrderSerializer)
@@ -209,7 +213,9 @@ class ServiceOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         order = self.get_object()
         body = ServiceOrderNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.service_order_deliver(actor=request.user, order=order, **body.validated_data))
+        return self._answer(
+            service_orders.service_order_deliver(actor=request.user, order=order, **body.validated_data)
+        )
 
     @extend_schema(request=ServiceOrderNoteSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
@@ -217,7 +223,9 @@ class ServiceOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         order = self.get_object()
         body = ServiceOrderNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.service_order_confirm(actor=request.user, order=order, **body.validated_data))
+        return self._answer(
+            service_orders.service_order_confirm(actor=request.user, order=order, **body.validated_data)
+        )
 
     @extend_schema(request=ServiceOrderReasonSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
@@ -225,7 +233,9 @@ class ServiceOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         order = self.get_object()
         body = ServiceOrderReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.service_order_dispute(actor=request.user, order=order, **body.validated_data))
+        return self._answer(
+            service_orders.service_order_dispute(actor=request.user, order=order, **body.validated_data)
+        )
 
     @extend_schema(request=ServiceOrderResolveSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
@@ -233,7 +243,9 @@ class ServiceOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         order = self.get_object()
         body = ServiceOrderResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.service_order_resolve(actor=request.user, order=order, **body.validated_data))
+        return self._answer(
+            service_orders.service_order_resolve(actor=request.user, order=order, **body.validated_data)
+        )
 
     @extend_schema(request=ServiceOrderNoteSerializer, responses=ServiceOrderSerializer)
     @action(detail=True, methods=["post"])
@@ -242,7 +254,7 @@ class ServiceOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         body = ServiceOrderNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(
-            services.service_order_cancel(actor=request.user, order=order, reason=body.validated_data["note"])
+            service_orders.service_order_cancel(actor=request.user, order=order, reason=body.validated_data["note"])
         )
 
 
@@ -265,7 +277,7 @@ class ProviderPayoutViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def run(self, request):
         body = PeriodSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        payouts = services.provider_payouts_create(actor=request.user, **body.validated_data)
+        payouts = service_orders.provider_payouts_create(actor=request.user, **body.validated_data)
         return Response(ProviderPayoutSerializer(payouts, many=True).data)
 
     @extend_schema(request=PayoutReferenceSerializer, responses=ProviderPayoutSerializer)
@@ -274,5 +286,5 @@ class ProviderPayoutViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         payout = self.get_object()
         body = PayoutReferenceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        payout = services.provider_payout_confirm(actor=request.user, payout=payout, **body.validated_data)
+        payout = service_orders.provider_payout_confirm(actor=request.user, payout=payout, **body.validated_data)
         return Response(ProviderPayoutSerializer(payout).data)

@@ -28,6 +28,9 @@ class FeeKind(models.TextChoices):
     # Not the platform's: the commission an SME owes the trading company acting for it
     # (brands.models.Mandate), kept on the SME's statement with the platform's fees.
     AGENT_COMMISSION = "agent_commission", "Agent commission (per order line, to the SME's trading company)"
+    # Not the platform's either: the SME's own share of a service ordered with a voucher, due on
+    # confirmation and recovered from its payouts (ADR 0031). No programme covers it.
+    SERVICE_CO_PAYMENT = "service_co_payment", "Co-payment for a voucher service (the SME's share)"
 
 
 class FeeRate(models.Model):
@@ -85,7 +88,8 @@ class SupportProgramme(models.Model):
     )
     countries = models.JSONField(default=list, blank=True, help_text="Company countries admitted; [] is any.")
     priority = models.PositiveSmallIntegerField(default=100, help_text="Lower pays first.")
-    # Rules for services ordered with the programme's vouchers (marketplace.services.vouchers).
+    # Rules for services ordered with the programme's vouchers (marketplace.services.vouchers and
+    # service_orders).
     covers_services = models.BooleanField(default=False, help_text="Its vouchers pay for catalogue services.")
     year_shares = models.JSONField(
         default=list,
@@ -184,6 +188,11 @@ class Fee(models.Model):
     Kind = FeeKind
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="fees")
+    # Whom the fee is collected for when it is not the platform: the trading company an
+    # `agent_commission` is owed to, credited on its statement (ADR 0023).
+    beneficiary = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="fees_collected"
+    )
     kind = models.CharField(max_length=20, choices=FeeKind.choices)
     cause_type = models.CharField(max_length=30, help_text="order_line, shipment, inbound_line, declaration, ...")
     cause_id = models.PositiveBigIntegerField()
@@ -287,6 +296,9 @@ class Statement(models.Model):
     programme_covered = models.DecimalField(max_digits=16, decimal_places=4, help_text="For information only.")
     brand_fund = models.DecimalField(max_digits=16, decimal_places=4)
     chargebacks = models.DecimalField(max_digits=16, decimal_places=4)
+    agent_commissions = models.DecimalField(
+        max_digits=16, decimal_places=4, default=0, help_text="Commission earned as a trading company's agent."
+    )
     carried_in = models.DecimalField(
         max_digits=16,
         decimal_places=4,

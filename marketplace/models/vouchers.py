@@ -186,7 +186,7 @@ class ProviderPayout(models.Model):
 class ServiceOrder(models.Model):
     """A service ordered with a voucher: the programme's part is drawn from the voucher when
     ordered (and given back if the order is cancelled or a dispute goes the SME's way); the
-    company pays the provider its co-payment."""
+    company's co-payment is charged to it in the settlement ledger on confirmation (ADR 0031)."""
 
     class Status(models.TextChoices):
         ORDERED = "ordered", "Ordered"

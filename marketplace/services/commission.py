@@ -23,16 +23,18 @@ def _commission_scope(order: Order, line: OrderLine) -> str:
 def order_commission_charge(*, order: Order) -> list[Fee]:
     """Commission per order line, charged to the line's seller when the order is paid; and
     where the seller pays a trading company commission under an active mandate, that agent's
-    commission on the line too, on the seller's statement (not in the returned list)."""
+    commission on the line too, on the seller's statement and credited on the agent's (not in
+    the returned list)."""
     rates = exchange_rates_get()
     fees = []
     lines = list(order.lines.select_related("seller").order_by("pk"))
     agents = mandate_commission_rates({line.seller_id for line in lines})
     for line in lines:
         if line.seller_id in agents:
-            _mandate_id, share = agents[line.seller_id]
+            _mandate_id, share, agent_id = agents[line.seller_id]
             fee_charge(
                 company=line.seller,
+                beneficiary_id=agent_id,
                 kind=FeeKind.AGENT_COMMISSION,
                 cause_type="order_line",
                 cause_id=line.pk,

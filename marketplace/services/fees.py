@@ -205,12 +205,14 @@ def fee_charge(
     scope: str = "",
     rates: RateTable | None = None,
     charged_at: datetime | None = None,
+    beneficiary_id: int | None = None,
 ) -> Fee:
     """Charges a fee for a cause once; charging the same cause again returns the first fee.
     The amount is given (`amount`), or comes from the tariff: a percent rate of `base`, or a
     per-unit rate times `quantity`, converted to `currency` when asked. `charged_at` dates a fee
     for work done earlier (a month's syndication charged after the month), which decides the
-    statement it falls in."""
+    statement it falls in. `beneficiary_id` names the company the fee is collected for (an
+    agent's commission), credited on that company's statement."""
     if kind not in FeeKind.values:
         raise InvalidInput(f"Unknown fee kind {kind!r}.", attr="kind")
     period = period or ""
@@ -247,6 +249,7 @@ def fee_charge(
                 currency=amount.currency,
                 company_amount=amount.amount,
                 charged_at=charged_at or timezone.now(),
+                beneficiary_id=beneficiary_id,
             )
     except IntegrityError:
         # A concurrent charge of the same cause won; its fee is the one.

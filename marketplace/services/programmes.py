@@ -24,6 +24,8 @@ def programme_create(*, actor: User, **fields) -> SupportProgramme:
         errors["fee_kinds"] = [("required", "Name at least one fee kind, or cover services.")]
     elif unknown:
         errors["fee_kinds"] = [("invalid_choice", f"Unknown fee kinds: {', '.join(unknown)}.")]
+    elif FeeKind.SERVICE_CO_PAYMENT in fields.get("fee_kinds", []):
+        errors["fee_kinds"] = [("invalid_choice", "The co-payment is the SME's own share; no programme covers it.")]
     if fields["ends_on"] < fields["starts_on"]:
         errors["ends_on"] = [("invalid", "The programme ends before it starts.")]
     if fields["per_company_cap"] > fields["budget"]:

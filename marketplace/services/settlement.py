@@ -55,6 +55,7 @@ def company_settle(*, company: Company, period: str) -> tuple[Statement, Payout 
         brand_fund=figures.brand_fund,
         carried_in=figures.carried_in,
         chargebacks=figures.chargebacks,
+        agent_commissions=figures.agent_commissions,
         net=figures.net,
         lines=figures.lines,
     )
@@ -95,10 +96,12 @@ def _companies_active(period: str) -> list[int]:
     refunded = OrderLine.objects.filter(
         order__refunds__created_at__gte=start, order__refunds__created_at__lt=end
     ).values_list("seller_id", flat=True)
-    charged = Fee.objects.filter(
+    fees = Fee.objects.filter(
         Q(charged_at__gte=start, charged_at__lt=end) | Q(reversed_at__gte=start, reversed_at__lt=end)
-    ).values_list("company_id", flat=True)
-    return sorted(set(sellers) | set(refunded) | set(charged))
+    )
+    charged = fees.values_list("company_id", flat=True)
+    agents = fees.filter(beneficiary__isnull=False).values_list("beneficiary_id", flat=True)
+    return sorted(set(sellers) | set(refunded) | set(charged) | set(agents))
 
 
 def settlement_run(

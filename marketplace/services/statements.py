@@ -75,6 +75,7 @@ MONEY_FIELDS = (
     "fees",
     "programme_covered",
     "brand_fund",
+    "agent_commissions",
     "carried_in",
     "net",
 )
@@ -92,13 +93,14 @@ class Figures:
     fees: Decimal = ZERO
     programme_covered: Decimal = ZERO
     brand_fund: Decimal = ZERO
+    agent_commissions: Decimal = ZERO
     carried_in: Decimal = ZERO
     lines: list[dict] = field(default_factory=list)
 
     @property
     def net(self) -> Decimal:
         earned = self.sales - self.refunds - self.chargebacks - self.commission - self.fees - self.brand_fund
-        return earned + self.carried_in
+        return earned + self.agent_commissions + self.carried_in
 
     def as_dict(self, *, status: str) -> dict:
         money = {name: Money(getattr(self, name), self.currency).as_dict() for name in MONEY_FIELDS}
@@ -239,6 +241,8 @@ def statement_compute(*, company: Company, period: str) -> Figures:
                 }
             )
 
+    _agent_commission_lines(figures, company, start, end, convert)
+
     # A month that ended owing the platform is recovered from the next one the company settles.
     # Only the latest earlier statement counts: its own net already includes what it carried in.
     previous = Statement.objects.filter(company=company, period__lt=period).order_by("-period").first()
@@ -253,6 +257,37 @@ def statement_compute(*, company: Company, period: str) -> Figures:
             }
         )
     return figures
+
+
+def _agent_commission_lines(figures: Figures, company: Company, start, end, convert) -> None:
+    """What the company earned as a trading company's agent: each `agent_commission` fee charged
+    to the SMEs it acts for, in full (a programme's cover of the SME's part is the platform's to
+    claim from the sponsor), credited by `charged_at` and taken back by `reversed_at`."""
+    collected = (
+        Fee.objects.filter(beneficiary=company)
+        .filter(Q(charged_at__gte=start, charged_at__lt=end) | Q(reversed_at__gte=start, reversed_at__lt=end))
+        .select_related("company")
+        .order_by("pk")
+    )
+    for fee in collected:
+        events = []
+        if start <= fee.charged_at < end:
+            events.append(("agent_commission", Decimal(1)))
+        if fee.reversed_at and start <= fee.reversed_at < end:
+            events.append(("agent_commission_reversal", Decimal(-1)))
+        for kind, sign in events:
+            amount = sign * convert(fee.amount, fee.currency)
+            figures.agent_commissions += amount
+            figures.lines.append(
+                {
+                    "type": kind,
+                    "fee": fee.pk,
+                    "company": fee.company.legal_name,
+                    "cause": f"{fee.cause_type}:{fee.cause_id}",
+                    "original": Money(fee.amount, fee.currency).as_dict(),
+                    "amount": str(amount),
+                }
+            )
 
 
 def _promotion_line(figures: Figures, order, promotion: Promotion, discount: Decimal, convert, **where) -> None:

@@ -6,13 +6,19 @@ statement."""
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from brands.models import Company, Mandate, MandateEvent
 from brands.services import mandate_accept, mandate_grant
+from core.money import Money
 from listings.models import ProductEvent
-from marketplace.models import Fee, FeeKind, TradeEvent
+from marketplace.models import Fee, FeeKind, Payout, PayoutAccount, TradeEvent
+from marketplace.services.refunds import refund_grant
+from marketplace.services.settlement import settlement_run
+from marketplace.services.statements import statement_compute
 from tests.factories import company_with_owner, owner_of, product, staff
 from tests.marketplace.settlement_helpers import paid_order
+from tests.marketplace.test_settlement import next_month
 from tests.marketplace.trade_helpers import b2b_product, rfq
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +293,57 @@ def test_an_sme_pays_commission_to_one_agent_at_a_time():
     # Without commission, a second agent is fine.
     third = mandated(["quotes"], sme=sme)
     assert third.status == Mandate.Status.ACTIVE
+
+
+def test_the_agents_commission_is_credited_to_the_agent_and_paid_out_with_its_statement(api):
+    """A 200.00 sale of an SME that pays its agent 5 %: the SME's statement withholds the 10.00
+    (and the platform's 8 % commission, 16.00), the agent's statement credits the same 10.00
+    and the settlement run pays it to the agent."""
+    mandate = mandated(["listings"], commission="0.05")
+    for company in (mandate.company, mandate.agent):
+        PayoutAccount.objects.create(company=company, currency="USD")
+    order = paid_order(mandate.company, total=Decimal("200.00"))
+    period = f"{timezone.localdate():%Y-%m}"
+
+    sme = api.as_user(owner_of(mandate.company)).get(f"/api/v1/companies/{mandate.company_id}/statements/{period}/")
+    assert (sme.json()["sales"]["amount"], sme.json()["commission"]["amount"]) == ("200.00", "16.00")
+    assert (sme.json()["fees"]["amount"], sme.json()["net"]["amount"]) == ("10.00", "174.00")
+    agent = api.as_user(owner_of(mandate.agent)).get(f"/api/v1/companies/{mandate.agent_id}/statements/{period}/")
+    assert agent.status_code == 200, agent.json()
+    body = agent.json()
+    assert (body["agent_commissions"]["amount"], body["sales"]["amount"], body["net"]["amount"]) == (
+        "10.00",
+        "0.00",
+        "10.00",
+    )
+    fee = Fee.objects.get(kind=FeeKind.AGENT_COMMISSION)
+    assert body["lines"] == [
+        {
+            "type": "agent_commission",
+            "fee": fee.pk,
+            "company": mandate.company.legal_name,
+            "cause": f"order_line:{order.lines.get().pk}",
+            "original": {"amount": "10.00", "currency": "USD"},
+            "amount": "10.00",
+        }
+    ]
+
+    counts = settlement_run(period=period, now=next_month())
+    assert (counts["statements"], counts["payouts"]) == (2, 2)
+    payouts = {p.company_id: (p.amount, p.currency) for p in Payout.objects.all()}
+    assert payouts == {
+        mandate.company_id: (Decimal("174.00"), "USD"),
+        mandate.agent_id: (Decimal("10.00"), "USD"),
+    }
+
+
+def test_a_full_refund_takes_the_agents_commission_back_from_the_agent():
+    mandate = mandated(["listings"], commission="0.05")
+    order = paid_order(mandate.company, total=Decimal("200.00"))
+    refund_grant(order=order, amount=Money(Decimal("200.00"), "USD"), reason="Cancelled by the buyer")
+    figures = statement_compute(company=mandate.agent, period=f"{timezone.localdate():%Y-%m}")
+    assert [(line["type"], line["original"]) for line in figures.lines] == [
+        ("agent_commission", {"amount": "10.00", "currency": "USD"}),
+        ("agent_commission_reversal", {"amount": "10.00", "currency": "USD"}),
+    ]
+    assert figures.agent_commissions == 0 and figures.net == 0

@@ -372,7 +372,7 @@ def test_operators_decide_and_resolve_in_the_admin_and_sme_staff_read_only_their
     )
     application.refresh_from_db()
     assert application.status == "approved" and application.voucher.amount == Decimal(2_000_000)
-    from marketplace.services.vouchers import service_order_place
+    from marketplace.services.service_orders import service_order_place
 
     placed = service_order_place(actor=owner_of(company), voucher=application.voucher, service=translation)
     client.post("/admin/marketplace/serviceorder/", {"action": "deliver", "_selected_action": [placed.pk]})
