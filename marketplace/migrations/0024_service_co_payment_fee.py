@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0021_agent_commission_credit'),
+        ('marketplace', '0023_agent_commission_credit'),
     ]
 
     operations = [
