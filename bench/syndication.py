@@ -39,7 +39,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432"
-SCRATCH = "bench_syndication"
+SCRATCH = os.environ.get("BENCH_SYNDICATION_DB", "bench_syndication")  # another name: two runs side by side
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
