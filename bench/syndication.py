@@ -1,6 +1,6 @@
 """Syndication to the channel simulator, against baselines run in the same script.
 
-    .venv/bin/python bench/syndication.py [--sizes 2000 20000]
+    .venv/bin/python bench/syndication.py [--sizes 2000 20000] [--profile full]
 
 Creates a scratch database (`bench_syndication`, dropped at the end), bulk-creates a published
 catalogue (four locales, two images and one variant per product) and starts the simulator on a
@@ -18,7 +18,8 @@ subprocess so peak memory figures compare:
 Prints listings/s, seconds, peak RSS and the load average per phase, the ratios (goal for the
 feed: at most 5x COPY, under 256 MB) and the growth: listings/s at the largest size over the
 smallest, per phase (1.0x: the cost per listing does not grow with the catalogue). The temporary
-folder (feed files) is removed at the end.
+folder (feed files) is removed at the end. `--profile PHASE` runs that phase under cProfile and
+prints its 30 costliest functions (cumulative time) after the figures.
 """
 
 import argparse
@@ -38,7 +39,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432"
-SCRATCH = "bench_syndication"
+SCRATCH = os.environ.get("BENCH_SYNDICATION_DB", "bench_syndication")  # another name: two runs side by side
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -203,9 +204,18 @@ def child(phase: str, sim_url: str, out: str) -> None:
     print(json.dumps(result))
 
 
-def run_phase(phase: str, sim_url: str, out: str = "") -> dict:
+def child_profiled(phase: str, sim_url: str, out: str) -> None:
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.runcall(child, phase, sim_url, out)
+    pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+
+
+def run_phase(phase: str, sim_url: str, out: str = "", profile: bool = False) -> dict:
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, __file__, "--child", phase, "--sim", sim_url, "--out", out],
+        [sys.executable, __file__, "--child", phase, "--sim", sim_url, "--out", out, *(["--profiled"] * profile)],
         check=True,
         stdout=subprocess.PIPE,
         text=True,
@@ -257,11 +267,11 @@ PHASES = [
 ]
 
 
-def measure(size: int, sim_url: str, tmp: str) -> dict[str, dict]:
+def measure(size: int, sim_url: str, tmp: str, profile: str = "") -> dict[str, dict]:
     results = {}
     for phase, _ in PHASES:
         out = f"{tmp}/{phase}-{size}.jsonl" if phase in ("feed", "copy") else ""
-        results[phase] = run_phase(phase, sim_url, out)
+        results[phase] = run_phase(phase, sim_url, out, profile=phase == profile)
         results[phase]["load"] = os.getloadavg()[0]
         if out:
             os.unlink(out)
@@ -288,9 +298,11 @@ def main() -> None:
     parser.add_argument("--child")
     parser.add_argument("--sim", default="")
     parser.add_argument("--out", default="")
+    parser.add_argument("--profile", default="", choices=["", *(phase for phase, _ in PHASES)])
+    parser.add_argument("--profiled", action="store_true")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.sim, args.out)
+        (child_profiled if args.profiled else child)(args.child, args.sim, args.out)
         return
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
@@ -310,7 +322,7 @@ def main() -> None:
         for size in sorted(args.sizes):
             seed(seeded, size - seeded)
             seeded = size
-            runs.append((size, measure(size, sim_url, tmp)))
+            runs.append((size, measure(size, sim_url, tmp, args.profile)))
         if len(runs) > 1:
             (small, first), (large, last) = runs[0], runs[-1]
             print(f"\ngrowth, listings/s at {large} / at {small} listings (1.0x: flat per listing):")

@@ -455,6 +455,8 @@ CHANNEL_LIMITS = {
         "max_attempts": env.int("CHANNEL_MAX_ATTEMPTS", default=5),
         "breaker_threshold": env.int("CHANNEL_BREAKER_THRESHOLD", default=5),
         "breaker_reset_seconds": env.float("CHANNEL_BREAKER_RESET_SECONDS", default=30.0),
+        # Calls in flight at once for a channel that takes one listing per call (Kmall24, buyKOREA).
+        "concurrency": env.int("CHANNEL_CONCURRENCY", default=4),
     },
 }
 CHANNEL_CREDENTIALS = {

@@ -26,6 +26,12 @@ def event_dispatch_task(event_id: int) -> int:
 
 
 @shared_task(acks_late=True, **DATABASE_RETRY)
+def events_dispatch_task(event_ids: list[int]) -> int:
+    # Each event in its own transaction; a retry skips those already dispatched.
+    return sum(event_dispatch(event_id=event_id) for event_id in event_ids)
+
+
+@shared_task(acks_late=True, **DATABASE_RETRY)
 def webhook_delivery_attempt_task(delivery_id: int) -> str | None:
     return webhook_delivery_attempt(delivery_id=delivery_id)
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from brands.models import Brand, Membership
 from core.errors import InvalidInput
+from core.locales import fallback_chain
 from core.money import Money
 from core.selectors import RateTable
 from listings.models import B2CPrice, PriceTier, Product, ProductTranslation, Variant
@@ -193,9 +194,14 @@ def storefront_facets(*, query: StorefrontQuery, products: QuerySet[Product]) ->
     return facets, sum(modes.values())
 
 
-def storefront_with_details(products: QuerySet[Product]) -> QuerySet[Product]:
+def storefront_with_details(products: QuerySet[Product], locale: str | None = None) -> QuerySet[Product]:
+    """With what a product card or page shows; given the reader's `locale`, only the translations
+    its text can come from (the card's fallback chain: 2-3 of the five a product has)."""
+    translations = ProductTranslation.objects.order_by("locale")
+    if locale is not None:
+        translations = translations.filter(locale__in=fallback_chain(locale))
     return products.select_related("brand", "company", "category").prefetch_related(
-        Prefetch("translations", queryset=ProductTranslation.objects.order_by("locale")),
+        Prefetch("translations", queryset=translations),
         "media",
         "b2c_prices",
         "price_tiers",

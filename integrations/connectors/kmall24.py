@@ -55,6 +55,7 @@ class Kmall24Connector(ChannelConnector):
         "max_batch": 1,
         "idempotency": "PUT by seller SKU",
     }
+    independent_calls = True  # each PUT replaces one SKU's listing, whatever came before it
 
     @classmethod
     def auth_headers(cls, credentials):

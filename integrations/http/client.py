@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from django.conf import settings
@@ -64,6 +66,7 @@ class ChannelClient:
         backoff_cap: float = 10.0,
         default_retry_after: float = 1.0,
         max_wait_seconds: float = 30.0,
+        concurrency: int = 1,
         headers: dict | None = None,
         idempotency_header: str = "Idempotency-Key",
         redis=None,
@@ -82,6 +85,7 @@ class ChannelClient:
         self.backoff_cap = backoff_cap
         self.default_retry_after = default_retry_after
         self.max_wait_seconds = max_wait_seconds
+        self.concurrency = max(1, concurrency)
         self.idempotency_header = idempotency_header
         self._headers = dict(headers or {})
         if redis is None:
@@ -93,10 +97,14 @@ class ChannelClient:
         self.sleep = sleep
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=16)
+        # Keep-alive connections, one per thread of `each` at most.
+        adapter = requests.adapters.HTTPAdapter(
+            max_retries=0, pool_connections=4, pool_maxsize=max(16, self.concurrency)
+        )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.attempts = 0  # requests actually sent by this client, for figures and tests
+        self._attempts_lock = threading.Lock()
 
     def __repr__(self):
         return f"<ChannelClient {self.channel} {self.base_url}>"
@@ -105,18 +113,6 @@ class ChannelClient:
     def breaker_state(self) -> dict:
         return breaker_state(self.channel, store=self.state)
 
-    def _breaker_admit(self) -> None:
-        raw = self.state.breaker_get(self.channel)
-        open_until = raw.get("open_until", 0.0)
-        if not open_until:
-            return
-        if open_until > time.time() or not self.state.probe_acquire(self.channel, self.breaker_reset_seconds):
-            raise ChannelUnavailable(
-                f"{self.channel} is unavailable (circuit open after {int(raw.get('failures', 0))} failures).",
-                channel=self.channel,
-            )
-        logger.info("channel %s: half-open probe", self.channel)
-
     def _failure(self) -> None:
         failures = self.state.record_failure(
             self.channel, self.breaker_threshold, time.time() + self.breaker_reset_seconds
@@ -124,28 +120,32 @@ class ChannelClient:
         if failures == self.breaker_threshold:
             logger.warning("channel %s: circuit opened after %s consecutive failures", self.channel, failures)
 
-    def _wait_turn(self) -> None:
-        """Sleep until the channel's Retry-After has elapsed and a token is free."""
+    def _admit(self) -> int:
+        """Waits until the breaker lets a request through, the channel's Retry-After has elapsed
+        and a token is free (one round trip to the shared state per check); returns the
+        consecutive failures the breaker counted, so a success clears them only when there are any."""
+        check_breaker = True
         while True:
-            not_before = self.state.not_before(self.channel)
-            wait = not_before - time.time()
-            if wait > self.max_wait_seconds:
+            verdict, wait, failures = self.state.admit(
+                self.channel, self.rate_per_second, self.burst, self.breaker_reset_seconds, check_breaker
+            )
+            if verdict == "open":
+                raise ChannelUnavailable(
+                    f"{self.channel} is unavailable (circuit open after {failures} failures).", channel=self.channel
+                )
+            if check_breaker and failures >= self.breaker_threshold:
+                logger.info("channel %s: half-open probe", self.channel)
+            if verdict == "go":
+                return failures
+            check_breaker = False  # admitted (or probing): only the wait remains
+            if verdict == "not_before" and wait > self.max_wait_seconds:
                 # Longer than a worker should sleep: the caller defers the work to after `retry_at`.
                 error = ChannelUnavailable(
                     f"{self.channel} asked us to wait {wait:.0f} s (Retry-After).", channel=self.channel
                 )
-                error.retry_at = not_before
+                error.retry_at = time.time() + wait
                 raise error
-            if wait > 0:
-                self.sleep(wait + 0.001)
-                continue
-            wait = self.state.take_token(self.channel, self.rate_per_second, self.burst)
-            if wait > 0:
-                self.sleep(wait)
-                continue
-            # A 429 seen by another worker while we waited for the token moves the line again.
-            if self.state.not_before(self.channel) <= time.time():
-                return
+            self.sleep(wait + 0.001 if verdict == "not_before" else wait)
 
     def _backoff(self, attempt: int) -> None:
         self.sleep(self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt)))
@@ -173,9 +173,9 @@ class ChannelClient:
         url = f"{self.base_url}/{path.lstrip('/')}"  # never another host: base_url is the checked one
         last_error: ChannelError | None = None
         for attempt in range(self.max_attempts):
-            self._breaker_admit()
-            self._wait_turn()
-            self.attempts += 1
+            failures = self._admit()
+            with self._attempts_lock:
+                self.attempts += 1
             try:
                 # A redirect could lead to a host base_url_check never saw (cloud metadata, say).
                 response = self.session.request(
@@ -233,7 +233,8 @@ class ChannelClient:
                     temporary=False,
                     status=status,
                 )
-            self.state.record_success(self.channel)
+            if failures:
+                self.state.record_success(self.channel)
             return response
         raise last_error or ChannelError(f"{self.channel}: no attempt made.", channel=self.channel, temporary=True)
 
@@ -263,6 +264,19 @@ class ChannelClient:
                 body=body,
             )
         return body
+
+    def each(self, call: Callable, items: Iterable) -> list:
+        """`call(item)` for every item, up to `concurrency` at a time (a channel that takes one
+        listing per call is not kept waiting on one round trip at a time); the results in the items'
+        order. The calls share the rate limit, the Retry-After and the breaker as any other."""
+        items = list(items)
+        if self.concurrency == 1 or len(items) < 3:
+            return [call(item) for item in items]
+        # The first goes alone: after an outage it is the breaker's one half-open probe, and its
+        # success lets the rest through instead of their being refused while it is out.
+        first = call(items[0])
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items) - 1)) as pool:
+            return [first, *pool.map(call, items[1:])]
 
     def close(self) -> None:
         self.session.close()

@@ -1,7 +1,8 @@
 """Each channel's "not before" time (from a 429's Retry-After), token bucket and circuit breaker.
 
 They live in Redis (`CHANNEL_STATE_URL`) so every worker shares them; without Redis (the embedded
-default) they live in the process (docs/decisions/0006).
+default) they live in the process (docs/decisions/0006). A request's admission (breaker, "not
+before", token) is one atomic step, one round trip to Redis (docs/decisions/0032).
 """
 
 from __future__ import annotations
@@ -11,19 +12,32 @@ import time
 
 from django.conf import settings
 
-_BUCKET_SCRIPT = """
-local tokens = tonumber(redis.call('HGET', KEYS[1], 't'))
-local stamp = tonumber(redis.call('HGET', KEYS[1], 's'))
+# One request's admission, atomically: the breaker (open: refused; its reset time passed: one
+# half-open probe per interval), then the channel's "not before" time, then a token. Returns
+# {verdict, seconds, failures}: "go" (a token was taken), "open" (refused by the breaker),
+# "not_before" (seconds until the Retry-After ends) or "token" (seconds until a token is free).
+# ARGV[5] = 0 skips the breaker: the caller was admitted by it already and only waited.
+_ADMIT_SCRIPT = """
 local now = tonumber(ARGV[1]); local rate = tonumber(ARGV[2]); local burst = tonumber(ARGV[3])
+local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
+if ARGV[5] == '1' then
+  local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
+  if open_until > 0 then
+    if open_until > now or not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[4]) then
+      return {'open', '0', tostring(failures)}
+    end
+  end
+end
+local not_before = tonumber(redis.call('GET', KEYS[3]) or '0')
+if not_before > now then return {'not_before', tostring(not_before - now), tostring(failures)} end
+local tokens = tonumber(redis.call('HGET', KEYS[4], 't'))
+local stamp = tonumber(redis.call('HGET', KEYS[4], 's'))
 if tokens == nil then tokens = burst; stamp = now end
 tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
-if wait == 0 then
-  redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
-  redis.call('EXPIRE', KEYS[1], 3600)
-end
-return tostring(wait)
+if tokens < 1 then return {'token', tostring((1 - tokens) / rate), tostring(failures)} end
+redis.call('HSET', KEYS[4], 't', tostring(tokens - 1), 's', tostring(now))
+redis.call('EXPIRE', KEYS[4], 3600)
+return {'go', '0', tostring(failures)}
 """
 
 _RECORD_FAILURE = """
@@ -48,28 +62,28 @@ class RedisChannelState:
     def __init__(self, client, prefix: str = "channel"):
         self.redis = client
         self.prefix = prefix
-        self._take = client.register_script(_BUCKET_SCRIPT)
+        self._admit = client.register_script(_ADMIT_SCRIPT)
         self._fail = client.register_script(_RECORD_FAILURE)
         self._not_before = client.register_script(_SET_NOT_BEFORE)
 
     def _key(self, channel: str, what: str) -> str:
         return f"{self.prefix}:{channel}:{what}"
 
-    def not_before(self, channel: str) -> float:
-        return float(self.redis.get(self._key(channel, "not_before")) or 0)
+    def admit(self, channel: str, rate: float, burst: int, probe_seconds: float, check_breaker: bool = True):
+        """(verdict, seconds, failures) for one request; see _ADMIT_SCRIPT."""
+        keys = [self._key(channel, w) for w in ("breaker", "probe", "not_before", "bucket")]
+        probe_ms = max(1, int(probe_seconds * 1000))
+        verdict, seconds, failures = self._admit(
+            keys=keys, args=[repr(time.time()), rate, burst, probe_ms, int(check_breaker)]
+        )
+        return verdict.decode(), float(seconds), int(float(failures))
 
     def set_not_before(self, channel: str, until: float) -> None:
         self._not_before(keys=[self._key(channel, "not_before")], args=[repr(until), 3600])
 
-    def take_token(self, channel: str, rate: float, burst: int) -> float:
-        return float(self._take(keys=[self._key(channel, "bucket")], args=[repr(time.time()), rate, burst]))
-
     def breaker_get(self, channel: str) -> dict:
         raw = self.redis.hgetall(self._key(channel, "breaker"))
         return {k.decode() if isinstance(k, bytes) else k: float(v) for k, v in raw.items()}
-
-    def probe_acquire(self, channel: str, seconds: float) -> bool:
-        return bool(self.redis.set(self._key(channel, "probe"), "1", nx=True, px=max(1, int(seconds * 1000))))
 
     def record_failure(self, channel: str, threshold: int, open_until: float) -> int:
         return int(self._fail(keys=[self._key(channel, "breaker")], args=[threshold, repr(open_until)]))
@@ -93,33 +107,32 @@ class LocalChannelState:
         self._lock = threading.Lock()
         self._values: dict[tuple[str, str], object] = {}
 
-    def not_before(self, channel):
-        return self._values.get((channel, "not_before"), 0.0)
+    def admit(self, channel, rate, burst, probe_seconds, check_breaker=True):
+        with self._lock:
+            now = time.time()
+            breaker = self._values.get((channel, "breaker"), {})
+            failures = int(breaker.get("failures", 0))
+            open_until = breaker.get("open_until", 0.0)
+            if check_breaker and open_until:
+                if open_until > now or self._values.get((channel, "probe"), 0.0) > now:
+                    return "open", 0.0, failures
+                self._values[channel, "probe"] = now + probe_seconds
+            not_before = self._values.get((channel, "not_before"), 0.0)
+            if not_before > now:
+                return "not_before", not_before - now, failures
+            tokens, stamp = self._values.get((channel, "bucket"), (float(burst), now))
+            tokens = min(burst, tokens + max(0.0, now - stamp) * rate)
+            if tokens < 1:
+                return "token", (1 - tokens) / rate, failures
+            self._values[channel, "bucket"] = (tokens - 1, now)
+            return "go", 0.0, failures
 
     def set_not_before(self, channel, until):
         with self._lock:
-            self._values[channel, "not_before"] = max(until, self.not_before(channel))
-
-    def take_token(self, channel, rate, burst):
-        with self._lock:
-            now = time.time()
-            tokens, stamp = self._values.get((channel, "bucket"), (float(burst), now))
-            tokens = min(burst, tokens + max(0.0, now - stamp) * rate)
-            if tokens >= 1:
-                self._values[channel, "bucket"] = (tokens - 1, now)
-                return 0.0
-            return (1 - tokens) / rate
+            self._values[channel, "not_before"] = max(until, self._values.get((channel, "not_before"), 0.0))
 
     def breaker_get(self, channel):
         return dict(self._values.get((channel, "breaker"), {}))
-
-    def probe_acquire(self, channel, seconds):
-        with self._lock:
-            now = time.time()
-            if self._values.get((channel, "probe"), 0.0) > now:
-                return False
-            self._values[channel, "probe"] = now + seconds
-            return True
 
     def record_failure(self, channel, threshold, open_until):
         with self._lock:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.events import EventType
 from core.lookups import rows_update
 from core.models import Job
-from core.services import event_record, job_finish
+from core.services import event_record, events_record, job_finish
 from integrations.connectors.base import PushResult
 from integrations.http.errors import ChannelUnavailable
 from integrations.models import ChannelListing, ChannelListingEvent, SyndicationBatch, SyndicationJob
@@ -52,8 +52,9 @@ PUBLISHED = {
 }
 
 
-def channel_listing_event_publish(listing: ChannelListing, to_status: str, message: str) -> None:
-    """channel_listing.live|rejected|error with the normalised issues, for the product's company."""
+def channel_listing_event(listing: ChannelListing, to_status: str, message: str) -> dict:
+    """channel_listing.live|rejected|error with the normalised issues, for the product's company
+    (`core.services.event_record`'s arguments)."""
     company_id = listing.product.company_id
     data = {
         "channel_listing": {
@@ -67,24 +68,40 @@ def channel_listing_event_publish(listing: ChannelListing, to_status: str, messa
             "message": message,
         }
     }
-    event_record(type=PUBLISHED[to_status], data=data, company_ids=[company_id])
+    return {"type": PUBLISHED[to_status], "data": data, "company_ids": [company_id]}
 
 
-def _move(listing: ChannelListing, to_status: str, job_id: int | None, message: str = "", events=None) -> None:
-    """The status change with its event row: written now, or appended to `events` for the
-    caller's one bulk insert."""
+class Moves:
+    """The history rows and outbox events of many listings' status changes, written by `save`
+    with one insert each (a batch's answers)."""
+
+    def __init__(self):
+        self.history: list[ChannelListingEvent] = []
+        self.outbox: list[dict] = []
+
+    def save(self) -> None:
+        ChannelListingEvent.objects.bulk_create(self.history)
+        events_record(events=self.outbox)
+
+
+def _move(listing: ChannelListing, to_status: str, job_id: int | None, message: str = "", moves=None) -> None:
+    """The status change with its history row and event: written now, or added to `moves` for the
+    caller's bulk inserts."""
     if listing.status == to_status:
         return
-    if to_status in PUBLISHED:
-        channel_listing_event_publish(listing, to_status, message[:2000])
-    now = timezone.now()
     event = ChannelListingEvent(
         listing=listing, job_id=job_id, from_status=listing.status, to_status=to_status, message=message[:2000]
     )
-    if events is None:
+    published = channel_listing_event(listing, to_status, message[:2000]) if to_status in PUBLISHED else None
+    if moves is None:
         event.save()
+        if published:
+            event_record(**published)
     else:
-        events.append(event)
+        moves.history.append(event)
+        if published:
+            moves.outbox.append(published)
+    now = timezone.now()
     listing.status = to_status
     stamp = {L.SUBMITTED: "submitted_at", L.LIVE: "live_at", L.REJECTED: "rejected_at", L.DELISTED: "delisted_at"}
     if to_status in stamp:
@@ -239,7 +256,7 @@ def _message(issues: list[dict]) -> str:
     return "; ".join(i["message"] for i in issues)[:2000]
 
 
-def listing_result_apply(listing: ChannelListing, result: PushResult, job_id: int | None, events=None) -> str:
+def listing_result_apply(listing: ChannelListing, result: PushResult, job_id: int | None, moves=None) -> str:
     """One listing's transition from one definitive (not temporary) push or poll answer, with its
     event row: live / submitted (external id, the channel's issues replaced), rejected (issues,
     blocking codes, not ready) or error. The caller holds the row lock and saves; returns the
@@ -247,16 +264,16 @@ def listing_result_apply(listing: ChannelListing, result: PushResult, job_id: in
     issues = _issues(result)
     if result.status in ("live", "submitted"):
         listing.external_id = result.external_id or listing.external_id
-        _move(listing, L.LIVE if result.status == "live" else L.SUBMITTED, job_id, events=events)
+        _move(listing, L.LIVE if result.status == "live" else L.SUBMITTED, job_id, moves=moves)
         listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
         return result.status
     if result.status == "rejected":
         listing.issues = [i for i in listing.issues if i.get("source") != "channel"] + issues
         listing.blocking_codes = blocking_codes(listing.issues)
         listing.ready = False
-        _move(listing, L.REJECTED, job_id, _message(issues), events)
+        _move(listing, L.REJECTED, job_id, _message(issues), moves)
         return "rejected"
-    _move(listing, L.ERROR, job_id, _message(issues), events)
+    _move(listing, L.ERROR, job_id, _message(issues), moves)
     return "failed"
 
 
@@ -283,7 +300,8 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
     are locked with one query (in id order) and written back with one update and one insert of
     their events."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
-    outcomes, errors, done, temporary, events, changed = [], [], [], [], [], []
+    outcomes, errors, done, temporary, changed = [], [], [], [], []
+    moves = Moves()
     job_id = syndication.job_id
     with transaction.atomic():
         batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
@@ -305,7 +323,7 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
             issues = _issues(result)
             if delist:
                 if result.status == "delisted":
-                    _move(listing, L.DELISTED, job_id, "Removed from the channel.", events)
+                    _move(listing, L.DELISTED, job_id, "Removed from the channel.", moves)
                     counts["delisted"] += 1
                     outcome = "delisted"
                 else:
@@ -317,7 +335,7 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
                     listing.last_sent_hash = listing.last_tried_hash = content_hash
                 elif result.status == "rejected":
                     listing.last_tried_hash = content_hash
-                outcome = listing_result_apply(listing, result, job_id, events)
+                outcome = listing_result_apply(listing, result, job_id, moves)
                 counts[outcome] += 1
                 if outcome == "failed":
                     errors.append({"item": listing.product.slug, "message": _message(issues)[:500] or "error"})
@@ -328,7 +346,7 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
             done.append(listing.pk)
             outcomes.append(_outcome(listing, listing.product_id, listing.product.slug, outcome, issues))
         rows_update(changed, STORED_FIELDS)
-        ChannelListingEvent.objects.bulk_create(events)
+        moves.save()
         batch.done_ids = sorted(already | set(done))
         remaining = [pk for pk in batch.listing_ids if pk not in set(batch.done_ids)]
         if not remaining:

@@ -306,10 +306,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         if fault == "rate_limit":
             record.status, record.retry_after = 429, wait
-            self._send(429, {"error": "Too Many Requests"}, {"Retry-After": f"{wait:g}"})
-            with sim.lock:  # counted from when the answer left, as a client could first know it
+            # Counted from when the answer leaves, as a client could first know it: noted just before
+            # the write, since a client may read it and call again before this thread runs again.
+            with sim.lock:
                 record.answered_at = time.time()
                 sim.retry_until[channel] = max(sim.retry_until.get(channel, 0.0), record.answered_at + wait)
+            self._send(429, {"error": "Too Many Requests"}, {"Retry-After": f"{wait:g}"})
             return
         if fault == "reset":
             record.status = -1

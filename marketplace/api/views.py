@@ -110,7 +110,9 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
             )
             products = storefront_product_list(query=query, currency=context["currency"], rates=context["rates"])
             facets, count = storefront_facets(query=query, products=products)
-            page = self.paginator.paginate_queryset(storefront_with_details(products), request, self, count=count)
+            page = self.paginator.paginate_queryset(
+                storefront_with_details(products, context["locale"]), request, self, count=count
+            )
             response = self.get_paginated_response(StorefrontProductSerializer(page, many=True, context=context).data)
             return {**response.data, "facets": facets}
 

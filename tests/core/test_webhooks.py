@@ -13,7 +13,7 @@ from django.db import transaction
 from brands.services import membership_apply, membership_approve
 from core.events import EventType
 from core.models import Event, WebhookDelivery, WebhookEndpoint
-from core.services import event_record
+from core.services import event_record, events_record
 from core.webhooks import event_dispatch, events_dispatch_sweep, webhook_delivery_attempt, webhook_endpoint_create
 from tests.core.receiver import Answer, Receiver
 from tests.factories import UserFactory, brand_with_members, company_with_owner, owner_of
@@ -82,6 +82,27 @@ def test_a_healthy_receiver_gets_the_event_once_signed(eager, receiver, django_c
     assert event_dispatch(event_id=event.pk) == 0
     assert webhook_delivery_attempt(delivery_id=delivery.pk) is None
     assert len(receiver.requests) == 1
+
+
+def test_events_recorded_together_are_dispatched_by_one_task_each_to_its_endpoints(
+    eager, receiver, django_capture_on_commit_callbacks
+):
+    company, other = company_with_owner(), company_with_owner()
+    endpoint_for(company, receiver.url)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        events = events_record(
+            events=[
+                {"type": EventType.STOCK_LOW, "data": {"stock": {"sku": f"SKU-{n}"}}, "company_ids": [owner.pk]}
+                for n, owner in enumerate([company, other, company], start=1)
+            ]
+        )
+    # One dispatch for the three events (not one each), then one attempt per delivery made.
+    assert len(callbacks) == 1 + 2
+    assert [json.loads(r["body"])["data"]["stock"]["sku"] for r in receiver.requests] == ["SKU-1", "SKU-3"]
+    assert [e.company_ids for e in events] == [[company.pk], [other.pk], [company.pk]]
+    assert Event.objects.filter(pk__in=[e.pk for e in events], dispatched_at__isnull=False).count() == 3
+    with pytest.raises(ValueError):
+        events_record(events=[{"type": "stock.nonsense", "data": {}}])
 
 
 def test_delivered_once_after_a_500_and_a_timeout(eager, receiver, settings, django_capture_on_commit_callbacks):

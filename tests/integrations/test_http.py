@@ -223,3 +223,53 @@ def test_a_redirect_is_not_followed_so_a_channel_cannot_send_calls_to_an_uncheck
     assert caught.value.status == 302 and not caught.value.temporary
     assert "redirect" in caught.value.detail
     assert faults(channel_simulator) == ["redirect"]  # asked once, and nothing followed it
+
+
+def test_a_request_costs_one_redis_command_and_a_success_after_failures_one_more(channel_simulator, settings):
+    import redis
+
+    from integrations.http.state import RedisChannelState
+
+    commands = []
+
+    class Counting(redis.Redis):
+        def execute_command(self, *args, **options):
+            commands.append(args[0])
+            return super().execute_command(*args, **options)
+
+    state = RedisChannelState(Counting.from_url(settings.CHANNEL_STATE_URL), prefix=settings.CHANNEL_STATE_PREFIX)
+    http = client(channel_simulator, redis=state, max_attempts=1)
+    http.request("GET", PRODUCT)  # loads the script into Redis
+    commands.clear()
+    for _ in range(3):
+        assert http.request("PUT", PRODUCT, json=GOOD).status_code == 200
+    assert commands == ["EVALSHA"] * 3  # breaker, Retry-After and token in one step; no success mark
+    channel_simulator.control("kmall24", next=["error"])
+    with pytest.raises(ChannelError):
+        http.request("GET", PRODUCT)
+    assert http.request("GET", PRODUCT).status_code == 200
+    # The failure is counted (one script), and the next success clears it (one DEL).
+    assert commands[3:] == ["EVALSHA", "EVALSHA", "EVALSHA", "DEL"]
+    assert breaker_state("kmall24")["failures"] == 0
+
+
+def test_without_redis_the_process_state_admits_limits_and_breaks_the_same_way(channel_simulator):
+    from integrations.http.state import LocalChannelState
+
+    state = LocalChannelState()
+    http = client(channel_simulator, redis=state, max_attempts=1, rate_per_second=10, burst=2)
+    started = time.monotonic()
+    for _ in range(4):
+        http.request("GET", "api/v2/orders")
+    assert time.monotonic() - started >= 0.15  # 2 from the burst, 2 more at 10/s
+    channel_simulator.control("kmall24", outage=True)
+    for _ in range(5):
+        with pytest.raises(ChannelError):
+            http.request("GET", PRODUCT)
+    with pytest.raises(ChannelUnavailable):
+        http.request("GET", PRODUCT)
+    assert len(channel_simulator.requests("kmall24")) == 4 + 5
+    channel_simulator.control("kmall24", outage=False)
+    time.sleep(0.55)
+    assert http.request("PUT", PRODUCT, json=GOOD).status_code == 200  # the one probe, which closes it
+    assert breaker_state("kmall24", store=state) == {"state": "closed", "failures": 0, "open_until": 0.0}
