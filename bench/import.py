@@ -1,8 +1,8 @@
 """Product CSV import against PostgreSQL's COPY of the same rows.
 
-    DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python bench/import.py [--sizes 10000 100000]
+    DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python bench/import.py [--sizes 10000 100000] [--profile]
 
-Creates a scratch database (`bench_import`, dropped at the end) on postgres://postgres@127.0.0.1,
+Creates a scratch database (`bench_import`, or $BENCH_IMPORT_DB; dropped at the end) on postgres://postgres@127.0.0.1,
 writes a CSV of N rows (two variants per product), and for each size:
 - imports it with listings.imports.products_import, the code the Celery task runs, in a fresh
   subprocess so peak memory figures are comparable: rows/s, peak RSS of the process and the
@@ -12,13 +12,17 @@ writes a CSV of N rows (two variants per product), and for each size:
 then prints the ratios: import time / COPY time (goal: at most 10x), the growth (rows/s of the
 largest size / the smallest: 1.0x means the cost per row does not grow with the file), and peak
 memory of the largest size / the smallest (goal: at most 1.2x). The load average is printed with
-each size, since the machine may be shared.
+each size, since the machine may be shared. `--profile` runs each import under cProfile and
+prints its top functions (by own time and by cumulative time) to stderr; the times then include
+the profiler's overhead, so read the shares, not the ratios.
 """
 
 import argparse
+import cProfile
 import csv
 import json
 import os
+import pstats
 import resource
 import shutil
 import subprocess
@@ -31,7 +35,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432"
-SCRATCH = "bench_import"
+SCRATCH = os.environ.get("BENCH_IMPORT_DB", "bench_import")  # another name for two runs side by side
 VARIANTS_PER_PRODUCT = 2
 
 sys.path.insert(0, str(ROOT))
@@ -91,7 +95,7 @@ def write_file(path: Path, rows: int, prefix: str) -> None:
                 writer.writerow([row.get(name, "") for name in names])
 
 
-def child(rows: int, path: str, media: str) -> None:
+def child(rows: int, path: str, media: str, profile: bool) -> None:
     """One import in this fresh process; prints its figures as JSON on the last line."""
     setup_django(media)
     from django.core.files import File
@@ -120,10 +124,19 @@ def child(rows: int, path: str, media: str) -> None:
     def progress(done, total):
         print(f"\r  {rows} rows: {done}/{total}", end="", file=sys.stderr, flush=True)
 
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     job = products_import(job_id=job.pk, on_progress=progress)
+    if profiler is not None:
+        profiler.disable()
     seconds = time.perf_counter() - started
     print(file=sys.stderr)
+    if profiler is not None:
+        stats = pstats.Stats(profiler, stream=sys.stderr).strip_dirs()
+        stats.sort_stats("tottime").print_stats(35)
+        stats.sort_stats("cumulative").print_stats(45)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     assert job.status == "succeeded", (job.status, job.errors[:5])
     assert job.counts["rows"] == rows, job.counts
@@ -147,10 +160,11 @@ def copy_baseline(path: Path, table: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--profile", action="store_true", help="cProfile each import (figures to stderr)")
     parser.add_argument("--child", nargs=3, metavar=("ROWS", "FILE", "MEDIA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(int(args.child[0]), args.child[1], args.child[2])
+        child(int(args.child[0]), args.child[1], args.child[2], args.profile)
         return
 
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
@@ -181,7 +195,8 @@ def main() -> None:
                 flush=True,
             )
             done = subprocess.run(  # noqa: S603 - our own interpreter and script
-                [sys.executable, __file__, "--child", str(rows), str(path), str(work / "media")],
+                [sys.executable, __file__, "--child", str(rows), str(path), str(work / "media")]
+                + (["--profile"] if args.profile else []),
                 check=True,
                 capture_output=False,
                 stdout=subprocess.PIPE,
