@@ -35,6 +35,11 @@ from listings.models import Category, Product
 
 # --- cells to payload ---------------------------------------------------------------------
 
+PLAIN_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]*")
+LIMITS = [Decimal(10) ** n for n in range(20)]  # the first number too large for n whole digits
+# Read once: a TextChoices' `values` builds its list on every access.
+MODES, SAMPLE_POLICIES = Product.Mode.values, Product.SamplePolicy.values
+
 
 class Lookups:
     """Categories by path and brands by slug, each looked up once per import (bounded)."""
@@ -99,13 +104,13 @@ class _Cells:
             number = Decimal(value)
         except InvalidOperation:
             number = None
-        if number is None or not number.is_finite() or not re.fullmatch(r"-?[0-9]*\.?[0-9]*", value):
+        if number is None or not number.is_finite() or not PLAIN_NUMBER.fullmatch(value):
             self.fail(column, f"Expected a number such as 12.50 (a dot for decimals, no separators); got {value!r}.")
             return None
         if -number.as_tuple().exponent > places:
             self.fail(column, f"At most {places} decimal place{'s' if places != 1 else ''}.")
             return None
-        if abs(number) >= Decimal(10) ** (digits - places):
+        if abs(number) >= LIMITS[digits - places]:
             self.fail(column, "The number is too large.")
             return None
         if minimum is not None and number < minimum:
@@ -180,10 +185,17 @@ def group_payload(group: Group, lookups: Lookups) -> Parsed:
 def _check_repeats(group: Group, errors: list[dict]) -> None:
     """Product columns on later rows repeat the first row's value or are left empty."""
     first_number, first = group.rows[0]
+    repeated = product_columns()[1:]
     for number, values in group.rows[1:]:
-        for column in product_columns()[1:]:
-            value = (values.get(column) or "").strip()
-            if value and value != (first.get(column) or "").strip():
+        for column in repeated:
+            value = values.get(column)
+            # The same cell as the first row's (the usual case) needs no stripping.
+            if (
+                value
+                and value != first.get(column)
+                and (value := value.strip())
+                and value != (first.get(column) or "").strip()
+            ):
                 message = f"Differs from the product's first row ({first_number}); repeat it or leave it empty."
                 errors.append(problem(number, column, message, group.key))
 
@@ -202,7 +214,7 @@ def _product_fields(cells: _Cells, lookups: Lookups) -> dict:
             cells.fail("brand", f"No brand has the slug {slug!r}.")
         else:
             data["brand"] = brand
-    if mode := cells.choice("mode", Product.Mode.values):
+    if mode := cells.choice("mode", MODES):
         data["mode"] = mode
     currency = cells.text("base_currency").upper() or "KRW"
     try:
@@ -230,7 +242,7 @@ def _product_fields(cells: _Cells, lookups: Lookups) -> dict:
         data["order_multiple"] = multiple
     if (lead_time := cells.whole("lead_time_days", low=0, high=365)) is not None:
         data["lead_time_days"] = lead_time
-    if policy := cells.choice("sample_policy", Product.SamplePolicy.values):
+    if policy := cells.choice("sample_policy", SAMPLE_POLICIES):
         data["sample_policy"] = policy
     if incoterms := cells.text("incoterms"):
         data["incoterms"] = [term.strip().upper() for term in incoterms.split(LIST_SEPARATOR)]

@@ -31,7 +31,6 @@ from core.outages import broker_require
 from core.permissions import is_operator
 from core.services import job_create, job_finish, job_record_progress, job_start
 from listings import csv_format, csv_payload
-from listings.models import Product
 from listings.selectors import product_list
 from listings.services import product_create, products_create_bulk
 
@@ -214,7 +213,7 @@ class _ImportRun:
         outcomes = iter(created)
         for group, parsed in chunk:  # the errors in the file's order
             outcome = next(outcomes) if parsed.payload is not None else None
-            if isinstance(outcome, Product):
+            if isinstance(outcome, int):  # the new product's id
                 self.counts["products_created"] += 1
                 continue
             self.counts["products_failed"] += 1
@@ -227,11 +226,11 @@ class _ImportRun:
                 self.pending.extend(csv_payload.service_errors(group, parsed, error))
 
     @staticmethod
-    def _one(group: csv_format.Group, parsed: csv_payload.Parsed, actor: User, company: Company) -> Product | list:
-        """One product through product_create in its savepoint: the product, or its row errors."""
+    def _one(group: csv_format.Group, parsed: csv_payload.Parsed, actor: User, company: Company) -> int | list:
+        """One product through product_create in its savepoint: its id, or its row errors."""
         try:
             with transaction.atomic():
-                return product_create(actor=actor, company=company, **parsed.payload)
+                return product_create(actor=actor, company=company, **parsed.payload).pk
         except InvalidInput as error:
             return csv_payload.service_errors(group, parsed, error)
         except (IntegrityError, DataError) as error:

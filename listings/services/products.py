@@ -47,6 +47,7 @@ SCALAR_FIELDS = [
     "sample_policy",
     "incoterms",
 ]
+BLANK_VARIANT_FIELDS = ("gtin", "hs_code", "origin_country")  # text: cleared to "", the others to None
 VARIANT_FIELDS = ["gtin", "options", "weight_kg", "length_cm", "width_cm", "height_cm", "hs_code", "origin_country"]
 EDITABLE_STATUSES = [S.DRAFT, S.IN_REVIEW, S.APPROVED, S.PUBLISHED, S.SUSPENDED]
 
@@ -199,12 +200,17 @@ def _write_nested(product: Product, data: dict) -> None:
         _write_variants(product, data["variants"])
 
 
+def variant_values(data: dict, position: int) -> dict:
+    """A variant's field values from one payload entry; a field left out is cleared."""
+    values = {name: data.get(name, "" if name in BLANK_VARIANT_FIELDS else None) for name in VARIANT_FIELDS}
+    values["options"] = data.get("options") or {}
+    values["position"] = position
+    return values
+
+
 def variant_fill(variant: Variant, data: dict, position: int) -> Variant:
-    """The variant's fields from one payload entry; a field left out is cleared."""
-    for name in VARIANT_FIELDS:
-        setattr(variant, name, data.get(name, "" if name in ("gtin", "hs_code", "origin_country") else None))
-    variant.options = data.get("options") or {}
-    variant.position = position
+    for name, value in variant_values(data, position).items():
+        setattr(variant, name, value)
     return variant
 
 
