@@ -144,6 +144,7 @@ class _ImportRun:
         self.committed = dict(self.counts)
         self.pending: list[dict] = []  # errors of the current batch
         self.lookups = csv_payload.Lookups()
+        self.slug_resume: dict[str, int] = {}  # products_create_bulk's, across the batches
         self.last_row = 1
         self.stopped = ""
 
@@ -206,7 +207,10 @@ class _ImportRun:
         try:
             with transaction.atomic():  # the bulk write's savepoint
                 created = products_create_bulk(
-                    actor=actor, company=company, payloads=[parsed.payload for _, parsed in valid]
+                    actor=actor,
+                    company=company,
+                    payloads=[parsed.payload for _, parsed in valid],
+                    slug_resume=self.slug_resume,
                 )
         except (IntegrityError, DataError):
             created = [self._one(group, parsed, actor, company) for group, parsed in valid]

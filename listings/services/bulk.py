@@ -33,12 +33,16 @@ from listings.services.products import (
 from listings.validation import FieldErrors
 
 SLUG_PROBE = 50  # candidate suffixes looked up at once for a taken slug
+SLUG_RESUME_LIMIT = 1000  # slug bases remembered across calls
 
 
-def products_create_bulk(*, actor: User, company: Company, payloads: list[dict]) -> list[int | FieldErrors]:
+def products_create_bulk(
+    *, actor: User, company: Company, payloads: list[dict], slug_resume: dict[str, int] | None = None
+) -> list[int | FieldErrors]:
     """Draft products from product_create payloads (scalars and nested translations, b2c_prices,
     price_tiers, variants): per payload the new product's id, or its field errors (nothing of it
-    written). A SKU or slug is taken by the database's rows and by the valid payloads before it."""
+    written). A SKU or slug is taken by the database's rows and by the valid payloads before it.
+    `slug_resume`, kept by a caller across its calls: per taken slug base, the last suffix given."""
     company_editor_require(actor, company.pk)
     skus = {variant["sku"] for data in payloads for variant in data.get("variants", [])}
     # Bound as one array (core.lookups.any_of): a batch's SKUs in an IN list cost more to send than to find.
@@ -62,7 +66,7 @@ def products_create_bulk(*, actor: User, company: Company, payloads: list[dict])
         taken_skus.update(variant["sku"] for variant in data.get("variants", []))
         accepted.append((draft, data))
         results.append(draft)
-    _write(accepted, company, actor)
+    _write(accepted, company, actor, {} if slug_resume is None else slug_resume)
     return [result if isinstance(result, FieldErrors) else result.id for result in results]
 
 
@@ -88,21 +92,31 @@ def _draft_maker(company: Company):
     return draft
 
 
-def _free_slugs(bases: list[str]) -> list[str]:
+def _free_slugs(bases: list[str], resume: dict[str, int]) -> list[str]:
     """product_create's slug for each base in turn: the base, else the first free base-2,
-    base-3, ...; `known` holds the slugs whose database answer is in `taken`."""
+    base-3, ...; `known` holds the slugs whose database answer is in `taken`.
+
+    A taken base's search resumes after the last suffix it gave (`resume`): every suffix below it
+    was taken when it was looked at, so a file of many products with one title costs a probe per
+    SLUG_PROBE products instead of walking (and querying) the suffixes from 2 for each of them,
+    which grew with the square of their number. A suffix freed meanwhile is not reused."""
     known = set(bases)
     taken = set(Product.objects.filter(any_of("slug", known)).values_list("slug", flat=True))
     slugs = []
     for base in bases:
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-            if slug not in known:
-                probe = [f"{base}-{k}" for k in range(n, n + SLUG_PROBE)]
-                known.update(probe)
-                taken.update(Product.objects.filter(slug__in=probe).values_list("slug", flat=True))
+        slug = base
+        if slug in taken:
+            n = resume.get(base, 1)
+            while slug in taken:
+                n += 1
+                slug = f"{base}-{n}"
+                if slug not in known:
+                    probe = [f"{base}-{k}" for k in range(n, n + SLUG_PROBE)]
+                    known.update(probe)
+                    taken.update(Product.objects.filter(any_of("slug", probe)).values_list("slug", flat=True))
+            if base not in resume and len(resume) >= SLUG_RESUME_LIMIT:
+                resume.clear()  # bounded, like the import's lookups
+            resume[base] = n
         taken.add(slug)
         slugs.append(slug)
     return slugs
@@ -119,10 +133,10 @@ VariantRow = namedtuple(
 PRODUCT_COLUMNS = [field.attname for field in Product._meta.concrete_fields]
 
 
-def _write(accepted: list[tuple[SimpleNamespace, dict]], company: Company, actor: User) -> None:
+def _write(accepted: list[tuple[SimpleNamespace, dict]], company: Company, actor: User, resume: dict) -> None:
     if not accepted:
         return
-    slugs = _free_slugs([product_slug_base(data, company) for _, data in accepted])
+    slugs = _free_slugs([product_slug_base(data, company) for _, data in accepted], resume)
     children = []
     for (product, data), slug in zip(accepted, slugs, strict=True):
         product.slug = slug

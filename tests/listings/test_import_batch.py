@@ -165,3 +165,22 @@ def test_an_import_leaves_the_storefront_facet_counts_equal_to_a_recount(categor
     assert (
         list(FacetCount.objects.values_list("cell", "count")) == before == [(f"-:{categories['lighting'].pk}:b2c", 1)]
     )
+
+
+def test_many_products_with_one_title_get_the_next_suffixes_with_a_probe_per_batch(categories, monkeypatch):
+    """The slug search resumes where the previous batch left off instead of walking the suffixes
+    from -2 again, which made a file of many same-titled products cost more per row as it grew."""
+    monkeypatch.setattr(imports, "BATCH_ROWS", 2)
+    monkeypatch.setattr(bulk, "SLUG_PROBE", 2)
+    company = company_with_owner()
+    rows = [lamp(f"T{n}", sku=f"T{n}-1", title_en="Moon lamp") for n in range(12)]
+
+    with CaptureQueriesContext(connection) as queries:
+        job = run_import(company, csv_bytes(rows))
+
+    assert job.counts == {"products_created": 12, "products_failed": 0, "rows": 12}, job.errors
+    slugs = list(Product.objects.filter(company=company).order_by("pk").values_list("slug", flat=True))
+    assert slugs == ["moon-lamp", *(f"moon-lamp-{n}" for n in range(2, 13))]
+    # Per batch of two: the bases' lookup and one probe of the next SLUG_PROBE suffixes.
+    slug_lookups = [query for query in queries.captured_queries if '"listings_product"."slug" = ANY' in query["sql"]]
+    assert len(slug_lookups) == 6 * 2
