@@ -5,6 +5,7 @@ from core.signals import event_dispatched, user_closing, user_data_exporting
 from listings.signals import product_changed
 from logistics.signals import return_inspected, return_received, shipment_delivered
 from marketplace.notifications import NOTIFY
+from marketplace.notifications_sellers import NOTIFY as NOTIFY_SELLERS
 from marketplace.services.order_fulfilment import order_shipment_delivered
 from marketplace.services.privacy import buyer_data_erase, buyer_data_export
 from marketplace.services.returns import return_goods_inspected, return_goods_received
@@ -51,3 +52,5 @@ def on_event_dispatched(sender, *, event, **kwargs):
     """E-mails about the events this app owns (docs/events.md): marketplace/notifications.py."""
     if event.type in NOTIFY:
         NOTIFY[event.type](event)
+    if event.type in NOTIFY_SELLERS:  # sellers' deal and money e-mails: marketplace/notifications_sellers.py
+        NOTIFY_SELLERS[event.type](event)

@@ -186,6 +186,10 @@ class MembershipApproveSerializer(StrictSerializer):
     eligibility_override_reason = serializers.CharField(max_length=1000, required=False, default="")
 
 
+class MembershipRejectSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=1000, help_text="Why; the applicant's owners are told.")
+
+
 class MembershipLeaveSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=1000, required=False, default="")
 

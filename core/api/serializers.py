@@ -66,8 +66,16 @@ class DetailSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "date_joined", "email_verified_at"]
+        fields = ["id", "email", "full_name", "date_joined", "email_verified_at", "locale"]
         read_only_fields = fields
+
+
+class UserLocaleSerializer(StrictSerializer):
+    locale = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        help_text="Language of your staff e-mails: one of the content locales; blank for the platform default.",
+    )
 
 
 class JobErrorSerializer(serializers.Serializer):
