@@ -61,7 +61,10 @@ class MeView(APIView):
         """Sets the language of the caller's staff e-mails (400 on `locale` for one the platform lacks)."""
         body = UserLocaleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(self.me(user_locale_set(user=request.user, **body.validated_data)))
+        user = request.user
+        if "locale" in body.validated_data:
+            user = user_locale_set(user=user, locale=body.validated_data["locale"])
+        return Response(self.me(user))
 
     @staticmethod
     def me(user) -> dict:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from core.api.fields import StrictSerializer
@@ -71,9 +72,10 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class UserLocaleSerializer(StrictSerializer):
-    locale = serializers.CharField(
-        max_length=20,
+    locale = serializers.ChoiceField(
+        choices=settings.CONTENT_LOCALES,
         allow_blank=True,
+        required=False,
         help_text="Language of your staff e-mails: one of the content locales; blank for the platform default.",
     )
 
