@@ -67,6 +67,7 @@ def test_users_set_their_e_mail_language_on_their_account(api):
     assert [(e["attr"], e["code"]) for e in refused.json()["errors"]] == [("locale", "invalid_choice")]
     user.refresh_from_db()
     assert user.locale == "zh-hans"
+    assert api.patch("/api/v1/auth/me/", {}, format="json").json()["locale"] == "zh-hans"  # nothing to change
     assert api.patch("/api/v1/auth/me/", {"locale": ""}, format="json").json()["locale"] == ""
     user.refresh_from_db()
     assert user.locale == ""
