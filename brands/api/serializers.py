@@ -201,11 +201,12 @@ class MeCompanySerializer(serializers.Serializer):
 
 
 class MeSerializer(UserSerializer):
+    locale = serializers.CharField(help_text="Language of your staff e-mails; blank: the platform default.")
     is_operator = serializers.BooleanField()
     companies = MeCompanySerializer(many=True)
 
     class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "is_operator", "companies"]
+        fields = [*UserSerializer.Meta.fields, "locale", "is_operator", "companies"]
         read_only_fields = fields
 
 

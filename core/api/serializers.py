@@ -67,7 +67,7 @@ class DetailSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "date_joined", "email_verified_at", "locale"]
+        fields = ["id", "email", "full_name", "date_joined", "email_verified_at"]
         read_only_fields = fields
 
 
