@@ -247,6 +247,7 @@ class Membership(models.Model):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
         LEFT = "left", "Left"
+        REJECTED = "rejected", "Rejected"
 
     LIVE_STATUSES = [Status.APPLIED, Status.ACTIVE, Status.SUSPENDED]
 
@@ -288,6 +289,7 @@ class BrandEvent(models.Model):
         STANDARD_PUBLISHED = "standard_published", "Quality standard published"
         MEMBER_APPLIED = "member_applied", "Member applied"
         MEMBER_APPROVED = "member_approved", "Member approved"
+        MEMBER_REJECTED = "member_rejected", "Member rejected"
         MEMBER_SUSPENDED = "member_suspended", "Member suspended"
         MEMBER_LEFT = "member_left", "Member left"
 

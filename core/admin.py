@@ -181,7 +181,7 @@ class UserAdmin(OperatorOnlyAdmin, DjangoUserAdmin):
     list_filter = ["is_staff", "is_active", "groups"]
     search_fields = ["email", "full_name"]
     fieldsets = [
-        (None, {"fields": ["email", "password", "full_name"]}),
+        (None, {"fields": ["email", "password", "full_name", "locale"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

@@ -29,7 +29,7 @@ from core.money import Money
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # The e-mails a user may turn off (GET/PATCH auth/notifications/); every other one always goes.
-OPTIONAL_TEMPLATES = ["seller_new_lines", "inspection_failed", "channel_listing_rejected"]
+OPTIONAL_TEMPLATES = ["seller_new_lines", "inspection_failed", "channel_listing_rejected", "inbound_discrepancies"]
 # Babel's locale for each content locale.
 BABEL_LOCALES = {"ko": "ko_KR", "en": "en_US", "zh-hans": "zh_Hans_CN", "ja": "ja_JP", "es": "es_ES"}
 
@@ -55,6 +55,13 @@ def date_format(value: date | datetime | str, locale: str) -> str:
 def email_locale(locale: str | None) -> str:
     """The first locale of the fallback chain that the e-mails are written in."""
     return next(c for c in fallback_chain(locale) if c in settings.CONTENT_LOCALES)
+
+
+def staff_locale(user: User) -> str:
+    """The language of a company staff member's or operator's e-mails: their own choice, else
+    the platform default. Each recipient's message is rendered in it, so staff of one company
+    may read one event in different languages."""
+    return email_locale(user.locale or settings.CONTENT_DEFAULT_LOCALE)
 
 
 # The base layout's own words (core/templates/emails/base.*), per locale.

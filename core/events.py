@@ -35,6 +35,7 @@ class EventType(models.TextChoices):
     STATEMENT_READY = "statement.ready", "Statement ready"
     STOCK_LOW = "stock.low", "Stock low"
     MEMBERSHIP_APPROVED = "membership.approved", "Membership approved"
+    MEMBERSHIP_REJECTED = "membership.rejected", "Membership rejected"
     BRAND_ACTIVATED = "brand.activated", "Brand activated"
     BRAND_SUSPENDED = "brand.suspended", "Brand suspended"
     # Sent by POST webhooks/{id}/ping/ to that endpoint only; never fanned out.

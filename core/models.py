@@ -42,6 +42,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Until set, the user may browse and buy but not create companies, post RFQs or take a write role.
     email_verified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="Closed by the user; personal data removed.")
+    # The language of the staff e-mails this user receives (buyers' follow their order's).
+    locale = models.CharField(
+        max_length=10,
+        choices=[(code, code) for code in settings.CONTENT_LOCALES],
+        blank=True,
+        help_text="Language of the e-mails this user receives as company staff; blank: the platform default.",
+    )
 
     objects = UserManager()
 

@@ -2,10 +2,8 @@
 error, with the normalised issues (optional: each may turn it off). Called by the receiver of
 core's event_dispatched."""
 
-from django.conf import settings
-
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, phrases
+from core.emails import email_queue, phrases, staff_locale
 from core.events import EventType
 from core.models import Event
 from listings.models import Product
@@ -42,12 +40,12 @@ CHANNEL_LISTING_REJECTED = {
 
 def channel_listing_rejected_notify(event: Event) -> None:
     listing = event.data["channel_listing"]
-    locale = settings.CONTENT_DEFAULT_LOCALE
-    product = Product.objects.filter(pk=listing["product"]["id"]).first()
-    title = product_text(product, locale)["title"] if product else f"#{listing['product']['id']}"
-    t = phrases(CHANNEL_LISTING_REJECTED, locale, channel=listing["channel"], title=title)
+    product = Product.objects.filter(pk=listing["product"]["id"]).prefetch_related("translations").first()
     issues = listing["issues"] or [{"code": "error", "attribute": "", "message": listing["message"]}]
     for user in company_notified_staff(event.company_ids):
+        locale = staff_locale(user)
+        title = product_text(product, locale)["title"] if product else f"#{listing['product']['id']}"
+        t = phrases(CHANNEL_LISTING_REJECTED, locale, channel=listing["channel"], title=title)
         email_queue(
             to=user.email,
             user=user,

@@ -1,10 +1,8 @@
 """The product company's owners and editors hear of a failed QC inspection (optional: each
 may turn it off). Called by the receiver of core's event_dispatched."""
 
-from django.conf import settings
-
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, phrases
+from core.emails import email_queue, phrases, staff_locale
 from core.events import EventType
 from core.models import Event
 
@@ -39,15 +37,15 @@ INSPECTION_FAILED = {
 
 def inspection_failed_notify(event: Event) -> None:
     inspection = event.data["inspection"]
-    locale = settings.CONTENT_DEFAULT_LOCALE
-    t = phrases(
-        INSPECTION_FAILED,
-        locale,
-        title=inspection["product"]["title"],
-        brand=inspection["brand"]["name"],
-        version=inspection["standard_version"],
-    )
     for user in company_notified_staff(event.company_ids):
+        locale = staff_locale(user)
+        t = phrases(
+            INSPECTION_FAILED,
+            locale,
+            title=inspection["product"]["title"],
+            brand=inspection["brand"]["name"],
+            version=inspection["standard_version"],
+        )
         email_queue(
             to=user.email,
             user=user,

@@ -5,6 +5,7 @@ from core.signals import event_dispatched, user_closing, user_data_exporting
 from listings.signals import product_changed
 from logistics.signals import return_inspected, return_received, shipment_delivered, shipment_shipped
 from marketplace.notifications import NOTIFY
+from marketplace.notifications_sellers import SELLER_NOTIFY
 from marketplace.notifications_trade import TRADE_NOTIFY
 from marketplace.services.exchanges import exchange_shipment_delivered, exchange_shipment_shipped
 from marketplace.services.order_fulfilment import order_shipment_delivered
@@ -63,8 +64,11 @@ def on_user_closing(sender, *, user, **kwargs):
 @receiver(event_dispatched, dispatch_uid="marketplace_event_dispatched")
 def on_event_dispatched(sender, *, event, **kwargs):
     """E-mails about the events this app owns (docs/events.md): marketplace/notifications.py
-    (orders and payments) and marketplace/notifications_trade.py (returns, RFQs and quotes)."""
+    (orders and payments), notifications_trade.py (returns, RFQs and quotes) and
+    notifications_sellers.py (the sellers' deals and money)."""
     if event.type in NOTIFY:
         NOTIFY[event.type](event)
     if event.type in TRADE_NOTIFY:
         TRADE_NOTIFY[event.type](event)
+    if event.type in SELLER_NOTIFY:
+        SELLER_NOTIFY[event.type](event)

@@ -2621,6 +2621,19 @@ def key_expected(case, holds) -> int:
     return case.expect["member"]
 
 
+# The language of one's staff e-mails; a brand's lead rejecting an application (with a reason).
+CASES += [
+    Case("auth-me", "patch", lambda w: "/api/v1/auth/me/", _all(200, anon=401), lambda w, r: {"locale": "ja"}),
+    Case(
+        "brand-reject-membership",
+        "post",
+        lambda w: f"/api/v1/brands/{w.brand.slug}/memberships/{w.application.pk}/reject/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 200, "operator": 200},
+        lambda w, r: {"reason": "The brand takes hanji lamps only."},
+    ),
+]
+
+
 # Parametrised here, after every CASES block, so that each row is checked for every role.
 @pytest.mark.parametrize(
     ("case", "role"),

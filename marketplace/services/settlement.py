@@ -197,6 +197,7 @@ def payout_event_publish(payout: Payout) -> None:
             "period": payout.period,
             "amount": Money(payout.amount, payout.currency).as_dict(),
             "method": payout.method,
+            "reference": payout.transfer_id,
             "paid_at": payout.paid_at,
         }
     }
