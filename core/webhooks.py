@@ -25,7 +25,7 @@ from core.events import SUBSCRIBABLE, EventType
 from core.models import Event, SecurityEvent, User, WebhookDelivery, WebhookEndpoint
 from core.services import event_dispatch_queue, security_event_record
 from core.signals import event_dispatched
-from core.urlguard import URLRefused, public_url_check
+from core.urlguard import URLRefused, pinned_request, public_url_check
 
 logger = logging.getLogger(__name__)
 
@@ -288,8 +288,10 @@ def _send(endpoint: WebhookEndpoint, event: Event) -> tuple[int | None, str, str
     }
     started = time.monotonic()
     try:
-        public_url_check(url)  # again at send time: the name may resolve elsewhere by now
-        with requests.post(
+        # Checked again at send time (the name may resolve elsewhere by now), and the connection
+        # goes to the address checked, not to a second lookup's answer (DNS rebinding).
+        with pinned_request(
+            "POST",
             url,
             data=body,
             headers=headers,
