@@ -72,7 +72,12 @@ def _event(request: ReturnRequest, kind: str, actor=None, note: str = "") -> Non
                 "refund": request.refund_id,
             }
         }
-        event_record(type=PUBLISHED[kind], data=data, company_ids=[line.seller_id])
+        event_record(
+            type=PUBLISHED[kind],
+            data=data,
+            company_ids=[line.seller_id],
+            buyer_company_ids=[line.order.buyer_company_id],
+        )
 
 
 @transaction.atomic

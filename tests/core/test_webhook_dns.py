@@ -10,7 +10,7 @@ import urllib3.util.connection
 from core.models import WebhookDelivery
 from core.urlguard import PinnedHostAdapter
 from tests.core.receiver import Receiver
-from tests.core.test_webhooks import eager, endpoint_for, record, verify  # noqa: F401 - fixtures
+from tests.core.test_webhooks import endpoint_for, record, verify
 from tests.factories import company_with_owner
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def connects(monkeypatch):
 
 
 def test_a_name_rebound_to_loopback_after_the_check_is_never_reached(
-    eager,  # noqa: F811
+    eager,
     settings,
     monkeypatch,
     connects,
@@ -85,7 +85,7 @@ def test_a_name_rebound_to_loopback_after_the_check_is_never_reached(
 
 
 def test_where_loopback_is_allowed_the_pinned_address_gets_the_named_host(
-    eager,  # noqa: F811
+    eager,
     monkeypatch,
     connects,
     django_capture_on_commit_callbacks,
