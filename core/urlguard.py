@@ -38,19 +38,16 @@ def _url_parts(url: str, attr: str):
     return parts
 
 
-def public_address_resolve(url: str, *, attr: str = "url", allow_private: bool | None = None) -> str:
+def public_address_resolve(url: str, *, attr: str = "url") -> str:
     """The address to connect to for the URL's host, after checking every address the name
-    resolves to; URLRefused (a 400 on `attr`) if the URL is unsafe. `allow_private` defaults to
-    CHANNEL_ALLOW_PRIVATE_URLS (tests and local set-ups on loopback)."""
-    if allow_private is None:
-        allow_private = settings.CHANNEL_ALLOW_PRIVATE_URLS
+    resolves to; URLRefused (a 400 on `attr`) if the URL is unsafe."""
     parts = _url_parts(url, attr)
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError, ValueError) as exc:
         raise URLRefused(f"The host '{parts.hostname}' does not resolve.", attr=attr) from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    for address in [] if allow_private else addresses:
+    for address in addresses:
         if (
             address.is_private
             or address.is_loopback
@@ -73,7 +70,7 @@ def public_url_check(url: str, *, attr: str = "url", allow_private: bool | None 
     if allow_private:  # no lookup: a channel saved while its host is down is still saved
         _url_parts(url, attr)
     else:
-        public_address_resolve(url, attr=attr, allow_private=False)
+        public_address_resolve(url, attr=attr)
     return url
 
 
@@ -91,10 +88,18 @@ class PinnedHostAdapter(HTTPAdapter):
 
 
 @contextmanager
-def pinned_request(method: str, url: str, *, attr: str = "url", **kwargs) -> Iterator[requests.Response]:
+def pinned_request(
+    method: str, url: str, *, timeout: tuple[float, float], attr: str = "url", **kwargs
+) -> Iterator[requests.Response]:
     """`requests.request` against the address the guard approved: the URL's host is checked,
     the connection goes to the checked address, and the Host header and SNI keep the name.
-    Proxies from the environment are ignored: a proxy would resolve the name again."""
+    Proxies from the environment are ignored: a proxy would resolve the name again. Where
+    CHANNEL_ALLOW_PRIVATE_URLS lets every address through, nothing needs pinning: a plain request."""
+    if settings.CHANNEL_ALLOW_PRIVATE_URLS:
+        _url_parts(url, attr)
+        with requests.request(method, url, timeout=timeout, **kwargs) as response:
+            yield response
+        return
     address = public_address_resolve(url, attr=attr)
     parts = urlsplit(url)
     host = f"[{address}]" if ":" in address else address
@@ -103,5 +108,6 @@ def pinned_request(method: str, url: str, *, attr: str = "url", **kwargs) -> Ite
     with requests.Session() as session:
         session.trust_env = False
         session.mount(f"{parts.scheme}://", PinnedHostAdapter(hostname=parts.hostname))
-        with session.request(method, urlunsplit(parts._replace(netloc=netloc)), headers=headers, **kwargs) as response:
+        pinned_url = urlunsplit(parts._replace(netloc=netloc))
+        with session.request(method, pinned_url, headers=headers, timeout=timeout, **kwargs) as response:
             yield response

@@ -35,27 +35,36 @@ class Resolver:
         return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
 
 
+class Network:
+    """Where the HTTP client opens sockets, each target recorded. Tests open sockets only to
+    loopback: the public address is out of reach, or (`public_is_receiver`) routed to the
+    loopback receiver, standing in for a public host."""
+
+    def __init__(self):
+        self.targets, self.public_is_receiver = [], False
+
+    def create_connection(self, address, *args, **kwargs):
+        self.targets.append(address)
+        host, port = address
+        if host == PUBLIC and self.public_is_receiver:
+            host = "127.0.0.1"
+        elif host != "127.0.0.1":
+            raise ConnectionRefusedError(f"test network: {host} is out of reach")
+        return real_create_connection((host, port), *args, **kwargs)
+
+
 @pytest.fixture
-def connects(monkeypatch):
-    """Where the HTTP client opens sockets: loopback really, any other address refused at once
-    (tests open sockets only to loopback), each target recorded."""
-    targets = []
-
-    def create_connection(address, *args, **kwargs):
-        targets.append(address)
-        if address[0] != "127.0.0.1":
-            raise ConnectionRefusedError(f"test network: {address[0]} is out of reach")
-        return real_create_connection(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
-    return targets
+def network(monkeypatch):
+    network = Network()
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", network.create_connection)
+    return network
 
 
 def test_a_name_rebound_to_loopback_after_the_check_is_never_reached(
     eager,
     settings,
     monkeypatch,
-    connects,
+    network,
     django_capture_on_commit_callbacks,
 ):
     with Receiver() as receiver:
@@ -70,7 +79,7 @@ def test_a_name_rebound_to_loopback_after_the_check_is_never_reached(
         delivery = WebhookDelivery.objects.get()
         # The check saw the public address; the connection went there, not to the rebound answer.
         assert resolver.lookups == 1
-        assert connects == [(PUBLIC, port)]
+        assert network.targets == [(PUBLIC, port)]
         assert receiver.requests == []
         assert delivery.status == "pending" and delivery.response_status is None
         assert "ConnectionError" in delivery.error
@@ -81,24 +90,28 @@ def test_a_name_rebound_to_loopback_after_the_check_is_never_reached(
         assert webhook_delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at) == "failed"
         delivery.refresh_from_db()
         assert "127.0.0.1" in delivery.error and "loopback" in delivery.error
-        assert connects == [(PUBLIC, port)] and receiver.requests == []
+        assert network.targets == [(PUBLIC, port)] and receiver.requests == []
 
 
-def test_where_loopback_is_allowed_the_pinned_address_gets_the_named_host(
+def test_the_checked_address_gets_the_delivery_with_the_host_name(
     eager,
+    settings,
     monkeypatch,
-    connects,
+    network,
     django_capture_on_commit_callbacks,
 ):
     with Receiver() as receiver:
         port = receiver.server.server_address[1]
         company = company_with_owner()
         endpoint = endpoint_for(company, f"http://hooks.pinned.test:{port}/hook")
-        resolver = Resolver("hooks.pinned.test", first="127.0.0.1", then="10.9.9.9")
+        settings.CHANNEL_ALLOW_PRIVATE_URLS = False
+        network.public_is_receiver = True
+        # A later lookup would answer a private address: the delivery never asks again.
+        resolver = Resolver("hooks.pinned.test", first=PUBLIC, then="10.9.9.9")
         monkeypatch.setattr(socket, "getaddrinfo", resolver)
         event = record(django_capture_on_commit_callbacks, [company.pk])
 
-        assert resolver.lookups == 1 and connects == [("127.0.0.1", port)]
+        assert resolver.lookups == 1 and network.targets == [(PUBLIC, port)]
         (sent,) = receiver.requests
         assert sent["path"] == "/hook"
         assert sent["headers"]["Host"] == f"hooks.pinned.test:{port}"
@@ -111,3 +124,16 @@ def test_tls_keeps_the_host_name_for_sni_and_the_certificate_check():
     adapter = PinnedHostAdapter(hostname="erp.example.com")
     assert adapter.poolmanager.connection_pool_kw["server_hostname"] == "erp.example.com"
     assert adapter.poolmanager.connection_pool_kw["assert_hostname"] == "erp.example.com"
+
+
+def test_where_loopback_is_allowed_deliveries_go_to_the_receiver_as_named(
+    eager, network, django_capture_on_commit_callbacks
+):
+    with Receiver() as receiver:  # CHANNEL_ALLOW_PRIVATE_URLS is on in tests
+        company = company_with_owner()
+        endpoint_for(company, receiver.url)
+        record(django_capture_on_commit_callbacks, [company.pk])
+        port = receiver.server.server_address[1]
+        assert network.targets == [("127.0.0.1", port)] and len(receiver.requests) == 1
+        assert receiver.requests[0]["headers"]["Host"] == f"127.0.0.1:{port}"
+    assert WebhookDelivery.objects.get().status == "succeeded"
