@@ -99,7 +99,7 @@ def _message_create(**fields) -> Message | None:
     try:
         with transaction.atomic():
             return Message.objects.create(**fields)
-    except IntegrityError:  # the event already sent this template to this address
+    except IntegrityError:  # the event (or key) already sent this template to this address
         return None
 
 
@@ -136,12 +136,13 @@ def email_queue(
     context: dict,
     locale: str | None = None,
     event: Event | None = None,
+    key: str = "",
     user: User | None = None,
     optional: bool = False,
 ) -> Message | None:
-    """Writes the message in the caller's transaction and sends it after commit. Once per event,
-    recipient and template (None when it was already written); an optional one the user turned
-    off is recorded as skipped."""
+    """Writes the message in the caller's transaction and sends it after commit. Once per event
+    (or `key`, for a message no event causes), recipient and template (None when it was already
+    written); an optional one the user turned off is recorded as skipped."""
     locale = email_locale(locale)
     subject, text, html = email_render(template=template, context=context, locale=locale)
     skipped = optional and not notification_enabled(user=user, template=template.rsplit("/", 1)[-1])
@@ -151,6 +152,7 @@ def email_queue(
         template=template,
         locale=locale,
         event=event,
+        key=key,
         subject=subject,
         body_text=text,
         body_html=html,

@@ -1,7 +1,7 @@
 from django.dispatch import receiver
 
 from brands.signals import brand_status_changed
-from core.signals import event_dispatched, user_closing, user_data_exporting
+from core.signals import event_buyers_resolving, event_dispatched, user_closing, user_data_exporting
 from listings.signals import product_changed
 from logistics.signals import return_inspected, return_received, shipment_delivered, shipment_shipped
 from marketplace.notifications import NOTIFY
@@ -12,6 +12,7 @@ from marketplace.services.order_fulfilment import order_shipment_delivered
 from marketplace.services.privacy import buyer_data_erase, buyer_data_export
 from marketplace.services.returns import return_goods_inspected, return_goods_received
 from marketplace.services.storefront import search_document_refresh, search_documents_refresh_brand
+from marketplace.trade_selectors import reference_buyer_company_ids
 
 
 @receiver(product_changed, dispatch_uid="marketplace_product_changed")
@@ -72,3 +73,11 @@ def on_event_dispatched(sender, *, event, **kwargs):
         TRADE_NOTIFY[event.type](event)
     if event.type in SELLER_NOTIFY:
         SELLER_NOTIFY[event.type](event)
+
+
+@receiver(event_buyers_resolving, dispatch_uid="marketplace_event_buyers_resolving")
+def on_event_buyers_resolving(sender, *, type, data, **kwargs):
+    """A shipment's events name the buyer company of the order it carries (docs/events.md)."""
+    if "shipment" in data:
+        return reference_buyer_company_ids(reference=data["shipment"].get("reference", ""))
+    return []

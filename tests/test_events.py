@@ -152,6 +152,7 @@ def test_order_cancelled_names_the_sellers_only_with_their_lines():
     own = event.data_for(a.company_id)
     assert [line["seller"] for line in own["lines"]] == [a.company_id]
     assert own["order"]["total"] == {"amount": "100", "currency": "JPY"}
+    assert event.buyer_company_ids == []  # a consumer's order: no buyer company to tell
 
 
 def test_rfq_posted_quote_submitted_and_accepted():
@@ -169,6 +170,12 @@ def test_rfq_posted_quote_submitted_and_accepted():
     )
     [accepted] = recorded("quote.accepted")
     assert accepted.company_ids == [item.company_id] and accepted.data["order"] == order.number
+    # Each names the buyer company whose RFQ, quote and order it is (its endpoints receive it).
+    [placed] = recorded("order.placed")
+    for buyer_event in (posted, event, accepted, placed):
+        assert buyer_event.buyer_company_ids == [offer.buyer_company_id], buyer_event.type
+    assert placed.data_for(None, offer.buyer_company_id)["buyer_company"] == offer.buyer_company_id
+    assert "buyer_company" not in placed.data_for(item.company_id)
 
 
 def test_statement_ready_and_payout_sent():

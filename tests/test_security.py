@@ -109,6 +109,12 @@ BUYER_ROUTES = {
     "meeting-detail",
     "meeting-decline",
     "meeting-notes",
+    # Webhook endpoints of the outsider's buyer company (its orders', RFQs' and quotes' events).
+    "webhook-detail",
+    "webhook-rotate-secret",
+    "webhook-ping",
+    "webhook-deliveries",
+    "webhook-redeliver",
 }
 
 

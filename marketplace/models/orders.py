@@ -41,6 +41,10 @@ class Order(models.Model):
     # One order per checkout: the database refuses a second, whatever races.
     checkout = models.OneToOneField(Checkout, on_delete=models.PROTECT, null=True, blank=True, related_name="order")
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # The buyer company whose accepted quote the order is (B2B); its webhook endpoints hear of it.
+    buyer_company = models.ForeignKey(
+        "marketplace.BuyerCompany", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
     email = models.EmailField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     currency = models.CharField(max_length=3, validators=[validate_currency_code])

@@ -159,7 +159,9 @@ def order_event_publish(order: Order, type: str, *, lines: list[OrderLine] | Non
             "lines": [line for line in data["lines"] if line["seller"] == seller],
             "order": {**data["order"], "total": Money(total, order.currency).as_dict()},
         }
-    event_record(type=type, data=data, company_ids=sellers, company_data=own)
+    event_record(
+        type=type, data=data, company_ids=sellers, company_data=own, buyer_company_ids=[order.buyer_company_id]
+    )
 
 
 def order_number() -> str:
@@ -179,6 +181,7 @@ def order_place(
     shipping_option: dict | None = None,
     billing_address: dict | None = None,
     buyer=None,
+    buyer_company_id: int | None = None,
     actor=None,
     checkout: Checkout | None = None,
     channel: str = "",
@@ -198,6 +201,7 @@ def order_place(
         channel=channel,
         external_id=external_id,
         buyer=buyer if buyer is not None and buyer.is_authenticated else None,
+        buyer_company_id=buyer_company_id,
         email=email,
         currency=currency,
         subtotal=totals.subtotal.amount,
