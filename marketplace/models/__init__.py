@@ -7,6 +7,7 @@ from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, 
 from .promotions import BuyerAddress, Promotion, PromotionRedemption
 from .settlement import (
     BrandFund,
+    BrandFundEntry,
     Fee,
     FeeKind,
     FeeRate,
@@ -43,6 +44,7 @@ __all__ = [
     "Promotion",
     "PromotionRedemption",
     "BrandFund",
+    "BrandFundEntry",
     "FacetCount",
     "Fee",
     "FeeKind",
