@@ -16,6 +16,7 @@ from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.permissions import is_operator
 from listings.models import Category, Inspection, Product, ProductEvent, ProductRevision
+from listings.services.held_images import held_images_apply, held_images_discard, revision_images
 from listings.services.lifecycle import product_lock
 from listings.services.products import (
     EDITABLE_STATUSES,
@@ -98,8 +99,8 @@ def material_changes(product: Product, data: dict) -> dict:
 
 
 def revision_payload(changes: dict) -> dict:
-    """A revision's stored changes back in the shape product_save takes."""
-    payload = dict(changes)
+    """A revision's stored changes back in the shape product_save takes (held images aside)."""
+    payload = {name: value for name, value in changes.items() if name != "images"}
     if "category" in payload:
         payload["category"] = Category.objects.filter(pk=payload["category"]).first()
         if payload["category"] is None:
@@ -211,6 +212,9 @@ def product_revision_approve(*, actor: User, revision: ProductRevision, reason: 
     payload = revision_payload(revision.changes)
     product_fields_apply(product, payload)
     product_save(product, payload)
+    images = revision_images(revision)
+    if images is not None:
+        held_images_apply(product, images)
     revision.status, revision.decided_by, revision.decided_at, revision.reason = (
         R.APPROVED,
         actor,
@@ -228,6 +232,9 @@ def product_revision_reject(*, actor: User, revision: ProductRevision, reason: s
     _reviewer_require(actor, product)
     if not reason.strip():
         raise InvalidInput("Say why the edits are rejected.", attr="reason")
+    images = revision_images(revision)
+    if images is not None:
+        held_images_discard(images)
     revision.status, revision.decided_by, revision.decided_at, revision.reason = (
         R.REJECTED,
         actor,

@@ -29,6 +29,7 @@ from listings.selectors import product_text
 from logistics.models import Reservation, Warehouse
 from logistics.services import InsufficientStock, Line, reservation_release, stock_reserve
 from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund
+from marketplace.services.brand_funds import brand_fund_draw, brand_fund_release
 from marketplace.services.commission import order_commission_charge
 
 logger = logging.getLogger(__name__)
@@ -265,6 +266,7 @@ def order_mark_paid(*, locked: LockedOrder, payment: Payment | None, actor=None,
     order_event_record(order, K.PAID, actor, **data)
     order_event_publish(order, EventType.ORDER_PAID)
     order_commission_charge(order=order)
+    brand_fund_draw(order=order)
     held = Reservation.objects.filter(reference=order.reservation_reference, status=Reservation.Status.ACTIVE)
     if held.update(expires_at=None):  # paid stock no longer expires
         order_id = order.pk
@@ -332,6 +334,8 @@ def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     if order.lines.filter(quantity_fulfilled__gt=0).exists():
         raise WrongState("Part of the order has shipped; request a return instead.")
     order_stock_release(order=order, reason="order cancelled")
+    if order.status == OS.PENDING:
+        brand_fund_release(order=order)  # a paid one gets its draw back with the refund below
     order.status = OS.CANCELLED
     order.save(update_fields=["status"])
     order_event_record(order, K.CANCELLED, actor, reason=reason)
@@ -374,6 +378,7 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
             if order.status != OS.PENDING:
                 continue
             order_stock_release(order=order, reason="payment timed out")
+            brand_fund_release(order=order)
             order.status = OS.CANCELLED
             order.save(update_fields=["status"])
             order_event_record(order, K.PAYMENT_TIMED_OUT)

@@ -96,6 +96,13 @@ class Figures:
     agent_commissions: Decimal = ZERO
     carried_in: Decimal = ZERO
     lines: list[dict] = field(default_factory=list)
+    # brand id -> the contribution to its fund (in `currency`), what settlement credits the fund.
+    brand_funds: dict[int, Decimal] = field(default_factory=dict)
+
+    def contribute(self, brand_id: int | None, amount: Decimal) -> None:
+        self.brand_fund += amount
+        if brand_id is not None and amount:
+            self.brand_funds[brand_id] = self.brand_funds.get(brand_id, ZERO) + amount
 
     @property
     def net(self) -> Decimal:
@@ -139,7 +146,7 @@ def statement_compute(*, company: Company, period: str) -> Figures:
         rate = funds.get(line.variant.product.brand_id)
         fund = convert(line.total * rate, line.order.currency) if rate else ZERO
         figures.sales += amount
-        figures.brand_fund += fund
+        figures.contribute(line.variant.product.brand_id, fund)
         figures.lines.append(
             {
                 "type": "sale",
@@ -180,20 +187,25 @@ def statement_compute(*, company: Company, period: str) -> Figures:
                 continue
             share = refund.amount
             kind = "chargeback" if request.reason in SELLER_FAULT else "refund"
-            fund_share = share * funds.get(request.order_line.variant.product.brand_id, ZERO)
+            brand_id = request.order_line.variant.product.brand_id
+            shares = {brand_id: share * funds.get(brand_id, ZERO)}
         else:
             lines = [line for line in refund.order.lines.all() if line.seller_id == company.pk]
             mine = sum((line.total for line in lines), start=ZERO)
             order_total = refund.order.total or Decimal(1)
             share = min(refund.amount * mine / order_total, mine)
-            fund_share = sum(
-                (share * line.total / mine * funds.get(line.variant.product.brand_id, ZERO) for line in lines if mine),
-                start=ZERO,
-            )
+            shares = {}
+            for line in lines if mine else []:
+                brand_id = line.variant.product.brand_id
+                part = share * line.total / mine * funds.get(brand_id, ZERO)
+                shares[brand_id] = shares.get(brand_id, ZERO) + part
         amount = convert(share, refund.currency)
         # What was refunded was never really sold: its brand fund contribution comes back.
-        fund_back = convert(fund_share, refund.currency) if fund_share else ZERO
-        figures.brand_fund -= fund_back
+        fund_back = ZERO
+        for brand_id, fund_share in shares.items():
+            back = convert(fund_share, refund.currency) if fund_share else ZERO
+            figures.contribute(brand_id, -back)
+            fund_back += back
         if kind == "chargeback":
             figures.chargebacks += amount
         else:
