@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('brands', '0007_company_kind_mandates'),
-        ('marketplace', '0020_platform_quality_mark'),
+        ('marketplace', '0025_order_buyer_company'),
     ]
 
     operations = [
