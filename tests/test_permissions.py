@@ -689,6 +689,12 @@ CASES = [
         lambda w: f"/api/v1/returns/{_trade(w)['request'].pk}/",
         {"anon": 401, "outsider": 200, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
     ),
+    Case(  # the world's return is not approved, so it has no label yet: 409 to whoever sees it
+        "return-label",
+        "get",
+        lambda w: f"/api/v1/returns/{_trade(w)['request'].pk}/label/",
+        {"anon": 401, "outsider": 409, "viewer": 404, "member": 409, "lead": 404, "operator": 409},
+    ),
     _return_op("approve", operator=409),  # the world has no returns centre
     _return_op("reject", {"reason": "Outside the policy"}),
     _return_op("receive", {"quantity_received": 1, "quantity_damaged": 0}, operator=404),  # no label yet

@@ -86,6 +86,7 @@ BUYER_ROUTES = {
     "order-detail",
     "order-cancel",
     "return-detail",
+    "return-label",
     # The trade desk: in the matrix the outsider company's owner is the buyer party itself.
     "buyer-company-detail",
     "buyer-company-staff",

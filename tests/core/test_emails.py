@@ -250,7 +250,7 @@ def test_buyer_delivery_payment_return_and_trade_templates_render_in_each_locale
     assert str(request.pk) in approved.subject and order.number in approved.subject
     centre = label.returns_centre
     for body in (approved.body_text, approved.body_html):
-        for fact in (label.tracking_number, "EMS", centre.name, centre.address):
+        for fact in (label.tracking_number, "EMS", centre.name, centre.address, f"/api/v1/returns/{request.pk}/label/"):
             assert fact in body, (fact, body)
 
     offer = rfq(locale=locale)
