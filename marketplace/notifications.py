@@ -11,6 +11,7 @@ from core.events import EventType
 from core.models import Event
 from core.money import Money
 from marketplace.models import Order
+from marketplace.services.orders import order_id_for_reference
 
 ORDER_CONFIRMATION = {
     "ko": {
@@ -206,10 +207,8 @@ def order_paid_notify(event: Event) -> None:
 def order_shipped_notify(event: Event) -> None:
     """The buyer: carrier, tracking number and link, for a shipment of an order."""
     shipment = event.data["shipment"]
-    prefix, _, pk = shipment["reference"].partition(":")
-    order = (
-        Order.objects.select_related("buyer").filter(pk=int(pk)).first() if prefix == "order" and pk.isdigit() else None
-    )
+    order_id = order_id_for_reference(shipment["reference"])
+    order = Order.objects.select_related("buyer").filter(pk=order_id).first() if order_id is not None else None
     if order is None:
         return  # a consignment's shipment: the B2B buyer has its own documents
     email_queue(

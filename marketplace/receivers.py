@@ -3,8 +3,9 @@ from django.dispatch import receiver
 from brands.signals import brand_status_changed
 from core.signals import event_dispatched, user_closing, user_data_exporting
 from listings.signals import product_changed
-from logistics.signals import return_inspected, return_received, shipment_delivered
+from logistics.signals import backorders_stocked, return_inspected, return_received, shipment_delivered
 from marketplace.notifications import NOTIFY
+from marketplace.services.order_backorders import order_backorder_stocked
 from marketplace.services.order_fulfilment import order_shipment_delivered
 from marketplace.services.privacy import buyer_data_erase, buyer_data_export
 from marketplace.services.returns import return_goods_inspected, return_goods_received
@@ -24,6 +25,11 @@ def on_brand_status_changed(sender, *, brand_id, **kwargs):
 @receiver(shipment_delivered, dispatch_uid="marketplace_shipment_delivered")
 def on_shipment_delivered(sender, *, shipment_id, reference, **kwargs):
     order_shipment_delivered(reference=reference, shipment_id=shipment_id)
+
+
+@receiver(backorders_stocked, dispatch_uid="marketplace_backorders_stocked")
+def on_backorders_stocked(sender, *, reference, reservation_reference, **kwargs):
+    order_backorder_stocked(reference=reference, reservation_reference=reservation_reference)
 
 
 @receiver(return_received, dispatch_uid="marketplace_return_received")

@@ -149,6 +149,10 @@ class VariantForm(forms.ModelForm):
             "height_cm",
             "hs_code",
             "origin_country",
+            "availability",
+            "preorder_cap",
+            "lead_time_days",
+            "expected_on",
         ]
 
     def clean_options(self):
@@ -262,7 +266,10 @@ def payload_part(formset) -> tuple[str, object]:
         }
     if part == "variants":
         return part, [
-            {"sku": data["sku"], **{name: data.get(name) for name in services.VARIANT_FIELDS}}
+            {
+                "sku": data["sku"],
+                **{name: data.get(name) for name in services.VARIANT_FIELDS + services.AVAILABILITY_FIELDS},
+            }
             for _form, data in formset_rows(formset)
         ]
     if part == "price_tiers":

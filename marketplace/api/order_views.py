@@ -20,6 +20,7 @@ from core.errors import InvalidInput, NotPermitted
 from core.locales import request_locale
 from core.money import Money
 from core.permissions import is_operator
+from logistics.backorder_selectors import backorders_for_references
 from logistics.selectors import shipments_by_reference
 from marketplace.api.order_serializers import (
     CancelSerializer,
@@ -203,7 +204,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if args:  # a page of orders (or one): their shipments in three queries, not three per order
             orders = args[0] if isinstance(args[0], list) else [args[0]]
             context = kwargs.setdefault("context", self.get_serializer_context())
-            context["shipments"] = shipments_by_reference(references=[o.reservation_reference for o in orders])
+            references = [o.reservation_reference for o in orders]
+            context["shipments"] = shipments_by_reference(references=references)
+            context["backorders"] = backorders_for_references(references)
         return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):

@@ -109,11 +109,18 @@ class OrderLine(models.Model):
     )
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
+    # Sold beyond stock (preorder or made to order): these units ship when goods arrive, not at
+    # payment (docs/decisions/0029).
+    availability = models.CharField(max_length=13, choices=Variant.Availability.choices, default="in_stock")
+    quantity_backordered = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["order", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_backordered__lte=F("quantity")), name="order_line_backordered_within_quantity"
+            ),
             models.CheckConstraint(condition=Q(discount__gte=0), name="order_line_discount_non_negative"),
             models.CheckConstraint(
                 condition=Q(quantity_fulfilled__lte=F("quantity")), name="order_line_fulfilled_within_quantity"
@@ -148,6 +155,9 @@ class OrderEvent(models.Model):
         REFUND_EXECUTED = "refund_executed", "Refund executed"
         ON_TERMS = "on_terms", "Placed on net terms"
         TERMS_PAID = "terms_paid", "Invoice on terms paid"
+        BACKORDERED = "backordered", "Sold beyond stock"
+        BACKORDER_STOCKED = "backorder_stocked", "Backordered goods stocked"
+        BACKORDER_FULFILMENT_REQUESTED = "backorder_fulfilment_requested", "Fulfilment of backordered goods requested"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)

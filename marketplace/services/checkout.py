@@ -35,6 +35,7 @@ from marketplace.models import Checkout, CheckoutLine, Order, Payment
 from marketplace.payments import payment_gateway
 from marketplace.selectors import shop_price, storefront_visible
 from marketplace.services.addresses import buyer_address_resolve
+from marketplace.services.order_backorders import order_backorders_mark
 from marketplace.services.orders import PaymentExpected, PlacedLine, Totals, order_place, order_stock_reserve
 from marketplace.services.promotions import Deal, promotion_code_check, promotion_redeem, promotions_apply
 
@@ -407,12 +408,16 @@ def checkout_complete(*, checkout: Checkout, actor, locale: str = "") -> tuple[O
             locale=locale,
         )
         promotion_redeem(order=order, deal=priced.deal)
+        beyond_stock = any(g.variant.sells_beyond_stock for g in priced.goods)
         order_stock_reserve(
             order=order,
             expires_at=timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
             lines=[Line(g.variant.pk, g.quantity) for g in priced.goods],
             warehouses=priced.warehouses,
+            backorders=beyond_stock,
         )
+        if beyond_stock:
+            order_backorders_mark(order=order)
         locked.status = Checkout.Status.COMPLETED
         locked.shipping_option = chosen
         locked.save(update_fields=["status", "shipping_option", "updated_at"])

@@ -20,8 +20,21 @@ from marketplace.services.orders import (
     order_event_publish,
     order_event_record,
     order_fulfilment_queue,
+    order_id_for_reference,
     order_lock,
 )
+
+
+def order_destination(order: Order) -> dict:
+    """The order's shipping address as a fulfilment's destination."""
+    address = order.shipping_address
+    return {
+        "recipient_name": address["name"],
+        "address_lines": address["lines"],
+        "city": address["city"],
+        "postal_code": address.get("postal_code", ""),
+        "country": address["country"],
+    }
 
 
 @transaction.atomic
@@ -31,17 +44,8 @@ def order_request_fulfilment(*, order_id: int) -> int:
     order = order_lock(order_id=order_id).order
     if order.status != OS.PAID or order.events.filter(kind=K.FULFILMENT_REQUESTED).exists():
         return 0
-    address = order.shipping_address
     fulfilments = fulfilments_request(
-        reference=order.reservation_reference,
-        destination={
-            "recipient_name": address["name"],
-            "address_lines": address["lines"],
-            "city": address["city"],
-            "postal_code": address.get("postal_code", ""),
-            "country": address["country"],
-        },
-        incoterm=order.incoterm,
+        reference=order.reservation_reference, destination=order_destination(order), incoterm=order.incoterm
     )
     order_event_record(order, K.FULFILMENT_REQUESTED, fulfilments=[f.pk for f in fulfilments])
     return len(fulfilments)
@@ -65,10 +69,10 @@ def orders_fulfilment_sweep(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def order_shipment_delivered(*, reference: str, shipment_id: int) -> None:
     """A shipment of the order arrived: its lines count as fulfilled."""
-    prefix, _, pk = reference.partition(":")
-    if prefix != "order" or not pk.isdigit() or not Order.objects.filter(pk=int(pk)).exists():
+    order_id = order_id_for_reference(reference)
+    if order_id is None or not Order.objects.filter(pk=order_id).exists():
         return  # a consignment's or another owner's shipment
-    order = order_lock(order_id=int(pk)).order
+    order = order_lock(order_id=order_id).order
     if order.events.filter(kind=K.SHIPMENT_DELIVERED, data__shipment=shipment_id).exists():
         return
     delivered = dict(shipment_lines(shipment_id=shipment_id))
