@@ -26,7 +26,7 @@ from marketplace.models import (
     TradeEvent,
 )
 from marketplace.selectors import quantity_price_get
-from marketplace.services.checkout import rule_versions_plain
+from marketplace.services.checkout_options import rule_versions_plain
 from marketplace.services.trade import EDITOR, QS, quote_lock, rfq_lock, trade_event_record
 from marketplace.trade_selectors import buyer_company_ids
 
