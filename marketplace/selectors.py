@@ -222,6 +222,10 @@ def storefront_product_get(*, slug: str) -> Product:
     return product
 
 
+# A storefront variant: its stock state, or how it sells beyond stock once none is left.
+STOREFRONT_VARIANT_AVAILABILITY = ["in_stock", "low_stock", "out_of_stock", "preorder", "made_to_order"]
+
+
 def stock_availability(units: int) -> str:
     """in_stock, low_stock or out_of_stock for a number of available units."""
     if units <= 0:

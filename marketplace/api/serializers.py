@@ -10,7 +10,7 @@ from listings.api.serializers import LocalizedTextSerializer
 from listings.models import Category, Product
 from listings.selectors import product_text
 from logistics.backorder_selectors import backorder_units_left, variant_ship_dates
-from marketplace.selectors import ORDERINGS, product_shop_price, stock_availability
+from marketplace.selectors import ORDERINGS, STOREFRONT_VARIANT_AVAILABILITY, product_shop_price, stock_availability
 
 
 class StorefrontQuerySerializer(QuerySerializer):
@@ -143,7 +143,7 @@ class StorefrontVariantSerializer(serializers.Serializer):
     options = serializers.DictField()
     weight_kg = serializers.DecimalField(max_digits=9, decimal_places=3, allow_null=True)
     availability = serializers.ChoiceField(
-        choices=["in_stock", "low_stock", "out_of_stock", "preorder", "made_to_order"],
+        choices=STOREFRONT_VARIANT_AVAILABILITY,
         help_text="preorder and made_to_order: none in stock, sold beyond stock to ship by ships_on.",
     )
     ships_on = serializers.DateField(allow_null=True, help_text="Expected ship date of a unit bought now.")
