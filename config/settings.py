@@ -305,7 +305,7 @@ SPECTACULAR_SETTINGS = {
         "SyndicationModeEnum": "integrations.models.SyndicationJob.Mode",
         "ModeEnum": "listings.models.Product.Mode",
         "VariantAvailabilityEnum": "listings.models.Variant.Availability",
-        "StockAvailabilityEnum": [("in_stock", "in_stock"), ("low_stock", "low_stock"), ("out_of_stock", "out_of_stock")],
+        "StockAvailabilityEnum": "marketplace.selectors.STOCK_AVAILABILITY",
         "StorefrontVariantAvailabilityEnum": "marketplace.selectors.STOREFRONT_VARIANT_AVAILABILITY",
         "OrderEventKindEnum": "marketplace.models.OrderEvent.Kind",
         "ReturnEventKindEnum": "marketplace.models.ReturnEvent.Kind",

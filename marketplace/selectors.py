@@ -222,8 +222,9 @@ def storefront_product_get(*, slug: str) -> Product:
     return product
 
 
+STOCK_AVAILABILITY = ["in_stock", "low_stock", "out_of_stock"]
 # A storefront variant: its stock state, or how it sells beyond stock once none is left.
-STOREFRONT_VARIANT_AVAILABILITY = ["in_stock", "low_stock", "out_of_stock", "preorder", "made_to_order"]
+STOREFRONT_VARIANT_AVAILABILITY = [*STOCK_AVAILABILITY, "preorder", "made_to_order"]
 
 
 def stock_availability(units: int) -> str:

@@ -155,6 +155,18 @@ class VariantForm(forms.ModelForm):
             "expected_on",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A row that says nothing of selling beyond stock sells from stock only.
+        self.fields["availability"].required = self.fields["preorder_cap"].required = False
+
+    def clean_availability(self):
+        return self.cleaned_data.get("availability") or Variant.Availability.IN_STOCK
+
+    def clean_preorder_cap(self):
+        value = self.cleaned_data.get("preorder_cap")
+        return 0 if value is None else value
+
     def clean_options(self):
         value = self.cleaned_data.get("options")
         if value is None:

@@ -10,7 +10,13 @@ from listings.api.serializers import LocalizedTextSerializer
 from listings.models import Category, Product
 from listings.selectors import product_text
 from logistics.backorder_selectors import backorder_units_left, variant_ship_dates
-from marketplace.selectors import ORDERINGS, STOREFRONT_VARIANT_AVAILABILITY, product_shop_price, stock_availability
+from marketplace.selectors import (
+    ORDERINGS,
+    STOCK_AVAILABILITY,
+    STOREFRONT_VARIANT_AVAILABILITY,
+    product_shop_price,
+    stock_availability,
+)
 
 
 class StorefrontQuerySerializer(QuerySerializer):
@@ -129,7 +135,7 @@ class StorefrontProductSerializer(serializers.ModelSerializer):
         first = media[0]
         return (first.thumbnail or first.image).url
 
-    @extend_schema_field(serializers.ChoiceField(choices=["in_stock", "low_stock", "out_of_stock"]))
+    @extend_schema_field(serializers.ChoiceField(choices=STOCK_AVAILABILITY))
     def get_availability(self, product) -> str:
         states = [stock_availability(v.available_units) for v in product.variants.all()]
         for state in ("in_stock", "low_stock"):
