@@ -11,6 +11,7 @@ from core.events import EventType
 from core.models import Event
 from core.money import Money
 from marketplace.models import Order
+from marketplace.services.orders import order_id_for_reference
 
 ORDER_CONFIRMATION = {
     "ko": {
@@ -290,11 +291,10 @@ def order_paid_notify(event: Event) -> None:
 
 
 def shipment_order(shipment: dict) -> Order | None:
-    """The order a shipment event's reference ("order:<id>") names; None for a consignment's."""
-    prefix, _, pk = shipment["reference"].partition(":")
-    return (
-        Order.objects.select_related("buyer").filter(pk=int(pk)).first() if prefix == "order" and pk.isdigit() else None
-    )
+    """The order a shipment event's reference names ("order:<id>", or "order:<id>:inbound:<id>" for
+    its stocked backorders); None for a consignment's."""
+    order_id = order_id_for_reference(shipment["reference"])
+    return Order.objects.select_related("buyer").filter(pk=order_id).first() if order_id is not None else None
 
 
 def order_shipped_notify(event: Event) -> None:

@@ -3,11 +3,18 @@ from django.dispatch import receiver
 from brands.signals import brand_status_changed
 from core.signals import event_buyers_resolving, event_dispatched, user_closing, user_data_exporting
 from listings.signals import product_changed
-from logistics.signals import return_inspected, return_received, shipment_delivered, shipment_shipped
+from logistics.signals import (
+    backorders_stocked,
+    return_inspected,
+    return_received,
+    shipment_delivered,
+    shipment_shipped,
+)
 from marketplace.notifications import NOTIFY
 from marketplace.notifications_sellers import SELLER_NOTIFY
 from marketplace.notifications_trade import TRADE_NOTIFY
 from marketplace.services.exchanges import exchange_shipment_delivered, exchange_shipment_shipped
+from marketplace.services.order_backorders import order_backorder_stocked
 from marketplace.services.order_fulfilment import order_shipment_delivered
 from marketplace.services.privacy import buyer_data_erase, buyer_data_export
 from marketplace.services.returns import return_goods_inspected, return_goods_received
@@ -40,6 +47,11 @@ def on_exchange_shipment_shipped(sender, *, shipment_id, reference, carrier, tra
     exchange_shipment_shipped(
         reference=reference, shipment_id=shipment_id, carrier=carrier, tracking_number=tracking_number
     )
+
+
+@receiver(backorders_stocked, dispatch_uid="marketplace_backorders_stocked")
+def on_backorders_stocked(sender, *, reference, reservation_reference, **kwargs):
+    order_backorder_stocked(reference=reference, reservation_reference=reservation_reference)
 
 
 @receiver(return_received, dispatch_uid="marketplace_return_received")

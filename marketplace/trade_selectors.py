@@ -8,6 +8,7 @@ from brands.models import MandateScope
 from brands.selectors import user_company_ids
 from core.permissions import is_operator
 from listings.models import Product
+from logistics.backorder_selectors import backorder_owner_reference
 from marketplace.models import RFQ, BuyerCompany, BuyerStaff, InquiryThread, Order, Quote, QuoteLine
 
 
@@ -21,9 +22,10 @@ def buyer_company_ids(user, *, owner: bool = False) -> list[int]:
 
 
 def reference_buyer_company_ids(*, reference: str) -> list[int]:
-    """The buyer company of the order a logistics reference ("order:<id>") points at, if the
-    order came from its accepted quote; none for a consignment's or a consumer's shipment."""
-    prefix, _, pk = (reference or "").partition(":")
+    """The buyer company of the order a logistics reference ("order:<id>", or a stocked
+    backorder's "order:<id>:inbound:<id>") points at, if the order came from its accepted quote;
+    none for a consignment's or a consumer's shipment."""
+    prefix, _, pk = backorder_owner_reference(reference or "").partition(":")
     if prefix != "order" or not pk.isdigit():
         return []
     found = Order.objects.filter(pk=int(pk), buyer_company__isnull=False).values_list("buyer_company_id", flat=True)

@@ -26,6 +26,7 @@ from listings.services.products import (
     product_fields_apply,
     product_save,
     product_validate,
+    variant_availability_apply,
 )
 from listings.validation import FieldErrors
 
@@ -144,6 +145,8 @@ def product_update(*, actor: User, product: Product, **data) -> Product:
     repriced = [name for name in PRICE_FIELDS if name in now and _plain(now[name]) != _live_prices(product, name)]
     product_fields_apply(product, now)
     product_save(product, now)
+    if "variants" in data:
+        variant_availability_apply(product=product, variants=data["variants"])
     if repriced:
         product_event_record(product, ProductEvent.Kind.PRICE_CHANGED, actor, reason="Changed: " + ", ".join(repriced))
     _revision_hold(product, held, unchanged, actor)
