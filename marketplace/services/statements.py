@@ -25,8 +25,10 @@ from core.money import Money
 from core.selectors import RateTable, exchange_rates_get
 from marketplace.models import (
     BrandFund,
+    Exchange,
     Fee,
     FeeKind,
+    OrderEvent,
     OrderLine,
     PayoutAccount,
     Promotion,
@@ -162,6 +164,8 @@ def statement_compute(*, company: Company, period: str) -> Figures:
         if line.promotion is not None and line.discount:
             _promotion_line(figures, line.order, line.promotion, line.discount, convert, order_line=line.pk)
 
+    _exchange_difference_lines(figures, company, start, end, convert)
+
     shipping = PromotionRedemption.objects.filter(
         promotion__company=company,
         promotion__funded_by=Promotion.FundedBy.SELLER,
@@ -269,6 +273,31 @@ def statement_compute(*, company: Company, period: str) -> Figures:
             }
         )
     return figures
+
+
+def _exchange_difference_lines(figures: Figures, company: Company, start, end, convert) -> None:
+    """A dearer replacement's price difference (marketplace.services.exchanges) is a sale of the
+    exchanged line's seller in the month the buyer paid it (the order's `exchange_paid` event).
+    A cheaper one's difference is a refund of the return, counted with the refunds."""
+    paid = OrderEvent.objects.filter(kind=OrderEvent.Kind.EXCHANGE_PAID, created_at__gte=start, created_at__lt=end)
+    exchanges = Exchange.objects.filter(
+        pk__in=[pk for pk in paid.values_list("data__exchange", flat=True) if pk],
+        return_request__order_line__seller=company,
+    ).select_related("return_request__order_line__order")
+    for exchange in exchanges.order_by("pk"):
+        order = exchange.return_request.order_line.order
+        amount = convert(exchange.difference, order.currency)
+        figures.sales += amount
+        figures.lines.append(
+            {
+                "type": "exchange_difference",
+                "order": order.number,
+                "exchange": exchange.pk,
+                "sku": exchange.replacement_sku,
+                "original": Money(exchange.difference, order.currency).quantized().as_dict(),
+                "amount": str(amount),
+            }
+        )
 
 
 def _agent_commission_lines(figures: Figures, company: Company, start, end, convert) -> None:
