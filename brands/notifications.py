@@ -4,7 +4,7 @@ event_dispatched (brands/receivers.py), in each recipient's own language."""
 
 from brands.models import Company
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, phrases, staff_locale
+from core.emails import phrases, staff_email_queue
 from core.events import EventType
 from core.models import Event
 
@@ -80,17 +80,15 @@ def membership_decided_notify(event: Event) -> None:
     template, table = (
         ("membership_approved", MEMBERSHIP_APPROVED) if approved else ("membership_rejected", MEMBERSHIP_REJECTED)
     )
-    for user in company_notified_staff([membership["company"]], owners_only=True):
-        locale = staff_locale(user)
-        t = phrases(table, locale, brand=event.data["brand"]["name"], company=company)
-        email_queue(
-            to=user.email,
-            user=user,
-            template=f"emails/{template}",
-            locale=locale,
-            event=event,
-            context={"t": t, "reason": event.data.get("reason", "")},
-        )
+    staff_email_queue(
+        users=company_notified_staff([membership["company"]], owners_only=True),
+        template=f"emails/{template}",
+        event=event,
+        context=lambda locale: {
+            "t": phrases(table, locale, brand=event.data["brand"]["name"], company=company),
+            "reason": event.data.get("reason", ""),
+        },
+    )
 
 
 NOTIFY = {

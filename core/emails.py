@@ -164,6 +164,22 @@ def email_queue(
     return message
 
 
+def staff_email_queue(*, users, template: str, event: Event, context, optional: bool = False) -> None:
+    """`email_queue` to each of the company staff or operators in `users`, each in their own
+    language: `context(locale)` gives the template's context in that language."""
+    for user in users:
+        locale = staff_locale(user)
+        email_queue(
+            to=user.email,
+            user=user,
+            template=template,
+            locale=locale,
+            event=event,
+            optional=optional,
+            context=context(locale),
+        )
+
+
 def email_send(*, to: str, template: str, context: dict, subject: str, locale: str | None = None) -> Message:
     """Sends a plain-text message now, for callers whose change has committed (call it from
     `transaction.on_commit`, never while rows are locked). `template` names a text template,

@@ -3,7 +3,7 @@ error, with the normalised issues (optional: each may turn it off). Called by th
 core's event_dispatched."""
 
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, phrases, staff_locale
+from core.emails import phrases, staff_email_queue
 from core.events import EventType
 from core.models import Event
 from listings.models import Product
@@ -42,19 +42,21 @@ def channel_listing_rejected_notify(event: Event) -> None:
     listing = event.data["channel_listing"]
     product = Product.objects.filter(pk=listing["product"]["id"]).prefetch_related("translations").first()
     issues = listing["issues"] or [{"code": "error", "attribute": "", "message": listing["message"]}]
-    for user in company_notified_staff(event.company_ids):
-        locale = staff_locale(user)
+
+    def context(locale):
         title = product_text(product, locale)["title"] if product else f"#{listing['product']['id']}"
-        t = phrases(CHANNEL_LISTING_REJECTED, locale, channel=listing["channel"], title=title)
-        email_queue(
-            to=user.email,
-            user=user,
-            template="emails/channel_listing_rejected",
-            locale=locale,
-            event=event,
-            optional=True,
-            context={"t": t, "issues": issues},
-        )
+        return {
+            "t": phrases(CHANNEL_LISTING_REJECTED, locale, channel=listing["channel"], title=title),
+            "issues": issues,
+        }
+
+    staff_email_queue(
+        users=company_notified_staff(event.company_ids),
+        template="emails/channel_listing_rejected",
+        event=event,
+        optional=True,
+        context=context,
+    )
 
 
 NOTIFY = {

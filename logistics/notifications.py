@@ -3,7 +3,7 @@ shipment differently from its ASN (optional: each may turn it off). Called by th
 core's event_dispatched (logistics/receivers.py), in each recipient's own language."""
 
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, phrases, staff_locale
+from core.emails import phrases, staff_email_queue
 from core.events import EventType
 from core.models import Event
 
@@ -62,22 +62,16 @@ def inbound_discrepancies_notify(event: Event) -> None:
     if not discrepancies:
         return
     shipment = event.data["inbound_shipment"]
-    for user in company_notified_staff(event.company_ids):
-        locale = staff_locale(user)
-        email_queue(
-            to=user.email,
-            user=user,
-            template="emails/inbound_discrepancies",
-            locale=locale,
-            event=event,
-            optional=True,
-            context={
-                "t": phrases(
-                    INBOUND_DISCREPANCIES, locale, number=shipment["id"], warehouse=shipment["warehouse"]["name"]
-                ),
-                "lines": discrepancies,
-            },
-        )
+    staff_email_queue(
+        users=company_notified_staff(event.company_ids),
+        template="emails/inbound_discrepancies",
+        event=event,
+        optional=True,
+        context=lambda locale: {
+            "t": phrases(INBOUND_DISCREPANCIES, locale, number=shipment["id"], warehouse=shipment["warehouse"]["name"]),
+            "lines": discrepancies,
+        },
+    )
 
 
 NOTIFY = {EventType.INBOUND_RECEIVED: inbound_discrepancies_notify}

@@ -6,7 +6,7 @@ message log sends each message once, after commit."""
 from django.conf import settings
 
 from brands.selectors import company_notified_staff
-from core.emails import date_format, email_locale, email_queue, money_format, phrases, staff_locale
+from core.emails import date_format, email_locale, email_queue, money_format, phrases, staff_email_queue
 from core.events import EventType
 from core.models import Event
 from core.money import Money
@@ -273,21 +273,17 @@ def order_paid_notify(event: Event) -> None:
     )
     for company_id in event.company_ids:
         own = event.data_for(company_id)["lines"]
-        for user in company_notified_staff([company_id]):
-            staff = staff_locale(user)
-            email_queue(
-                to=user.email,
-                user=user,
-                template="emails/seller_new_lines",
-                locale=staff,
-                event=event,
-                optional=True,
-                context={
-                    "t": phrases(SELLER_NEW_LINES, staff, number=order.number),
-                    "lines": own,
-                    "destination": event.data["order"]["destination_country"],
-                },
-            )
+        staff_email_queue(
+            users=company_notified_staff([company_id]),
+            template="emails/seller_new_lines",
+            event=event,
+            optional=True,
+            context=lambda locale, own=own: {
+                "t": phrases(SELLER_NEW_LINES, locale, number=order.number),
+                "lines": own,
+                "destination": event.data["order"]["destination_country"],
+            },
+        )
 
 
 def shipment_order(shipment: dict) -> Order | None:

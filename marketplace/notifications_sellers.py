@@ -6,7 +6,7 @@ are transactional). Called by the receiver of core's event_dispatched
 from django.urls import reverse
 
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, money_format, phrases, staff_locale
+from core.emails import money_format, phrases, staff_email_queue
 from core.events import EventType
 from core.models import Event
 from marketplace.models import Quote
@@ -128,61 +128,48 @@ def seller_quote_accepted_notify(event: Event) -> None:
     buyer = quote.rfq.buyer_company
     buyer_name = f"{buyer.name} ({buyer.country})"
     order = event.data["order"]
-    for user in company_notified_staff(event.company_ids):
-        locale = staff_locale(user)
-        email_queue(
-            to=user.email,
-            user=user,
-            template="emails/seller_quote_accepted",
-            locale=locale,
-            event=event,
-            context={
-                "t": phrases(SELLER_QUOTE_ACCEPTED, locale, number=order, quote=quote.pk, buyer=buyer_name),
-                "buyer": buyer_name,
-                "total": money_format(data["total"], locale),
-                "incoterm": data["incoterm"],
-                "order": order,
-            },
-        )
+    staff_email_queue(
+        users=company_notified_staff(event.company_ids),
+        template="emails/seller_quote_accepted",
+        event=event,
+        context=lambda locale: {
+            "t": phrases(SELLER_QUOTE_ACCEPTED, locale, number=order, quote=quote.pk, buyer=buyer_name),
+            "buyer": buyer_name,
+            "total": money_format(data["total"], locale),
+            "incoterm": data["incoterm"],
+            "order": order,
+        },
+    )
 
 
 def statement_ready_notify(event: Event) -> None:
     statement = event.data["statement"]
     where = {"company_id": statement["company"], "period": statement["period"]}
     path = reverse("company-statement-detail", kwargs=where)
-    for user in company_notified_staff(event.company_ids):
-        locale = staff_locale(user)
-        email_queue(
-            to=user.email,
-            user=user,
-            template="emails/statement_ready",
-            locale=locale,
-            event=event,
-            context={
-                "t": phrases(STATEMENT_READY, locale, period=statement["period"]),
-                "closing": money_format(statement["net"], locale),
-                "owed": statement["net"]["amount"].startswith("-"),
-                "path": path,
-            },
-        )
+    staff_email_queue(
+        users=company_notified_staff(event.company_ids),
+        template="emails/statement_ready",
+        event=event,
+        context=lambda locale: {
+            "t": phrases(STATEMENT_READY, locale, period=statement["period"]),
+            "closing": money_format(statement["net"], locale),
+            "owed": statement["net"]["amount"].startswith("-"),
+            "path": path,
+        },
+    )
 
 
 def payout_sent_notify(event: Event) -> None:
     payout = event.data["payout"]
-    for user in company_notified_staff(event.company_ids):
-        locale = staff_locale(user)
-        amount = money_format(payout["amount"], locale)
-        email_queue(
-            to=user.email,
-            user=user,
-            template="emails/payout_sent",
-            locale=locale,
-            event=event,
-            context={
-                "t": phrases(PAYOUT_SENT, locale, period=payout["period"], amount=amount),
-                "reference": payout.get("reference", ""),  # events recorded before it was in the payload
-            },
-        )
+    staff_email_queue(
+        users=company_notified_staff(event.company_ids),
+        template="emails/payout_sent",
+        event=event,
+        context=lambda locale: {
+            "t": phrases(PAYOUT_SENT, locale, period=payout["period"], amount=money_format(payout["amount"], locale)),
+            "reference": payout.get("reference", ""),  # events recorded before it was in the payload
+        },
+    )
 
 
 SELLER_NOTIFY = {
