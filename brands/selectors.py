@@ -175,10 +175,11 @@ def seller_application_list(*, user) -> QuerySet[SellerApplication]:
     return applications.order_by("pk")
 
 
-def company_notified_staff(company_ids) -> list:
+def company_notified_staff(company_ids, *, owners_only: bool = False) -> list:
     """The owners and editors of the companies, who hear about their orders, listings and
-    inspections by e-mail (each once, however many of the companies they work for)."""
-    roles = [CompanyStaff.Role.OWNER, CompanyStaff.Role.EDITOR]
+    inspections by e-mail (each once, however many of the companies they work for); only the
+    owners for what concerns the company itself, such as its brand memberships."""
+    roles = [CompanyStaff.Role.OWNER] if owners_only else [CompanyStaff.Role.OWNER, CompanyStaff.Role.EDITOR]
     staff = CompanyStaff.objects.filter(company_id__in=list(company_ids), role__in=roles, user__is_active=True)
     return list(User.objects.filter(pk__in=staff.values("user_id")).order_by("pk"))
 

@@ -12,3 +12,8 @@ class PlatformConfig(AppConfig):
 
     name = "config"
     label = "platform"
+
+    def ready(self):
+        from config.celery_app import operator_digest_schedule
+
+        operator_digest_schedule()

@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -106,3 +107,13 @@ app.conf.beat_schedule["rfqs-closing-soon"] = {
     "task": "marketplace.tasks.rfqs_closing_soon_announce_task",
     "schedule": crontab(minute=35),
 }
+
+
+def operator_digest_schedule() -> None:
+    """Operators: one e-mail a day listing the desk's overdue queues (once per operator and
+    day), at OPERATOR_DIGEST_HOUR. Added from PlatformConfig.ready(): the hour is a setting, and
+    the settings import this module (worker and beat both set Django up before scheduling)."""
+    app.conf.beat_schedule["operator-digest"] = {
+        "task": "config.tasks.operator_digest_send_task",
+        "schedule": crontab(hour=settings.OPERATOR_DIGEST_HOUR, minute=0),
+    }

@@ -14,6 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brands.models import Brand, Company
+from config.queues import (
+    DECLARATIONS_HELD,
+    INBOUND_TO_INSPECT,
+    ORDERS_TO_FULFIL,
+    REFUNDS_GRANTED,
+    RETURNS_TO_APPROVE,
+    TERMS_INVOICES_OVERDUE,
+)
 from core.errors import ApplicationError
 from core.models import Job
 from core.money import Money
@@ -21,8 +29,7 @@ from core.selectors import exchange_rates_get
 from integrations.models import ChannelListing, SyndicationJob
 from logistics.models import CustomsDeclaration, InboundShipment, Stock
 from logistics.selectors import low_stock
-from marketplace.b2b_selectors import overdue
-from marketplace.desk_selectors import FULFILMENT_DUE, ORDER_TO_SHIP, orders_to_ship
+from marketplace.desk_selectors import ORDER_TO_SHIP, orders_to_ship
 from marketplace.models import Order, OrderLine, Payout, Refund, ReturnRequest, SupportProgramme, TermsInvoice
 from marketplace.services.statements import statement_get
 
@@ -66,23 +73,24 @@ def changelist(model, **filters) -> str:
 
 def operator_dashboard(*, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
+    # The queues with a due time come from config/queues.py, which the daily digest reads too.
     orders = Order.objects.aggregate(
-        paid=Count("pk", filter=Q(status=Order.Status.PAID)),
-        late=Count("pk", filter=Q(status=Order.Status.PAID, paid_at__lt=now - FULFILMENT_DUE)),
+        paid=Count("pk", filter=ORDERS_TO_FULFIL.waiting()),
+        late=Count("pk", filter=ORDERS_TO_FULFIL.overdue(now)),
     )
     inbound = InboundShipment.objects.aggregate(
         in_transit=Count("pk", filter=Q(status=InboundShipment.Status.IN_TRANSIT)),
-        received=Count("pk", filter=Q(status=InboundShipment.Status.RECEIVED)),
+        received=Count("pk", filter=INBOUND_TO_INSPECT.waiting()),
     )
     R = ReturnRequest.Status
     returns = ReturnRequest.objects.aggregate(
-        requested=Count("pk", filter=Q(status=R.REQUESTED)),
+        requested=Count("pk", filter=RETURNS_TO_APPROVE.waiting()),
         receipt=Count("pk", filter=Q(status__in=[R.APPROVED, R.IN_TRANSIT])),
         inspection=Count("pk", filter=Q(status=R.RECEIVED)),
     )
-    held = CustomsDeclaration.objects.filter(status=CustomsDeclaration.Status.HELD).count()
-    granted = Refund.objects.filter(status=Refund.Status.GRANTED).count()
-    overdue_on_terms = TermsInvoice.objects.filter(overdue()).count()
+    held = CustomsDeclaration.objects.filter(DECLARATIONS_HELD.waiting()).count()
+    granted = Refund.objects.filter(REFUNDS_GRANTED.waiting()).count()
+    overdue_on_terms = TermsInvoice.objects.filter(TERMS_INVOICES_OVERDUE.waiting()).count()
     payouts = Payout.objects.filter(status=Payout.Status.PENDING, method=Payout.Method.BANK_TRANSFER).count()
     below = Brand.objects.filter(below_minimum_since__isnull=False).count()
     syndication = SyndicationJob.objects.aggregate(

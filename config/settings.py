@@ -249,6 +249,8 @@ PLATFORM_MARK_DAYS = env.int("PLATFORM_MARK_DAYS", default=365)
 SELLER_DOCUMENT_MAX_BYTES = env.int("SELLER_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Settlement: statements and payouts are in the company's payout account currency, else this one.
 SETTLEMENT_CURRENCY = env("SETTLEMENT_CURRENCY", default="KRW")
+# The operators' daily digest of overdue desk queues (config/digest.py) goes out at this hour (UTC).
+OPERATOR_DIGEST_HOUR = env.int("OPERATOR_DIGEST_HOUR", default=7)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -307,6 +309,9 @@ SPECTACULAR_SETTINGS = {
         "ChannelCodeEnum": "integrations.models.ChannelCode",
         "SyndicationModeEnum": "integrations.models.SyndicationJob.Mode",
         "ModeEnum": "listings.models.Product.Mode",
+        "VariantAvailabilityEnum": "listings.models.Variant.Availability",
+        "StockAvailabilityEnum": "marketplace.selectors.STOCK_AVAILABILITY",
+        "StorefrontVariantAvailabilityEnum": "marketplace.selectors.STOREFRONT_VARIANT_AVAILABILITY",
         "OrderEventKindEnum": "marketplace.models.OrderEvent.Kind",
         "ReturnEventKindEnum": "marketplace.models.ReturnEvent.Kind",
         "TradeEventKindEnum": "marketplace.models.TradeEvent.Kind",

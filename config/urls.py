@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
+from config.schema import SchemaView
 from core.health import healthz
 from core.media import private_media, public_media
 from core.middleware import inline_styles_allowed
@@ -21,7 +22,7 @@ urlpatterns = [
     path("admin/otp/", admin_otp_verify, name="admin-otp"),  # operators' second step (core.middleware)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the page has no inline script.
     path(
         "api/docs/",

@@ -57,6 +57,17 @@ def user_register(*, email: str, password: str, full_name: str) -> User:
     return user
 
 
+@transaction.atomic
+def user_locale_set(*, user: User, locale: str) -> User:
+    """The language of the user's staff e-mails; blank returns them to the platform default."""
+    if locale and locale not in settings.CONTENT_LOCALES:
+        raise InvalidInput(f"Choose one of {', '.join(settings.CONTENT_LOCALES)}, or blank.", attr="locale")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.locale = locale
+    user.save(update_fields=["locale"])
+    return user
+
+
 def _verification_mail(user: User) -> None:
     token = signing.dumps({"user": user.pk, "email": user.email}, salt=VERIFY_SALT)
     transaction.on_commit(
@@ -271,6 +282,7 @@ def user_data_export(*, user: User, request=None) -> dict:
             "full_name": user.full_name,
             "date_joined": user.date_joined,
             "email_verified_at": user.email_verified_at,
+            "locale": user.locale,
         },
         "tokens": list(AuthToken.objects.filter(user=user).values("id", "name", "created", "last_used_at", "expiry")),
         "security_events": list(

@@ -181,7 +181,7 @@ class UserAdmin(OperatorOnlyAdmin, DjangoUserAdmin):
     list_filter = ["is_staff", "is_active", "groups"]
     search_fields = ["email", "full_name"]
     fieldsets = [
-        (None, {"fields": ["email", "password", "full_name"]}),
+        (None, {"fields": ["email", "password", "full_name", "locale"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
@@ -255,7 +255,7 @@ class SecurityEventAdmin(OperatorOnlyAdmin):
 class EventAdmin(ServiceOnlyAdmin):
     """The outbox, read-only: what happened, whom it concerns, when it was dispatched."""
 
-    list_display = ["created_at", "type", "public_id", "company_ids", "dispatched_at"]
+    list_display = ["created_at", "type", "public_id", "company_ids", "buyer_company_ids", "dispatched_at"]
     list_filter = ["type"]
     search_fields = ["public_id"]
     date_hierarchy = "created_at"
@@ -267,7 +267,16 @@ class WebhookEndpointAdmin(ServiceOnlyAdmin):
     """Operators see every endpoint (companies manage theirs through the API); they can switch
     one off or back on, and ping it."""
 
-    list_display = ["id", "url", "company_id", "owner", "is_active", "consecutive_failures", "disabled_at"]
+    list_display = [
+        "id",
+        "url",
+        "company_id",
+        "buyer_company_id",
+        "owner",
+        "is_active",
+        "consecutive_failures",
+        "disabled_at",
+    ]
     list_filter = ["is_active"]
     search_fields = ["url", "owner__email"]
     list_select_related = ["owner"]

@@ -29,7 +29,7 @@ from core.money import Money
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # The e-mails a user may turn off (GET/PATCH auth/notifications/); every other one always goes.
-OPTIONAL_TEMPLATES = ["seller_new_lines", "inspection_failed", "channel_listing_rejected"]
+OPTIONAL_TEMPLATES = ["seller_new_lines", "inspection_failed", "channel_listing_rejected", "inbound_discrepancies"]
 # Babel's locale for each content locale.
 BABEL_LOCALES = {"ko": "ko_KR", "en": "en_US", "zh-hans": "zh_Hans_CN", "ja": "ja_JP", "es": "es_ES"}
 
@@ -55,6 +55,13 @@ def date_format(value: date | datetime | str, locale: str) -> str:
 def email_locale(locale: str | None) -> str:
     """The first locale of the fallback chain that the e-mails are written in."""
     return next(c for c in fallback_chain(locale) if c in settings.CONTENT_LOCALES)
+
+
+def staff_locale(user: User) -> str:
+    """The language of a company staff member's or operator's e-mails: their own choice, else
+    the platform default. Each recipient's message is rendered in it, so staff of one company
+    may read one event in different languages."""
+    return email_locale(user.locale or settings.CONTENT_DEFAULT_LOCALE)
 
 
 # The base layout's own words (core/templates/emails/base.*), per locale.
@@ -92,7 +99,7 @@ def _message_create(**fields) -> Message | None:
     try:
         with transaction.atomic():
             return Message.objects.create(**fields)
-    except IntegrityError:  # the event already sent this template to this address
+    except IntegrityError:  # the event (or key) already sent this template to this address
         return None
 
 
@@ -129,12 +136,13 @@ def email_queue(
     context: dict,
     locale: str | None = None,
     event: Event | None = None,
+    key: str = "",
     user: User | None = None,
     optional: bool = False,
 ) -> Message | None:
-    """Writes the message in the caller's transaction and sends it after commit. Once per event,
-    recipient and template (None when it was already written); an optional one the user turned
-    off is recorded as skipped."""
+    """Writes the message in the caller's transaction and sends it after commit. Once per event
+    (or `key`, for a message no event causes), recipient and template (None when it was already
+    written); an optional one the user turned off is recorded as skipped."""
     locale = email_locale(locale)
     subject, text, html = email_render(template=template, context=context, locale=locale)
     skipped = optional and not notification_enabled(user=user, template=template.rsplit("/", 1)[-1])
@@ -144,6 +152,7 @@ def email_queue(
         template=template,
         locale=locale,
         event=event,
+        key=key,
         subject=subject,
         body_text=text,
         body_html=html,
@@ -153,6 +162,22 @@ def email_queue(
         message_id = message.pk
         transaction.on_commit(lambda: message_send(message_id=message_id), robust=True)
     return message
+
+
+def staff_email_queue(*, users, template: str, event: Event, context, optional: bool = False) -> None:
+    """`email_queue` to each of the company staff or operators in `users`, each in their own
+    language: `context(locale)` gives the template's context in that language."""
+    for user in users:
+        locale = staff_locale(user)
+        email_queue(
+            to=user.email,
+            user=user,
+            template=template,
+            locale=locale,
+            event=event,
+            optional=optional,
+            context=context(locale),
+        )
 
 
 def email_send(*, to: str, template: str, context: dict, subject: str, locale: str | None = None) -> Message:

@@ -35,6 +35,7 @@ class EventType(models.TextChoices):
     STATEMENT_READY = "statement.ready", "Statement ready"
     STOCK_LOW = "stock.low", "Stock low"
     MEMBERSHIP_APPROVED = "membership.approved", "Membership approved"
+    MEMBERSHIP_REJECTED = "membership.rejected", "Membership rejected"
     BRAND_ACTIVATED = "brand.activated", "Brand activated"
     BRAND_SUSPENDED = "brand.suspended", "Brand suspended"
     # Sent by POST webhooks/{id}/ping/ to that endpoint only; never fanned out.
@@ -42,3 +43,26 @@ class EventType(models.TextChoices):
 
 
 SUBSCRIBABLE = [value for value in EventType.values if value != EventType.WEBHOOK_PING]
+
+# What a buyer company (marketplace.BuyerCompany) may subscribe to: the events about its own
+# orders and their shipments, refunds and returns, the RFQs it posted and the quotes it received.
+BUYER_SUBSCRIBABLE = [
+    EventType.ORDER_PLACED,
+    EventType.ORDER_PAID,
+    EventType.ORDER_CANCELLED,
+    EventType.ORDER_FULFILLED,
+    EventType.PAYMENT_FAILED,
+    EventType.PAYMENT_ACTION_REQUIRED,
+    EventType.SHIPMENT_SHIPPED,
+    EventType.SHIPMENT_DELIVERED,
+    EventType.REFUND_EXECUTED,
+    EventType.RETURN_REQUESTED,
+    EventType.RETURN_APPROVED,
+    EventType.RETURN_RECEIVED,
+    EventType.RETURN_RESOLVED,
+    EventType.RETURN_EXCHANGE_SHIPPED,
+    EventType.RFQ_POSTED,
+    EventType.RFQ_CLOSING_SOON,
+    EventType.QUOTE_SUBMITTED,
+    EventType.QUOTE_ACCEPTED,
+]

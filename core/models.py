@@ -42,6 +42,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Until set, the user may browse and buy but not create companies, post RFQs or take a write role.
     email_verified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="Closed by the user; personal data removed.")
+    # The language of the staff e-mails this user receives (buyers' follow their order's).
+    locale = models.CharField(
+        max_length=10,
+        choices=[(code, code) for code in settings.CONTENT_LOCALES],
+        blank=True,
+        help_text="Language of the e-mails this user receives as company staff; blank: the platform default.",
+    )
 
     objects = UserManager()
 
@@ -232,6 +239,9 @@ class Event(models.Model):
     # What a company's endpoints see instead of some keys of `data`: {"<company id>": {key: value}},
     # e.g. an order's lines narrowed to that seller's own. Platform-wide endpoints see `data`.
     company_data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The buyer companies (marketplace.BuyerCompany ids) whose order, RFQ or quote it is: their
+    # endpoints receive it, as `data` naming them (`buyer_company`).
+    buyer_company_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     dispatched_at = models.DateTimeField(null=True, blank=True)
 
@@ -251,8 +261,11 @@ class Event(models.Model):
     def webhook_id(self) -> str:
         return f"evt_{self.public_id.hex}"
 
-    def data_for(self, company_id: int | None) -> dict:
-        """The payload as the company's endpoints (None: platform-wide ones) see it."""
+    def data_for(self, company_id: int | None, buyer_company_id: int | None = None) -> dict:
+        """The payload as the company's endpoints (None: platform-wide ones) see it; a buyer
+        company's endpoints see it whole (its own order, RFQ or quote) with the buyer named."""
+        if buyer_company_id is not None:
+            return {**self.data, "buyer_company": buyer_company_id}
         if company_id is None:
             return self.data
         return {**self.data, **self.company_data.get(str(company_id), {})}
@@ -264,6 +277,9 @@ class WebhookEndpoint(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_endpoints")
     company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Or a buyer company's (marketplace.BuyerCompany id): it receives the events naming it in
+    # Event.buyer_company_ids, of the types in core.events.BUYER_SUBSCRIBABLE.
+    buyer_company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     url = models.URLField(max_length=500)
     events = models.JSONField(default=list, help_text='Event types, e.g. ["order.paid"].')
     description = models.CharField(max_length=200, blank=True)
@@ -278,6 +294,12 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(company_id__isnull=True) | models.Q(buyer_company_id__isnull=True),
+                name="webhook_endpoint_one_company",
+            ),
+        ]
 
     def __str__(self):
         return self.url
@@ -337,6 +359,9 @@ class Message(models.Model):
     template = models.CharField(max_length=100)
     locale = models.CharField(max_length=10, blank=True)
     event = models.ForeignKey(Event, on_delete=models.PROTECT, null=True, blank=True, related_name="messages")
+    # For a message no event causes (the operators' daily digest): what makes it once only,
+    # e.g. "operator_digest:2026-12-07"; unique per recipient and template.
+    key = models.CharField(max_length=100, blank=True)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
@@ -355,6 +380,11 @@ class Message(models.Model):
                 fields=["event", "recipient", "template"],
                 condition=models.Q(event__isnull=False),
                 name="message_once_per_event_recipient_template",
+            ),
+            models.UniqueConstraint(
+                fields=["key", "recipient", "template"],
+                condition=~models.Q(key=""),
+                name="message_once_per_key_recipient_template",
             ),
         ]
         indexes = [

@@ -2,11 +2,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import ApplicationError
-from core.models import ExchangeRate
+from core.models import ExchangeRate, User
 from core.money import Money, quantize
+from core.permissions import OPERATORS_GROUP
 
 PIVOT_CURRENCY = "USD"
 
@@ -56,3 +58,11 @@ def exchange_rates_get(*, on: date | None = None) -> RateTable:
     for row in ExchangeRate.objects.filter(effective_date__lte=on).order_by("-effective_date", "pk"):
         rates.setdefault((row.base_currency, row.quote_currency), row.rate)
     return RateTable(on=on, rates=rates)
+
+
+def operator_list():
+    """Every active operator (core.permissions.is_operator: superusers and staff in the
+    operators group), by id."""
+    staff = User.objects.filter(is_active=True, closed_at__isnull=True)
+    in_group = Q(is_staff=True, groups__name=OPERATORS_GROUP)
+    return staff.filter(Q(is_superuser=True) | in_group).distinct().order_by("pk")

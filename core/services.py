@@ -4,25 +4,35 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import WrongState
-from core.events import EventType
+from core.events import BUYER_SUBSCRIBABLE, EventType
 from core.models import AuthToken, Event, ExchangeRate, IdempotencyKey, Job, SecurityEvent, User
 from core.rates import rate_provider
+from core.signals import event_buyers_resolving
 
 
-def event_record(*, type: str, data: dict, company_ids=(), company_data: dict | None = None) -> Event:
+def event_record(
+    *, type: str, data: dict, company_ids=(), company_data: dict | None = None, buyer_company_ids=None
+) -> Event:
     """Writes one event to the outbox, in the caller's transaction, and dispatches it after
     commit: a rolled-back change leaves no event, a committed one always has its event (a lost
     dispatch is picked up by `events_dispatch_sweep`). `company_ids`: the companies the event
     concerns; only their webhook endpoints (and operators' platform-wide ones) receive it.
     `company_data`: {company_id: {key: value}} replacing keys of `data` for that company's
-    endpoints, where `data` holds more than each company may see (other sellers' lines)."""
+    endpoints, where `data` holds more than each company may see (other sellers' lines).
+    `buyer_company_ids`: the buyer companies whose order, RFQ or quote it is; None for an event a
+    buyer may subscribe to asks the apps (`core.signals.event_buyers_resolving`): logistics
+    records a shipment's events knowing only its opaque reference."""
     if type not in EventType.values:
         raise ValueError(f"{type} is not in the event catalogue (core.events.EventType)")
+    if buyer_company_ids is None and type in BUYER_SUBSCRIBABLE:
+        answers = event_buyers_resolving.send(sender=Event, type=type, data=data)
+        buyer_company_ids = [pk for _, ids in answers for pk in ids or ()]
     event = Event.objects.create(
         type=type,
         data=data,
         company_ids=sorted({int(pk) for pk in company_ids if pk}),
         company_data={str(pk): part for pk, part in (company_data or {}).items()},
+        buyer_company_ids=sorted({int(pk) for pk in buyer_company_ids or () if pk}),
     )
     event_id = event.pk
     transaction.on_commit(lambda: event_dispatch_queue(event_id=event_id), robust=True)

@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from core.emails import email_send
 from core.errors import InvalidInput, WrongState
-from core.events import SUBSCRIBABLE, EventType
+from core.events import BUYER_SUBSCRIBABLE, SUBSCRIBABLE, EventType
 from core.models import Event, SecurityEvent, User, WebhookDelivery, WebhookEndpoint
 from core.services import event_dispatch_queue, security_event_record
 from core.signals import event_dispatched
-from core.urlguard import URLRefused, public_url_check
+from core.urlguard import URLRefused, pinned_request, public_url_check
 
 logger = logging.getLogger(__name__)
 
@@ -46,19 +46,27 @@ def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def webhook_body(event: Event, company_id: int | None = None) -> bytes:
+def webhook_body(event: Event, endpoint: WebhookEndpoint) -> bytes:
     """The delivery's body; the same bytes for every attempt and redelivery to an endpoint."""
     created = event.created_at.isoformat()
-    payload = {"id": event.webhook_id, "type": event.type, "created": created, "data": event.data_for(company_id)}
+    data = event.data_for(endpoint.company_id, endpoint.buyer_company_id)
+    payload = {"id": event.webhook_id, "type": event.type, "created": created, "data": data}
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
 
 
-def _events_check(events) -> list[str]:
+def _events_check(events, *, buyer: bool) -> list[str]:
     if not isinstance(events, list) or not events:
         raise InvalidInput("Name at least one event type.", attr="events")
     unknown = sorted({str(e) for e in events} - set(SUBSCRIBABLE))
     if unknown:
         raise InvalidInput(f"Unknown event types: {', '.join(unknown)} (see docs/events.md).", attr="events")
+    sellers_only = sorted({str(e) for e in events} - set(BUYER_SUBSCRIBABLE))
+    if buyer and sellers_only:
+        raise InvalidInput(
+            f"A buyer company's endpoint cannot receive {', '.join(sellers_only)}: those concern sellers only "
+            "(see docs/events.md).",
+            attr="events",
+        )
     return sorted(set(events))
 
 
@@ -70,15 +78,24 @@ def _url_check(url: str) -> str:
 
 
 def webhook_endpoint_create(
-    *, actor: User, company_id: int | None, url: str, events: list[str], description: str = "", request=None
+    *,
+    actor: User,
+    company_id: int | None,
+    url: str,
+    events: list[str],
+    description: str = "",
+    buyer_company_id: int | None = None,
+    request=None,
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint; its signing secret is returned here (and on rotation) only. The caller
-    has checked that `actor` owns the company (or is an operator, for company_id None)."""
+    has checked that `actor` owns the company or the buyer company (or is an operator, for a
+    platform-wide endpoint: both None)."""
     endpoint = WebhookEndpoint.objects.create(
         owner=actor,
         company_id=company_id,
+        buyer_company_id=buyer_company_id,
         url=_url_check(url),
-        events=_events_check(events),
+        events=_events_check(events, buyer=buyer_company_id is not None),
         description=description[:200],
         secret=webhook_secret_new(),
     )
@@ -89,6 +106,7 @@ def webhook_endpoint_create(
         company_id=company_id,
         request=request,
         endpoint=endpoint.pk,
+        buyer_company=buyer_company_id,
         change="created",
     )
     return endpoint, endpoint.secret
@@ -102,7 +120,7 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor: User, request=N
     if "url" in changes:
         endpoint.url = _url_check(changes["url"])
     if "events" in changes:
-        endpoint.events = _events_check(changes["events"])
+        endpoint.events = _events_check(changes["events"], buyer=endpoint.buyer_company_id is not None)
     if "description" in changes:
         endpoint.description = changes["description"][:200]
     if "is_active" in changes and changes["is_active"] != endpoint.is_active:
@@ -194,9 +212,11 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
 
 def event_receives(endpoint: WebhookEndpoint, event: Event) -> bool:
     """Whether the endpoint gets the event: subscribed to its type, and platform-wide or owned
-    by a company the event concerns."""
+    by a company (or buyer company) the event concerns."""
     if event.type not in endpoint.events:
         return False
+    if endpoint.buyer_company_id is not None:
+        return endpoint.buyer_company_id in event.buyer_company_ids
     return endpoint.company_id is None or endpoint.company_id in event.company_ids
 
 
@@ -277,7 +297,7 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 def _send(endpoint: WebhookEndpoint, event: Event) -> tuple[int | None, str, str, float | None, int, bool]:
     """(status, first bytes, error, Retry-After, latency ms, worth retrying); no exception escapes."""
     url, secret = endpoint.url, endpoint.secret
-    body = webhook_body(event, endpoint.company_id)
+    body = webhook_body(event, endpoint)
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
@@ -288,8 +308,10 @@ def _send(endpoint: WebhookEndpoint, event: Event) -> tuple[int | None, str, str
     }
     started = time.monotonic()
     try:
-        public_url_check(url)  # again at send time: the name may resolve elsewhere by now
-        with requests.post(
+        # Checked again at send time (the name may resolve elsewhere by now), and the connection
+        # goes to the address checked, not to a second lookup's answer (DNS rebinding).
+        with pinned_request(
+            "POST",
             url,
             data=body,
             headers=headers,

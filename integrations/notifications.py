@@ -2,10 +2,8 @@
 error, with the normalised issues (optional: each may turn it off). Called by the receiver of
 core's event_dispatched."""
 
-from django.conf import settings
-
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, phrases
+from core.emails import phrases, staff_email_queue
 from core.events import EventType
 from core.models import Event
 from listings.models import Product
@@ -42,21 +40,23 @@ CHANNEL_LISTING_REJECTED = {
 
 def channel_listing_rejected_notify(event: Event) -> None:
     listing = event.data["channel_listing"]
-    locale = settings.CONTENT_DEFAULT_LOCALE
-    product = Product.objects.filter(pk=listing["product"]["id"]).first()
-    title = product_text(product, locale)["title"] if product else f"#{listing['product']['id']}"
-    t = phrases(CHANNEL_LISTING_REJECTED, locale, channel=listing["channel"], title=title)
+    product = Product.objects.filter(pk=listing["product"]["id"]).prefetch_related("translations").first()
     issues = listing["issues"] or [{"code": "error", "attribute": "", "message": listing["message"]}]
-    for user in company_notified_staff(event.company_ids):
-        email_queue(
-            to=user.email,
-            user=user,
-            template="emails/channel_listing_rejected",
-            locale=locale,
-            event=event,
-            optional=True,
-            context={"t": t, "issues": issues},
-        )
+
+    def context(locale):
+        title = product_text(product, locale)["title"] if product else f"#{listing['product']['id']}"
+        return {
+            "t": phrases(CHANNEL_LISTING_REJECTED, locale, channel=listing["channel"], title=title),
+            "issues": issues,
+        }
+
+    staff_email_queue(
+        users=company_notified_staff(event.company_ids),
+        template="emails/channel_listing_rejected",
+        event=event,
+        optional=True,
+        context=context,
+    )
 
 
 NOTIFY = {

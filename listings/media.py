@@ -2,11 +2,12 @@
 most MEDIA_MAX_BYTES, sane dimensions read from the header before any decoding, decompression
 bombs refused), stored through Django's storage (S3 in production) under a name derived from
 the content's sha256, with a WebP thumbnail; ordered by position, alt text per locale. Every
-change refreshes the product's content hash, since channels show the images."""
+change refreshes the product's content hash, since channels show the images. On a published
+product, adding or removing an image is a material edit held in the pending revision
+(services/held_images.py); reordering the same images applies at once."""
 
 import hashlib
 import io
-import logging
 import warnings
 from dataclasses import dataclass
 
@@ -20,10 +21,9 @@ from PIL import ExifTags, Image
 from core.errors import InvalidInput, WrongState
 from core.locales import validate_translations
 from core.models import User
-from listings.models import Product, ProductMedia
+from listings.models import Product, ProductMedia, ProductRevision
 from listings.services import EDITABLE_STATUSES, company_editor_require, product_refresh_content_hash
-
-logger = logging.getLogger(__name__)
+from listings.services.held_images import held_image_add, held_image_remove, held_image_shas, stored_files_delete
 
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 MIN_SIDE = 100
@@ -174,26 +174,17 @@ def _renumber(media: list[ProductMedia]) -> None:
     ProductMedia.objects.bulk_update(changed, ["position"])
 
 
-def _delete_files(storage, names: list[str]) -> None:
-    """Removes stored files no row refers to; a failure leaves an orphan, never an error."""
-    for name in names:
-        try:
-            if name and not ProductMedia.objects.filter(image=name).exists():
-                storage.delete(name)
-        except Exception:  # noqa: BLE001 - cleanup must not hide the error that caused it
-            logger.warning("could not delete stored media %s", name, exc_info=True)
-
-
 def _refuse_duplicate(product: Product, sha256: str) -> None:
-    if product.media.filter(sha256=sha256).exists():
+    if product.media.filter(sha256=sha256).exists() or sha256 in held_image_shas(product):
         raise _refuse("duplicate", "This image is already on the product.")
 
 
 def product_media_add(
     *, actor: User, product: Product, upload, alt_text: dict | None = None, position: int | None = None
-) -> ProductMedia:
+) -> ProductMedia | ProductRevision:
     """Checks and stores an image and its thumbnail, then adds it at `position` (the end when
-    None). The files are written before the row; if the row cannot be written they are removed."""
+    None). The files are written before the row; if the row cannot be written they are removed.
+    On a published product the image is held in the pending revision, which is returned."""
     _require_editable(actor, product)  # refuse before reading the upload
     alt_text = media_check_alt_text(alt_text if alt_text is not None else {})
     checked = media_check_image(upload)
@@ -216,6 +207,8 @@ def product_media_add(
             locked = _lock(product)
             _require_editable(actor, locked)
             _refuse_duplicate(locked, checked.sha256)
+            if locked.status == Product.Status.PUBLISHED:
+                return held_image_add(actor=actor, product=locked, media=media, position=position)
             siblings = list(locked.media.order_by("position", "pk"))
             at = len(siblings) if position is None else max(0, min(position, len(siblings)))
             media.product = locked
@@ -225,24 +218,28 @@ def product_media_add(
             _renumber(siblings)
             product_refresh_content_hash(product=locked)
     except BaseException:
-        _delete_files(media.image.storage, [media.image.name, media.thumbnail.name])
+        stored_files_delete(media.image.storage, [media.image.name, media.thumbnail.name])
         raise
     return media
 
 
 @transaction.atomic
-def product_media_delete(*, actor: User, product: Product, media_id: int) -> None:
-    """Removes the image; its files leave storage once the transaction commits."""
+def product_media_delete(*, actor: User, product: Product, media_id: int) -> ProductRevision | None:
+    """Removes the image; its files leave storage once the transaction commits. On a published
+    product the removal is held in the pending revision, which is returned."""
     locked = _lock(product)
     _require_editable(actor, locked)
     media = locked.media.filter(pk=media_id).first()
     if media is None:
         raise Http404("No such image on this product.")
+    if locked.status == Product.Status.PUBLISHED:
+        return held_image_remove(actor=actor, product=locked, media=media)
     storage, names = media.image.storage, [media.image.name, media.thumbnail.name]
     media.delete()
     _renumber(list(locked.media.order_by("position", "pk")))
     product_refresh_content_hash(product=locked)
-    transaction.on_commit(lambda: _delete_files(storage, names))
+    transaction.on_commit(lambda: stored_files_delete(storage, names))
+    return None
 
 
 @transaction.atomic

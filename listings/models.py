@@ -169,6 +169,11 @@ class PriceTier(models.Model):
 
 
 class Variant(models.Model):
+    class Availability(models.TextChoices):
+        IN_STOCK = "in_stock", "Sold from stock only"
+        PREORDER = "preorder", "Preorder beyond stock"
+        MADE_TO_ORDER = "made_to_order", "Made to order"
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(
         max_length=64,
@@ -184,6 +189,14 @@ class Variant(models.Model):
     hs_code = models.CharField(max_length=10, blank=True, validators=[hs_code_validator])
     origin_country = CountryField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Selling beyond stock (docs/decisions/0029): at most `preorder_cap` units may wait for goods
+    # at once; they ship when an inbound shipment of the SKU is stocked.
+    availability = models.CharField(max_length=13, choices=Availability.choices, default=Availability.IN_STOCK)
+    preorder_cap = models.IntegerField(default=0, help_text="Units that may be sold beyond stock at once.")
+    lead_time_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days to make (made to order) or restock (preorder) the goods."
+    )
+    expected_on = models.DateField(null=True, blank=True, help_text="Preorders: when goods are expected.")
 
     class Meta:
         ordering = ["product", "position", "pk"]
@@ -191,10 +204,15 @@ class Variant(models.Model):
             models.CheckConstraint(
                 condition=Q(weight_kg__isnull=True) | Q(weight_kg__gt=0), name="variant_weight_positive"
             ),
+            models.CheckConstraint(condition=Q(preorder_cap__gte=0), name="variant_preorder_cap_non_negative"),
         ]
 
     def __str__(self):
         return self.sku
+
+    @property
+    def sells_beyond_stock(self) -> bool:
+        return self.availability != self.Availability.IN_STOCK
 
 
 def media_upload_to(instance, filename):

@@ -1,10 +1,8 @@
 """The product company's owners and editors hear of a failed QC inspection (optional: each
 may turn it off). Called by the receiver of core's event_dispatched."""
 
-from django.conf import settings
-
 from brands.selectors import company_notified_staff
-from core.emails import email_queue, phrases
+from core.emails import phrases, staff_email_queue
 from core.events import EventType
 from core.models import Event
 
@@ -39,24 +37,22 @@ INSPECTION_FAILED = {
 
 def inspection_failed_notify(event: Event) -> None:
     inspection = event.data["inspection"]
-    locale = settings.CONTENT_DEFAULT_LOCALE
-    t = phrases(
-        INSPECTION_FAILED,
-        locale,
-        title=inspection["product"]["title"],
-        brand=inspection["brand"]["name"],
-        version=inspection["standard_version"],
+    words = {
+        "title": inspection["product"]["title"],
+        "brand": inspection["brand"]["name"],
+        "version": inspection["standard_version"],
+    }
+    staff_email_queue(
+        users=company_notified_staff(event.company_ids),
+        template="emails/inspection_failed",
+        event=event,
+        optional=True,
+        context=lambda locale: {
+            "t": phrases(INSPECTION_FAILED, locale, **words),
+            "items": inspection["failed_items"],
+            "notes": inspection["notes"],
+        },
     )
-    for user in company_notified_staff(event.company_ids):
-        email_queue(
-            to=user.email,
-            user=user,
-            template="emails/inspection_failed",
-            locale=locale,
-            event=event,
-            optional=True,
-            context={"t": t, "items": inspection["failed_items"], "notes": inspection["notes"]},
-        )
 
 
 NOTIFY = {EventType.INSPECTION_FAILED: inspection_failed_notify}

@@ -60,28 +60,35 @@ def _kg(value: Decimal | None) -> str:
     return "-" if value is None else f"{Decimal(value):.3f}"
 
 
-def _parties(declaration) -> Table:
+def _consignee(declaration) -> tuple[str, str]:
+    """Ship to: the consignee, or the importer where both are one party (older declarations)."""
+    if declaration.consignee_name:
+        return declaration.consignee_name, declaration.consignee_address
+    return declaration.importer_name, declaration.importer_address
+
+
+def _parties(declaration, *, bill_to: bool) -> Table:
+    """The exporter and the addressee (ship to); on the invoice also the importer of record
+    (bill to), who may be another party than the consignee."""
     exporter = declaration.exporter
+    country = _country(declaration.destination_country)
     sender = (
         f"{declaration.exporter_name}\n{exporter.display_name('en')}, registration {exporter.registration_number}\n"
         f"{_country(exporter.country)}"
     )
-    addressee = (
-        f"{declaration.importer_name}\n{declaration.importer_address}\n{_country(declaration.destination_country)}"
-    )
-    table = Table(
-        [[_p("EXPORTER / SENDER", "label"), _p("IMPORTER / ADDRESSEE", "label")], [_p(sender), _p(addressee)]],
-        colWidths=[90 * mm, 90 * mm],
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (0, -1), 0.5, colors.black),
-                ("BOX", (1, 0), (1, -1), 0.5, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
+    name, address = _consignee(declaration)
+    labels, cells = [_p("EXPORTER / SENDER", "label")], [_p(sender)]
+    if bill_to:
+        labels.append(_p("BILL TO (IMPORTER OF RECORD)", "label"))
+        cells.append(_p(f"{declaration.importer_name}\n{declaration.importer_address}\n{country}"))
+        labels.append(_p("SHIP TO (CONSIGNEE)", "label"))
+    else:
+        labels.append(_p("ADDRESSEE", "label"))
+    cells.append(_p(f"{name}\n{address}\n{country}"))
+    width = 180 * mm / len(cells)
+    table = Table([labels, cells], colWidths=[width] * len(cells))
+    boxes = [("BOX", (column, 0), (column, -1), 0.5, colors.black) for column in range(len(cells))]
+    table.setStyle(TableStyle([*boxes, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
 
@@ -228,7 +235,7 @@ def commercial_invoice_pdf(declaration, lines) -> bytes:
             "subtitle",
         ),
         Spacer(1, 4 * mm),
-        _parties(declaration),
+        _parties(declaration, bill_to=True),
         Spacer(1, 3 * mm),
         _facts(
             [
@@ -266,7 +273,7 @@ def cn23_pdf(declaration, lines) -> bytes:
             "subtitle",
         ),
         Spacer(1, 4 * mm),
-        _parties(declaration),
+        _parties(declaration, bill_to=False),
         Spacer(1, 3 * mm),
         _lines_table(declaration, lines, with_manufacturer=False),
         *_origin_statements(lines),
@@ -277,7 +284,7 @@ def cn23_pdf(declaration, lines) -> bytes:
                 ("Total value", f"{_amount(declaration.goods_value, currency)} {currency}"),
                 ("Category of item", "[X] Sale of goods   [ ] Gift   [ ] Documents   [ ] Returned goods   [ ] Other"),
                 ("Incoterm", declaration.incoterm),
-                ("Importer's reference", declaration.importer_name),
+                ("Importer of record", f"{declaration.importer_name}, {declaration.importer_address}"),
                 ("Licence / certificate", "-"),
                 *_scheme_facts(declaration),
                 ("Duties and taxes", _duties_note(declaration)),
@@ -321,7 +328,7 @@ def drawback_claim_pdf(claim, declared: dict) -> bytes:
         _p("DUTY DRAWBACK CLAIM", "title"),
         _p(f"Claim DB-{claim.pk} - customs declaration CD-{declaration.pk} - {_reference(declaration)}", "subtitle"),
         Spacer(1, 4 * mm),
-        _parties(declaration),
+        _parties(declaration, bill_to=True),
         Spacer(1, 3 * mm),
         _facts(
             [

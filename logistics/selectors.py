@@ -15,6 +15,7 @@ from brands.models import Company, MandateScope
 from brands.selectors import user_company_ids
 from core.lookups import any_of
 from core.permissions import is_operator
+from logistics.backorder_selectors import backorder_owner_reference, backorder_reservation_reference
 from logistics.models import (
     Consignment,
     ConsignmentLine,
@@ -49,10 +50,14 @@ def stock_list(*, user) -> QuerySet[Stock]:
 
 
 def shipments_by_reference(*, references: list[str]) -> dict[str, list[Shipment]]:
-    """The shipments of fulfilments made for each reference (e.g. "order:12"), with their lines
-    and tracking events: three queries, whatever the number of references."""
+    """The shipments of fulfilments made for each reference (e.g. "order:12", with those of its
+    stocked backorders), with their lines and tracking events: three queries, whatever the
+    number of references."""
+    matches = Q(fulfilment__reference__in=references)
+    for reference in references:
+        matches |= Q(fulfilment__reference__startswith=backorder_reservation_reference(reference, ""))
     shipments = (
-        Shipment.objects.filter(fulfilment__reference__in=references)
+        Shipment.objects.filter(matches)
         .select_related("fulfilment")
         .prefetch_related(
             "events", Prefetch("lines", queryset=ShipmentLine.objects.select_related("fulfilment_line__variant"))
@@ -61,7 +66,7 @@ def shipments_by_reference(*, references: list[str]) -> dict[str, list[Shipment]
     )
     found: dict[str, list[Shipment]] = {}
     for shipment in shipments:
-        found.setdefault(shipment.fulfilment.reference, []).append(shipment)
+        found.setdefault(backorder_owner_reference(shipment.fulfilment.reference), []).append(shipment)
     return found
 
 

@@ -33,3 +33,8 @@ stock_changed = Signal()
 # A shipment left a warehouse with a carrier: kwargs shipment_id, reference (the fulfilment's),
 # carrier, tracking_number. Syndication tells the channel of a channel order.
 shipment_shipped = Signal()
+
+# Backordered units (preorder, made to order) of a reference arrived with an inbound shipment
+# and are reserved from stock: kwargs reference (the backorders' own, e.g. "order:12") and
+# reservation_reference (the new reservation holding them, "<reference>:inbound:<id>").
+backorders_stocked = Signal()

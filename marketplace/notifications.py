@@ -6,11 +6,12 @@ message log sends each message once, after commit."""
 from django.conf import settings
 
 from brands.selectors import company_notified_staff
-from core.emails import date_format, email_locale, email_queue, money_format, phrases
+from core.emails import date_format, email_locale, email_queue, money_format, phrases, staff_email_queue
 from core.events import EventType
 from core.models import Event
 from core.money import Money
 from marketplace.models import Order
+from marketplace.services.orders import order_id_for_reference
 
 ORDER_CONFIRMATION = {
     "ko": {
@@ -272,28 +273,24 @@ def order_paid_notify(event: Event) -> None:
     )
     for company_id in event.company_ids:
         own = event.data_for(company_id)["lines"]
-        for user in company_notified_staff([company_id]):
-            email_queue(
-                to=user.email,
-                user=user,
-                template="emails/seller_new_lines",
-                locale=settings.CONTENT_DEFAULT_LOCALE,
-                event=event,
-                optional=True,
-                context={
-                    "t": phrases(SELLER_NEW_LINES, settings.CONTENT_DEFAULT_LOCALE, number=order.number),
-                    "lines": own,
-                    "destination": event.data["order"]["destination_country"],
-                },
-            )
+        staff_email_queue(
+            users=company_notified_staff([company_id]),
+            template="emails/seller_new_lines",
+            event=event,
+            optional=True,
+            context=lambda locale, own=own: {
+                "t": phrases(SELLER_NEW_LINES, locale, number=order.number),
+                "lines": own,
+                "destination": event.data["order"]["destination_country"],
+            },
+        )
 
 
 def shipment_order(shipment: dict) -> Order | None:
-    """The order a shipment event's reference ("order:<id>") names; None for a consignment's."""
-    prefix, _, pk = shipment["reference"].partition(":")
-    return (
-        Order.objects.select_related("buyer").filter(pk=int(pk)).first() if prefix == "order" and pk.isdigit() else None
-    )
+    """The order a shipment event's reference names ("order:<id>", or "order:<id>:inbound:<id>" for
+    its stocked backorders); None for a consignment's."""
+    order_id = order_id_for_reference(shipment["reference"])
+    return Order.objects.select_related("buyer").filter(pk=order_id).first() if order_id is not None else None
 
 
 def order_shipped_notify(event: Event) -> None:

@@ -6,6 +6,7 @@ marketplace/notifications.py, from the receiver of core's event_dispatched."""
 from datetime import UTC
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from core.emails import date_format, email_locale, email_queue, money_format, phrases
@@ -23,6 +24,7 @@ RETURN_APPROVED = {
         "carrier": "운송사",
         "tracking": "반품 운송장 번호",
         "centre": "반품 센터",
+        "label": "반품 라벨(PDF)",
     },
     "en": {
         "subject": "Return {reference} approved (order {number})",
@@ -32,6 +34,7 @@ RETURN_APPROVED = {
         "carrier": "Carrier",
         "tracking": "Return tracking number",
         "centre": "Returns centre",
+        "label": "Return label (PDF)",
     },
     "zh-hans": {
         "subject": "退货 {reference} 已批准（订单 {number}）",
@@ -40,6 +43,7 @@ RETURN_APPROVED = {
         "carrier": "承运商",
         "tracking": "退货运单号",
         "centre": "退货中心",
+        "label": "退货标签（PDF）",
     },
     "ja": {
         "subject": "返品 {reference} を承認しました（ご注文 {number}）",
@@ -48,6 +52,7 @@ RETURN_APPROVED = {
         "carrier": "配送業者",
         "tracking": "返品の追跡番号",
         "centre": "返品センター",
+        "label": "返品ラベル（PDF）",
     },
     "es": {
         "subject": "Devolución {reference} aprobada (pedido {number})",
@@ -57,6 +62,7 @@ RETURN_APPROVED = {
         "carrier": "Transportista",
         "tracking": "Número de seguimiento de la devolución",
         "centre": "Centro de devoluciones",
+        "label": "Etiqueta de devolución (PDF)",
     },
 }
 QUOTE_RECEIVED = {
@@ -170,7 +176,12 @@ def return_approved_notify(event: Event) -> None:
         template="emails/return_approved",
         locale=locale,
         event=event,
-        context={"t": words, "label": physical, "centre": physical.returns_centre},
+        context={
+            "t": words,
+            "label": physical,
+            "label_path": reverse("return-label", kwargs={"pk": request.pk}),
+            "centre": physical.returns_centre,
+        },
     )
 
 

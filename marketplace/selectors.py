@@ -2,6 +2,7 @@
 filtered, faceted and priced in the buyer's currency, with availability from stock."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -32,8 +33,9 @@ from core.locales import fallback_chain
 from core.money import Money
 from core.selectors import RateTable
 from listings.models import B2CPrice, PriceTier, Product, ProductTranslation, Variant
+from logistics.backorder_selectors import BackorderView, backorders_for_references
 from logistics.models import Stock
-from marketplace.models import FacetCount, PlatformMark
+from marketplace.models import FacetCount, OrderLine, PlatformMark
 
 PRICE = DecimalField(max_digits=24, decimal_places=8)
 RATE = DecimalField(max_digits=30, decimal_places=12)
@@ -226,6 +228,11 @@ def storefront_product_get(*, slug: str) -> Product:
     return product
 
 
+STOCK_AVAILABILITY = ["in_stock", "low_stock", "out_of_stock"]
+# A storefront variant: its stock state, or how it sells beyond stock once none is left.
+STOREFRONT_VARIANT_AVAILABILITY = [*STOCK_AVAILABILITY, "preorder", "made_to_order"]
+
+
 def stock_availability(units: int) -> str:
     """in_stock, low_stock or out_of_stock for a number of available units."""
     if units <= 0:
@@ -297,3 +304,15 @@ def storefront_brand_get(*, slug: str) -> Brand:
     if brand is None:
         raise Http404("No such brand in the storefront.")
     return brand
+
+
+def order_line_ships_on(line: OrderLine, backorders: list[BackorderView] | None = None) -> date | None:
+    """When the line's backordered units are expected to ship (None: nothing of it waits for
+    goods). `backorders`: its order's, when the caller read a page of orders' at once."""
+    if not line.quantity_backordered:
+        return None
+    if backorders is None:
+        reference = line.order.reservation_reference
+        backorders = backorders_for_references([reference])[reference]
+    waiting = [b.ships_on for b in backorders if b.variant_id == line.variant_id and b.status != "released"]
+    return max(waiting) if waiting else None

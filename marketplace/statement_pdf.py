@@ -33,6 +33,8 @@ def _line_text(line: dict) -> tuple[str, str, str]:
     kind = line["type"]
     if kind == "sale":
         return "Sale", f"{line['order']} {line['sku']} x {line['quantity']}", line["amount"]
+    if kind == "exchange_difference":
+        return "Exchange difference", f"{line['order']} {line['sku']} (a dearer replacement)", line["amount"]
     if kind in ("refund", "chargeback"):
         return kind.capitalize(), f"{line['order']} ({line['reason']})", f"-{line['amount']}"
     if kind == "promotion":

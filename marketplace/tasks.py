@@ -6,6 +6,7 @@ from core.tasks import DATABASE_RETRY
 from marketplace.payments import PaymentGatewayError
 from marketplace.services.exchanges import exchange_payment_request, exchanges_payment_sweep
 from marketplace.services.fee_accrual import fees_accrue
+from marketplace.services.order_backorders import order_backorder_fulfil
 from marketplace.services.order_fulfilment import order_request_fulfilment, orders_complete, orders_fulfilment_sweep
 from marketplace.services.orders import orders_expire_unpaid
 from marketplace.services.refunds import refund_execute, refunds_execute_sweep
@@ -99,3 +100,8 @@ def settlement_run_task(period: str | None = None) -> int:
     """Settles the previous month (or `period`) under a job row; idempotent, so a redelivery
     (its worker died) carries on the same job and pays nothing twice. Returns the job's id."""
     return settlement_run_as_job(period=period or previous_period()).pk
+
+
+@shared_task(acks_late=True, **DATABASE_RETRY)
+def order_backorder_fulfilment_task(order_id: int, reservation_reference: str) -> int:
+    return order_backorder_fulfil(order_id=order_id, reservation_reference=reservation_reference)

@@ -8,7 +8,8 @@ from brands.models import MandateScope
 from brands.selectors import user_company_ids
 from core.permissions import is_operator
 from listings.models import Product
-from marketplace.models import RFQ, BuyerCompany, BuyerStaff, InquiryThread, Quote, QuoteLine
+from logistics.backorder_selectors import backorder_owner_reference
+from marketplace.models import RFQ, BuyerCompany, BuyerStaff, InquiryThread, Order, Quote, QuoteLine
 
 
 def buyer_company_ids(user, *, owner: bool = False) -> list[int]:
@@ -18,6 +19,17 @@ def buyer_company_ids(user, *, owner: bool = False) -> list[int]:
     if not hasattr(user, "_buyer_roles"):
         user._buyer_roles = dict(BuyerStaff.objects.filter(user=user).values_list("buyer_company_id", "role"))
     return [pk for pk, role in user._buyer_roles.items() if not owner or role == BuyerStaff.Role.OWNER]
+
+
+def reference_buyer_company_ids(*, reference: str) -> list[int]:
+    """The buyer company of the order a logistics reference ("order:<id>", or a stocked
+    backorder's "order:<id>:inbound:<id>") points at, if the order came from its accepted quote;
+    none for a consignment's or a consumer's shipment."""
+    prefix, _, pk = backorder_owner_reference(reference or "").partition(":")
+    if prefix != "order" or not pk.isdigit():
+        return []
+    found = Order.objects.filter(pk=int(pk), buyer_company__isnull=False).values_list("buyer_company_id", flat=True)
+    return list(found)
 
 
 def buyer_company_ids_forget(user) -> None:

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from brands import services as brand_services
 from brands.models import Brand, Company, CompanyStaff
-from core.models import User
+from core.models import Event, User
 from core.permissions import OPERATORS_GROUP
+from core.webhooks import event_dispatch
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -232,3 +233,12 @@ def migration_seeds_restore() -> None:
     if not ExchangeRate.objects.exists():
         for module, function in MIGRATION_SEEDS:
             getattr(importlib.import_module(module), function)(apps, None)
+
+
+def events_dispatch(type: str) -> None:
+    """What the Celery dispatch task does after commit, for each event of the type not yet
+    dispatched: webhooks queued and the apps' receivers writing their e-mails."""
+    for event_id in (
+        Event.objects.filter(type=type, dispatched_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+    ):
+        event_dispatch(event_id=event_id)

@@ -21,7 +21,7 @@ from core.services import job_create, security_event_record, user_token_get_or_c
 from core.webhooks import webhook_endpoint_create
 from integrations.models import SyndicationJob
 from listings.services import inspection_record, product_update
-from logistics.models import StorageAllotment
+from logistics.models import Backorder, StorageAllotment
 from logistics.services import (
     InboundLineSpec,
     consignment_create,
@@ -262,6 +262,13 @@ def world_build(operator):
     WebhookDelivery.objects.create(endpoint=endpoint, event=Event.objects.filter(type="order.paid").first())
     email_queue(to=owner.email, template="emails/refund_issued", context={"t": {"subject": "Refund", "intro": "Done"}})
     NotificationPreference.objects.create(user=owner, template="seller_new_lines", enabled=False)
+    Backorder.objects.create(
+        reference=order.reservation_reference,
+        variant=item.variants.get(),
+        kind=Backorder.Kind.PREORDER,
+        quantity=1,
+        expected_on=timezone.localdate(),
+    )
     return {"operator": operator, "sme": owner}
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from brands.services import brand_suspend
+from brands.services import brand_suspend, membership_apply, membership_reject
 from core.events import SUBSCRIBABLE, EventType
 from core.models import Event
 from integrations.connectors.base import Issue, PushResult
@@ -26,6 +26,8 @@ from marketplace.services.trade_orders import quote_accept
 from tests.factories import (
     OperatorFactory,
     active_brand,
+    brand_with_members,
+    company_with_owner,
     owner_of,
     product,
     published,
@@ -95,6 +97,17 @@ def test_brand_activated_suspended_and_membership_approved():
     assert suspended.company_ids == members and suspended.data["reason"] == "Standard not kept"
 
 
+def test_membership_rejected_names_the_applicant_and_the_reason():
+    brand = brand_with_members(0)
+    applicant = company_with_owner()
+    membership = membership_apply(brand=brand, company=applicant, actor=owner_of(applicant))
+    membership_reject(membership=membership, actor=owner_of(brand.lead_company), reason="Paper is not hanji.")
+    [event] = recorded("membership.rejected")
+    assert sorted(event.company_ids) == sorted([applicant.pk, brand.lead_company_id])
+    assert event.data["membership"] == {"id": membership.pk, "company": applicant.pk, "role": "member"}
+    assert event.data["reason"] == "Paper is not hanji."
+
+
 def test_inbound_received_names_the_discrepancies():
     shipment = shipment_in("received", quantities=(4, 2))
     [event] = recorded("inbound.received")
@@ -139,6 +152,7 @@ def test_order_cancelled_names_the_sellers_only_with_their_lines():
     own = event.data_for(a.company_id)
     assert [line["seller"] for line in own["lines"]] == [a.company_id]
     assert own["order"]["total"] == {"amount": "100", "currency": "JPY"}
+    assert event.buyer_company_ids == []  # a consumer's order: no buyer company to tell
 
 
 def test_rfq_posted_quote_submitted_and_accepted():
@@ -156,6 +170,12 @@ def test_rfq_posted_quote_submitted_and_accepted():
     )
     [accepted] = recorded("quote.accepted")
     assert accepted.company_ids == [item.company_id] and accepted.data["order"] == order.number
+    # Each names the buyer company whose RFQ, quote and order it is (its endpoints receive it).
+    [placed] = recorded("order.placed")
+    for buyer_event in (posted, event, accepted, placed):
+        assert buyer_event.buyer_company_ids == [offer.buyer_company_id], buyer_event.type
+    assert placed.data_for(None, offer.buyer_company_id)["buyer_company"] == offer.buyer_company_id
+    assert "buyer_company" not in placed.data_for(item.company_id)
 
 
 def test_statement_ready_and_payout_sent():
@@ -166,6 +186,7 @@ def test_statement_ready_and_payout_sent():
     payout_confirm(payout=Payout.objects.get(), actor=OperatorFactory(), reference="KB-1")
     [sent] = recorded("payout.sent")
     assert sent.company_ids == [seller.pk] and sent.data["payout"]["amount"] == {"amount": "69.35", "currency": "USD"}
+    assert sent.data["payout"]["reference"] == "KB-1"
 
 
 @pytest.mark.parametrize("status", ["live", "rejected", "error"])
@@ -198,6 +219,7 @@ def test_every_catalogue_event_has_a_test():
         "listing.published",
         "inspection.failed",
         "membership.approved",
+        "membership.rejected",
         "brand.activated",
         "brand.suspended",
         "inbound.received",

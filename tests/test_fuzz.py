@@ -78,7 +78,10 @@ NEGATIVE_IDENTITIES = ["sme", "operator"]
 # The seeded object each path's parameters point at: (regex on the path template, {param: getter}).
 # First match wins; ordered from the most specific. A new route without a row still gets fuzzed.
 PATH_OBJECTS = [
-    (r"/brands/\{slug\}/memberships/\{membership_id\}/approve/", {"membership_id": lambda f: f.w.application.pk}),
+    (
+        r"/brands/\{slug\}/memberships/\{membership_id\}/(approve|reject)/",
+        {"membership_id": lambda f: f.w.application.pk},
+    ),
     (r"/brands/\{slug\}/memberships/\{membership_id\}/leave/", {"membership_id": lambda f: f.w.member_membership.pk}),
     (r"/storefront/brands/\{slug\}", {"slug": lambda f: f.shop_brand.slug}),
     (r"/storefront/products/\{slug\}", {"slug": lambda f: f.shop_product.slug}),

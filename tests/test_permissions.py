@@ -689,6 +689,12 @@ CASES = [
         lambda w: f"/api/v1/returns/{_trade(w)['request'].pk}/",
         {"anon": 401, "outsider": 200, "viewer": 404, "member": 200, "lead": 404, "operator": 200},
     ),
+    Case(  # the world's return is not approved, so it has no label yet: 409 to whoever sees it
+        "return-label",
+        "get",
+        lambda w: f"/api/v1/returns/{_trade(w)['request'].pk}/label/",
+        {"anon": 401, "outsider": 409, "viewer": 404, "member": 409, "lead": 404, "operator": 409},
+    ),
     _return_op("approve", operator=409),  # the world has no returns centre
     _return_op("reject", {"reason": "Outside the policy"}),
     _return_op("receive", {"quantity_received": 1, "quantity_damaged": 0}, operator=404),  # no label yet
@@ -2552,6 +2558,91 @@ CASES += [
 ]
 
 
+def _buyer_webhook(w, key="endpoint"):
+    """The outsider's buyer company's webhook endpoint and one delivery of an event to it."""
+    if "buyer_webhook" not in w.trade:
+        from core.events import EventType
+        from core.models import Event, WebhookDelivery
+        from core.webhooks import webhook_endpoint_create
+
+        buyer_company = _b2b(w)["b2b_company"]
+        endpoint, _ = webhook_endpoint_create(
+            actor=w.users["outsider"],
+            company_id=None,
+            buyer_company_id=buyer_company.pk,
+            url="http://127.0.0.1:9/hook",
+            events=[EventType.ORDER_PAID],
+        )
+        event = Event.objects.create(type=EventType.ORDER_PAID, buyer_company_ids=[buyer_company.pk])
+        w.trade["buyer_webhook"] = {
+            "endpoint": endpoint,
+            "delivery": WebhookDelivery.objects.create(endpoint=endpoint, event=event),
+        }
+    return w.trade["buyer_webhook"][key]
+
+
+def _buyer_webhook_owner_only(**expect):
+    # The buyer company's owner (the outsider) and operators; seller staff get the 404 of a missing id.
+    return {"anon": 401, "outsider": 200, "viewer": 404, "member": 404, "lead": 404, "operator": 200, **expect}
+
+
+def _buyer_webhook_body(*events):
+    return lambda w, r: {"buyer_company": _b2b(w)["b2b_company"].pk, "url": "http://127.0.0.1:9/h", "events": [*events]}
+
+
+CASES += [
+    Case(
+        "webhook-list",
+        "post",
+        lambda w: "/api/v1/webhooks/",
+        _all(400, anon=401, outsider=201, operator=201),
+        _buyer_webhook_body("order.paid", "shipment.shipped"),
+    ),
+    # A seller-only event: a 400 naming `events`, whoever asks.
+    Case(
+        "webhook-list", "post", lambda w: "/api/v1/webhooks/", _all(400, anon=401), _buyer_webhook_body("payout.sent")
+    ),
+    Case("webhook-detail", "get", lambda w: f"/api/v1/webhooks/{_buyer_webhook(w).pk}/", _buyer_webhook_owner_only()),
+    Case(
+        "webhook-detail",
+        "patch",
+        lambda w: f"/api/v1/webhooks/{_buyer_webhook(w).pk}/",
+        _buyer_webhook_owner_only(),
+        lambda w, r: {"events": ["order.paid", "refund.executed"]},
+    ),
+    Case(
+        "webhook-detail",
+        "delete",
+        lambda w: f"/api/v1/webhooks/{_buyer_webhook(w).pk}/",
+        _buyer_webhook_owner_only(outsider=204, operator=204),
+    ),
+    Case(
+        "webhook-rotate-secret",
+        "post",
+        lambda w: f"/api/v1/webhooks/{_buyer_webhook(w).pk}/rotate-secret/",
+        _buyer_webhook_owner_only(),
+    ),
+    Case(
+        "webhook-ping",
+        "post",
+        lambda w: f"/api/v1/webhooks/{_buyer_webhook(w).pk}/ping/",
+        _buyer_webhook_owner_only(outsider=202, operator=202),
+    ),
+    Case(
+        "webhook-deliveries",
+        "get",
+        lambda w: f"/api/v1/webhooks/{_buyer_webhook(w).pk}/deliveries/",
+        _buyer_webhook_owner_only(),
+    ),
+    Case(
+        "webhook-redeliver",
+        "post",
+        lambda w: f"/api/v1/webhooks/{_buyer_webhook(w).pk}/deliveries/{_buyer_webhook(w, 'delivery').pk}/redeliver/",
+        _buyer_webhook_owner_only(outsider=202, operator=202),
+    ),
+]
+
+
 # --- API keys, on every row: a key of the member company (it owns the world's product; the key
 # acts as its owner would, as editor with a write scope, else viewer) holding exactly the scope
 # the route needs ("key"), and one holding every scope but that one ("key_without"). A route
@@ -2619,6 +2710,19 @@ def key_expected(case, holds) -> int:
     if scope is None or holds == "key_without":
         return 403
     return case.expect["member"]
+
+
+# The language of one's staff e-mails; a brand's lead rejecting an application (with a reason).
+CASES += [
+    Case("auth-me", "patch", lambda w: "/api/v1/auth/me/", _all(200, anon=401), lambda w, r: {"locale": "ja"}),
+    Case(
+        "brand-reject-membership",
+        "post",
+        lambda w: f"/api/v1/brands/{w.brand.slug}/memberships/{w.application.pk}/reject/",
+        {"anon": 401, "outsider": 404, "viewer": 403, "member": 404, "lead": 200, "operator": 200},
+        lambda w, r: {"reason": "The brand takes hanji lamps only."},
+    ),
+]
 
 
 # Parametrised here, after every CASES block, so that each row is checked for every role.

@@ -86,6 +86,7 @@ BUYER_ROUTES = {
     "order-detail",
     "order-cancel",
     "return-detail",
+    "return-label",
     # The trade desk: in the matrix the outsider company's owner is the buyer party itself.
     "buyer-company-detail",
     "buyer-company-staff",
@@ -109,6 +110,12 @@ BUYER_ROUTES = {
     "meeting-detail",
     "meeting-decline",
     "meeting-notes",
+    # Webhook endpoints of the outsider's buyer company (its orders', RFQs' and quotes' events).
+    "webhook-detail",
+    "webhook-rotate-secret",
+    "webhook-ping",
+    "webhook-deliveries",
+    "webhook-redeliver",
 }
 
 

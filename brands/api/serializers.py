@@ -186,6 +186,10 @@ class MembershipApproveSerializer(StrictSerializer):
     eligibility_override_reason = serializers.CharField(max_length=1000, required=False, default="")
 
 
+class MembershipRejectSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=1000, help_text="Why; the applicant's owners are told.")
+
+
 class MembershipLeaveSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=1000, required=False, default="")
 
@@ -197,11 +201,12 @@ class MeCompanySerializer(serializers.Serializer):
 
 
 class MeSerializer(UserSerializer):
+    locale = serializers.CharField(help_text="Language of your staff e-mails; blank: the platform default.")
     is_operator = serializers.BooleanField()
     companies = MeCompanySerializer(many=True)
 
     class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "is_operator", "companies"]
+        fields = [*UserSerializer.Meta.fields, "locale", "is_operator", "companies"]
         read_only_fields = fields
 
 

@@ -4,14 +4,12 @@ from rest_framework.routers import SimpleRouter
 from brands.api.mandate_views import MandateViewSet, TradingCompanyViewSet
 from brands.api.onboarding import SellerApplicationViewSet
 from brands.api.views import BrandViewSet, CompanyViewSet, InvitationAcceptView, MeView, PlatformApiKeyViewSet
-from brands.api.webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("companies", CompanyViewSet, basename="company")
 router.register("brands", BrandViewSet, basename="brand")
 router.register("seller-applications", SellerApplicationViewSet, basename="seller-application")
 router.register("api-keys", PlatformApiKeyViewSet, basename="platform-api-key")
-router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("mandates", MandateViewSet, basename="mandate")
 router.register("trading-companies", TradingCompanyViewSet, basename="trading-company")
 

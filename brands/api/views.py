@@ -21,6 +21,7 @@ from brands.api.serializers import (
     MembershipApplySerializer,
     MembershipApproveSerializer,
     MembershipLeaveSerializer,
+    MembershipRejectSerializer,
     MembershipSerializer,
     MeSerializer,
     QualityStandardSerializer,
@@ -41,10 +42,10 @@ from brands.selectors import (
     user_company_roles,
     user_has_company_role,
 )
-from core.accounts import user_close
+from core.accounts import user_close, user_locale_set
 from core.api.fields import ID_PATTERN
 from core.api.permissions import OPERATOR_ONLY
-from core.api.serializers import SecurityEventSerializer
+from core.api.serializers import SecurityEventSerializer, UserLocaleSerializer
 from core.errors import InvalidInput, NotPermitted
 from core.models import SecurityEvent
 from core.permissions import is_operator
@@ -53,17 +54,31 @@ from core.permissions import is_operator
 class MeView(APIView):
     @extend_schema(responses=MeSerializer, tags=["auth"])
     def get(self, request):
-        roles = user_company_roles(request.user)
+        return Response(self.me(request.user))
+
+    @extend_schema(request=UserLocaleSerializer, responses=MeSerializer, tags=["auth"])
+    def patch(self, request):
+        """Sets the language of the caller's staff e-mails (400 on `locale` for one the platform lacks)."""
+        body = UserLocaleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = request.user
+        if "locale" in body.validated_data:
+            user = user_locale_set(user=user, locale=body.validated_data["locale"])
+        return Response(self.me(user))
+
+    @staticmethod
+    def me(user) -> dict:
+        roles = user_company_roles(user)
         companies = Company.objects.filter(pk__in=roles).order_by("pk")
         data = {
             **{
-                field: getattr(request.user, field)
-                for field in ("id", "email", "full_name", "date_joined", "email_verified_at")
+                field: getattr(user, field)
+                for field in ("id", "email", "full_name", "date_joined", "email_verified_at", "locale")
             },
-            "is_operator": is_operator(request.user),
+            "is_operator": is_operator(user),
             "companies": [{"id": c.pk, "legal_name": c.legal_name, "role": roles[c.pk]} for c in companies],
         }
-        return Response(MeSerializer(data).data)
+        return MeSerializer(data).data
 
     @extend_schema(responses={204: None}, tags=["auth"])
     def delete(self, request):
@@ -292,6 +307,15 @@ class BrandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = MembershipApproveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.membership_approve(membership=membership, actor=request.user, **serializer.validated_data)
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(request=MembershipRejectSerializer, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"], url_path=rf"memberships/(?P<membership_id>{ID_PATTERN})/reject")
+    def reject_membership(self, request, slug=None, membership_id=None):
+        membership = membership_get(user=request.user, brand=self.get_object(), pk=membership_id)
+        serializer = MembershipRejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_reject(membership=membership, actor=request.user, **serializer.validated_data)
         return Response(MembershipSerializer(membership).data)
 
     @extend_schema(request=MembershipLeaveSerializer, responses=MembershipSerializer)

@@ -16,7 +16,13 @@ from brands.services.mandates import (
     mandate_revoke,
     mandate_update,
 )
-from brands.services.memberships import membership_apply, membership_approve, membership_leave, membership_suspend
+from brands.services.memberships import (
+    membership_apply,
+    membership_approve,
+    membership_leave,
+    membership_reject,
+    membership_suspend,
+)
 from brands.services.onboarding import (
     company_require_approved_seller,
     seller_application_create,
@@ -48,6 +54,7 @@ __all__ = [
     "membership_apply",
     "membership_approve",
     "membership_leave",
+    "membership_reject",
     "membership_suspend",
     "quality_standard_publish",
     "company_require_approved_seller",

@@ -44,12 +44,13 @@ PUBLISHED = {
     BrandEvent.Kind.ACTIVATED: EventType.BRAND_ACTIVATED,
     BrandEvent.Kind.SUSPENDED: EventType.BRAND_SUSPENDED,
     BrandEvent.Kind.MEMBER_APPROVED: EventType.MEMBERSHIP_APPROVED,
+    BrandEvent.Kind.MEMBER_REJECTED: EventType.MEMBERSHIP_REJECTED,
 }
 
 
 def brand_event_publish(brand: Brand, type: str, *, membership=None, reason: str = "") -> None:
     """brand.* concern the brand's active members (the lead among them); membership.approved
-    concerns the new member and the lead company."""
+    and membership.rejected concern the applicant and the lead company."""
     data = {"brand": {"id": brand.pk, "slug": brand.slug, "name": brand.name, "status": brand.status}}
     if membership is not None:
         data["membership"] = {"id": membership.pk, "company": membership.company_id, "role": membership.role}

@@ -1,4 +1,4 @@
-"""Memberships of companies in brands: apply, approve, leave, suspend. Locks the brand before
+"""Memberships of companies in brands: apply, approve or reject, leave, suspend. Locks the brand before
 the membership, always."""
 
 from django.db import transaction
@@ -66,6 +66,29 @@ def membership_approve(*, membership: Membership, actor: User, eligibility_overr
         reason=override,
     )
     brand_check_minimum(brand, actor)
+    return membership
+
+
+@transaction.atomic
+def membership_reject(*, membership: Membership, actor: User, reason: str) -> Membership:
+    """The brand's lead or an operator turns an application down, saying why; the applicant's
+    owners are told (membership.rejected) and the company may apply again later."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Say why the application is rejected; the applicant is told.", attr="reason")
+    brand, membership = _lock_membership(membership)
+    brand_require_lead_or_operator(brand, actor, "reject applications")
+    from_status = _transition(membership, [Membership.Status.APPLIED], Membership.Status.REJECTED)
+    membership.save()
+    brand_event_record(
+        brand,
+        BrandEvent.Kind.MEMBER_REJECTED,
+        actor,
+        membership=membership,
+        from_status=from_status,
+        to_status=membership.status,
+        reason=reason,
+    )
     return membership
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from core.api.fields import StrictSerializer
@@ -68,6 +69,15 @@ class UserSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "email", "full_name", "date_joined", "email_verified_at"]
         read_only_fields = fields
+
+
+class UserLocaleSerializer(StrictSerializer):
+    locale = serializers.ChoiceField(
+        choices=settings.CONTENT_LOCALES,
+        allow_blank=True,
+        required=False,
+        help_text="Language of your staff e-mails: one of the content locales; blank for the platform default.",
+    )
 
 
 class JobErrorSerializer(serializers.Serializer):

@@ -149,7 +149,23 @@ class VariantForm(forms.ModelForm):
             "height_cm",
             "hs_code",
             "origin_country",
+            "availability",
+            "preorder_cap",
+            "lead_time_days",
+            "expected_on",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A row that says nothing of selling beyond stock sells from stock only.
+        self.fields["availability"].required = self.fields["preorder_cap"].required = False
+
+    def clean_availability(self):
+        return self.cleaned_data.get("availability") or Variant.Availability.IN_STOCK
+
+    def clean_preorder_cap(self):
+        value = self.cleaned_data.get("preorder_cap")
+        return 0 if value is None else value
 
     def clean_options(self):
         value = self.cleaned_data.get("options")
@@ -262,7 +278,10 @@ def payload_part(formset) -> tuple[str, object]:
         }
     if part == "variants":
         return part, [
-            {"sku": data["sku"], **{name: data.get(name) for name in services.VARIANT_FIELDS}}
+            {
+                "sku": data["sku"],
+                **{name: data.get(name) for name in services.VARIANT_FIELDS + services.AVAILABILITY_FIELDS},
+            }
             for _form, data in formset_rows(formset)
         ]
     if part == "price_tiers":

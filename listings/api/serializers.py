@@ -42,6 +42,10 @@ class VariantSerializer(serializers.ModelSerializer):
             "height_cm",
             "hs_code",
             "origin_country",
+            "availability",
+            "preorder_cap",
+            "lead_time_days",
+            "expected_on",
         ]
         read_only_fields = fields
 
@@ -181,6 +185,10 @@ class VariantWriteSerializer(StrictSerializer):
     height_cm = serializers.DecimalField(max_digits=7, decimal_places=1, min_value=0, required=False, allow_null=True)
     hs_code = serializers.RegexField(r"^[0-9]{6,10}$", required=False, allow_blank=True)
     origin_country = CountryField(required=False, allow_blank=True)
+    availability = serializers.ChoiceField(choices=Variant.Availability.choices, required=False)
+    preorder_cap = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    lead_time_days = serializers.IntegerField(min_value=0, max_value=365, required=False, allow_null=True)
+    expected_on = serializers.DateField(required=False, allow_null=True)
 
 
 class ProductWriteSerializer(StrictSerializer):

@@ -200,10 +200,14 @@ class ProductViewSet(
         """The held edits are refused, with a reason; the live version stays."""
         return self._decide(request, services.product_revision_reject, revision_id)
 
-    @extend_schema(request={"multipart/form-data": MediaUploadSerializer}, responses={201: MediaSerializer})
+    @extend_schema(
+        request={"multipart/form-data": MediaUploadSerializer},
+        responses={201: MediaSerializer, 202: ProductRevisionSerializer},
+    )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], url_path="media")
     def media(self, request, pk=None):
-        """Adds an image (JPEG, PNG or WebP) with a thumbnail; `position` 0 is first, the end when omitted."""
+        """Adds an image (JPEG, PNG or WebP) with a thumbnail; `position` 0 is first, the end when omitted.
+        On a published product the image waits in the pending revision (202, the revision) until approved."""
         product = self.get_object()
         serializer = MediaUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -215,17 +219,22 @@ class ProductViewSet(
             alt_text=data.get("alt_text", {}),
             position=data.get("position"),
         )
+        if isinstance(media, ProductRevision):
+            return Response(ProductRevisionSerializer(media).data, status=status.HTTP_202_ACCEPTED)
         return Response(MediaSerializer(media).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=None,
-        responses={204: None},
+        responses={204: None, 202: ProductRevisionSerializer},
         parameters=[OpenApiParameter("media_id", int, OpenApiParameter.PATH, description="The image's id.")],
     )
     @action(detail=True, methods=["delete"], url_path=rf"media/(?P<media_id>{ID_PATTERN})")
     def delete_media(self, request, pk=None, media_id=None):
-        """Removes an image and its thumbnail."""
-        product_media_delete(actor=request.user, product=self.get_object(), media_id=int(media_id))
+        """Removes an image and its thumbnail. On a published product the removal waits in the pending
+        revision (202, the revision) and the image stays live until approved."""
+        revision = product_media_delete(actor=request.user, product=self.get_object(), media_id=int(media_id))
+        if revision is not None:
+            return Response(ProductRevisionSerializer(revision).data, status=status.HTTP_202_ACCEPTED)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

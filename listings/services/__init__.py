@@ -17,6 +17,7 @@ from listings.services.lifecycle import (
     products_return_to_review,
 )
 from listings.services.products import (
+    AVAILABILITY_FIELDS,
     EDITABLE_STATUSES,
     SCALAR_FIELDS,
     VARIANT_FIELDS,
@@ -30,6 +31,7 @@ from listings.services.products import (
 __all__ = [
     "EDITABLE_STATUSES",
     "SCALAR_FIELDS",
+    "AVAILABILITY_FIELDS",
     "VARIANT_FIELDS",
     "category_create",
     "company_editor_require",

@@ -127,8 +127,10 @@ def _free_slugs(bases: list[str], resume: dict[str, int]) -> list[str]:
 Text = namedtuple("Text", "locale title description")
 Price = namedtuple("Price", "currency amount")
 Tier = namedtuple("Tier", "min_quantity unit_price_amount")
+# Every column of a variant but its id and product, so a field added to the model gets its
+# default here as it would through Variant(...).
 VariantRow = namedtuple(
-    "VariantRow", "sku gtin options weight_kg length_cm width_cm height_cm hs_code origin_country position"
+    "VariantRow", [f.attname for f in Variant._meta.concrete_fields if f.attname not in ("id", "product_id")]
 )
 PRODUCT_COLUMNS = [field.attname for field in Product._meta.concrete_fields]
 
@@ -137,6 +139,9 @@ def _write(accepted: list[tuple[SimpleNamespace, dict]], company: Company, actor
     if not accepted:
         return
     slugs = _free_slugs([product_slug_base(data, company) for _, data in accepted], resume)
+    fields = [Variant._meta.get_field(name) for name in VariantRow._fields]
+    # Callable defaults (a JSON field's dict) are not shared: variant_values always sets those.
+    variant_defaults = {f.attname: f.get_default() for f in fields}
     children = []
     for (product, data), slug in zip(accepted, slugs, strict=True):
         product.slug = slug
@@ -145,7 +150,10 @@ def _write(accepted: list[tuple[SimpleNamespace, dict]], company: Company, actor
         ]
         prices = [Price(currency, amount) for currency, amount in data.get("b2c_prices", {}).items()]
         tiers = sorted(Tier(t["min_quantity"], t["unit_price"]) for t in data.get("price_tiers", []))
-        variants = [VariantRow(sku=v["sku"], **variant_values(v, i)) for i, v in enumerate(data.get("variants", []))]
+        variants = [
+            VariantRow(**(variant_defaults | {"sku": v["sku"]} | variant_values(v, i)))
+            for i, v in enumerate(data.get("variants", []))
+        ]
         product.content_hash = content_digest(
             product_content_of(
                 product, translations=texts, b2c_prices=prices, price_tiers=tiers, media=[], variants=variants

@@ -16,6 +16,7 @@ from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.models import User
 from core.permissions import is_operator
 from listings.models import Category, Inspection, Product, ProductEvent, ProductRevision
+from listings.services.held_images import held_images_apply, held_images_discard, revision_images
 from listings.services.lifecycle import product_lock
 from listings.services.products import (
     EDITABLE_STATUSES,
@@ -25,6 +26,7 @@ from listings.services.products import (
     product_fields_apply,
     product_save,
     product_validate,
+    variant_availability_apply,
 )
 from listings.validation import FieldErrors
 
@@ -98,8 +100,8 @@ def material_changes(product: Product, data: dict) -> dict:
 
 
 def revision_payload(changes: dict) -> dict:
-    """A revision's stored changes back in the shape product_save takes."""
-    payload = dict(changes)
+    """A revision's stored changes back in the shape product_save takes (held images aside)."""
+    payload = {name: value for name, value in changes.items() if name != "images"}
     if "category" in payload:
         payload["category"] = Category.objects.filter(pk=payload["category"]).first()
         if payload["category"] is None:
@@ -143,6 +145,8 @@ def product_update(*, actor: User, product: Product, **data) -> Product:
     repriced = [name for name in PRICE_FIELDS if name in now and _plain(now[name]) != _live_prices(product, name)]
     product_fields_apply(product, now)
     product_save(product, now)
+    if "variants" in data:
+        variant_availability_apply(product=product, variants=data["variants"])
     if repriced:
         product_event_record(product, ProductEvent.Kind.PRICE_CHANGED, actor, reason="Changed: " + ", ".join(repriced))
     _revision_hold(product, held, unchanged, actor)
@@ -211,6 +215,9 @@ def product_revision_approve(*, actor: User, revision: ProductRevision, reason: 
     payload = revision_payload(revision.changes)
     product_fields_apply(product, payload)
     product_save(product, payload)
+    images = revision_images(revision)
+    if images is not None:
+        held_images_apply(product, images)
     revision.status, revision.decided_by, revision.decided_at, revision.reason = (
         R.APPROVED,
         actor,
@@ -228,6 +235,9 @@ def product_revision_reject(*, actor: User, revision: ProductRevision, reason: s
     _reviewer_require(actor, product)
     if not reason.strip():
         raise InvalidInput("Say why the edits are rejected.", attr="reason")
+    images = revision_images(revision)
+    if images is not None:
+        held_images_discard(images)
     revision.status, revision.decided_by, revision.decided_at, revision.reason = (
         R.REJECTED,
         actor,

@@ -49,6 +49,9 @@ SCALAR_FIELDS = [
 ]
 BLANK_VARIANT_FIELDS = ("gtin", "hs_code", "origin_country")  # text: cleared to "", the others to None
 VARIANT_FIELDS = ["gtin", "options", "weight_kg", "length_cm", "width_cm", "height_cm", "hs_code", "origin_country"]
+# Selling beyond stock: not material (a published product's change applies at once, like stock),
+# and a field left out of a variant's payload keeps its value.
+AVAILABILITY_FIELDS = ["availability", "preorder_cap", "lead_time_days", "expected_on"]
 EDITABLE_STATUSES = [S.DRAFT, S.IN_REVIEW, S.APPROVED, S.PUBLISHED, S.SUSPENDED]
 
 
@@ -147,6 +150,7 @@ def _validate_variants(variants: list[dict], errors: FieldErrors, taken: set[str
         weight = variant.get("weight_kg")
         if weight is not None and weight <= 0:
             errors.add(f"variants.{i}.weight_kg", "invalid_weight", "The weight must be greater than zero.")
+        _validate_availability(i, variant, errors)
         origin = variant.get("origin_country")
         if origin and origin not in countries:
             errors.add(f"variants.{i}.origin_country", "invalid_country", "Not an ISO 3166 country code.")
@@ -200,9 +204,35 @@ def _write_nested(product: Product, data: dict) -> None:
         _write_variants(product, data["variants"])
 
 
+def _validate_availability(i: int, variant: dict, errors: FieldErrors) -> None:
+    """What selling beyond stock needs is sent with the availability that needs it: a lead time
+    for made to order, a lead time or an expected date for a preorder."""
+    kind = variant.get("availability")
+    if kind is not None and kind not in Variant.Availability.values:
+        errors.add(
+            f"variants.{i}.availability", "invalid_choice", f"Use one of {', '.join(Variant.Availability.values)}."
+        )
+        return
+    cap = variant.get("preorder_cap")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
+        errors.add(f"variants.{i}.preorder_cap", "min_value", "The preorder cap is a whole number of units, 0 or more.")
+    if kind == Variant.Availability.MADE_TO_ORDER and variant.get("lead_time_days") is None:
+        errors.add(f"variants.{i}.lead_time_days", "required", "A made-to-order variant needs its lead time in days.")
+    if (
+        kind == Variant.Availability.PREORDER
+        and variant.get("lead_time_days") is None
+        and not variant.get("expected_on")
+    ):
+        errors.add(
+            f"variants.{i}.lead_time_days", "required", "A preorder needs a lead time in days or an expected date."
+        )
+
+
 def variant_values(data: dict, position: int) -> dict:
-    """A variant's field values from one payload entry; a field left out is cleared."""
+    """A variant's field values from one payload entry; a field left out is cleared, except the
+    availability fields, which keep their value (they are in the result only when sent)."""
     values = {name: data.get(name, "" if name in BLANK_VARIANT_FIELDS else None) for name in VARIANT_FIELDS}
+    values.update((name, data[name]) for name in AVAILABILITY_FIELDS if name in data)
     values["options"] = data.get("options") or {}
     values["position"] = position
     return values
@@ -212,6 +242,19 @@ def variant_fill(variant: Variant, data: dict, position: int) -> Variant:
     for name, value in variant_values(data, position).items():
         setattr(variant, name, value)
     return variant
+
+
+def variant_availability_apply(*, product: Product, variants: list[dict]) -> None:
+    """Availability sent for a published product's existing variants applies at once, while the
+    material part of the same payload waits for review (listings.services.edits)."""
+    existing = {v.sku: v for v in product.variants.all()}
+    for data in variants:
+        variant = existing.get(data["sku"])
+        changed = [n for n in AVAILABILITY_FIELDS if variant and n in data and getattr(variant, n) != data[n]]
+        if changed:
+            for name in changed:
+                setattr(variant, name, data[name])
+            variant.save(update_fields=changed)
 
 
 def _write_variants(product: Product, variants: list[dict]) -> None:

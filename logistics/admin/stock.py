@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from brands.admin import CompanyScopedAdmin, ReadOnlyInline
-from logistics.models import Reservation, ReservationLine, Stock, StockMovement
+from logistics.models import Backorder, Reservation, ReservationLine, Stock, StockMovement
 from logistics.selectors import low_stock
 
 
@@ -54,6 +54,32 @@ class ReservationAdmin(CompanyScopedAdmin):
     search_fields = ["reference"]
     readonly_fields = ["reference", "status", "destination_country", "expires_at", "created_at", "closed_at"]
     inlines = [ReservationLineInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Backorder)
+class BackorderAdmin(CompanyScopedAdmin):
+    """Units sold beyond stock waiting for goods; they move only through the services (checkout,
+    inbound shipments, cancellation), so the admin shows them without editing."""
+
+    company_path = "variant__product__company"
+    list_display = ["reference", "variant", "kind", "quantity", "status", "inbound_line", "expected_on", "sold_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["reference", "variant__sku"]
+    list_select_related = ["variant", "inbound_line__shipment"]
+    readonly_fields = [
+        "reference",
+        "variant",
+        "kind",
+        "quantity",
+        "status",
+        "inbound_line",
+        "expected_on",
+        "released_reference",
+        "sold_at",
+    ]
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -81,6 +81,8 @@ class CustomsDeclarationSerializer(serializers.ModelSerializer):
             "exporter_name",
             "importer_name",
             "importer_address",
+            "consignee_name",
+            "consignee_address",
             "destination_country",
             "incoterm",
             "currency",
@@ -168,6 +170,8 @@ class ConsignmentSerializer(serializers.ModelSerializer):
             "destination_country",
             "importer_name",
             "importer_address",
+            "consignee_name",
+            "consignee_address",
             "incoterm",
             "status",
             "declaration",
@@ -208,8 +212,14 @@ class ConsignmentCreateSerializer(StrictSerializer):
     )
     warehouse = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Where the goods leave from.")
     destination_country = CountryField()
-    importer_name = serializers.CharField(max_length=200)
+    importer_name = serializers.CharField(
+        max_length=200, help_text="The importer of record, who is billed: the buyer's billing party."
+    )
     importer_address = serializers.CharField(max_length=2000)
+    consignee_name = serializers.CharField(
+        max_length=200, required=False, default="", help_text="Ship to, when not the importer; empty: the importer."
+    )
+    consignee_address = serializers.CharField(max_length=2000, required=False, default="")
     incoterm = serializers.ChoiceField(choices=Consignment.Incoterm.choices)
     lines = ConsignmentLineWriteSerializer(many=True, min_length=1, max_length=MAX_LINES)
 

@@ -135,6 +135,8 @@ class ConsignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             destination_country=data["destination_country"],
             importer_name=data["importer_name"],
             importer_address=data["importer_address"],
+            consignee_name=data["consignee_name"],
+            consignee_address=data["consignee_address"],
             incoterm=data["incoterm"],
             lines=[
                 {

@@ -1,3 +1,4 @@
+from logistics.models.backorders import Backorder
 from logistics.models.customs import (
     CustomsDeclaration,
     DeclarationLine,
@@ -16,6 +17,7 @@ from logistics.models.returns import PhysicalReturn, PhysicalReturnEvent, Physic
 from logistics.models.stock import Reservation, ReservationLine, Stock, StockMovement
 
 __all__ = [
+    "Backorder",
     "Consignment",
     "ConsignmentLine",
     "CustomsDeclaration",

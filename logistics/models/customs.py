@@ -149,8 +149,10 @@ class CustomsDeclaration(models.Model):
     exporter_name = models.CharField(
         max_length=200, help_text="The seller, or the brand for a consolidated consignment."
     )
-    importer_name = models.CharField(max_length=200)
+    importer_name = models.CharField(max_length=200, help_text="The importer of record (bill to).")
     importer_address = models.TextField()
+    consignee_name = models.CharField(max_length=200, blank=True, help_text="Ship to; empty: the importer.")
+    consignee_address = models.TextField(blank=True)
     destination_country = CountryField()
     incoterm = models.CharField(max_length=3)
     currency = models.CharField(max_length=3, validators=[validate_currency_code])

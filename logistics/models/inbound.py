@@ -106,8 +106,12 @@ class Consignment(models.Model):
     exporter = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="exported_consignments")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="consignments")
     destination_country = CountryField()
+    # The importer of record (bill to): the buyer's billing party when it gave one, else the consignee.
     importer_name = models.CharField(max_length=200)
     importer_address = models.TextField()
+    # Where the goods go (ship to); the importer's own address when both are one party.
+    consignee_name = models.CharField(max_length=200, blank=True)
+    consignee_address = models.TextField(blank=True)
     incoterm = models.CharField(max_length=3, choices=Incoterm.choices, default=Incoterm.DAP)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,5 +1,6 @@
 """Every write in logistics, by area. Other apps import from here (logistics.services)."""
 
+from logistics.services.backorders import backorders_cancel
 from logistics.services.consignments import (
     consignment_cancel,
     consignment_create,
@@ -72,6 +73,7 @@ from logistics.services.tracking import (
 )
 
 __all__ = [
+    "backorders_cancel",
     "InsufficientStock",
     "Line",
     "reservation_line_ship",

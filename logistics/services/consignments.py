@@ -151,6 +151,8 @@ def consignment_create(
     importer_address: str,
     incoterm: str,
     lines: Sequence[dict],
+    consignee_name: str = "",
+    consignee_address: str = "",
 ) -> Consignment:
     """An export consignment leaving `warehouse`, its stock reserved under `consignment:<id>`.
 
@@ -159,6 +161,10 @@ def consignment_create(
     company), it carries goods of the brand's active member companies, the exporter is the
     brand's lead company, and the brand must be active. Each line keeps its manufacturer (the
     variant's product's company).
+
+    The importer (`importer_*`) is the importer of record, who is billed: a buyer company's billing
+    party. The consignee (`consignee_*`) is where the goods go, given when it differs; without it
+    the importer receives the goods too, so the importer of record is then the consignee.
 
     The stock is reserved in the consignment's warehouse only; a shortage there refuses the
     whole consignment (InsufficientStock) and nothing is reserved."""
@@ -171,6 +177,10 @@ def consignment_create(
         errors["destination_country"] = [("invalid", error.detail)]
     importer_name = text_clean(importer_name, "importer_name", 200, errors)
     importer_address = text_clean(importer_address, "importer_address", 2000, errors)
+    consignee_name, consignee_address = (consignee_name or "").strip(), (consignee_address or "").strip()
+    if consignee_name or consignee_address:
+        consignee_name = text_clean(consignee_name, "consignee_name", 200, errors)
+        consignee_address = text_clean(consignee_address, "consignee_address", 2000, errors)
     if incoterm not in Consignment.Incoterm.values:
         errors["incoterm"] = [("invalid_choice", "The incoterm is DAP or DDP.")]
     if not isinstance(warehouse, Warehouse) or not warehouse.is_active:
@@ -193,6 +203,8 @@ def consignment_create(
         destination_country=country,
         importer_name=importer_name,
         importer_address=importer_address,
+        consignee_name=consignee_name or importer_name,
+        consignee_address=consignee_address or importer_address,
         incoterm=incoterm,
     )
     consignment.reference = f"consignment:{consignment.pk}"

@@ -137,6 +137,8 @@ def declaration_create(*, consignment: Consignment, actor) -> tuple[CustomsDecla
         "exporter_name": exporter_name(consignment),
         "importer_name": consignment.importer_name,
         "importer_address": consignment.importer_address,
+        "consignee_name": consignment.consignee_name or consignment.importer_name,
+        "consignee_address": consignment.consignee_address or consignment.importer_address,
         "destination_country": consignment.destination_country,
         "incoterm": consignment.incoterm,
         "currency": currencies.pop(),

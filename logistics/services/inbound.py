@@ -24,10 +24,13 @@ from core.errors import InvalidInput, NotPermitted, WrongState
 from core.money import Money
 from core.permissions import is_operator, require_operator
 from listings.models import Variant
+from logistics.backorder_selectors import backorder_reservation_reference
 from logistics.locks import stock_lock
-from logistics.models import InboundLine, InboundShipment, Stock, Warehouse
+from logistics.models import Backorder, InboundLine, InboundShipment, Stock, Warehouse
+from logistics.services.backorders import backorder_split, backorders_allocate, backorders_unallocate, variants_lock
 from logistics.services.events import inbound_received_publish
-from logistics.services.stock import stock_receive
+from logistics.services.stock import Line, stock_receive, stock_reserve
+from logistics.signals import backorders_stocked
 
 S = InboundShipment.Status
 
@@ -167,6 +170,10 @@ def inbound_create(
         InboundLine(shipment=shipment, variant_id=line.variant_id, lot=line.lot, quantity_expected=line.quantity)
         for line in lines
     )
+    # Sales waiting for these SKUs are allocated to the shipment now, oldest first.
+    variant_ids = {line.variant_id for line in lines}
+    variants_lock(variant_ids)
+    backorders_allocate(variant_ids=variant_ids)
     return shipment
 
 
@@ -317,7 +324,50 @@ def inbound_stock(*, actor, shipment: InboundShipment) -> InboundShipment:
     shipment.status = S.STOCKED
     shipment.stocked_at = timezone.now()
     shipment.save(update_fields=["status", "stocked_at"])
+    _backorders_release(shipment, actor)  # stocked first: what it fell short for goes elsewhere
     return shipment
+
+
+def _backorders_release(shipment: InboundShipment, actor) -> None:
+    """Units that passed inspection go first to the backorders allocated to their line, oldest
+    sale first: each reference's units are reserved from this warehouse as `<reference>:inbound:
+    <id>` and its owner is told (backorders_stocked), which sends them to fulfilment. Backorders
+    the shipment fell short for wait for the next one. Stock rows are locked already."""
+    allocated = Backorder.objects.filter(inbound_line__shipment=shipment, status=Backorder.Status.ALLOCATED)
+    variant_ids = set(allocated.values_list("variant_id", flat=True))
+    if not variant_ids:
+        return
+    variants_lock(variant_ids)
+    passed = dict(shipment.lines.values_list("pk", "quantity_passed"))
+    released: dict[str, list[Backorder]] = {}
+    for backorder in allocated.select_for_update().order_by("sold_at", "pk"):
+        left = passed[backorder.inbound_line_id] or 0
+        if left <= 0:
+            backorder.status, backorder.inbound_line = Backorder.Status.WAITING, None
+            backorder.save(update_fields=["status", "inbound_line"])
+            continue
+        if backorder.quantity > left:
+            backorder_split(backorder, left)
+            backorder.save(update_fields=["quantity"])
+        passed[backorder.inbound_line_id] = left - backorder.quantity
+        released.setdefault(backorder.reference, []).append(backorder)
+    for reference, backorders in released.items():
+        held = backorder_reservation_reference(reference, shipment.pk)
+        units: dict[int, int] = {}
+        for backorder in backorders:
+            units[backorder.variant_id] = units.get(backorder.variant_id, 0) + backorder.quantity
+        stock_reserve(
+            reference=held,
+            lines=[Line(variant_id, quantity) for variant_id, quantity in sorted(units.items())],
+            destination_country="",
+            from_warehouses=[shipment.warehouse],
+            actor=actor,
+        )
+        Backorder.objects.filter(pk__in=[b.pk for b in backorders]).update(
+            status=Backorder.Status.RELEASED, released_reference=held
+        )
+        backorders_stocked.send(sender=Backorder, reference=reference, reservation_reference=held)
+    backorders_allocate(variant_ids=variant_ids)
 
 
 @transaction.atomic
@@ -328,4 +378,5 @@ def inbound_cancel(*, actor, shipment: InboundShipment) -> InboundShipment:
     _require_status(shipment, S.DRAFT, "cancelled")
     shipment.status = S.CANCELLED
     shipment.save(update_fields=["status"])
+    backorders_unallocate(shipment_id=shipment.pk)
     return shipment

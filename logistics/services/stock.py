@@ -13,6 +13,7 @@ from core.errors import Conflict, InvalidInput, WrongState
 from listings.models import Variant
 from logistics.locks import stock_lock, stock_lock_for_variants
 from logistics.models import Reservation, ReservationLine, Stock, StockMovement, Warehouse, WarehouseRoute, Zone
+from logistics.services.backorders import Capacity, backorder_capacity, backorders_create
 from logistics.services.events import stock_low_publish
 from logistics.signals import stock_changed
 
@@ -206,7 +207,8 @@ def stock_reserve(
     expires_at: datetime | None = None,
     actor=None,
     from_warehouses: list[Warehouse] | None = None,
-) -> Reservation:
+    backorders: bool = False,
+) -> Reservation | None:
     """Reserves every line or nothing, from the destination's warehouses in priority order
     (or only from `from_warehouses`, as a consignment leaving one building does), splitting a
     line across warehouses when one does not hold enough.
@@ -216,7 +218,12 @@ def stock_reserve(
     and the rows with their ledger and the reservation's lines (one statement on PostgreSQL).
     No savepoint: a shortage is refused after the transaction block, before anything is written,
     so the caller's transaction stays usable; a second active reservation for the reference (a
-    programming error, refused by the database) aborts it."""
+    programming error, refused by the database) aborts it.
+
+    With `backorders`, what stock cannot cover of a preorder or made-to-order variant is claimed
+    as backorders up to the variant's cap (logistics.services.backorders, under the variant's
+    row lock, taken after the stock rows); with nothing in stock at all no reservation is made
+    (None). Only a shortage costs these extra statements."""
     if not lines or any(line.quantity < 1 for line in lines):
         raise InvalidInput("Reserve at least one unit of each line.", attr="lines")
     wanted: dict[int, int] = {}
@@ -240,15 +247,30 @@ def stock_reserve(
                     break
             if remaining:
                 short.append((variant_id, quantity - remaining, quantity))
+        claims: dict[int, tuple[Capacity, int]] = {}
+        if short and backorders:
+            capacity = backorder_capacity(variant_id for variant_id, _, _ in short)
+            still = []
+            for variant_id, have, want in short:
+                room = capacity.get(variant_id)
+                if room is not None and want - have <= room.left:
+                    claims[variant_id] = (room, want - have)
+                else:
+                    still.append((variant_id, have + (room.left if room else 0), want))
+            short = still
         if not short:
-            reservation = Reservation(
-                reference=reference, destination_country=destination_country, expires_at=expires_at
-            )
-            try:
-                reservation.save()
-            except IntegrityError:
-                raise Conflict(f"{reference} already holds an active reservation.", attr="reference") from None
-            _moves(takes, K.RESERVE, reference=reference, actor=actor, reservation=reservation)
+            reservation = None
+            if takes:
+                reservation = Reservation(
+                    reference=reference, destination_country=destination_country, expires_at=expires_at
+                )
+                try:
+                    reservation.save()
+                except IntegrityError:
+                    raise Conflict(f"{reference} already holds an active reservation.", attr="reference") from None
+                _moves(takes, K.RESERVE, reference=reference, actor=actor, reservation=reservation)
+            if claims:
+                backorders_create(reference=reference, claims=claims)
             return reservation
     skus = dict(Variant.objects.filter(pk__in=[v for v, _, _ in short]).values_list("pk", "sku"))
     raise InsufficientStock(

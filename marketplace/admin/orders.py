@@ -21,6 +21,7 @@ from core.permissions import is_operator
 from logistics.models import Fulfilment
 from marketplace.desk_selectors import FULFILMENT_DUE, orders_to_ship
 from marketplace.models import Order, OrderEvent, OrderLine, PaymentWebhookEvent, Refund, ReturnRequest
+from marketplace.selectors import order_line_ships_on
 from marketplace.services.order_fulfilment import order_request_fulfilment
 from marketplace.services.orders import order_cancel
 from marketplace.services.refunds import refund_grant
@@ -97,8 +98,24 @@ class WaitingFilter(admin.SimpleListFilter):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["seller", "sku", "title", "quantity", "unit", "line_total", "quantity_fulfilled", "quantity_returned"]
+    fields = [
+        "seller",
+        "sku",
+        "title",
+        "quantity",
+        "unit",
+        "line_total",
+        "quantity_fulfilled",
+        "quantity_returned",
+        "availability",
+        "quantity_backordered",
+        "ships_on",
+    ]
     readonly_fields = fields
+
+    @admin.display(description="expected ship date")
+    def ships_on(self, line):
+        return order_line_ships_on(line) or "-"
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(visible_lines(request)).select_related("seller", "order")

@@ -8,6 +8,7 @@ from core.admin import OperatorOnlyAdmin
 from core.permissions import is_operator
 from marketplace.models import (
     BrandFund,
+    BrandFundEntry,
     Fee,
     FeeRate,
     FeeSplit,
@@ -48,9 +49,25 @@ class VoucherAdmin(OperatorOnlyAdmin):
     readonly_fields = ["spent"]
 
 
+class BrandFundEntryInline(ReadOnlyInline):
+    model = BrandFundEntry
+    fields = ["created_at", "kind", "amount", "order", "order_amount", "refund", "statement"]
+    readonly_fields = fields
+    ordering = ["-pk"]
+
+
 @admin.register(BrandFund)
 class BrandFundAdmin(OperatorOnlyAdmin):
-    list_display = ["brand", "rate"]
+    """The balance moves only through services: contributions at settlement, promotions' discounts."""
+
+    list_display = ["brand", "rate", "currency", "balance", "held"]
+    readonly_fields = ["balance", "held"]
+    inlines = [BrandFundEntryInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A fund with a ledger keeps its currency: the entries are in it.
+        fixed = ["currency"] if obj is not None and obj.entries.exists() else []
+        return [*self.readonly_fields, *fixed]
 
 
 class FeeSplitInline(ReadOnlyInline):

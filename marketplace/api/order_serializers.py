@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -6,10 +7,12 @@ from rest_framework import serializers
 from core.api.fields import MoneyField, StrictSerializer
 from core.money import Money
 from logistics.api.fulfilment import ShipmentLineSerializer, ShipmentStatusField, TrackingEventSerializer
+from logistics.backorder_selectors import variant_ship_dates
 from logistics.models import Shipment
-from logistics.selectors import shipments_by_reference
+from logistics.selectors import shipments_by_reference, variant_available_units
 from marketplace.exchange_selectors import exchanges_by_order
 from marketplace.models import Checkout, Exchange, Order, OrderEvent, OrderLine, Payment, Refund
+from marketplace.selectors import order_line_ships_on
 from marketplace.services.checkout import Priced, checkout_price
 
 
@@ -95,8 +98,13 @@ class CheckoutSerializer(serializers.ModelSerializer):
         """Each line's price, the promotion's discount on it and what it costs after, before
         duties and taxes."""
         priced = self._priced(checkout)
+        beyond = [g.variant for g in priced.goods if g.variant.sells_beyond_stock]
+        units = variant_available_units([v.pk for v in beyond]) if beyond else {}
+        dates = variant_ship_dates(beyond)
         lines = []
         for good in priced.goods:
+            # Sold beyond stock when stock does not cover the line: it ships by the date shown.
+            short = good.variant.pk in dates and units.get(good.variant.pk, 0) < good.quantity
             found = priced.deal.line(good.variant.pk)
             gross = good.price.amount * good.quantity
             discount = found.amount.amount if found else Decimal(0)
@@ -108,6 +116,8 @@ class CheckoutSerializer(serializers.ModelSerializer):
                     "discount": Money(discount, checkout.currency).as_dict(),
                     "promotion": found.promotion.name if found else None,
                     "total": Money(gross - discount, checkout.currency).as_dict(),
+                    "availability": good.variant.availability if short else "in_stock",
+                    "ships_on": dates[good.variant.pk] if short else None,
                 }
             )
         return lines
@@ -125,6 +135,7 @@ class CompleteResponseSerializer(serializers.Serializer):
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
+    ships_on = serializers.SerializerMethodField()
     unit_price = serializers.SerializerMethodField()
     discount = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
@@ -143,8 +154,18 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "total",
             "quantity_fulfilled",
             "quantity_returned",
+            "availability",
+            "quantity_backordered",
+            "ships_on",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_ships_on(self, line) -> date | None:
+        """When the line's backordered units are expected to ship (None: nothing waits for goods);
+        from the context's map when the view loaded a page of orders at once."""
+        found = self.context.get("backorders") or {}
+        return order_line_ships_on(line, found.get(line.order.reservation_reference))
 
     def get_unit_price(self, line) -> dict:
         return Money(line.unit_price, line.order.currency).as_dict()

@@ -20,6 +20,7 @@ from core.errors import InvalidInput, NotPermitted
 from core.locales import request_locale
 from core.money import Money
 from core.permissions import is_operator
+from logistics.backorder_selectors import backorders_for_references
 from logistics.selectors import shipments_by_reference
 from marketplace.api.order_serializers import (
     CancelSerializer,
@@ -206,6 +207,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             context = kwargs.setdefault("context", self.get_serializer_context())
             exchanges = exchanges_by_order(order_ids=[o.pk for o in orders])
             references = [o.reservation_reference for o in orders]
+            context["backorders"] = backorders_for_references(references)
             references += [e.reference for found in exchanges.values() for e in found]
             context["exchanges"] = exchanges
             context["shipments"] = shipments_by_reference(references=references)

@@ -1,4 +1,6 @@
 from django.db.models import Q
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -7,9 +9,12 @@ from rest_framework.response import Response
 from brands.selectors import user_company_ids
 from core.api.fields import ID_PATTERN, StrictSerializer
 from core.api.permissions import scopes_for
-from core.errors import InvalidInput, NotPermitted
+from core.errors import InvalidInput, NotPermitted, WrongState
 from core.permissions import is_operator
+from logistics.api.returns import IgnoreAcceptHeader
 from logistics.models import PhysicalReturnLine
+from logistics.selectors import physical_return_get
+from logistics.services import physical_return_label
 from marketplace.api.return_serializers import ReturnCreateSerializer, ReturnSerializer
 from marketplace.models import OrderLine, ReturnRequest
 from marketplace.services.returns import (
@@ -123,3 +128,16 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         return self._goods_action(request, ReturnResolveSerializer, return_goods_resolve)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], content_negotiation_class=IgnoreAcceptHeader)
+    def label(self, request, pk=None):
+        """The prepaid return label to print and stick on the parcel, once the return is approved
+        (the approval e-mail links here)."""
+        return_request = self.get_object()
+        physical = physical_return_get(reference=return_request.reference)
+        if physical is None:
+            raise WrongState("The return has a label once it is approved.")
+        response = HttpResponse(physical_return_label(physical_return=physical), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="return-{return_request.pk}-label.pdf"'
+        return response

@@ -9,7 +9,14 @@ from core.selectors import PIVOT_CURRENCY, exchange_rates_get
 from listings.api.serializers import LocalizedTextSerializer
 from listings.models import Category, Product
 from listings.selectors import product_text
-from marketplace.selectors import ORDERINGS, product_shop_price, stock_availability
+from logistics.backorder_selectors import backorder_units_left, variant_ship_dates
+from marketplace.selectors import (
+    ORDERINGS,
+    STOCK_AVAILABILITY,
+    STOREFRONT_VARIANT_AVAILABILITY,
+    product_shop_price,
+    stock_availability,
+)
 
 
 class StorefrontQuerySerializer(QuerySerializer):
@@ -128,7 +135,7 @@ class StorefrontProductSerializer(serializers.ModelSerializer):
         first = media[0]
         return (first.thumbnail or first.image).url
 
-    @extend_schema_field(serializers.ChoiceField(choices=["in_stock", "low_stock", "out_of_stock"]))
+    @extend_schema_field(serializers.ChoiceField(choices=STOCK_AVAILABILITY))
     def get_availability(self, product) -> str:
         states = [stock_availability(v.available_units) for v in product.variants.all()]
         for state in ("in_stock", "low_stock"):
@@ -141,7 +148,11 @@ class StorefrontVariantSerializer(serializers.Serializer):
     sku = serializers.CharField()
     options = serializers.DictField()
     weight_kg = serializers.DecimalField(max_digits=9, decimal_places=3, allow_null=True)
-    availability = serializers.CharField()
+    availability = serializers.ChoiceField(
+        choices=STOREFRONT_VARIANT_AVAILABILITY,
+        help_text="preorder and made_to_order: none in stock, sold beyond stock to ship by ships_on.",
+    )
+    ships_on = serializers.DateField(allow_null=True, help_text="Expected ship date of a unit bought now.")
 
 
 class TierPriceSerializer(serializers.Serializer):
@@ -184,14 +195,19 @@ class StorefrontProductDetailSerializer(StorefrontProductSerializer):
 
     @extend_schema_field(StorefrontVariantSerializer(many=True))
     def get_variants(self, product) -> list:
+        variants = list(product.variants.all())
+        beyond = [v for v in variants if v.available_units <= 0 and v.sells_beyond_stock]
+        left, dates = backorder_units_left(beyond), variant_ship_dates(beyond)
         return [
             {
                 "sku": v.sku,
                 "options": v.options,
                 "weight_kg": None if v.weight_kg is None else str(v.weight_kg),  # a Decimal string, never a float
-                "availability": stock_availability(v.available_units),
+                # Out of stock but sold beyond it while its cap lasts: preorder or made to order.
+                "availability": v.availability if left.get(v.pk) else stock_availability(v.available_units),
+                "ships_on": dates[v.pk] if left.get(v.pk) else None,
             }
-            for v in product.variants.all()
+            for v in variants
         ]
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))

@@ -41,6 +41,7 @@ from marketplace.api.voucher_views import (
     ServiceProviderViewSet,
     SupportServiceViewSet,
 )
+from marketplace.api.webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("storefront/products", StorefrontProductViewSet, basename="storefront-product")
@@ -52,6 +53,7 @@ router.register("returns", ReturnViewSet, basename="return")
 # The B2B trade desk.
 router.register("buyer-companies", BuyerCompanyViewSet, basename="buyer-company")
 router.register("rfqs", RFQViewSet, basename="rfq")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("quotes", QuoteViewSet, basename="quote")
 router.register("b2b-orders", B2BOrderViewSet, basename="b2b-order")
 router.register("inquiries", InquiryViewSet, basename="inquiry")

@@ -8,6 +8,7 @@ from .orders import Order, OrderEvent, OrderLine, Payment, PaymentWebhookEvent, 
 from .promotions import BuyerAddress, Promotion, PromotionRedemption
 from .settlement import (
     BrandFund,
+    BrandFundEntry,
     Fee,
     FeeKind,
     FeeRate,
@@ -45,6 +46,7 @@ __all__ = [
     "Promotion",
     "PromotionRedemption",
     "BrandFund",
+    "BrandFundEntry",
     "FacetCount",
     "Fee",
     "FeeKind",

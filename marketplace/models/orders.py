@@ -41,6 +41,10 @@ class Order(models.Model):
     # One order per checkout: the database refuses a second, whatever races.
     checkout = models.OneToOneField(Checkout, on_delete=models.PROTECT, null=True, blank=True, related_name="order")
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # The buyer company whose accepted quote the order is (B2B); its webhook endpoints hear of it.
+    buyer_company = models.ForeignKey(
+        "marketplace.BuyerCompany", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
     email = models.EmailField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     currency = models.CharField(max_length=3, validators=[validate_currency_code])
@@ -109,11 +113,18 @@ class OrderLine(models.Model):
     )
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
+    # Sold beyond stock (preorder or made to order): these units ship when goods arrive, not at
+    # payment (docs/decisions/0029).
+    availability = models.CharField(max_length=13, choices=Variant.Availability.choices, default="in_stock")
+    quantity_backordered = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["order", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_backordered__lte=F("quantity")), name="order_line_backordered_within_quantity"
+            ),
             models.CheckConstraint(condition=Q(discount__gte=0), name="order_line_discount_non_negative"),
             models.CheckConstraint(
                 condition=Q(quantity_fulfilled__lte=F("quantity")), name="order_line_fulfilled_within_quantity"
@@ -152,6 +163,9 @@ class OrderEvent(models.Model):
         EXCHANGE_FULFILMENT_REQUESTED = "exchange_fulfilment_requested", "Exchange: replacement fulfilment requested"
         EXCHANGE_SHIPPED = "exchange_shipped", "Exchange: replacement shipped"
         EXCHANGE_DELIVERED = "exchange_delivered", "Exchange: replacement delivered"
+        BACKORDERED = "backordered", "Sold beyond stock"
+        BACKORDER_STOCKED = "backorder_stocked", "Backordered goods stocked"
+        BACKORDER_FULFILMENT_REQUESTED = "backorder_fulfilment_requested", "Fulfilment of backordered goods requested"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)

@@ -254,17 +254,64 @@ class FeeSplit(models.Model):
 
 
 class BrandFund(models.Model):
-    """A brand's common fund for packaging and marketing: a share of its members' sales."""
+    """A brand's common fund for packaging and marketing: a share of its members' sales, credited
+    when their months are settled, and spent on the discounts of promotions it funds (held when
+    the order is placed, drawn when it is paid). Its ledger is BrandFundEntry."""
 
     brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="fund")
     rate = models.DecimalField(max_digits=5, decimal_places=4, help_text="0.0200 is 2 % of sales.")
+    currency = models.CharField(max_length=3, validators=[validate_currency_code], default="KRW")
+    balance = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal(0), editable=False)
+    held = models.DecimalField(
+        max_digits=16, decimal_places=4, default=Decimal(0), editable=False, help_text="Promised to unpaid orders."
+    )
 
     class Meta:
         ordering = ["brand"]
-        constraints = [models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=1), name="brand_fund_rate_fraction")]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=1), name="brand_fund_rate_fraction"),
+            # Never promised or spent beyond what the members paid in.
+            models.CheckConstraint(condition=Q(held__gte=0, held__lte=F("balance")), name="brand_fund_covers_held"),
+        ]
 
     def __str__(self):
         return f"{self.brand}: {self.rate:%}"
+
+    @property
+    def available(self) -> Decimal:
+        return self.balance - self.held
+
+
+class BrandFundEntry(models.Model):
+    """The fund's append-only ledger, in the fund's currency (`amount` always positive; the kind
+    says which way it moved). A promotion's entries name the order and, for a refund, the refund;
+    `order_amount` is the discount in the order's currency the entry stands for."""
+
+    class Kind(models.TextChoices):
+        CONTRIBUTION = "contribution", "Members' contribution (settled month)"
+        HELD = "held", "Held for an unpaid order's discount"
+        RELEASED = "released", "Released (order cancelled unpaid)"
+        DRAWN = "drawn", "Drawn for a paid order's discount"
+        RETURNED = "returned", "Returned (discount refunded)"
+
+    fund = models.ForeignKey(BrandFund, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=16, decimal_places=4)
+    order = models.ForeignKey("marketplace.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    refund = models.ForeignKey("marketplace.Refund", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    statement = models.ForeignKey(
+        "marketplace.Statement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    order_amount = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["fund", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="brand_fund_entry_positive")]
+        indexes = [models.Index(fields=["fund", "order"])]
+
+    def __str__(self):
+        return f"{self.fund.brand}: {self.kind} {self.amount} {self.fund.currency}"
 
 
 class PayoutAccount(models.Model):

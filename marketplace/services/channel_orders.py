@@ -19,6 +19,7 @@ from marketplace.services.orders import (
     PlacedLine,
     Totals,
     order_event_record,
+    order_id_for_reference,
     order_lock,
     order_mark_paid,
     order_place,
@@ -100,8 +101,8 @@ def order_import_from_channel(
 
 def channel_order_for_shipment(*, reference: str) -> tuple[str, str] | None:
     """(channel, external order id) when a shipment's reference is a channel order's."""
-    prefix, _, pk = reference.partition(":")
-    if prefix != "order" or not pk.isdigit():
+    order_id = order_id_for_reference(reference)
+    if order_id is None:
         return None
-    order = Order.objects.filter(pk=int(pk), source=Order.Source.CHANNEL).only("channel", "external_id").first()
+    order = Order.objects.filter(pk=order_id, source=Order.Source.CHANNEL).only("channel", "external_id").first()
     return (order.channel, order.external_id) if order else None

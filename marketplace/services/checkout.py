@@ -5,7 +5,6 @@ Completion prices everything once and creates (or reuses) the payment intent bef
 locked; the transaction that follows only places the order and reserves its stock, so a slow
 gateway never holds other buyers' stock rows."""
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -23,18 +22,16 @@ from core.selectors import PIVOT_CURRENCY, RateTable, exchange_rates_get
 from listings.models import B2CPrice, PriceTier, Product, ProductTranslation, Variant
 from logistics.models import Warehouse
 from logistics.services import (
-    GoodsLine,
     Line,
-    TradeRulesMissing,
-    duties_estimate,
     restricted_goods_check,
-    shipping_options,
     warehouses_for_destination,
 )
 from marketplace.models import Checkout, CheckoutLine, Order, Payment
 from marketplace.payments import payment_gateway
 from marketplace.selectors import shop_price, storefront_visible
 from marketplace.services.addresses import buyer_address_resolve
+from marketplace.services.checkout_options import Good, checkout_options_quote
+from marketplace.services.order_backorders import order_backorders_mark
 from marketplace.services.orders import PaymentExpected, PlacedLine, Totals, order_place, order_stock_reserve
 from marketplace.services.promotions import Deal, promotion_code_check, promotion_redeem, promotions_apply
 
@@ -175,14 +172,6 @@ def checkout_update(*, checkout: Checkout, **changes) -> Checkout:
     return checkout
 
 
-@dataclass(frozen=True)
-class Good:
-    variant: Variant
-    quantity: int
-    price: Money
-    title: str  # the English title (with fallback) order lines keep
-
-
 def _goods(checkout: Checkout, rates: RateTable) -> list[Good]:
     """The lines priced now, in one query whatever the number of lines: the explicit price in
     the checkout's currency, the lowest tier and the order line's title come as subqueries."""
@@ -242,75 +231,7 @@ def checkout_price(*, checkout: Checkout, rates: RateTable | None = None, with_o
     if not with_options:
         return Priced(goods, [], [], deal)
     warehouses = warehouses_for_destination(country=checkout.shipping_address["country"])
-    return Priced(goods, _options(checkout, goods, rates, warehouses, deal), warehouses, deal)
-
-
-def _options(
-    checkout: Checkout, goods: list[Good], rates: RateTable, warehouses: list[Warehouse], deal: Deal
-) -> list[dict]:
-    country = checkout.shipping_address["country"]
-    try:
-        estimate = duties_estimate(
-            rates=rates,
-            destination_country=country,
-            lines=[
-                GoodsLine(
-                    g.variant.hs_code or g.variant.product.hs_code,
-                    str(g.variant.origin_country or g.variant.product.origin_country),
-                    g.quantity,
-                    g.price,
-                    discount=Money(deal.line_amount(g.variant.pk), checkout.currency),
-                    product_id=g.variant.product_id,
-                )
-                for g in goods
-            ],
-            currency=checkout.currency,
-        )
-    except TradeRulesMissing:
-        estimate = None
-    zero = Money(Decimal(0), checkout.currency).as_dict()
-    versions = rule_versions_plain(estimate.rule_versions) if estimate else {}
-    options = []
-    lines = [(g.variant, g.quantity) for g in goods]
-    for option in shipping_options(destination_country=country, lines=lines, warehouses=warehouses):
-        base = {
-            "warehouse": option.warehouse.code,
-            "carrier": option.carrier,
-            "service": option.service,
-            "price": rates.convert(option.price, checkout.currency).as_dict(),
-            "transit_days": [option.transit_days_min, option.transit_days_max],
-        }
-        dap = {
-            **base,
-            "id": f"{option.warehouse.code}:{option.service}:DAP",
-            "incoterm": "DAP",
-            "duties": zero,
-            "taxes": zero,
-        }
-        if estimate is None:
-            options.append(dap)
-            continue
-        scheme = estimate.rule_versions["tax_scheme"] if estimate.tax_scheme else None
-        if scheme:  # a low-value scheme: the tax is charged now whatever the incoterm, none at the border
-            dap.update(taxes=estimate.tax.as_dict(), tax_scheme=scheme, rule_versions=versions)
-        dap["estimated_on_delivery"] = {"duties": estimate.duty.as_dict(), "taxes": estimate.border_tax.as_dict()}
-        options.append(dap)
-        options.append(
-            {
-                **base,
-                "id": f"{option.warehouse.code}:{option.service}:DDP",
-                "incoterm": "DDP",
-                "duties": estimate.duty.as_dict(),
-                "taxes": estimate.tax.as_dict(),
-                # FTA preferences applied per line, and what they save against MFN duty and tax.
-                "preferences": estimate.preferences_summary(),
-                "mfn_duties": estimate.mfn_duty.as_dict(),
-                "saving": estimate.saving.as_dict(),
-                "tax_scheme": scheme,
-                "rule_versions": versions,
-            }
-        )
-    return options
+    return Priced(goods, checkout_options_quote(checkout, goods, rates, warehouses, deal), warehouses, deal)
 
 
 def checkout_shipping_options(*, checkout: Checkout) -> list[dict]:
@@ -318,11 +239,6 @@ def checkout_shipping_options(*, checkout: Checkout) -> list[dict]:
     and taxes paid now, shown apart from shipping). Without trade rules for the destination,
     duties cannot be prepaid, so only DAP is offered."""
     return checkout_price(checkout=checkout).options
-
-
-def rule_versions_plain(value):
-    """Rule versions as JSON-safe data (dates and decimals as strings)."""
-    return json.loads(json.dumps(value, default=str))
 
 
 def _totals(currency: str, goods: list[Good], option: dict | None, deal: Deal) -> Totals:
@@ -407,12 +323,16 @@ def checkout_complete(*, checkout: Checkout, actor, locale: str = "") -> tuple[O
             locale=locale,
         )
         promotion_redeem(order=order, deal=priced.deal)
+        beyond_stock = any(g.variant.sells_beyond_stock for g in priced.goods)
         order_stock_reserve(
             order=order,
             expires_at=timezone.now() + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
             lines=[Line(g.variant.pk, g.quantity) for g in priced.goods],
             warehouses=priced.warehouses,
+            backorders=beyond_stock,
         )
+        if beyond_stock:
+            order_backorders_mark(order=order)
         locked.status = Checkout.Status.COMPLETED
         locked.shipping_option = chosen
         locked.save(update_fields=["status", "shipping_option", "updated_at"])

@@ -20,6 +20,7 @@ from marketplace.services.orders import (
     order_event_publish,
     order_event_record,
     order_fulfilment_queue,
+    order_id_for_reference,
     order_lock,
 )
 
@@ -68,10 +69,10 @@ def orders_fulfilment_sweep(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def order_shipment_delivered(*, reference: str, shipment_id: int) -> None:
     """A shipment of the order arrived: its lines count as fulfilled."""
-    prefix, _, pk = reference.partition(":")
-    if prefix != "order" or not pk.isdigit() or not Order.objects.filter(pk=int(pk)).exists():
+    order_id = order_id_for_reference(reference)
+    if order_id is None or not Order.objects.filter(pk=order_id).exists():
         return  # a consignment's or another owner's shipment
-    order = order_lock(order_id=int(pk)).order
+    order = order_lock(order_id=order_id).order
     if order.events.filter(kind=K.SHIPMENT_DELIVERED, data__shipment=shipment_id).exists():
         return
     delivered = dict(shipment_lines(shipment_id=shipment_id))

@@ -26,9 +26,11 @@ from core.permissions import is_operator
 from core.services import event_record
 from listings.models import Variant
 from listings.selectors import product_text
+from logistics.backorder_selectors import backorder_owner_reference
 from logistics.models import Reservation, Warehouse
 from logistics.services import InsufficientStock, Line, reservation_release, stock_reserve
 from marketplace.models import Checkout, Order, OrderEvent, OrderLine, Payment, Refund
+from marketplace.services.brand_funds import brand_fund_draw, brand_fund_release
 from marketplace.services.commission import order_commission_charge
 
 logger = logging.getLogger(__name__)
@@ -159,7 +161,9 @@ def order_event_publish(order: Order, type: str, *, lines: list[OrderLine] | Non
             "lines": [line for line in data["lines"] if line["seller"] == seller],
             "order": {**data["order"], "total": Money(total, order.currency).as_dict()},
         }
-    event_record(type=type, data=data, company_ids=sellers, company_data=own)
+    event_record(
+        type=type, data=data, company_ids=sellers, company_data=own, buyer_company_ids=[order.buyer_company_id]
+    )
 
 
 def order_number() -> str:
@@ -179,6 +183,7 @@ def order_place(
     shipping_option: dict | None = None,
     billing_address: dict | None = None,
     buyer=None,
+    buyer_company_id: int | None = None,
     actor=None,
     checkout: Checkout | None = None,
     channel: str = "",
@@ -198,6 +203,7 @@ def order_place(
         channel=channel,
         external_id=external_id,
         buyer=buyer if buyer is not None and buyer.is_authenticated else None,
+        buyer_company_id=buyer_company_id,
         email=email,
         currency=currency,
         subtotal=totals.subtotal.amount,
@@ -261,10 +267,14 @@ def order_mark_paid(*, locked: LockedOrder, payment: Payment | None, actor=None,
     order_event_record(order, K.PAID, actor, **data)
     order_event_publish(order, EventType.ORDER_PAID)
     order_commission_charge(order=order)
+    brand_fund_draw(order=order)
     held = Reservation.objects.filter(reference=order.reservation_reference, status=Reservation.Status.ACTIVE)
     if held.update(expires_at=None):  # paid stock no longer expires
         order_id = order.pk
         transaction.on_commit(lambda: order_fulfilment_queue(order_id=order_id), robust=True)
+    from marketplace.services.order_backorders import order_backorders_queue_paid
+
+    order_backorders_queue_paid(order=order)
     return True
 
 
@@ -275,9 +285,12 @@ def order_stock_reserve(
     actor=None,
     lines: list[Line] | None = None,
     warehouses: list[Warehouse] | None = None,
+    backorders: bool = False,
 ) -> None:
     """Reserves the order's lines; InsufficientStock (nothing reserved) propagates. A caller that
-    has the lines and the destination's warehouses at hand passes them (no query to find them)."""
+    has the lines and the destination's warehouses at hand passes them (no query to find them).
+    `backorders`: preorder and made-to-order units beyond stock are backordered up to their cap
+    (the storefront's lines; order_backorders_mark then marks them)."""
     stock_reserve(
         reference=order.reservation_reference,
         lines=lines or [Line(line.variant_id, line.quantity) for line in order.lines.all()],
@@ -285,6 +298,7 @@ def order_stock_reserve(
         expires_at=expires_at,
         actor=actor,
         from_warehouses=warehouses,
+        backorders=backorders,
     )
 
 
@@ -293,18 +307,28 @@ def order_stock_retake(*, order: Order) -> None:
     it again if it is there; a shortfall is recorded for an operator, the payment still counts."""
     try:
         with transaction.atomic():
-            order_stock_reserve(order=order)
+            order_stock_reserve(order=order, backorders=order.lines.filter(quantity_backordered__gt=0).exists())
     except InsufficientStock as error:
         order_event_record(order, K.STOCK_SHORTFALL, detail=error.detail)
 
 
 def order_stock_release(*, order: Order, reason: str) -> None:
+    from marketplace.services.order_backorders import order_backorders_release
+
     reservation = Reservation.objects.filter(
         reference=order.reservation_reference, status=Reservation.Status.ACTIVE
     ).first()
     if reservation is not None:
         reservation_release(reservation=reservation, reason=reason)
         order_event_record(order, K.STOCK_RELEASED, reason=reason)
+    order_backorders_release(order=order)
+
+
+def order_id_for_reference(reference: str) -> int | None:
+    """The order a fulfilment's or shipment's reference belongs to ("order:12", or
+    "order:12:inbound:5" for its stocked backorders), else None."""
+    prefix, _, pk = backorder_owner_reference(reference).partition(":")
+    return int(pk) if prefix == "order" and pk.isdigit() else None
 
 
 def order_fulfilment_queue(*, order_id: int) -> None:
@@ -328,6 +352,8 @@ def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     if order.lines.filter(quantity_fulfilled__gt=0).exists():
         raise WrongState("Part of the order has shipped; request a return instead.")
     order_stock_release(order=order, reason="order cancelled")
+    if order.status == OS.PENDING:
+        brand_fund_release(order=order)  # a paid one gets its draw back with the refund below
     order.status = OS.CANCELLED
     order.save(update_fields=["status"])
     order_event_record(order, K.CANCELLED, actor, reason=reason)
@@ -370,6 +396,7 @@ def orders_expire_unpaid(*, now: datetime | None = None) -> int:
             if order.status != OS.PENDING:
                 continue
             order_stock_release(order=order, reason="payment timed out")
+            brand_fund_release(order=order)
             order.status = OS.CANCELLED
             order.save(update_fields=["status"])
             order_event_record(order, K.PAYMENT_TIMED_OUT)

@@ -10,6 +10,7 @@ from core.errors import NotPermitted, WrongState
 from core.events import EventType
 from core.money import Money
 from core.permissions import is_operator
+from logistics.backorder_selectors import backorders_waiting
 from logistics.models import Reservation
 from marketplace.models import Order, OrderEvent, Payment, PaymentWebhookEvent
 from marketplace.payments import GatewayEvent
@@ -106,7 +107,8 @@ def _payment_succeeded(locked: LockedOrder, payment: Payment, event: GatewayEven
         order.save(update_fields=["status"])
     if order.status == OS.PENDING:
         held = Reservation.objects.filter(reference=order.reservation_reference, status=Reservation.Status.ACTIVE)
-        if not held.exists():
+        # An order sold wholly beyond stock holds backorders and no reservation.
+        if not held.exists() and not backorders_waiting(reference=order.reservation_reference):
             order_stock_retake(order=order)
         order_mark_paid(locked=locked, payment=payment)
 

@@ -25,6 +25,7 @@ from core.money import Money, currency_codes, quantize
 from core.permissions import is_operator
 from listings.models import Category, Product
 from marketplace.models import Order, Promotion, PromotionRedemption
+from marketplace.services.brand_funds import brand_fund_hold
 
 P = Promotion
 ZERO = Decimal(0)
@@ -207,7 +208,8 @@ def promotion_redeem(*, order: Order, deal: Deal, code: str = "") -> list[Promot
     """Records the promotions the new order uses, counting each use under the promotion's row
     lock (by pk), within the caller's transaction that places the order. A code used up or
     over its per-buyer limit meanwhile is a 400 naming discount_code (an automatic promotion
-    that ran out, a 409): the caller's transaction rolls back, nothing is written."""
+    that ran out, a 409): the caller's transaction rolls back, nothing is written. Then the
+    brand fund holds what its promotions give (services/brand_funds.py), refusing alike."""
     promotions = deal.promotions
     if not promotions:
         return []
@@ -237,6 +239,7 @@ def promotion_redeem(*, order: Order, deal: Deal, code: str = "") -> list[Promot
             )
         )
     PromotionRedemption.objects.bulk_create(redemptions)
+    brand_fund_hold(order=order)
     return redemptions
 
 

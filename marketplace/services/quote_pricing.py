@@ -14,7 +14,7 @@ from logistics.services import GoodsLine, TradeRulesMissing, duties_estimate, sh
 from marketplace.b2b_selectors import negotiated_price_get
 from marketplace.models import RFQ, PriceList, Quote
 from marketplace.selectors import quantity_price_get
-from marketplace.services.checkout import rule_versions_plain
+from marketplace.services.checkout_options import rule_versions_plain
 
 # Freight for B2B quantities is estimated in cartons of at most this weight, each priced on the
 # carrier rate tables (whose heaviest band is a parcel's), 40 x 30 x 30 cm.

@@ -12,8 +12,9 @@ from core.errors import Conflict, InvalidInput, NotPermitted, WrongState
 from core.events import EventType
 from core.money import Money
 from core.permissions import is_operator
-from marketplace.models import Order, OrderEvent, Refund, ReturnRequest
+from marketplace.models import Order, OrderEvent, OrderLine, Refund, ReturnRequest
 from marketplace.payments import payment_gateway
+from marketplace.services.brand_funds import brand_fund_give_back
 from marketplace.services.commission import refund_commission_reverse
 from marketplace.services.orders import MANUAL_GATEWAYS, order_event_publish, order_event_record, order_lock
 
@@ -22,11 +23,18 @@ K = OrderEvent.Kind
 
 @transaction.atomic
 def refund_grant(
-    *, order: Order, amount: Money, reason: str, actor=None, return_request_id: int | None = None
+    *,
+    order: Order,
+    amount: Money,
+    reason: str,
+    actor=None,
+    return_request_id: int | None = None,
+    order_line: OrderLine | None = None,
 ) -> Refund:
     """Grants a refund: the money is owed from now on, and set aside on the payment so the sum
     of refunds can never pass what was captured (the database checks it too). Execution
-    through the gateway follows after commit."""
+    through the gateway follows after commit. A return's refund names its `order_line`, so a
+    brand fund gets back that line's discount only."""
     if amount.currency != order.currency:
         raise InvalidInput(f"Refund in the order's currency ({order.currency}).", attr="amount")
     if amount.amount <= 0:
@@ -56,11 +64,13 @@ def refund_grant(
         ).update(refund=refund)
         if not linked:
             raise InvalidInput("That return is not this order's, or is refunded already.", attr="return_request")
+        order_line = ReturnRequest.objects.get(pk=return_request_id).order_line
     order_event_record(order, K.REFUND_GRANTED, actor, amount=amount.as_dict(), reason=reason)
     if payment.refunded_amount == payment.captured_amount:
         order.status = Order.Status.REFUNDED
         order.save(update_fields=["status"])
     refund_commission_reverse(refund=refund)
+    brand_fund_give_back(refund=refund, order_line=order_line)
     if payment.gateway not in MANUAL_GATEWAYS:
         refund_id = refund.pk
         transaction.on_commit(lambda: refund_execute_queue(refund_id=refund_id), robust=True)

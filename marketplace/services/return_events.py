@@ -42,7 +42,12 @@ def return_event_record(request: ReturnRequest, kind: str, actor=None, note: str
             },
             **extra,
         }
-        event_record(type=PUBLISHED[kind], data=data, company_ids=[line.seller_id])
+        event_record(
+            type=PUBLISHED[kind],
+            data=data,
+            company_ids=[line.seller_id],
+            buyer_company_ids=[line.order.buyer_company_id],
+        )
 
 
 def exchange_summary(exchange) -> dict:

@@ -198,6 +198,7 @@ def return_goods_inspected(*, reference: str, grades: dict[str, int]) -> None:
                 order=request.order_line.order,
                 amount=amount,
                 reason=f"Return {request.pk}: {request.get_reason_display()}",
+                order_line=request.order_line,
             )
     request.save(update_fields=["status", "refund"])
     return_event_record(request, RK.INSPECTED, note=", ".join(f"{g}: {n}" for g, n in sorted(grades.items())))

@@ -23,6 +23,7 @@ from core.permissions import is_operator
 from core.services import event_record, job_create, job_finish, job_record_progress, job_resume, security_event_record
 from marketplace.models import Fee, OrderLine, Payout, PayoutAccount, Statement
 from marketplace.payments import payment_gateway
+from marketplace.services.brand_funds import brand_funds_credit
 from marketplace.services.statements import period_parse, statement_compute
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def company_settle(*, company: Company, period: str) -> tuple[Statement, Payout 
         net=figures.net,
         lines=figures.lines,
     )
+    brand_funds_credit(statement=statement, contributions=figures.brand_funds)
     event_record(
         type=EventType.STATEMENT_READY,
         data={
@@ -197,6 +199,7 @@ def payout_event_publish(payout: Payout) -> None:
             "period": payout.period,
             "amount": Money(payout.amount, payout.currency).as_dict(),
             "method": payout.method,
+            "reference": payout.transfer_id,
             "paid_at": payout.paid_at,
         }
     }

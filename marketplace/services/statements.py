@@ -25,8 +25,10 @@ from core.money import Money
 from core.selectors import RateTable, exchange_rates_get
 from marketplace.models import (
     BrandFund,
+    Exchange,
     Fee,
     FeeKind,
+    OrderEvent,
     OrderLine,
     PayoutAccount,
     Promotion,
@@ -96,6 +98,13 @@ class Figures:
     agent_commissions: Decimal = ZERO
     carried_in: Decimal = ZERO
     lines: list[dict] = field(default_factory=list)
+    # brand id -> the contribution to its fund (in `currency`), what settlement credits the fund.
+    brand_funds: dict[int, Decimal] = field(default_factory=dict)
+
+    def contribute(self, brand_id: int | None, amount: Decimal) -> None:
+        self.brand_fund += amount
+        if brand_id is not None and amount:
+            self.brand_funds[brand_id] = self.brand_funds.get(brand_id, ZERO) + amount
 
     @property
     def net(self) -> Decimal:
@@ -139,7 +148,7 @@ def statement_compute(*, company: Company, period: str) -> Figures:
         rate = funds.get(line.variant.product.brand_id)
         fund = convert(line.total * rate, line.order.currency) if rate else ZERO
         figures.sales += amount
-        figures.brand_fund += fund
+        figures.contribute(line.variant.product.brand_id, fund)
         figures.lines.append(
             {
                 "type": "sale",
@@ -154,6 +163,8 @@ def statement_compute(*, company: Company, period: str) -> Figures:
         )
         if line.promotion is not None and line.discount:
             _promotion_line(figures, line.order, line.promotion, line.discount, convert, order_line=line.pk)
+
+    _exchange_difference_lines(figures, company, start, end, convert)
 
     shipping = PromotionRedemption.objects.filter(
         promotion__company=company,
@@ -180,20 +191,25 @@ def statement_compute(*, company: Company, period: str) -> Figures:
                 continue
             share = refund.amount
             kind = "chargeback" if request.reason in SELLER_FAULT else "refund"
-            fund_share = share * funds.get(request.order_line.variant.product.brand_id, ZERO)
+            brand_id = request.order_line.variant.product.brand_id
+            shares = {brand_id: share * funds.get(brand_id, ZERO)}
         else:
             lines = [line for line in refund.order.lines.all() if line.seller_id == company.pk]
             mine = sum((line.total for line in lines), start=ZERO)
             order_total = refund.order.total or Decimal(1)
             share = min(refund.amount * mine / order_total, mine)
-            fund_share = sum(
-                (share * line.total / mine * funds.get(line.variant.product.brand_id, ZERO) for line in lines if mine),
-                start=ZERO,
-            )
+            shares = {}
+            for line in lines if mine else []:
+                brand_id = line.variant.product.brand_id
+                part = share * line.total / mine * funds.get(brand_id, ZERO)
+                shares[brand_id] = shares.get(brand_id, ZERO) + part
         amount = convert(share, refund.currency)
         # What was refunded was never really sold: its brand fund contribution comes back.
-        fund_back = convert(fund_share, refund.currency) if fund_share else ZERO
-        figures.brand_fund -= fund_back
+        fund_back = ZERO
+        for brand_id, fund_share in shares.items():
+            back = convert(fund_share, refund.currency) if fund_share else ZERO
+            figures.contribute(brand_id, -back)
+            fund_back += back
         if kind == "chargeback":
             figures.chargebacks += amount
         else:
@@ -257,6 +273,31 @@ def statement_compute(*, company: Company, period: str) -> Figures:
             }
         )
     return figures
+
+
+def _exchange_difference_lines(figures: Figures, company: Company, start, end, convert) -> None:
+    """A dearer replacement's price difference (marketplace.services.exchanges) is a sale of the
+    exchanged line's seller in the month the buyer paid it (the order's `exchange_paid` event).
+    A cheaper one's difference is a refund of the return, counted with the refunds."""
+    paid = OrderEvent.objects.filter(kind=OrderEvent.Kind.EXCHANGE_PAID, created_at__gte=start, created_at__lt=end)
+    exchanges = Exchange.objects.filter(
+        pk__in=[pk for pk in paid.values_list("data__exchange", flat=True) if pk],
+        return_request__order_line__seller=company,
+    ).select_related("return_request__order_line__order")
+    for exchange in exchanges.order_by("pk"):
+        order = exchange.return_request.order_line.order
+        amount = convert(exchange.difference, order.currency)
+        figures.sales += amount
+        figures.lines.append(
+            {
+                "type": "exchange_difference",
+                "order": order.number,
+                "exchange": exchange.pk,
+                "sku": exchange.replacement_sku,
+                "original": Money(exchange.difference, order.currency).quantized().as_dict(),
+                "amount": str(amount),
+            }
+        )
 
 
 def _agent_commission_lines(figures: Figures, company: Company, start, end, convert) -> None:

@@ -78,7 +78,7 @@ def rfq_event_publish(rfq: RFQ) -> None:
         }
     }
     companies = sorted({row["company_id"] for row in rfq_seller_companies(rfq)})
-    event_record(type=EventType.RFQ_POSTED, data=data, company_ids=companies)
+    event_record(type=EventType.RFQ_POSTED, data=data, company_ids=companies, buyer_company_ids=[rfq.buyer_company_id])
 
 
 def quote_event_publish(quote: Quote, type: str, **extra) -> None:
@@ -98,7 +98,7 @@ def quote_event_publish(quote: Quote, type: str, **extra) -> None:
         },
         **({"order": extra["order"]} if "order" in extra else {}),
     }
-    event_record(type=type, data=data, company_ids=sellers)
+    event_record(type=type, data=data, company_ids=sellers, buyer_company_ids=[quote.rfq.buyer_company_id])
 
 
 # --- buyer companies ----------------------------------------------------------------------
@@ -318,7 +318,12 @@ def rfqs_closing_soon_announce(*, now: datetime | None = None) -> int:
                 }
             }
             companies = sorted({row["company_id"] for row in rfq_seller_companies(rfq)})
-            event_record(type=EventType.RFQ_CLOSING_SOON, data=data, company_ids=companies)
+            event_record(
+                type=EventType.RFQ_CLOSING_SOON,
+                data=data,
+                company_ids=companies,
+                buyer_company_ids=[rfq.buyer_company_id],
+            )
             announced += 1
     return announced
 

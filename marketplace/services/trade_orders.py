@@ -81,6 +81,7 @@ def quote_accept(*, actor, quote: Quote, payment_terms: str, shipping_address: d
         order, placed_payment = order_place(
             source=Order.Source.B2B_QUOTE,
             buyer=actor,
+            buyer_company_id=rfq.buyer_company_id,
             actor=actor,
             email=actor.email,
             currency=quote.currency,

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
-from brands.admin import MembershipAdmin
+from brands.admin.companies import MembershipAdmin
 from brands.models import Brand, Membership
 from tests.factories import UserFactory, brand_with_members, company_with_owner, owner_of, publish_standard, staff
 

@@ -1,5 +1,5 @@
 """Transactional e-mail: templates in every locale, the message log, retries, preferences, and a
-real SMTP server on loopback (the smtp_server fixture)."""
+real SMTP server on loopback (the smtp_server fixture). Staff e-mails: tests/core/test_emails_staff.py."""
 
 from collections import Counter
 from datetime import UTC, timedelta
@@ -14,8 +14,6 @@ from core.events import EventType
 from core.models import Event, Message, NotificationPreference
 from core.services import event_record
 from core.webhooks import event_dispatch
-from integrations.notifications import channel_listing_rejected_notify
-from listings.notifications import inspection_failed_notify
 from logistics.demo import LogisticsDemo
 from logistics.services import physical_return_create
 from marketplace.models import Order, ReturnRequest
@@ -34,7 +32,7 @@ from marketplace.notifications_trade import (
 )
 from marketplace.services.orders import PlacedLine, Totals, order_event_publish, order_place
 from marketplace.services.trade import rfqs_closing_soon_announce
-from tests.factories import UserFactory, company_with_owner, owner_of, product, staff
+from tests.factories import UserFactory, owner_of, product, staff
 from tests.marketplace.trade_helpers import b2b_product, quote, rfq
 
 pytestmark = pytest.mark.django_db
@@ -127,47 +125,6 @@ def test_subjects_differ_between_locales():
     assert len(subjects) == len(LOCALES)
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_staff_templates_render_in_each_locale(locale, settings):
-    settings.CONTENT_DEFAULT_LOCALE = locale
-    company = company_with_owner()
-    event_record(
-        type=EventType.INSPECTION_FAILED,
-        data={
-            "inspection": {
-                "product": {"id": 1, "company": company.pk, "title": "Hanji moon lamp"},
-                "brand": {"id": 1, "name": "K-Craft"},
-                "standard_version": 2,
-                "failed_items": [{"code": "stitching", "text": "Seams hold 5 kg.", "note": "tore at 3 kg"}],
-                "notes": "",
-            }
-        },
-        company_ids=[company.pk],
-    )
-    inspection_failed_notify(Event.objects.get(type=EventType.INSPECTION_FAILED))
-    failed = Message.objects.get(template="emails/inspection_failed")
-    assert "Hanji moon lamp" in failed.subject and "K-Craft" in failed.body_text
-    assert "stitching" in failed.body_text and "tore at 3 kg" in failed.body_html
-
-    item = product(company)
-    event_record(
-        type=EventType.CHANNEL_LISTING_REJECTED,
-        data={
-            "channel_listing": {
-                "channel": "amazon",
-                "product": {"id": item.pk, "company": company.pk},
-                "issues": [{"code": "title_too_long", "attribute": "title", "message": "Title over 200 characters."}],
-                "message": "",
-            }
-        },
-        company_ids=[company.pk],
-    )
-    channel_listing_rejected_notify(Event.objects.get(type=EventType.CHANNEL_LISTING_REJECTED))
-    rejected = Message.objects.get(template="emails/channel_listing_rejected")
-    assert "amazon" in rejected.subject and "title_too_long" in rejected.body_text
-    assert rejected.recipient == owner_of(company).email and rejected.locale == locale
-
-
 def test_a_message_goes_through_a_real_smtp_server_and_is_read_back(smtp_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         order = an_order(locale="ja")
@@ -233,6 +190,7 @@ def test_users_turn_optional_notices_off_through_the_api(api):
         "seller_new_lines": True,
         "inspection_failed": True,
         "channel_listing_rejected": True,
+        "inbound_discrepancies": True,
     }
     changed = api.patch("/api/v1/auth/notifications/", {"seller_new_lines": False}, format="json")
     assert changed.status_code == 200 and changed.json()["seller_new_lines"] is False
@@ -292,7 +250,7 @@ def test_buyer_delivery_payment_return_and_trade_templates_render_in_each_locale
     assert str(request.pk) in approved.subject and order.number in approved.subject
     centre = label.returns_centre
     for body in (approved.body_text, approved.body_html):
-        for fact in (label.tracking_number, "EMS", centre.name, centre.address):
+        for fact in (label.tracking_number, "EMS", centre.name, centre.address, f"/api/v1/returns/{request.pk}/label/"):
             assert fact in body, (fact, body)
 
     offer = rfq(locale=locale)

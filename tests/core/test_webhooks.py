@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from celery import current_app
 from django.core import mail
 from django.db import transaction
 
@@ -29,16 +28,6 @@ def verify(secret: str, headers: dict, body: bytes, tolerance: int = 300, now: f
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     given = headers["Webhook-Signature"].removeprefix("v1=")
     return hmac.compare_digest(expected, given) and abs((now or time.time()) - int(timestamp)) <= tolerance
-
-
-@pytest.fixture
-def eager():
-    """Tasks run in this process as they are queued (the outbox dispatch, each attempt)."""
-    conf = current_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 @pytest.fixture

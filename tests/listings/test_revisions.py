@@ -1,13 +1,25 @@
 """Edits after publishing: material edits wait in a revision while the live version stays on sale,
 prices change at once and are recorded (issue 19)."""
 
+import hashlib
+import json
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from listings.models import Product, ProductEvent, ProductRevision
 from listings.services import inspection_record, product_update
-from tests.factories import OperatorFactory, active_brand, company_with_owner, owner_of, product, published
+from tests.factories import (
+    OperatorFactory,
+    active_brand,
+    company_with_owner,
+    owner_of,
+    png_bytes,
+    product,
+    published,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +208,112 @@ def test_the_brand_lead_approves_after_a_fresh_inspection_when_the_brand_asks_fo
     assert approved.status_code == 200, approved.content
     item.refresh_from_db()
     assert item.material == "Mulberry bark"
+
+
+def upload(api, user, item, content: bytes, **fields):
+    return api.as_user(user).post(
+        f"/api/v1/products/{item.pk}/media/",
+        {"image": SimpleUploadedFile("new.png", content), **fields},
+        format="multipart",
+    )
+
+
+def live_images(api, item) -> list[str]:
+    return [image["url"].rsplit("/", 1)[-1] for image in storefront(api, item)["images"]]
+
+
+def name(media) -> str:
+    return media.image.name.rsplit("/", 1)[-1]
+
+
+def test_an_image_added_to_a_published_product_waits_for_approval_then_goes_live_at_its_place(api):
+    item = live_lamp()
+    owner = owner_of(item.company)
+    old = item.media.get()
+    content = png_bytes(colour=(10, 90, 200))
+    sha = hashlib.sha256(content).hexdigest()
+    hash_before = Product.objects.get(pk=item.pk).content_hash
+
+    response = upload(api, owner, item, content, position=0, alt_text=json.dumps({"en": "Lamp, lit"}))
+
+    assert response.status_code == 202, response.content
+    held = response.json()["changes"]["images"]
+    assert held["removed"] == [] and [entry["sha256"] for entry in held["added"]] == [sha]
+    assert held["added"][0]["position"] == 0 and held["added"][0]["alt_text"] == {"en": "Lamp, lit"}
+    assert list(item.media.values_list("pk", flat=True)) == [old.pk]  # the live product keeps its image
+    assert live_images(api, item) == [name(old)]
+    assert Product.objects.get(pk=item.pk).content_hash == hash_before  # channels resend nothing yet
+    assert storages["public"].exists(held["added"][0]["image"])
+    detail = api.as_user(owner).get(f"/api/v1/products/{item.pk}/").json()
+    assert [m["id"] for m in detail["media"]] == [old.pk] and "images" in detail["pending_revision"]["changes"]
+
+    revision = item.revisions.get(status=R.PENDING)
+    approved = api.as_user(OperatorFactory()).post(
+        f"/api/v1/products/{item.pk}/revisions/{revision.pk}/approve/", {}, format="json"
+    )
+
+    assert approved.status_code == 200, approved.content
+    assert list(item.media.order_by("position").values_list("sha256", "position")) == [(sha, 0), (old.sha256, 1)]
+    assert live_images(api, item) == [f"{sha}.png", name(old)]
+    assert Product.objects.get(pk=item.pk).content_hash != hash_before
+
+
+def test_removing_an_image_of_a_published_product_is_held_and_the_rejection_keeps_it_and_drops_the_upload(
+    api, django_capture_on_commit_callbacks
+):
+    item = live_lamp()
+    owner = owner_of(item.company)
+    old = item.media.get()
+    added = upload(api, owner, item, png_bytes(colour=(0, 160, 60))).json()["changes"]["images"]["added"][0]
+
+    removed = api.as_user(owner).delete(f"/api/v1/products/{item.pk}/media/{old.pk}/")
+
+    assert removed.status_code == 202, removed.content
+    assert removed.json()["changes"]["images"]["removed"] == [old.pk]
+    assert live_images(api, item) == [name(old)]
+    revision = item.revisions.get(status=R.PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = api.as_user(OperatorFactory()).post(
+            f"/api/v1/products/{item.pk}/revisions/{revision.pk}/reject/", {"reason": "Blurred"}, format="json"
+        )
+
+    assert rejected.status_code == 200, rejected.content
+    assert list(item.media.values_list("pk", flat=True)) == [old.pk] and live_images(api, item) == [name(old)]
+    assert not storages["public"].exists(added["image"]) and not storages["public"].exists(added["thumbnail"])
+    assert storages["public"].exists(old.image.name)
+
+
+def test_a_replacement_goes_live_whole_and_the_old_file_leaves_storage(api, django_capture_on_commit_callbacks):
+    item = live_lamp()
+    owner = owner_of(item.company)
+    old = item.media.get()
+    content = png_bytes(colour=(250, 250, 0))
+    upload(api, owner, item, content)
+    api.as_user(owner).delete(f"/api/v1/products/{item.pk}/media/{old.pk}/")
+    revision = item.revisions.get(status=R.PENDING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.as_user(OperatorFactory()).post(
+            f"/api/v1/products/{item.pk}/revisions/{revision.pk}/approve/", {}, format="json"
+        )
+
+    assert response.status_code == 200, response.content
+    assert list(item.media.values_list("sha256", flat=True)) == [hashlib.sha256(content).hexdigest()]
+    assert not storages["public"].exists(old.image.name)
+
+
+def test_a_published_product_keeps_one_image_and_the_same_image_is_not_held_twice(api):
+    item = live_lamp()
+    owner = owner_of(item.company)
+    only = item.media.get()
+
+    last = api.as_user(owner).delete(f"/api/v1/products/{item.pk}/media/{only.pk}/")
+    assert last.status_code == 400, last.content
+    assert last.json()["errors"][0]["attr"] == "image"
+    assert not item.revisions.exists()
+
+    content = png_bytes(colour=(1, 2, 3))
+    assert upload(api, owner, item, content).status_code == 202
+    again = upload(api, owner, item, content)
+    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "duplicate"
+    assert len(item.revisions.get().changes["images"]["added"]) == 1

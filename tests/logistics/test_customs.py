@@ -616,3 +616,73 @@ def test_sme_staff_see_their_own_declarations_in_the_admin_and_no_rules_or_actio
     client.post("/admin/logistics/customsdeclaration/", {"action": "submit", "_selected_action": [own.pk]})
     own.refresh_from_db()
     assert own.status == D.DRAFT
+
+
+# --- importer of record and consignee ---------------------------------------------------------
+
+
+def _consign_through_api(api, operator, variant, **parties):
+    body = {
+        "exporter": variant.product.company_id,
+        "warehouse": network()["icn"].pk,
+        "destination_country": "JP",
+        "incoterm": "DAP",
+        "lines": [{"variant": variant.pk, "quantity": 2, "unit_value": {"amount": "100.00", "currency": "USD"}}],
+        **parties,
+    }
+    api.as_user(operator)
+    created = api.post(CONSIGNMENTS, body, format="json")
+    assert created.status_code == 201, created.content
+    declared = api.post(f"{CONSIGNMENTS}{created.json()['id']}/declare/")
+    assert declared.status_code == 201, declared.content
+    submitted = api.post(f"{DECLARATIONS}{declared.json()['id']}/submit/")
+    assert submitted.status_code == 200, submitted.content
+    return submitted.json(), CustomsDeclaration.objects.get(pk=declared.json()["id"])
+
+
+def test_a_buyer_company_billed_apart_is_the_importer_of_record_and_the_invoice_bills_it_and_ships_to_the_consignee(
+    api, operator
+):
+    billing = {"importer_name": "Zakka Holdings K.K.", "importer_address": "4-5-6 Marunouchi, Chiyoda-ku, Tokyo"}
+    shipping = {"consignee_name": "Zakka Osaka store", "consignee_address": "7-8 Namba, Chuo-ku, Osaka"}
+
+    body, declaration = _consign_through_api(api, operator, goods(company_with_owner()), **billing, **shipping)
+
+    assert (body["importer_name"], body["importer_address"]) == tuple(billing.values())
+    assert (body["consignee_name"], body["consignee_address"]) == tuple(shipping.values())
+    invoice = pdf_text(declaration.commercial_invoice)
+    # The parties' row: exporter, then bill to, then ship to, under their labels.
+    assert "BILL TO (IMPORTER OF RECORD)" in invoice and "SHIP TO (CONSIGNEE)" in invoice
+    bill_to, ship_to = invoice.index("Zakka Holdings K.K. 4-5-6 Marunouchi"), invoice.index("Zakka Osaka store 7-8")
+    assert invoice.index("SHIP TO (CONSIGNEE)") < bill_to < ship_to
+    cn23 = pdf_text(declaration.cn23)
+    assert "ADDRESSEE" in cn23 and "Zakka Osaka store" in cn23
+    assert "Importer of record Zakka Holdings K.K., 4-5-6 Marunouchi, Chiyoda-ku, Tokyo" in cn23
+
+
+def test_without_a_billing_party_the_consignee_is_the_importer_of_record(api, operator):
+    shipping = {"importer_name": "Hana Sato", "importer_address": "1-2-3 Jingumae, Shibuya-ku, Tokyo"}
+
+    body, declaration = _consign_through_api(api, operator, goods(company_with_owner()), **shipping)
+
+    assert (body["importer_name"], body["consignee_name"]) == ("Hana Sato", "Hana Sato")
+    assert body["importer_address"] == body["consignee_address"] == "1-2-3 Jingumae, Shibuya-ku, Tokyo"
+    invoice = pdf_text(declaration.commercial_invoice)
+    assert invoice.count("Hana Sato 1-2-3 Jingumae") == 2  # billed and shipped to the same party
+
+
+def test_a_consignee_needs_both_a_name_and_an_address_and_nothing_is_written(api, operator):
+    variant = goods(company_with_owner())
+    body = {
+        "exporter": variant.product.company_id,
+        "warehouse": network()["icn"].pk,
+        "destination_country": "JP",
+        "incoterm": "DAP",
+        "importer_name": "Zakka Holdings K.K.",
+        "importer_address": "Tokyo",
+        "consignee_name": "Zakka Osaka store",
+        "lines": [{"variant": variant.pk, "quantity": 1, "unit_value": {"amount": "10.00", "currency": "USD"}}],
+    }
+    response = api.as_user(operator).post(CONSIGNMENTS, body, format="json")
+    assert response.status_code == 400 and attrs(response) == {"consignee_address"}
+    assert not Consignment.objects.exists()

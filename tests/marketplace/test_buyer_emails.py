@@ -3,11 +3,13 @@ a card that fails or asks for 3-D Secure, a parcel delivered and a return approv
 an RFQ posted through the API, and the beat sweep for RFQs about to close. Events are
 dispatched after commit by Celery (run eagerly here) and each e-mail is a Message row."""
 
+import io
 from datetime import UTC, timedelta
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from core.emails import date_format, money_format
@@ -116,8 +118,14 @@ def test_delivery_and_an_approved_return_email_the_buyer(network, eager_celery, 
     approved = Message.objects.get(template="emails/return_approved")
     assert (approved.recipient, approved.locale) == (buyer_user.email, "zh-hans")
     assert approved.subject == f"退货 {return_id} 已批准（订单 {order.number}）"
-    for fact in ("EMS", label.tracking_number, label.returns_centre.name, label.returns_centre.address):
+    label_path = f"/api/v1/returns/{return_id}/label/"
+    for fact in ("EMS", label.tracking_number, label.returns_centre.name, label.returns_centre.address, label_path):
         assert fact in approved.body_text and fact in approved.body_html, fact
+    # The link the e-mail gives: the buyer prints the label with their own token.
+    printed = client.get(label_path)
+    assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.content)).pages)
+    assert label.tracking_number in text and label.returns_centre.name in text
 
 
 def test_a_quote_emails_the_buyer_who_posted_the_rfq_in_their_language(

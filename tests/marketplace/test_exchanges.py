@@ -17,6 +17,7 @@ from listings.models import B2CPrice
 from logistics.models import Fulfilment, Reservation, Stock, Warehouse
 from marketplace.models import Exchange, Order, Payment, Refund, ReturnRequest
 from marketplace.services.exchanges import exchanges_payment_sweep
+from marketplace.services.statements import statement_compute
 from tests.factories import OperatorFactory, UserFactory
 from tests.logistics.helpers import assert_ledger_balanced, receive
 from tests.marketplace.conftest import TOKYO, lamp
@@ -242,6 +243,12 @@ def test_a_dearer_replacement_waits_for_the_exact_difference(journey, django_cap
     assert detail["status"] == "fulfilled"
     assert Fulfilment.objects.filter(reference=reference).count() == 1
     assert not Refund.objects.filter(order=j["order"]).exists()
+    # The difference is the seller's sale in the month the buyer paid it, beside the original sale.
+    figures = statement_compute(company=j["order"].lines.get().seller, period=timezone.localdate().strftime("%Y-%m"))
+    [difference] = [line for line in figures.lines if line["type"] == "exchange_difference"]
+    assert (difference["original"], difference["sku"]) == ({"amount": "13.50", "currency": "USD"}, large.sku)
+    sold = [Decimal(line["amount"]) for line in figures.lines if line["type"] in ("sale", "exchange_difference")]
+    assert len(sold) == 2 and figures.sales == sum(sold) and Decimal(difference["amount"]) > 0
 
 
 def test_a_cheaper_replacement_refunds_the_exact_difference_in_yen(journey, django_capture_on_commit_callbacks):

@@ -69,6 +69,18 @@ def test_the_statement_counts_sales_commission_fees_brand_fund_and_chargebacks_o
     assert statement_compute(company=seller, period="2020-01").net == 0
 
 
+def test_settling_the_month_pays_the_members_contribution_into_the_brand_fund_once():
+    seller = seller_month()
+    period = this_period()
+    company_settle(company=seller, period=period)
+    company_settle(company=seller, period=period)  # a rerun settles nothing twice
+    fund = BrandFund.objects.get(brand__memberships__company=seller)
+    # The statement's 1.60 USD at 1,380 KRW per USD, in the fund's KRW (no minor units).
+    assert (fund.balance, fund.held) == (Decimal(2208), Decimal(0))
+    entries = [(e.kind, e.amount, e.statement.period) for e in fund.entries.all()]
+    assert entries == [("contribution", Decimal(2208), period)]
+
+
 def test_a_settlement_run_pays_once_by_bank_and_an_operator_confirms_it(api):
     seller = seller_month()
     period = this_period()

@@ -1,6 +1,8 @@
 """The HTTP door to webhook endpoints (core.webhooks holds them): here because who may
-subscribe to a company's events (its owners) is brands' knowledge. docs/events.md."""
+subscribe knows both sides, a seller company's owners (brands) and a buyer company's owners
+(marketplace). docs/events.md."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,18 +17,21 @@ from core.errors import InvalidInput
 from core.events import SUBSCRIBABLE
 from core.models import WebhookDelivery, WebhookEndpoint
 from core.permissions import is_operator
+from marketplace.trade_selectors import buyer_company_ids
 
 OWNER = CompanyStaff.Role.OWNER
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     company = serializers.IntegerField(source="company_id", read_only=True, allow_null=True)
+    buyer_company = serializers.IntegerField(source="buyer_company_id", read_only=True, allow_null=True)
 
     class Meta:
         model = WebhookEndpoint
         fields = [
             "id",
             "company",
+            "buyer_company",
             "url",
             "events",
             "description",
@@ -52,6 +57,14 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 class WebhookEndpointWriteSerializer(StrictSerializer):
     company = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Omit for platform-wide (operators)."
+    )
+    buyer_company = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="A buyer company you own, instead of `company`: its orders, shipments, refunds, returns, RFQs "
+        "and quotes.",
     )
     url = serializers.CharField(max_length=500)
     events = serializers.ListField(
@@ -94,6 +107,14 @@ def managed_company_ids(request) -> list[int]:
     return user_company_ids(request.user, OWNER)
 
 
+def managed_buyer_company_ids(request) -> list[int]:
+    """The buyer companies whose endpoints the caller manages: those they own (a company API
+    key acts for a seller company, never for a buyer)."""
+    if getattr(request.auth, "scopes", None) is not None:
+        return []
+    return buyer_company_ids(request.user, owner=True)
+
+
 def _with_secret(endpoint: WebhookEndpoint, secret: str) -> dict:
     return WebhookEndpointCreatedSerializer(endpoint).data | {"secret": secret}
 
@@ -117,21 +138,31 @@ class WebhookEndpointViewSet(
         endpoints = WebhookEndpoint.objects.order_by("pk")
         if is_operator(user):
             return endpoints
-        return endpoints.filter(company_id__in=managed_company_ids(self.request))
+        return endpoints.filter(
+            Q(company_id__in=managed_company_ids(self.request))
+            | Q(buyer_company_id__in=managed_buyer_company_ids(self.request))
+        )
 
     @extend_schema(request=WebhookEndpointWriteSerializer, responses={201: WebhookEndpointCreatedSerializer})
     def create(self, request):
         serializer = WebhookEndpointWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        company_id = data.get("company")
-        if company_id is None and not is_operator(request.user):
+        company_id, buyer_company_id = data.get("company"), data.get("buyer_company")
+        operator = is_operator(request.user)
+        if company_id is not None and buyer_company_id is not None:
+            raise InvalidInput("Name a company or a buyer company, not both.", attr="buyer_company")
+        if buyer_company_id is not None:
+            if buyer_company_id not in managed_buyer_company_ids(request) and not operator:
+                raise InvalidInput("Pick a buyer company you own.", attr="buyer_company")
+        elif company_id is None and not operator:
             raise InvalidInput("Name the company whose events the endpoint receives.", attr="company")
-        if company_id is not None and company_id not in managed_company_ids(request) and not is_operator(request.user):
+        elif company_id is not None and company_id not in managed_company_ids(request) and not operator:
             raise InvalidInput("Pick a company you own.", attr="company")
         endpoint, secret = webhooks.webhook_endpoint_create(
             actor=request.user,
             company_id=company_id,
+            buyer_company_id=buyer_company_id,
             url=data["url"],
             events=data["events"],
             description=data.get("description", ""),
@@ -145,8 +176,9 @@ class WebhookEndpointViewSet(
         serializer = WebhookEndpointWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        if "company" in changes:
-            raise InvalidInput("An endpoint stays with its company; create another one instead.", attr="company")
+        for field in ("company", "buyer_company"):
+            if field in changes:
+                raise InvalidInput("An endpoint stays with its company; create another one instead.", attr=field)
         endpoint = webhooks.webhook_endpoint_update(endpoint=endpoint, actor=request.user, request=request, **changes)
         return Response(WebhookEndpointSerializer(endpoint).data)
 
