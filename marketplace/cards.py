@@ -1,16 +1,17 @@
-"""The storefront's product card as a read model: a page of cards from plain rows (three
-queries whatever the page size) rendered by a plain function, with no model instance and no
+"""The storefront's product card as a read model: a page of cards from plain rows (the page's
+columns, then one query for prices, availability and image and one for texts, whatever the page
+size) rendered by a plain function, with no model instance and no
 ModelSerializer on the way (docs/decisions/0036). The JSON is exactly what
 `StorefrontProductSerializer` gives for the same product, which the product page still uses."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import QuerySet
 from rest_framework.fields import DateTimeField
 
 from core.locales import fallback_chain, localized
-from core.lookups import any_of
 from core.selectors import RateTable
 from listings.models import B2CPrice, PriceTier, Product, ProductMedia, ProductTranslation, Variant
 from logistics.models import Stock
@@ -42,50 +43,57 @@ def storefront_card_rows(products: QuerySet[Product]) -> QuerySet:
     return products.values(*CARD_COLUMNS)
 
 
+def _placeholders(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _decimal(value) -> Decimal | None:
+    # PostgreSQL returns numeric as Decimal; SQLite may return an int or a float.
+    return value if value is None or isinstance(value, Decimal) else Decimal(str(value))
+
+
 def _card_extras(product_ids: list[int], currency: str) -> dict[int, tuple]:
     """Per product of the page: the explicit price in `currency`, the lowest tier, the most
     units any of its variants has available (the card shows the best availability, which grows
-    with the units), and the first image's stored names. Correlated subqueries over the page's
-    ids only."""
-    override = B2CPrice.objects.filter(product=OuterRef("pk"), currency=currency).values("amount")[:1]
-    lowest_tier = PriceTier.objects.filter(product=OuterRef("pk")).order_by("unit_price_amount")
-    units = (
-        Stock.objects.filter(variant=OuterRef("pk"))
-        .order_by()
-        .values("variant")
-        .annotate(units=Sum(F("on_hand") - F("reserved")))
-        .values("units")
-    )
-    best_units = (
-        Variant.objects.filter(product=OuterRef("pk"))
-        .annotate(units=Coalesce(Subquery(units), 0))
-        .order_by("-units")
-        .values("units")[:1]
-    )
-    first_media = ProductMedia.objects.filter(product=OuterRef("pk")).order_by("position", "pk")
-    rows = (
-        Product.objects.filter(any_of("pk", product_ids))
-        .order_by()
-        .annotate(
-            override=Subquery(override),
-            lowest_tier=Subquery(lowest_tier.values("unit_price_amount")[:1]),
-            best_units=Coalesce(Subquery(best_units), Value(0)),
-            image_name=Subquery(first_media.values("image")[:1]),
-            thumbnail_name=Subquery(first_media.values("thumbnail")[:1]),
-        )
-        .values_list("pk", "override", "lowest_tier", "best_units", "image_name", "thumbnail_name")
-    )
-    return {row[0]: row[1:] for row in rows}
+    with the units), and the first image's stored names. Plain SQL: built with the ORM, this
+    query's five correlated subqueries cost 6 ms of compiling per request for 0.3 ms of work."""
+    sql = f"""
+        SELECT p.id,
+            (SELECT b.amount FROM {B2CPrice._meta.db_table} b WHERE b.product_id = p.id AND b.currency = %s),
+            (SELECT MIN(t.unit_price_amount) FROM {PriceTier._meta.db_table} t WHERE t.product_id = p.id),
+            COALESCE((
+                SELECT MAX(COALESCE((
+                    SELECT SUM(s.on_hand - s.reserved) FROM {Stock._meta.db_table} s WHERE s.variant_id = v.id
+                ), 0))
+                FROM {Variant._meta.db_table} v WHERE v.product_id = p.id
+            ), 0),
+            (SELECT m.image FROM {ProductMedia._meta.db_table} m WHERE m.product_id = p.id
+                ORDER BY m.position, m.id LIMIT 1),
+            (SELECT m.thumbnail FROM {ProductMedia._meta.db_table} m WHERE m.product_id = p.id
+                ORDER BY m.position, m.id LIMIT 1)
+        FROM {Product._meta.db_table} p
+        WHERE p.id IN ({_placeholders(product_ids)})
+    """  # noqa: S608 - table names from the models, values bound as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [currency, *product_ids])
+        return {
+            pk: (_decimal(override), _decimal(lowest), int(units), image, thumbnail)
+            for pk, override, lowest, units, image, thumbnail in cursor.fetchall()
+        }
 
 
 def _card_texts(product_ids: list[int], locale: str) -> dict[int, dict[str, tuple[str, str]]]:
     """The title and description per product and locale, in the reader's fallback chain only."""
+    chain = fallback_chain(locale)
+    sql = f"""
+        SELECT product_id, locale, title, description FROM {ProductTranslation._meta.db_table}
+        WHERE product_id IN ({_placeholders(product_ids)}) AND locale IN ({_placeholders(chain)})
+    """  # noqa: S608 - the table name from the model, values bound as parameters
     texts: dict[int, dict[str, tuple[str, str]]] = {}
-    rows = ProductTranslation.objects.filter(any_of("product_id", product_ids), locale__in=fallback_chain(locale))
-    for product_id, text_locale, title, description in rows.order_by().values_list(
-        "product_id", "locale", "title", "description"
-    ):
-        texts.setdefault(product_id, {})[text_locale] = (title, description)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*product_ids, *chain])
+        for product_id, text_locale, title, description in cursor.fetchall():
+            texts.setdefault(product_id, {})[text_locale] = (title, description)
     return texts
 
 
