@@ -55,8 +55,10 @@ def exchange_rates_get(*, on: date | None = None) -> RateTable:
     on = on or timezone.localdate()
     rates: dict[tuple[str, str], Decimal] = {}
     # Newest first per pair: the first row seen for a pair is the one in force.
-    for row in ExchangeRate.objects.filter(effective_date__lte=on).order_by("-effective_date", "pk"):
-        rates.setdefault((row.base_currency, row.quote_currency), row.rate)
+    rows = ExchangeRate.objects.filter(effective_date__lte=on).order_by("-effective_date", "pk")
+    # Plain rows, no model instances: every storefront read starts here.
+    for base, quote, rate in rows.values_list("base_currency", "quote_currency", "rate"):
+        rates.setdefault((base, quote), rate)
     return RateTable(on=on, rates=rates)
 
 

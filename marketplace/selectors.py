@@ -29,7 +29,6 @@ from django.utils import timezone
 
 from brands.models import Brand, Membership
 from core.errors import InvalidInput
-from core.locales import fallback_chain
 from core.money import Money
 from core.selectors import RateTable
 from listings.models import B2CPrice, PriceTier, Product, ProductTranslation, Variant
@@ -196,14 +195,10 @@ def storefront_facets(*, query: StorefrontQuery, products: QuerySet[Product]) ->
     return facets, sum(modes.values())
 
 
-def storefront_with_details(products: QuerySet[Product], locale: str | None = None) -> QuerySet[Product]:
-    """With what a product card or page shows; given the reader's `locale`, only the translations
-    its text can come from (the card's fallback chain: 2-3 of the five a product has)."""
-    translations = ProductTranslation.objects.order_by("locale")
-    if locale is not None:
-        translations = translations.filter(locale__in=fallback_chain(locale))
+def storefront_with_details(products: QuerySet[Product]) -> QuerySet[Product]:
+    """With what a product page shows (the list's cards come from marketplace.cards)."""
     return products.select_related("brand", "company", "category").prefetch_related(
-        Prefetch("translations", queryset=translations),
+        Prefetch("translations", queryset=ProductTranslation.objects.order_by("locale")),
         "media",
         "b2c_prices",
         "price_tiers",
@@ -245,10 +240,30 @@ def shop_price(
 ) -> Money | None:
     """The price shown to a buyer, rounded to the currency's minor units: the explicit price in
     the currency (`override`), else the retail price converted, else (B2B only) the lowest tier."""
+    return price_shown(
+        retail_price=product.retail_price_amount,
+        base_currency=product.base_currency,
+        currency=currency,
+        rates=rates,
+        override=override,
+        lowest_tier=lowest_tier,
+    )
+
+
+def price_shown(
+    *,
+    retail_price: Decimal | None,
+    base_currency: str,
+    currency: str,
+    rates: RateTable,
+    override: Decimal | None,
+    lowest_tier: Decimal | None,
+) -> Money | None:
+    """shop_price from the product's plain columns (the storefront card's read model)."""
     if override is not None:
         return Money(override, currency).quantized()
-    base = product.retail_price_amount if product.retail_price_amount is not None else lowest_tier
-    return None if base is None else rates.convert(Money(base, product.base_currency), currency)
+    base = retail_price if retail_price is not None else lowest_tier
+    return None if base is None else rates.convert(Money(base, base_currency), currency)
 
 
 def product_shop_price(product: Product, currency: str, rates: RateTable) -> Money | None:

@@ -21,6 +21,7 @@ from marketplace.api.serializers import (
     StorefrontQuerySerializer,
 )
 from marketplace.b2b_selectors import buyer_price_get
+from marketplace.cards import storefront_card_rows, storefront_cards
 from marketplace.selectors import (
     StorefrontQuery,
     storefront_brand_get,
@@ -28,7 +29,6 @@ from marketplace.selectors import (
     storefront_facets,
     storefront_product_get,
     storefront_product_list,
-    storefront_with_details,
 )
 from marketplace.services.storefront import storefront_cache_version
 
@@ -110,10 +110,11 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
             )
             products = storefront_product_list(query=query, currency=context["currency"], rates=context["rates"])
             facets, count = storefront_facets(query=query, products=products)
-            page = self.paginator.paginate_queryset(
-                storefront_with_details(products, context["locale"]), request, self, count=count
+            page = self.paginator.paginate_queryset(storefront_card_rows(products), request, self, count=count)
+            cards = storefront_cards(
+                page, locale=context["locale"], currency=context["currency"], rates=context["rates"]
             )
-            response = self.get_paginated_response(StorefrontProductSerializer(page, many=True, context=context).data)
+            response = self.get_paginated_response(cards)
             return {**response.data, "facets": facets}
 
         return Response(_cached(request, request_locale(request), compute))
