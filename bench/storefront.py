@@ -4,6 +4,8 @@ catalogue sizes with the growth between them, and full-text search against an un
     BENCH_REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/storefront.py \
         [--sizes 20000,200000] [--seconds 10] [--keep-db]
 
+BENCH_STOREFRONT_DB names the scratch database (its template gets `_template` appended).
+
 For each size, a scratch database (`bench_storefront`, dropped at the end; migrated once into
 `bench_storefront_template` and copied from it) on postgres://postgres@127.0.0.1 gets that many
 published products (titles and descriptions in ko, en, zh-hans, ja and es, one variant each, 60%
@@ -51,8 +53,8 @@ import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432"
-SCRATCH = "bench_storefront"
-TEMPLATE = "bench_storefront_template"
+SCRATCH = os.environ.get("BENCH_STOREFRONT_DB", "bench_storefront")  # another name: two runs side by side
+TEMPLATE = f"{SCRATCH}_template"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")  # a Redis of your own: BENCH_REDIS_URL
 CACHE_PREFIX = "bench-storefront"  # as bench/storefront_settings.py sets
 SIZES = (20_000, 200_000)
