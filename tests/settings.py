@@ -21,7 +21,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # SQLite (`s
     DATABASES["default"]["TEST"] = {"NAME": f"test_platform_{os.getpid()}"}
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.RedisCache",
         "LOCATION": f"{_redis}/{_redis_db}",
     }
 }

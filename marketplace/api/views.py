@@ -30,7 +30,7 @@ from marketplace.selectors import (
     storefront_product_get,
     storefront_product_list,
 )
-from marketplace.services.storefront import storefront_cache_version
+from marketplace.services.storefront import CACHE_VERSION_KEY, storefront_cache_version
 
 logger = logging.getLogger(__name__)
 
@@ -39,21 +39,24 @@ CURRENCY = OpenApiParameter("currency", str, description="ISO 4217 code; prices 
 
 
 def _cached(request, locale: str, compute):
-    """Storefront reads are cached briefly in Redis, keyed on the storefront version that every
-    publish, unpublish and reprice bumps, and looked up before anything else (a hit costs no
-    query: only answers that computed without an error are stored, so the parameters of a hit
-    were valid). A cache outage only costs speed."""
+    """Storefront reads are cached briefly in Redis, each entry stored with the storefront
+    version that every publish, unpublish and reprice bumps; the version and the entry are read
+    in one round trip before anything else, and an entry of an older version is a miss (a hit
+    costs no query: only answers that computed without an error are stored, so the parameters of
+    a hit were valid). A cache outage only costs speed."""
+    key = f"storefront:{locale}:{request.get_full_path()}"
     try:
-        key = f"storefront:{storefront_cache_version()}:{locale}:{request.get_full_path()}"
-        hit = cache.get(key)
+        found = cache.get_many([CACHE_VERSION_KEY, key])
+        version = found.get(CACHE_VERSION_KEY) or storefront_cache_version()
     except Exception as error:  # noqa: BLE001 - any cache failure falls back to the database
         logger.warning("storefront cache unavailable: %s", error)
         return compute()
-    if hit is not None:
-        return hit
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
     data = compute()
     try:
-        cache.set(key, data, settings.STOREFRONT_CACHE_SECONDS)
+        cache.set(key, (version, data), settings.STOREFRONT_CACHE_SECONDS)
     except Exception as error:  # noqa: BLE001
         logger.warning("storefront cache unavailable: %s", error)
     return data

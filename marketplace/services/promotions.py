@@ -15,10 +15,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from brands.models import CompanyStaff
+from brands.models import Brand, CompanyStaff
 from brands.selectors import user_company_ids
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.money import Money, currency_codes, quantize
@@ -153,7 +153,12 @@ def promotions_apply(*, goods: list, currency: str, code: str = "", now: datetim
     """The deal for priced goods (marketplace.services.checkout's Good: variant with product,
     quantity, unit price): automatic promotions in force with uses left, and the code's
     promotion while in force (its uses are counted when the order is placed)."""
-    in_force = promotions_in_force(now=now).prefetch_related("brands", "categories", "products")
+    # Checkout prices through here on every request: the scope's keys only, not whole products.
+    in_force = promotions_in_force(now=now).prefetch_related(
+        Prefetch("brands", queryset=Brand.objects.only("pk")),
+        Prefetch("categories", queryset=Category.objects.only("pk", "path")),
+        Prefetch("products", queryset=Product.objects.only("pk")),
+    )
     automatic = in_force.filter(code="").filter(Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")))
     candidates = list(automatic.order_by("pk"))
     if code:
