@@ -115,8 +115,9 @@ def test_every_integer_filter_refuses_what_no_id_can_be(api, operator):
 
 
 def test_the_same_holds_on_sqlite(tmp_path):
-    """The embedded default: this module's tests in a fresh process on SQLite, where the outside
-    fuzz's float was an OverflowError (a 500) rather than PostgreSQL's empty page."""
+    """The embedded default: the filters' test in a fresh process on SQLite, where the outside
+    fuzz's float was an OverflowError (a 500) rather than PostgreSQL's empty page. (Path ids are
+    refused by core.api.ids' middleware before any query, so the database cannot change them.)"""
     env = os.environ | {"TEST_DATABASE_URL": "sqlite://"}
     run = subprocess.run(  # noqa: S603 - our own test module, in our own interpreter
         [
@@ -132,7 +133,7 @@ def test_the_same_holds_on_sqlite(tmp_path):
             "no:cacheprovider",
             __file__,
             "-k",
-            "not sqlite",
+            "integer_filter",
         ],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
@@ -141,4 +142,4 @@ def test_the_same_holds_on_sqlite(tmp_path):
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert re.search(r"\b\d{2,} passed", run.stdout), run.stdout[-2000:]
+    assert re.search(r"\b1 passed", run.stdout), run.stdout[-2000:]
