@@ -9,7 +9,9 @@ writes a CSV of N rows (two variants per product), and for each size:
   RSS growth during the import;
 - copies the same file with `COPY ... FROM STDIN (FORMAT csv)` into a scratch table of text
   columns, timed the same way;
-then prints the ratios: import time / COPY time (goal: at most 10x), the growth (rows/s of the
+with `--floor`, writes the rows the import wrote again with nothing but COPY (see `floor`), the
+least the import's database writes can cost; then prints the ratios: import time / COPY time
+(goal: at most 10x), the growth (rows/s of the
 largest size / the smallest: 1.0x means the cost per row does not grow with the file), and peak
 memory of the largest size / the smallest (goal: at most 1.2x). The load average is printed with
 each size, since the machine may be shared. `--profile` runs each import under cProfile and
@@ -157,10 +159,62 @@ def copy_baseline(path: Path, table: str) -> float:
         return time.perf_counter() - started
 
 
+# The tables an import writes, each with the column naming its product.
+WRITTEN = [
+    ("listings_product", "id"),
+    ("listings_producttranslation", "product_id"),
+    ("listings_b2cprice", "product_id"),
+    ("listings_pricetier", "product_id"),
+    ("listings_variant", "product_id"),
+    ("listings_productevent", "product_id"),
+]
+
+
+def floor(rows: int) -> float:
+    """The rows the import of `rows` wrote, read back, deleted and copied in again into the same
+    tables (their indexes, checks and foreign keys), a batch of the import's size per
+    transaction: what writing them costs PostgreSQL with no parsing, checking or lookups."""
+    from listings.imports import BATCH_ROWS
+
+    with psycopg.connect(f"{SERVER}/{SCRATCH}") as connection, connection.cursor() as cursor:
+        company = f"SELECT id FROM brands_company WHERE registration_number = 'bench-{rows}'"
+        products = f"SELECT id FROM listings_product WHERE company_id = ({company})"
+        saved = {}  # table: (columns, {product id: its lines of COPY text})
+        for table, key in WRITTEN:
+            names = cursor.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id'",
+                [table],
+            ).fetchall()
+            columns = ", ".join(dict.fromkeys([key, *(name for (name,) in names)]))  # the product's id first
+            by_product: dict[bytes, list[bytes]] = {}
+            with cursor.copy(f"COPY (SELECT {columns} FROM {table} WHERE {key} IN ({products})) TO STDOUT") as copy:
+                for line in b"".join(bytes(block) for block in copy).splitlines(keepends=True):
+                    by_product.setdefault(line.split(b"\t", 1)[0], []).append(line)
+            saved[table] = (columns, by_product)
+        for table, key in reversed(WRITTEN):
+            cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({products})")
+        connection.commit()
+        connection.autocommit = True
+        cursor.execute(f"VACUUM {', '.join(table for table, _ in WRITTEN)}")
+        connection.autocommit = False
+        ids = list(saved["listings_product"][1])
+        step = BATCH_ROWS // VARIANTS_PER_PRODUCT
+        started = time.perf_counter()
+        for start in range(0, len(ids), step):
+            for table, (columns, by_product) in saved.items():
+                lines = b"".join(line for pk in ids[start : start + step] for line in by_product.get(pk, ()))
+                if lines:
+                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        copy.write(lines)
+            connection.commit()
+        return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--profile", action="store_true", help="cProfile each import (figures to stderr)")
+    parser.add_argument("--floor", action="store_true", help="also time the import's rows written by COPY alone")
     parser.add_argument("--child", nargs=3, metavar=("ROWS", "FILE", "MEDIA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -204,6 +258,8 @@ def main() -> None:
             )
             figures = json.loads(done.stdout.strip().splitlines()[-1])
             figures["copy_seconds"] = copy_baseline(path, f"copy_{rows}")
+            if args.floor:
+                figures["floor_seconds"] = floor(rows)
             figures["mb"] = size_mb
             figures["load"] = os.getloadavg()[0]
             results.append(figures)
@@ -229,6 +285,13 @@ def main() -> None:
         )
         growth = (large["rows"] / large["seconds"]) / (small["rows"] / small["seconds"])
         print(f"growth: rows/s at {large['rows']} / at {small['rows']} rows: {growth:.2f}x (1.0x: flat per row)")
+        for r in results:
+            if "floor_seconds" in r:
+                print(
+                    f"floor at {r['rows']} rows: the import's rows by COPY alone {r['floor_seconds']:.2f} s, "
+                    f"{r['floor_seconds'] / r['copy_seconds']:.0f}x COPY; the import is "
+                    f"{r['seconds'] / r['floor_seconds']:.1f}x its floor"
+                )
         for r in results:
             ratio = r["seconds"] / r["copy_seconds"]
             print(
