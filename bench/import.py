@@ -6,7 +6,8 @@ Creates a scratch database (`bench_import`, or $BENCH_IMPORT_DB; dropped at the 
 writes a CSV of N rows (two variants per product), and for each size:
 - imports it with listings.imports.products_import, the code the Celery task runs, in a fresh
   subprocess so peak memory figures are comparable: rows/s, peak RSS of the process and the
-  RSS growth during the import;
+  RSS growth during the import, and the CPU time the import's process used (the Python side;
+  less swayed than the elapsed time by other work on a shared machine);
 - copies the same file with `COPY ... FROM STDIN (FORMAT csv)` into a scratch table of text
   columns, timed the same way;
 with `--floor`, writes the rows the import wrote again with nothing but COPY (see `floor`), the
@@ -127,13 +128,13 @@ def child(rows: int, path: str, media: str, profile: bool) -> None:
         print(f"\r  {rows} rows: {done}/{total}", end="", file=sys.stderr, flush=True)
 
     profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
     job = products_import(job_id=job.pk, on_progress=progress)
     if profiler is not None:
         profiler.disable()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(file=sys.stderr)
     if profiler is not None:
         stats = pstats.Stats(profiler, stream=sys.stderr).strip_dirs()
@@ -142,7 +143,7 @@ def child(rows: int, path: str, media: str, profile: bool) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     assert job.status == "succeeded", (job.status, job.errors[:5])
     assert job.counts["rows"] == rows, job.counts
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_kib": peak, "growth_kib": peak - before}))
+    print(json.dumps({"rows": rows, "seconds": seconds, "cpu": cpu, "peak_kib": peak, "growth_kib": peak - before}))
 
 
 def copy_baseline(path: Path, table: str) -> float:
@@ -266,12 +267,13 @@ def main() -> None:
 
         print()
         print(
-            f"{'rows':>8} {'MB':>6} {'import s':>9} {'rows/s':>8} {'COPY s':>7} {'COPY rows/s':>12} "
+            f"{'rows':>8} {'MB':>6} {'import s':>9} {'CPU s':>6} {'rows/s':>8} {'COPY s':>7} {'COPY rows/s':>12} "
             f"{'import/COPY':>12} {'peak RSS MiB':>13} {'growth MiB':>11} {'load':>5}"
         )
         for r in results:
             print(
-                f"{r['rows']:>8} {r['mb']:>6.1f} {r['seconds']:>9.1f} {r['rows'] / r['seconds']:>8.0f} "
+                f"{r['rows']:>8} {r['mb']:>6.1f} {r['seconds']:>9.1f} {r['cpu']:>6.1f} "
+                f"{r['rows'] / r['seconds']:>8.0f} "
                 f"{r['copy_seconds']:>7.2f} {r['rows'] / r['copy_seconds']:>12.0f} "
                 f"{r['seconds'] / r['copy_seconds']:>11.0f}x "
                 f"{r['peak_kib'] / 1024:>13.1f} {r['growth_kib'] / 1024:>11.1f} {r['load']:>5.1f}"
