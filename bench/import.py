@@ -6,13 +6,12 @@ Creates a scratch database (`bench_import`, or $BENCH_IMPORT_DB; dropped at the 
 writes a CSV of N rows (two variants per product), and for each size:
 - imports it with listings.imports.products_import, the code the Celery task runs, in a fresh
   subprocess so peak memory figures are comparable: rows/s, peak RSS of the process and the
-  RSS growth during the import, and the CPU time the import's process used (the Python side;
-  less swayed than the elapsed time by other work on a shared machine);
+  RSS growth during the import, and the CPU time the import's process used (its Python side);
 - copies the same file with `COPY ... FROM STDIN (FORMAT csv)` into a scratch table of text
   columns, timed the same way;
-with `--floor`, writes the rows the import wrote again with nothing but COPY (see `floor`), the
-least the import's database writes can cost; then prints the ratios: import time / COPY time
-(goal: at most 10x), the growth (rows/s of the
+- with `--floor`, writes the rows the import wrote again with nothing but COPY (see `floor`):
+  the least the import's database writes can cost;
+then prints the ratios: import time / COPY time (goal: at most 10x), the growth (rows/s of the
 largest size / the smallest: 1.0x means the cost per row does not grow with the file), and peak
 memory of the largest size / the smallest (goal: at most 1.2x). The load average is printed with
 each size, since the machine may be shared. `--profile` runs each import under cProfile and
