@@ -6,9 +6,11 @@ Creates a scratch database (`bench_import`, or $BENCH_IMPORT_DB; dropped at the 
 writes a CSV of N rows (two variants per product), and for each size:
 - imports it with listings.imports.products_import, the code the Celery task runs, in a fresh
   subprocess so peak memory figures are comparable: rows/s, peak RSS of the process and the
-  RSS growth during the import;
+  RSS growth during the import, and the CPU time the import's process used (its Python side);
 - copies the same file with `COPY ... FROM STDIN (FORMAT csv)` into a scratch table of text
   columns, timed the same way;
+- with `--floor`, writes the rows the import wrote again with nothing but COPY (see `floor`):
+  the least the import's database writes can cost;
 then prints the ratios: import time / COPY time (goal: at most 10x), the growth (rows/s of the
 largest size / the smallest: 1.0x means the cost per row does not grow with the file), and peak
 memory of the largest size / the smallest (goal: at most 1.2x). The load average is printed with
@@ -125,13 +127,13 @@ def child(rows: int, path: str, media: str, profile: bool) -> None:
         print(f"\r  {rows} rows: {done}/{total}", end="", file=sys.stderr, flush=True)
 
     profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
     job = products_import(job_id=job.pk, on_progress=progress)
     if profiler is not None:
         profiler.disable()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(file=sys.stderr)
     if profiler is not None:
         stats = pstats.Stats(profiler, stream=sys.stderr).strip_dirs()
@@ -140,7 +142,7 @@ def child(rows: int, path: str, media: str, profile: bool) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     assert job.status == "succeeded", (job.status, job.errors[:5])
     assert job.counts["rows"] == rows, job.counts
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_kib": peak, "growth_kib": peak - before}))
+    print(json.dumps({"rows": rows, "seconds": seconds, "cpu": cpu, "peak_kib": peak, "growth_kib": peak - before}))
 
 
 def copy_baseline(path: Path, table: str) -> float:
@@ -157,10 +159,62 @@ def copy_baseline(path: Path, table: str) -> float:
         return time.perf_counter() - started
 
 
+# The tables an import writes, each with the column naming its product.
+WRITTEN = [
+    ("listings_product", "id"),
+    ("listings_producttranslation", "product_id"),
+    ("listings_b2cprice", "product_id"),
+    ("listings_pricetier", "product_id"),
+    ("listings_variant", "product_id"),
+    ("listings_productevent", "product_id"),
+]
+
+
+def floor(rows: int) -> float:
+    """The rows the import of `rows` wrote, read back, deleted and copied in again into the same
+    tables (their indexes, checks and foreign keys), a batch of the import's size per
+    transaction: what writing them costs PostgreSQL with no parsing, checking or lookups."""
+    from listings.imports import BATCH_ROWS
+
+    with psycopg.connect(f"{SERVER}/{SCRATCH}") as connection, connection.cursor() as cursor:
+        company = f"SELECT id FROM brands_company WHERE registration_number = 'bench-{rows}'"
+        products = f"SELECT id FROM listings_product WHERE company_id = ({company})"
+        saved = {}  # table: (columns, {product id: its lines of COPY text})
+        for table, key in WRITTEN:
+            names = cursor.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id'",
+                [table],
+            ).fetchall()
+            columns = ", ".join(dict.fromkeys([key, *(name for (name,) in names)]))  # the product's id first
+            by_product: dict[bytes, list[bytes]] = {}
+            with cursor.copy(f"COPY (SELECT {columns} FROM {table} WHERE {key} IN ({products})) TO STDOUT") as copy:
+                for line in b"".join(bytes(block) for block in copy).splitlines(keepends=True):
+                    by_product.setdefault(line.split(b"\t", 1)[0], []).append(line)
+            saved[table] = (columns, by_product)
+        for table, key in reversed(WRITTEN):
+            cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({products})")
+        connection.commit()
+        connection.autocommit = True
+        cursor.execute(f"VACUUM {', '.join(table for table, _ in WRITTEN)}")
+        connection.autocommit = False
+        ids = list(saved["listings_product"][1])
+        step = BATCH_ROWS // VARIANTS_PER_PRODUCT
+        started = time.perf_counter()
+        for start in range(0, len(ids), step):
+            for table, (columns, by_product) in saved.items():
+                lines = b"".join(line for pk in ids[start : start + step] for line in by_product.get(pk, ()))
+                if lines:
+                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        copy.write(lines)
+            connection.commit()
+        return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--profile", action="store_true", help="cProfile each import (figures to stderr)")
+    parser.add_argument("--floor", action="store_true", help="also time the import's rows written by COPY alone")
     parser.add_argument("--child", nargs=3, metavar=("ROWS", "FILE", "MEDIA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -204,18 +258,21 @@ def main() -> None:
             )
             figures = json.loads(done.stdout.strip().splitlines()[-1])
             figures["copy_seconds"] = copy_baseline(path, f"copy_{rows}")
+            if args.floor:
+                figures["floor_seconds"] = floor(rows)
             figures["mb"] = size_mb
             figures["load"] = os.getloadavg()[0]
             results.append(figures)
 
         print()
         print(
-            f"{'rows':>8} {'MB':>6} {'import s':>9} {'rows/s':>8} {'COPY s':>7} {'COPY rows/s':>12} "
+            f"{'rows':>8} {'MB':>6} {'import s':>9} {'CPU s':>6} {'rows/s':>8} {'COPY s':>7} {'COPY rows/s':>12} "
             f"{'import/COPY':>12} {'peak RSS MiB':>13} {'growth MiB':>11} {'load':>5}"
         )
         for r in results:
             print(
-                f"{r['rows']:>8} {r['mb']:>6.1f} {r['seconds']:>9.1f} {r['rows'] / r['seconds']:>8.0f} "
+                f"{r['rows']:>8} {r['mb']:>6.1f} {r['seconds']:>9.1f} {r['cpu']:>6.1f} "
+                f"{r['rows'] / r['seconds']:>8.0f} "
                 f"{r['copy_seconds']:>7.2f} {r['rows'] / r['copy_seconds']:>12.0f} "
                 f"{r['seconds'] / r['copy_seconds']:>11.0f}x "
                 f"{r['peak_kib'] / 1024:>13.1f} {r['growth_kib'] / 1024:>11.1f} {r['load']:>5.1f}"
@@ -229,6 +286,13 @@ def main() -> None:
         )
         growth = (large["rows"] / large["seconds"]) / (small["rows"] / small["seconds"])
         print(f"growth: rows/s at {large['rows']} / at {small['rows']} rows: {growth:.2f}x (1.0x: flat per row)")
+        for r in results:
+            if "floor_seconds" in r:
+                print(
+                    f"floor at {r['rows']} rows: the import's rows by COPY alone {r['floor_seconds']:.2f} s, "
+                    f"{r['floor_seconds'] / r['copy_seconds']:.0f}x COPY; the import is "
+                    f"{r['seconds'] / r['floor_seconds']:.1f}x its floor"
+                )
         for r in results:
             ratio = r["seconds"] / r["copy_seconds"]
             print(

@@ -138,7 +138,7 @@ class Group:
     @property
     def chars(self) -> int:
         """The length of the group's cell text, to bound what a batch holds in memory."""
-        return sum(len(cell) for _, values in self.rows for cell in values.values())
+        return sum(sum(map(len, values.values())) for _, values in self.rows)
 
 
 def product_groups(records: Iterator[list[str]]) -> Iterator[Group]:

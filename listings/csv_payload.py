@@ -74,7 +74,9 @@ class _Cells:
         self.errors.append(problem(self.number, column, message, self.key))
 
     def text(self, column: str) -> str:
-        value = self.values.get(column) or ""
+        value = self.values.get(column)
+        if not value:  # most cells of a row are empty
+            return ""
         return value if column.startswith(RAW_TEXT_PREFIXES) else value.strip()
 
     def choice(self, column: str, choices: list[str]) -> str | None:

@@ -1,5 +1,7 @@
 """Create and edit products: one validated payload shape shared by the API and the CSV import."""
 
+from functools import cache
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -79,6 +81,13 @@ def company_editor_require(actor: User, company_id: int) -> None:
 # --- validation ---------------------------------------------------------------------------
 
 
+@cache
+def _country_codes() -> frozenset[str]:
+    """ISO 3166 codes, read once: `code in countries` reads django-countries' per-thread options
+    on every call, which was a twentieth of the bulk import's time."""
+    return frozenset(countries.countries)
+
+
 def product_validate(product: Product, data: dict, errors: FieldErrors) -> None:
     """Checks the payload against the product as it will be (scalars already applied)."""
     skus = [variant["sku"] for variant in data.get("variants", [])]
@@ -124,7 +133,7 @@ def product_payload_check(
     unknown = [term for term in product.incoterms if term not in INCOTERMS_2020]
     if unknown or len(set(product.incoterms)) != len(product.incoterms):
         errors.add("incoterms", "invalid_incoterm", f"Use distinct Incoterms 2020 codes: {', '.join(INCOTERMS_2020)}.")
-    if product.origin_country and product.origin_country not in countries:
+    if product.origin_country and product.origin_country not in _country_codes():
         errors.add("origin_country", "invalid_country", "Not an ISO 3166 country code.")
     check_attributes(product.attributes, product.category.attribute_schema, errors)
     if product.brand_id and product.brand_id not in member_of:
@@ -152,7 +161,7 @@ def _validate_variants(variants: list[dict], errors: FieldErrors, taken: set[str
             errors.add(f"variants.{i}.weight_kg", "invalid_weight", "The weight must be greater than zero.")
         _validate_availability(i, variant, errors)
         origin = variant.get("origin_country")
-        if origin and origin not in countries:
+        if origin and origin not in _country_codes():
             errors.add(f"variants.{i}.origin_country", "invalid_country", "Not an ISO 3166 country code.")
 
 
