@@ -375,9 +375,9 @@ def _record(syndication_id: int, counts: dict, processed: int, outcomes: list, e
     job.errors.extend(errors[: max(room, 0)])
     job.error_count += len(errors)
     job.save(update_fields=["counts", "processed", "errors", "error_count"])
-    if outcomes:
-        room = SyndicationJob.MAX_OUTCOMES - len(syndication.outcomes)
-        syndication.outcomes.extend(outcomes[: max(room, 0)])
+    room = SyndicationJob.MAX_OUTCOMES - len(syndication.outcomes)
+    if outcomes and room > 0:  # a full list is not written again by every later batch
+        syndication.outcomes.extend(outcomes[:room])
         syndication.save(update_fields=["outcomes"])
 
 
