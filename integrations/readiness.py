@@ -10,6 +10,7 @@ from integrations.models import Channel
 from integrations.selectors import ProductFacts
 from listings.models import Inspection, Product
 from listings.services import missing_items_of
+from listings.validation import FieldErrors
 from logistics.models import RestrictedGood
 from logistics.services import restricted_goods_check
 
@@ -27,13 +28,9 @@ class Finding:
         return self.severity == "error"
 
 
-def _completeness(facts: ProductFacts, data: ListingData) -> list[Finding]:
-    findings = []
-    if facts.status != Product.Status.PUBLISHED:
-        findings.append(
-            Finding("not_published", "error", "status", f"The product is {facts.status}, not published.", "listing")
-        )
-    missing = missing_items_of(
+def listing_missing_items(facts: ProductFacts, data: ListingData) -> FieldErrors:
+    """product_missing_items of the product these rows were read from, without its instance."""
+    return missing_items_of(
         mode=data.mode,
         retail_price=data.retail_price,
         moq=data.moq,
@@ -46,7 +43,15 @@ def _completeness(facts: ProductFacts, data: ListingData) -> list[Finding]:
         media=data.image_urls,
         variants=list(facts.variants),
     )
-    for attr, problems in missing.items():
+
+
+def _completeness(facts: ProductFacts, data: ListingData) -> list[Finding]:
+    findings = []
+    if facts.status != Product.Status.PUBLISHED:
+        findings.append(
+            Finding("not_published", "error", "status", f"The product is {facts.status}, not published.", "listing")
+        )
+    for attr, problems in listing_missing_items(facts, data).items():
         for code, message in problems:
             if attr.startswith("translations."):
                 code = "missing_locale"
