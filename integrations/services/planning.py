@@ -102,27 +102,22 @@ def _plan(syndication: SyndicationJob):
     for start in range(0, len(published), PLAN_CHUNK):
         pairs = listing_data_list(published[start : start + PLAN_CHUNK])
         verdicts = readiness_evaluate(channel=channel, connector=connector, pairs=pairs)
-        findings = {facts.pk: findings_as_json(verdicts[facts.pk]) for facts, _ in pairs}
         existing = {
             listing.product_id: listing
             for listing in ChannelListing.objects.filter(channel=channel, product_id__in=[f.pk for f, _ in pairs])
         }
-        # A new listing is inserted with its verdict, not inserted and then updated with it.
-        new = [
-            _checked(ChannelListing(product_id=f.pk, channel=channel), findings[f.pk])
-            for f, _ in pairs
-            if f.pk not in existing
-        ]
+        new = [ChannelListing(product_id=f.pk, channel=channel) for f, _ in pairs if f.pk not in existing]
         for listing in ChannelListing.objects.bulk_create(new):
             existing[listing.product_id] = listing
-        inserted = {listing.product_id for listing in new}
         changed = []
         for facts, data in pairs:
             listing = existing[facts.pk]
+            findings = findings_as_json(verdicts[facts.pk])
+            ready = not any(f["severity"] == "error" for f in findings)
             was = (listing.status, listing.blocking_codes)
-            if facts.pk not in inserted:
-                _checked(listing, findings[facts.pk])
-            if not listing.ready:
+            listing.ready, listing.issues, listing.blocking_codes = ready, findings, blocking_codes(findings)
+            listing.checked_at = timezone.now()
+            if not ready:
                 # Held back by our own dry run: nothing is sent, and last_tried_hash (the channel's
                 # last answer) stays, so the product goes out once it is ready, even unchanged.
                 if listing.status in (L.LIVE, L.SUBMITTED) and listing.external_id:
@@ -139,7 +134,7 @@ def _plan(syndication: SyndicationJob):
                             facts.pk,
                             data.reference,
                             "rejected",
-                            [f for f in listing.issues if f["severity"] == "error"],
+                            [f for f in findings if f["severity"] == "error"],
                         )
                     )
             elif (
@@ -150,8 +145,7 @@ def _plan(syndication: SyndicationJob):
                 to_push.append(listing.pk)
             else:
                 counts["unchanged"] += 1
-            if facts.pk not in inserted or listing.status != L.PENDING:
-                changed.append(listing)
+            changed.append(listing)
         rows_update(
             changed,
             [
@@ -174,14 +168,6 @@ def _plan(syndication: SyndicationJob):
     )
     to_delist.extend(gone)
     return to_push, sorted(set(to_delist)), counts, outcomes
-
-
-def _checked(listing: ChannelListing, findings: list[dict]) -> ChannelListing:
-    """The listing with our dry run's verdict (not saved)."""
-    listing.ready = not any(f["severity"] == "error" for f in findings)
-    listing.issues, listing.blocking_codes = findings, blocking_codes(findings)
-    listing.checked_at = timezone.now()
-    return listing
 
 
 def _make_batches(syndication: SyndicationJob, to_push: list[int], to_delist: list[int]) -> list[SyndicationBatch]:
