@@ -44,8 +44,9 @@ def events_record(*, events: list[dict]) -> list[Event]:
     dispatched by one task after commit, for a service that changes many rows at once (a
     syndication batch's listings): the same outbox rows and the same fan-out as one `event_record`
     each, without an insert and a broker message per event."""
+    known = set(EventType.values)
     for event in events:
-        if event["type"] not in EventType.values:
+        if event["type"] not in known:
             raise ValueError(f"{event['type']} is not in the event catalogue (core.events.EventType)")
     created = Event.objects.bulk_create(
         Event(

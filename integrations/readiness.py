@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass
 from brands.models import QualityStandard
 from integrations.connectors.base import Connector, ListingData
 from integrations.models import Channel
+from integrations.selectors import ProductFacts
 from listings.models import Inspection, Product
-from listings.services import product_missing_items
+from listings.services import missing_items_of
+from listings.validation import FieldErrors
 from logistics.models import RestrictedGood
 from logistics.services import restricted_goods_check
 
@@ -26,13 +28,30 @@ class Finding:
         return self.severity == "error"
 
 
-def _completeness(product: Product) -> list[Finding]:
+def listing_missing_items(facts: ProductFacts, data: ListingData) -> FieldErrors:
+    """product_missing_items of the product these rows were read from, without its instance."""
+    return missing_items_of(
+        mode=data.mode,
+        retail_price=data.retail_price,
+        moq=data.moq,
+        hs_code=data.hs_code,
+        origin_country=data.origin_country,
+        attributes=data.attributes,
+        attribute_schema=facts.attribute_schema,
+        texts={locale: (title, data.descriptions[locale]) for locale, title in data.titles.items()},
+        price_tiers=data.tiers,
+        media=data.image_urls,
+        variants=list(facts.variants),
+    )
+
+
+def _completeness(facts: ProductFacts, data: ListingData) -> list[Finding]:
     findings = []
-    if product.status != Product.Status.PUBLISHED:
+    if facts.status != Product.Status.PUBLISHED:
         findings.append(
-            Finding("not_published", "error", "status", f"The product is {product.status}, not published.", "listing")
+            Finding("not_published", "error", "status", f"The product is {facts.status}, not published.", "listing")
         )
-    for attr, problems in product_missing_items(product).items():
+    for attr, problems in listing_missing_items(facts, data).items():
         for code, message in problems:
             if attr.startswith("translations."):
                 code = "missing_locale"
@@ -62,7 +81,7 @@ def _customs(data: ListingData, channel: Channel, restrictions: dict[str, tuple[
     return findings
 
 
-def _brand_standing(products: list[Product]) -> set[int]:
+def _brand_standing(products: list[ProductFacts]) -> set[int]:
     """Ids of brand products without a passed inspection against their brand's current standard."""
     brand_ids = {p.brand_id for p in products if p.brand_id}
     if not brand_ids:
@@ -81,10 +100,10 @@ def _brand_standing(products: list[Product]) -> set[int]:
 
 
 def readiness_evaluate(
-    *, channel: Channel, connector: Connector, pairs: list[tuple[Product, ListingData]]
+    *, channel: Channel, connector: Connector, pairs: list[tuple[ProductFacts, ListingData]]
 ) -> dict[int, list[Finding]]:
-    """Findings per product id, for products whose relations are prefetched (see
-    integrations.selectors.listing_data_list): a fixed number of queries for any number."""
+    """Findings per product id, from the plain rows integrations.selectors.listing_data_list
+    reads: a fixed number of queries for any number."""
     hs_codes = [data.hs_code for _, data in pairs if data.hs_code]
     restrictions = {}
     if hs_codes and channel.destination_country:
@@ -92,19 +111,19 @@ def readiness_evaluate(
             r.hs_code: (r.restriction, r.reason)
             for r in restricted_goods_check(destination_country=str(channel.destination_country), hs_codes=hs_codes)
         }
-    uninspected = _brand_standing([product for product, _ in pairs])
+    uninspected = _brand_standing([facts for facts, _ in pairs])
     verdicts = {}
-    for product, data in pairs:
-        findings = _completeness(product)
+    for facts, data in pairs:
+        findings = _completeness(facts, data)
         findings += [Finding(i.code, i.severity, i.attribute, i.message, "channel") for i in connector.validate(data)]
         findings += _customs(data, channel, restrictions)
-        if product.pk in uninspected:
+        if facts.pk in uninspected:
             findings.append(
                 Finding(
                     "inspection_required",
                     "error",
                     "brand",
-                    f"No passed inspection against {product.brand.name}'s current quality standard.",
+                    f"No passed inspection against {data.brand}'s current quality standard.",
                     "brand",
                 )
             )
@@ -114,7 +133,7 @@ def readiness_evaluate(
             if key not in seen:
                 seen.add(key)
                 unique.append(finding)
-        verdicts[product.pk] = unique
+        verdicts[facts.pk] = unique
     return verdicts
 
 

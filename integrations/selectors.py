@@ -4,6 +4,7 @@ queries whatever the batch size, and the scoped lists the API shows."""
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, InMemoryStorage
@@ -23,7 +24,8 @@ from marketplace.selectors import platform_mark_valid
 
 
 def products_for_listing(product_ids: Iterable[int]) -> QuerySet[Product]:
-    """Products with what readiness checks prefetched (translations, variants, tiers, prices, media)."""
+    """Products with every relation ListingData reads prefetched (translations, variants, tiers,
+    prices, media): the model-based reading, for a caller that needs the instances."""
     return (
         Product.objects.filter(pk__in=list(product_ids))
         .select_related("company", "brand", "category")
@@ -111,7 +113,20 @@ _PRODUCT_FIELDS = (
     "brand__name",
     "platform_mark_until",
     "platform_mark_latest",
+    "status",
+    "category__attribute_schema",
 )
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What readiness checks beyond a product's ListingData, read from the same rows."""
+
+    pk: int
+    status: str
+    brand_id: int | None
+    attribute_schema: list
+    variants: tuple[tuple, ...]  # (sku, weight_kg, hs_code, origin_country), in position order
 
 
 def listing_content_hash(*, product_hash: str, platform_mark_until, platform_mark_latest: int | None) -> str:
@@ -130,6 +145,12 @@ def listing_content_hash(*, product_hash: str, platform_mark_until, platform_mar
 def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
     """ListingData for each product, in id order, from plain rows (no model instances): one query
     for the products (with company, category and brand) and one per relation, whatever the count."""
+    return [data for _, data in listing_data_list(product_ids)]
+
+
+def listing_data_list(product_ids: Iterable[int]) -> list[tuple[ProductFacts, ListingData]]:
+    """(facts, ListingData) for each product, in id order, both from the same plain rows, for
+    readiness: the queries of listing_data_for and no more."""
     ids = list(product_ids)
     if not ids:
         return []
@@ -167,11 +188,25 @@ def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
     variant_rows = list(
         Variant.objects.filter(any_of("product_id", ids))
         .order_by("product_id", "position", "pk")
-        .values_list("product_id", "pk", "sku", "gtin", "options", "weight_kg", "length_cm", "width_cm", "height_cm")
+        .values_list(
+            "product_id",
+            "pk",
+            "sku",
+            "gtin",
+            "options",
+            "weight_kg",
+            "length_cm",
+            "width_cm",
+            "height_cm",
+            "hs_code",
+            "origin_country",
+        )
     )
     available = variant_available_units([row[1] for row in variant_rows]) if variant_rows else {}
     variants: dict[int, list[VariantData]] = {}
-    for product_id, pk, sku, gtin, options, weight, length, width, height in variant_rows:
+    customs: dict[int, list[tuple]] = {}
+    for product_id, pk, sku, gtin, options, weight, length, width, height, hs_code, origin in variant_rows:
+        customs.setdefault(product_id, []).append((sku, weight, hs_code, origin))
         variants.setdefault(product_id, []).append(
             VariantData(
                 sku=sku,
@@ -209,6 +244,8 @@ def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
         brand_name,
         platform_mark_until,
         platform_mark_latest,
+        status,
+        attribute_schema,
     ) in products:
         texts = translations.get(pk, ())
         company = companies.get(company_id)
@@ -216,47 +253,49 @@ def listing_data_for(product_ids: Iterable[int]) -> list[ListingData]:
             company = companies[company_id] = CompanyProfile(
                 id=company_id, legal_name=legal_name, country=str(country or ""), sector=sector
             )
+        facts = ProductFacts(
+            pk=pk,
+            status=status,
+            brand_id=brand_id,
+            attribute_schema=attribute_schema or [],
+            variants=tuple(customs.get(pk, ())),
+        )
         built.append(
-            ListingData(
-                product_id=pk,
-                reference=slug,
-                content_hash=listing_content_hash(
-                    product_hash=content_hash,
+            (
+                facts,
+                ListingData(
+                    product_id=pk,
+                    reference=slug,
+                    content_hash=listing_content_hash(
+                        product_hash=content_hash,
+                        platform_mark_until=platform_mark_until,
+                        platform_mark_latest=platform_mark_latest,
+                    ),
+                    mode=mode,
+                    category_path=category_path,
+                    hs_code=hs_code,
+                    origin_country=str(origin_country or ""),
+                    material=material,
+                    attributes=dict(attributes or {}),
+                    titles={t[1]: t[2] for t in texts},
+                    descriptions={t[1]: t[3] for t in texts},
+                    image_urls=tuple(image_url(m[1]) for m in images.get(pk, ())),
+                    base_currency=base_currency,
+                    retail_price=retail_price,
+                    prices={p[1]: p[2] for p in prices.get(pk, ())},
+                    moq=moq,
+                    order_multiple=order_multiple,
+                    lead_time_days=lead_time_days,
+                    incoterms=tuple(incoterms or ()),
+                    tiers=tuple((t[1], t[2]) for t in tiers.get(pk, ())),
+                    variants=tuple(variants.get(pk, ())),
+                    company=company,
+                    brand=brand_name if brand_id else None,
                     platform_mark_until=platform_mark_until,
-                    platform_mark_latest=platform_mark_latest,
                 ),
-                mode=mode,
-                category_path=category_path,
-                hs_code=hs_code,
-                origin_country=str(origin_country or ""),
-                material=material,
-                attributes=dict(attributes or {}),
-                titles={t[1]: t[2] for t in texts},
-                descriptions={t[1]: t[3] for t in texts},
-                image_urls=tuple(image_url(m[1]) for m in images.get(pk, ())),
-                base_currency=base_currency,
-                retail_price=retail_price,
-                prices={p[1]: p[2] for p in prices.get(pk, ())},
-                moq=moq,
-                order_multiple=order_multiple,
-                lead_time_days=lead_time_days,
-                incoterms=tuple(incoterms or ()),
-                tiers=tuple((t[1], t[2]) for t in tiers.get(pk, ())),
-                variants=tuple(variants.get(pk, ())),
-                company=company,
-                brand=brand_name if brand_id else None,
-                platform_mark_until=platform_mark_until,
             )
         )
     return built
-
-
-def listing_data_list(product_ids: Iterable[int]) -> list[tuple[Product, ListingData]]:
-    """(product, ListingData) for each product, in id order, for readiness, which reads the
-    product's prefetched relations: a constant number of queries."""
-    ids = list(product_ids)
-    data = {d.product_id: d for d in listing_data_for(ids)}
-    return [(p, data[p.pk]) for p in products_for_listing(ids) if p.pk in data]
 
 
 def channel_config(channel: Channel) -> ChannelConfig:

@@ -15,6 +15,7 @@ duplicate. Credentials are sent as headers and never appear in logs or reprs.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -103,6 +104,12 @@ class ChannelClient:
         )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        # With trust_env, requests reads proxies (a scan of the whole environment) and .netrc on
+        # every call (a large part of its Python time in a profile): the proxies and CA bundle are
+        # read once here instead (channels authenticate with their own headers, never .netrc).
+        self.session.trust_env = False
+        self.session.proxies = requests.utils.get_environ_proxies(self.base_url)
+        self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.attempts = 0  # requests actually sent by this client, for figures and tests
         self._attempts_lock = threading.Lock()
 

@@ -216,9 +216,14 @@ def _put_off(batch: SyndicationBatch, reason: str) -> None:
 def _run(batch: SyndicationBatch, syndication: SyndicationJob) -> None:
     done = set(batch.done_ids)
     pending = [pk for pk in batch.listing_ids if pk not in done]
+    # Only what the calls and the results name: the product's slug and company (its other columns
+    # are read as plain rows by listing_data_for). _store locks and writes the full rows.
     listings = {
         listing.product_id: listing
-        for listing in ChannelListing.objects.filter(pk__in=pending).select_related("product", "channel").order_by("pk")
+        for listing in ChannelListing.objects.filter(pk__in=pending)
+        .select_related("product")
+        .only("product", "external_id", "product__slug", "product__company_id")
+        .order_by("pk")
     }
     connector = channel_connector(syndication.channel)
     if batch.kind == SyndicationBatch.Kind.DELIST:
@@ -307,16 +312,16 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
         batch = SyndicationBatch.objects.select_for_update().get(pk=batch.pk)
         already = set(batch.done_ids)  # stored by an earlier delivery of this batch: not counted twice
         wanted = [listing.pk for listing, _, _ in results if listing.pk not in already]
-        locked = (
-            ChannelListing.objects.select_for_update(of=("self",)).select_related("product", "channel").order_by("pk")
-        )
+        locked = ChannelListing.objects.select_for_update().order_by("pk")
         locked = {listing.pk: listing for listing in locked.filter(pk__in=wanted)} if wanted else {}
         done = [pk for pk in wanted if pk not in locked]  # deleted meanwhile (with its product): nothing to store
         now = timezone.now()
         for listing, result, content_hash in results:
             if listing.pk in already or listing.pk not in locked:
                 continue
-            listing = locked[listing.pk]
+            # With the product (slug, company) and channel already read, not joined again under the lock.
+            listing, read = locked[listing.pk], listing
+            listing.product, listing.channel = read.product, syndication.channel
             if result.temporary:
                 temporary.append(listing.pk)
                 continue
@@ -370,9 +375,9 @@ def _record(syndication_id: int, counts: dict, processed: int, outcomes: list, e
     job.errors.extend(errors[: max(room, 0)])
     job.error_count += len(errors)
     job.save(update_fields=["counts", "processed", "errors", "error_count"])
-    if outcomes:
-        room = SyndicationJob.MAX_OUTCOMES - len(syndication.outcomes)
-        syndication.outcomes.extend(outcomes[: max(room, 0)])
+    room = SyndicationJob.MAX_OUTCOMES - len(syndication.outcomes)
+    if outcomes and room > 0:  # a full list is not written again by every later batch
+        syndication.outcomes.extend(outcomes[:room])
         syndication.save(update_fields=["outcomes"])
 
 

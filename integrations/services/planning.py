@@ -104,15 +104,15 @@ def _plan(syndication: SyndicationJob):
         verdicts = readiness_evaluate(channel=channel, connector=connector, pairs=pairs)
         existing = {
             listing.product_id: listing
-            for listing in ChannelListing.objects.filter(channel=channel, product_id__in=[p.pk for p, _ in pairs])
+            for listing in ChannelListing.objects.filter(channel=channel, product_id__in=[f.pk for f, _ in pairs])
         }
-        new = [ChannelListing(product_id=p.pk, channel=channel) for p, _ in pairs if p.pk not in existing]
+        new = [ChannelListing(product_id=f.pk, channel=channel) for f, _ in pairs if f.pk not in existing]
         for listing in ChannelListing.objects.bulk_create(new):
             existing[listing.product_id] = listing
         changed = []
-        for product, data in pairs:
-            listing = existing[product.pk]
-            findings = findings_as_json(verdicts[product.pk])
+        for facts, data in pairs:
+            listing = existing[facts.pk]
+            findings = findings_as_json(verdicts[facts.pk])
             ready = not any(f["severity"] == "error" for f in findings)
             was = (listing.status, listing.blocking_codes)
             listing.ready, listing.issues, listing.blocking_codes = ready, findings, blocking_codes(findings)
@@ -131,7 +131,7 @@ def _plan(syndication: SyndicationJob):
                     outcomes.append(
                         _outcome(
                             listing,
-                            product.pk,
+                            facts.pk,
                             data.reference,
                             "rejected",
                             [f for f in findings if f["severity"] == "error"],

@@ -1,7 +1,12 @@
 """Every write to products, by area. Other apps import from here (listings.services)."""
 
 from listings.services.bulk import products_create_bulk
-from listings.services.content import product_content, product_missing_items, product_refresh_content_hash
+from listings.services.content import (
+    missing_items_of,
+    product_content,
+    product_missing_items,
+    product_refresh_content_hash,
+)
 from listings.services.edits import product_revision_approve, product_revision_reject, product_update
 from listings.services.inspections import inspection_record
 from listings.services.lifecycle import (
@@ -38,6 +43,7 @@ __all__ = [
     "inspection_record",
     "product_approve",
     "product_archive",
+    "missing_items_of",
     "product_content",
     "product_create",
     "product_delete",

@@ -16,38 +16,70 @@ from listings.validation import (
 )
 
 S = Product.Status
+M = Product.Mode
 
 
 def product_missing_items(product: Product) -> FieldErrors:
     """What still stops the product from being submitted or published, every item named."""
+    return missing_items_of(
+        mode=product.mode,
+        retail_price=product.retail_price_amount,
+        moq=product.moq,
+        hs_code=product.hs_code,
+        origin_country=product.origin_country,
+        attributes=product.attributes,
+        attribute_schema=product.category.attribute_schema,
+        texts={t.locale: (t.title, t.description) for t in product.translations.all()},
+        price_tiers=product.price_tiers.all(),
+        media=product.media.all(),
+        variants=[(v.sku, v.weight_kg, v.hs_code, v.origin_country) for v in product.variants.all()],
+    )
+
+
+def missing_items_of(
+    *,
+    mode: str,
+    retail_price,
+    moq,
+    hs_code: str,
+    origin_country,
+    attributes: dict,
+    attribute_schema: list,
+    texts: dict[str, tuple[str, str]],
+    price_tiers,
+    media,
+    variants: list[tuple],
+) -> FieldErrors:
+    """product_missing_items from plain values, so syndication's readiness checks the rows it
+    already read: texts are locale -> (title, description), variants (sku, weight_kg, hs_code,
+    origin_country); price_tiers and media are only tested for emptiness (a lazy queryset is
+    read only for a B2B product's tiers)."""
     missing = FieldErrors()
-    texts = {t.locale: t for t in product.translations.all()}
     for locale in dict.fromkeys([settings.CONTENT_DEFAULT_LOCALE, "en"]):
-        translation = texts.get(locale)
-        if translation is None or not translation.title.strip():
+        title, description = texts.get(locale, ("", ""))
+        if not title.strip():
             missing.add(f"translations.{locale}.title", "missing", f"A title in {locale} is required.")
-        if translation is None or not translation.description.strip():
+        if not description.strip():
             missing.add(f"translations.{locale}.description", "missing", f"A description in {locale} is required.")
-    if product.sells_b2c and product.retail_price_amount is None:
+    if mode in (M.B2C, M.BOTH) and retail_price is None:
         missing.add("retail_price", "missing", "A B2C product needs a retail price.")
-    if product.sells_b2b:
-        if not product.moq:
+    if mode in (M.B2B, M.BOTH):
+        if not moq:
             missing.add("moq", "missing", "A B2B product needs a minimum order quantity.")
-        if not product.price_tiers.all():
+        if not price_tiers:
             missing.add("price_tiers", "missing", "A B2B product needs at least one price tier.")
-    variants = list(product.variants.all())
     if not variants:
         missing.add("variants", "missing", "At least one variant (SKU) is required.")
-    if not product.hs_code and not (variants and all(v.hs_code for v in variants)):
+    if not hs_code and not (variants and all(v[2] for v in variants)):
         missing.add("hs_code", "missing", "An HS code is required for customs.")
-    if not product.origin_country and not (variants and all(v.origin_country for v in variants)):
+    if not origin_country and not (variants and all(v[3] for v in variants)):
         missing.add("origin_country", "missing", "The country of origin is required for customs.")
-    for i, variant in enumerate(variants):
-        if variant.weight_kg is None:
-            missing.add(f"variants.{i}.weight_kg", "missing", f"Variant {variant.sku} needs a weight.")
-    if not product.media.all():
+    for i, (sku, weight_kg, _, _) in enumerate(variants):
+        if weight_kg is None:
+            missing.add(f"variants.{i}.weight_kg", "missing", f"Variant {sku} needs a weight.")
+    if not media:
         missing.add("media", "missing", "At least one image is required.")
-    check_attributes(product.attributes, product.category.attribute_schema, missing, complete=True)
+    check_attributes(attributes, attribute_schema, missing, complete=True)
     return missing
 
 

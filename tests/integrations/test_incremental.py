@@ -85,3 +85,23 @@ def test_a_batch_locks_and_writes_its_listings_with_statements_flat_in_its_size(
     assert many_statements == few_statements
     assert ChannelListing.objects.filter(channel=kmall, status="live").count() == 6
     assert ChannelListingEvent.objects.filter(to_status="live").count() == 6  # one per listing that went live
+
+
+def test_a_full_run_takes_the_same_statements_on_every_table_whatever_the_batch_size(channel_simulator):
+    # Readiness and the batch read plain rows, and a batch's answers are written in bulk: no
+    # statement per listing on any table (products, listings, events, outbox), not only on listings.
+    kmall = channel(channel_simulator, "kmall24", batch_size=50)
+
+    def statements_of_full_run(new_products: int) -> tuple[int, list[str]]:
+        for _ in range(new_products):
+            listable()
+        with CaptureQueriesContext(connection) as queries:
+            job = run(kmall, "full").job
+        return job.counts["live"], [q["sql"].split(" ", 1)[0] for q in queries.captured_queries]
+
+    few, few_statements = statements_of_full_run(2)
+    many, many_statements = statements_of_full_run(6)  # the first two again, and six new ones
+
+    assert (few, many) == (2, 8)
+    assert len(many_statements) == len(few_statements)
+    assert ChannelListingEvent.objects.filter(to_status="live").count() == 8

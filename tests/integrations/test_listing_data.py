@@ -8,8 +8,10 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, InMemoryStorage
 
 from integrations.connectors.base import CompanyProfile, ListingData, VariantData
+from integrations.readiness import listing_missing_items
 from integrations.selectors import _image_urls_maker, listing_data_for, listing_data_list, products_for_listing
-from listings.models import PriceTier, ProductMedia, Variant
+from listings.models import PriceTier, Product, ProductMedia, Variant
+from listings.services import product_missing_items
 from logistics.models import Stock
 from logistics.selectors import variant_available_units
 from tests.factories import active_brand, add_image, category, company_with_owner, product
@@ -174,3 +176,26 @@ def test_image_urls_are_the_storages_own(base_url, monkeypatch):
         assert url(name) == (public + own if own.startswith("/") else own), name
     with pytest.raises(ValueError):
         url("")
+
+
+def test_readiness_from_the_rows_names_what_the_product_itself_misses():
+    ids = _catalogue()
+    # Items the rows must catch too: a B2B product without tiers or MOQ, one missing a required
+    # attribute, a variant without a weight and customs set on the variants only.
+    company = company_with_owner()
+    schema = [{"code": "glaze", "type": "text", "required": True}]
+    b2b = product(company, category=category("home/glazed", schema=schema), mode="b2b", moq=None)
+    Variant.objects.filter(product=b2b).update(weight_kg=None, hs_code="691200", origin_country="KR")
+    Product.objects.filter(pk=b2b.pk).update(hs_code="", origin_country="")
+    ids.append(b2b.pk)
+
+    pairs = listing_data_list(ids)
+
+    assert len(pairs) == 5
+    for facts, data in pairs:
+        expected = product_missing_items(Product.objects.get(pk=facts.pk))
+        assert dict(listing_missing_items(facts, data)) == dict(expected)
+    found = dict(listing_missing_items(*pairs[-1]))
+    assert {"moq", "price_tiers", "attributes.glaze", "variants.0.weight_kg"} <= set(found)
+    assert "hs_code" not in found and "origin_country" not in found  # the variants carry them
+    assert any("media" in dict(listing_missing_items(f, d)) for f, d in pairs)  # the bare draft
