@@ -4,43 +4,81 @@ size) rendered by a plain function, with no model instance and no
 ModelSerializer on the way (docs/decisions/0036). The JSON is exactly what
 `StorefrontProductSerializer` gives for the same product, which the product page still uses."""
 
+import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import QuerySet
 from rest_framework.fields import DateTimeField
 
+from brands.models import Brand, Company
 from core.locales import fallback_chain, localized
 from core.selectors import RateTable
-from listings.models import B2CPrice, PriceTier, Product, ProductMedia, ProductTranslation, Variant
+from listings.models import B2CPrice, Category, PriceTier, Product, ProductMedia, ProductTranslation, Variant
 from logistics.models import Stock
-from marketplace.selectors import price_shown, stock_availability
+from marketplace.selectors import StorefrontList, price_shown, stock_availability
 
-CARD_COLUMNS = (
-    "pk",
-    "slug",
-    "mode",
-    "moq",
-    "published_at",
-    "retail_price_amount",
-    "base_currency",
-    "category__path",
-    "company_id",
-    "company__legal_name",
-    "company__name_translations",
-    "brand__slug",
-    "brand__name",
-    "brand__name_translations",
-)
+# The card's columns over the page's product p, its brand b, category c and company co, by the keys
+# the cards read them with.
+CARD_COLUMNS = {
+    "pk": "p.id",
+    "slug": "p.slug",
+    "mode": "p.mode",
+    "moq": "p.moq",
+    "published_at": "p.published_at",
+    "retail_price_amount": "p.retail_price_amount",
+    "base_currency": "p.base_currency",
+    "category__path": "c.path",
+    "company_id": "p.company_id",
+    "company__legal_name": "co.legal_name",
+    "company__name_translations": "co.name_translations",
+    "brand__slug": "b.slug",
+    "brand__name": "b.name",
+    "brand__name_translations": "b.name_translations",
+}
 
 # The serializer's own field, so the timestamp is written exactly as the API writes every other.
 PUBLISHED_AT = DateTimeField()
 
 
-def storefront_card_rows(products: QuerySet[Product]) -> QuerySet:
-    """The list's products as the card's columns, for the paginator to slice."""
-    return products.values(*CARD_COLUMNS)
+class StorefrontCardRows:
+    """The list's products as the card's columns, for the paginator to slice: one query per
+    page, which orders and cuts the list first and reads the products of the page only."""
+
+    def __init__(self, products: StorefrontList):
+        self.products = products
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        products = self.products
+        keys = ", ".join(f"{expression} AS o{n}" for n, (expression, _) in enumerate(products.order))
+        order = [f"o{n} {direction}" for n, (_, direction) in enumerate(products.order)]
+        sql = f"""
+            SELECT {", ".join(CARD_COLUMNS.values())} FROM (
+                SELECT {products.key} AS id, {keys} FROM {products.source} WHERE {products.where}
+                ORDER BY {", ".join(order)} LIMIT %s OFFSET %s
+            ) page
+            JOIN {Product._meta.db_table} p ON p.id = page.id
+            JOIN {Company._meta.db_table} co ON co.id = p.company_id
+            JOIN {Category._meta.db_table} c ON c.id = p.category_id
+            LEFT JOIN {Brand._meta.db_table} b ON b.id = p.brand_id
+            ORDER BY {", ".join(f"page.{term}" for term in order)}
+        """  # noqa: S608 - built from the list's own fragments, values bound as parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*products.order_params, *products.params, page.stop - page.start, page.start])
+            return [_card_row(row) for row in cursor.fetchall()]
+
+
+def _card_row(values: tuple) -> dict:
+    """A page row as the ORM would give it: JSON comes as text (Django reads jsonb as text, and
+    SQLite stores it so), SQLite gives numbers and UTC timestamps as it stored them."""
+    row = dict(zip(CARD_COLUMNS, values, strict=True))
+    for key in ("company__name_translations", "brand__name_translations"):
+        row[key] = None if row[key] is None else json.loads(row[key])
+    row["retail_price_amount"] = _decimal(row["retail_price_amount"])
+    if isinstance(row["published_at"], str):
+        row["published_at"] = datetime.fromisoformat(row["published_at"]).replace(tzinfo=UTC)
+    return row
 
 
 def _placeholders(values: list) -> str:
@@ -98,7 +136,7 @@ def _card_texts(product_ids: list[int], locale: str) -> dict[int, dict[str, tupl
 
 
 def storefront_cards(rows: Iterable[dict], *, locale: str, currency: str, rates: RateTable) -> list[dict]:
-    """The cards of a page of `storefront_card_rows`, in its order."""
+    """The cards of a page of `StorefrontCardRows`, in its order."""
     rows = list(rows)
     if not rows:
         return []
