@@ -110,7 +110,8 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
             products, facets, count = storefront_listing(
                 query=query, currency=context["currency"], rates=context["rates"]
             )
-            page = self.paginator.paginate_queryset(StorefrontCardRows(products), request, self, count=count)
+            rows = StorefrontCardRows(products, currency=context["currency"])
+            page = self.paginator.paginate_queryset(rows, request, self, count=count)
             cards = storefront_cards(
                 page, locale=context["locale"], currency=context["currency"], rates=context["rates"]
             )
