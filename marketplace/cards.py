@@ -8,7 +8,6 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import connection
 from rest_framework.fields import DateTimeField
 
 from brands.models import Brand, Company
@@ -16,7 +15,7 @@ from core.locales import fallback_chain, localized
 from core.selectors import RateTable
 from listings.models import B2CPrice, Category, PriceTier, Product, ProductMedia, ProductTranslation, Variant
 from logistics.models import Stock
-from marketplace.selectors import StorefrontList, price_shown, stock_availability
+from marketplace.selectors import StorefrontList, price_shown, stock_availability, storefront_cursor
 
 # The card's columns over the page's product p, its brand b, category c and company co, by the keys
 # the cards read them with.
@@ -84,7 +83,7 @@ class StorefrontCardRows:
             LEFT JOIN {Brand._meta.db_table} b ON b.id = p.brand_id
             ORDER BY {", ".join(f"page.{term}" for term in order)}
         """  # noqa: S608 - built from the list's own fragments, values bound as parameters
-        with connection.cursor() as cursor:
+        with storefront_cursor() as cursor:
             cursor.execute(
                 sql, [self.currency, *products.order_params, *products.params, page.stop - page.start, page.start]
             )
@@ -122,7 +121,7 @@ def _card_texts(product_ids: list[int], locale: str) -> dict[int, dict[str, tupl
         WHERE product_id IN ({_placeholders(product_ids)}) AND locale IN ({_placeholders(chain)})
     """  # noqa: S608 - the table name from the model, values bound as parameters
     texts: dict[int, dict[str, tuple[str, str]]] = {}
-    with connection.cursor() as cursor:
+    with storefront_cursor() as cursor:
         cursor.execute(sql, [*product_ids, *chain])
         for product_id, text_locale, title, description in cursor.fetchall():
             texts.setdefault(product_id, {})[text_locale] = (title, description)

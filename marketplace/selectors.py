@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -20,6 +20,12 @@ from listings.models import B2CPrice, Category, PriceTier, Product, ProductTrans
 from logistics.backorder_selectors import BackorderView, backorders_for_references
 from logistics.models import Stock
 from marketplace.models import FacetCount, OrderLine, PlatformMark, SearchDocument
+
+
+def storefront_cursor():
+    """A cursor on the database the request reads from (a replica where there are, ADR 0011):
+    the storefront's plain SQL reads where its querysets would."""
+    return connections[router.db_for_read(Product)].cursor()
 
 
 def storefront_visible() -> Q:
@@ -212,7 +218,7 @@ def storefront_facets(*, query: StorefrontQuery, products: StorefrontList) -> tu
             JOIN {Category._meta.db_table} c ON c.id = f.category_id
             WHERE {" AND ".join(["f.count > 0", *conditions])} GROUP BY b.slug, b.name, c.path, f.mode
         """  # noqa: S608 - table names from the models, values bound as parameters
-    with connection.cursor() as cursor:
+    with storefront_cursor() as cursor:
         cursor.execute(sql, params)
         cells = cursor.fetchall()
     brands: dict[tuple[str, str], int] = {}
