@@ -1,7 +1,7 @@
 """The storefront's product card as a read model: a page of cards from plain rows (one query
-for the page's columns, prices, availability and image, one for its texts, whatever the page
-size) rendered by a plain function, with no model instance and no ModelSerializer on the way
-(docs/decisions/0036, 0037). The JSON is exactly what
+for the page's columns, prices, availability, image and text in the reader's language, whatever
+the page size) rendered by a plain function, with no model instance and no ModelSerializer on
+the way (docs/decisions/0036, 0037). The JSON is exactly what
 `StorefrontProductSerializer` gives for the same product, which the product page still uses."""
 
 import json
@@ -64,16 +64,21 @@ class StorefrontCardRows:
     SQL: built with the ORM, the card's five correlated subqueries alone cost 6 ms of compiling
     per request for 0.3 ms of work."""
 
-    def __init__(self, products: StorefrontList, *, currency: str):
+    def __init__(self, products: StorefrontList, *, currency: str, locale: str):
         self.products = products
         self.currency = currency
+        self.locale = locale
 
     def __getitem__(self, page: slice) -> list[dict]:
         products = self.products
         keys = ", ".join(f"{expression} AS o{n}" for n, (expression, _) in enumerate(products.order))
         order = [f"o{n} {direction}" for n, (_, direction) in enumerate(products.order)]
+        # The text in the first locale of the reader's fallback chain the product has.
+        chain = fallback_chain(self.locale)
+        first = " ".join(f"WHEN %s THEN {n}" for n in range(len(chain)))
+        texts = ProductTranslation._meta.db_table
         sql = f"""
-            SELECT {", ".join(CARD_COLUMNS.values())}, {CARD_EXTRAS_SQL} FROM (
+            SELECT {", ".join(CARD_COLUMNS.values())}, {CARD_EXTRAS_SQL}, t.locale, t.title, t.description FROM (
                 SELECT {products.key} AS id, {keys} FROM {products.source} WHERE {products.where}
                 ORDER BY {", ".join(order)} LIMIT %s OFFSET %s
             ) page
@@ -81,11 +86,20 @@ class StorefrontCardRows:
             JOIN {Company._meta.db_table} co ON co.id = p.company_id
             JOIN {Category._meta.db_table} c ON c.id = p.category_id
             LEFT JOIN {Brand._meta.db_table} b ON b.id = p.brand_id
+            LEFT JOIN {texts} t ON t.product_id = p.id AND t.locale = (
+                SELECT f.locale FROM {texts} f WHERE f.product_id = p.id AND f.locale IN ({_placeholders(chain)})
+                ORDER BY CASE f.locale {first} END LIMIT 1
+            )
             ORDER BY {", ".join(f"page.{term}" for term in order)}
         """  # noqa: S608 - built from the list's own fragments, values bound as parameters
         with storefront_cursor() as cursor:
             cursor.execute(
-                sql, [self.currency, *products.order_params, *products.params, page.stop - page.start, page.start]
+                sql,
+                [
+                    *[self.currency, *products.order_params, *products.params, page.stop - page.start, page.start],
+                    *chain,
+                    *chain,
+                ],
             )
             return [_card_row(row) for row in cursor.fetchall()]
 
@@ -93,7 +107,7 @@ class StorefrontCardRows:
 def _card_row(values: tuple) -> dict:
     """A page row as the ORM would give it: JSON comes as text (Django reads jsonb as text, and
     SQLite stores it so), SQLite gives numbers and UTC timestamps as it stored them."""
-    row = dict(zip((*CARD_COLUMNS, *CARD_EXTRAS), values, strict=True))
+    row = dict(zip((*CARD_COLUMNS, *CARD_EXTRAS, "text_locale", "title", "description"), values, strict=True))
     for key in ("company__name_translations", "brand__name_translations"):
         row[key] = None if row[key] is None else json.loads(row[key])
     for key in ("retail_price_amount", "override", "lowest_tier"):
@@ -113,34 +127,11 @@ def _decimal(value) -> Decimal | None:
     return value if value is None or isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _card_texts(product_ids: list[int], locale: str) -> dict[int, dict[str, tuple[str, str]]]:
-    """The title and description per product and locale, in the reader's fallback chain only."""
-    chain = fallback_chain(locale)
-    sql = f"""
-        SELECT product_id, locale, title, description FROM {ProductTranslation._meta.db_table}
-        WHERE product_id IN ({_placeholders(product_ids)}) AND locale IN ({_placeholders(chain)})
-    """  # noqa: S608 - the table name from the model, values bound as parameters
-    texts: dict[int, dict[str, tuple[str, str]]] = {}
-    with storefront_cursor() as cursor:
-        cursor.execute(sql, [*product_ids, *chain])
-        for product_id, text_locale, title, description in cursor.fetchall():
-            texts.setdefault(product_id, {})[text_locale] = (title, description)
-    return texts
-
-
 def storefront_cards(rows: list[dict], *, locale: str, currency: str, rates: RateTable) -> list[dict]:
     """The cards of a page of `StorefrontCardRows`, in its order."""
-    if not rows:
-        return []
-    ids = [row["pk"] for row in rows]
-    texts = _card_texts(ids, locale)
-    chain = fallback_chain(locale)
     storage = ProductMedia._meta.get_field("image").storage
     cards = []
     for row in rows:
-        product_texts = texts.get(row["pk"], {})
-        text_locale = next((candidate for candidate in chain if candidate in product_texts), None)
-        title, description = product_texts.get(text_locale, ("", ""))
         price = price_shown(
             retail_price=row["retail_price_amount"],
             base_currency=row["base_currency"],
@@ -153,7 +144,11 @@ def storefront_cards(rows: list[dict], *, locale: str, currency: str, rates: Rat
         cards.append(
             {
                 "slug": row["slug"],
-                "text": {"title": title, "description": description, "locale": text_locale},
+                "text": {  # no text in the reader's chain: blanks, as the serializer gives
+                    "title": row["title"] or "",
+                    "description": row["description"] or "",
+                    "locale": row["text_locale"],
+                },
                 "brand": None
                 if row["brand__slug"] is None
                 else {

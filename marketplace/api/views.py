@@ -110,7 +110,7 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
             products, facets, count = storefront_listing(
                 query=query, currency=context["currency"], rates=context["rates"]
             )
-            rows = StorefrontCardRows(products, currency=context["currency"])
+            rows = StorefrontCardRows(products, currency=context["currency"], locale=context["locale"])
             page = self.paginator.paginate_queryset(rows, request, self, count=count)
             cards = storefront_cards(
                 page, locale=context["locale"], currency=context["currency"], rates=context["rates"]
