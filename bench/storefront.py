@@ -247,6 +247,7 @@ def seed(products: int) -> dict:
                         brand_id=product.brand_id,
                         category_id=product.category_id,
                         mode=product.mode,
+                        published_at=product.published_at,
                     )
                 )
             counts["translations"] += _copy(cursor, ProductTranslation, translations)

@@ -6,23 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    Exists,
-    F,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db import connection, connections, router
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -31,42 +16,40 @@ from brands.models import Brand, Membership
 from core.errors import InvalidInput
 from core.money import Money
 from core.selectors import RateTable
-from listings.models import B2CPrice, PriceTier, Product, ProductTranslation, Variant
+from listings.models import B2CPrice, Category, PriceTier, Product, ProductTranslation, Variant
 from logistics.backorder_selectors import BackorderView, backorders_for_references
 from logistics.models import Stock
-from marketplace.models import FacetCount, OrderLine, PlatformMark
+from marketplace.models import FacetCount, OrderLine, PlatformMark, SearchDocument
 
-PRICE = DecimalField(max_digits=24, decimal_places=8)
-RATE = DecimalField(max_digits=30, decimal_places=12)
+
+def storefront_cursor():
+    """A cursor on the database the request reads from (a replica where there are, ADR 0011):
+    the storefront's plain SQL reads where its querysets would."""
+    return connections[router.db_for_read(Product)].cursor()
 
 
 def storefront_visible() -> Q:
     return Q(status=Product.Status.PUBLISHED) & (Q(brand__isnull=True) | Q(brand__status=Brand.Status.ACTIVE))
 
 
-def _in_stock():
-    return Exists(Stock.objects.filter(variant__product=OuterRef("pk"), on_hand__gt=F("reserved")))
+def _price_sql(currency: str, rates: RateTable) -> tuple[str, list]:
+    """The product's shop price in `currency` as SQL over `p`, so it can be filtered and sorted:
+    an explicit price in that currency, else the retail price converted, else (B2B only) the
+    lowest tier converted. The rate is a CASE over the currencies the table converts (no
+    DISTINCT over the catalogue to find which occur)."""
+    bases = [base for base in sorted({currency, *rates.currencies()}) if rates.converts(base, currency)]
+    rate = "CASE p.base_currency " + " ".join(["WHEN %s THEN CAST(%s AS NUMERIC)"] * len(bases)) + " END"
+    sql = f"""COALESCE(
+        (SELECT bp.amount FROM {B2CPrice._meta.db_table} bp WHERE bp.product_id = p.id AND bp.currency = %s),
+        COALESCE(p.retail_price_amount, (
+            SELECT MIN(t.unit_price_amount) FROM {PriceTier._meta.db_table} t WHERE t.product_id = p.id
+        )) * {rate})"""  # noqa: S608 - table names from the models, values bound as parameters
+    return sql, [currency, *[value for base in bases for value in (base, rates.rate(base, currency))]]
 
 
-def _price_in(currency: str, rates: RateTable):
-    """The product's shop price in `currency` as a database expression, so it can be filtered
-    and sorted: an explicit price in that currency, else the retail price converted, else (B2B
-    only) the lowest tier converted. The rate is a CASE over the currencies the table converts
-    (no DISTINCT over the catalogue to find which occur)."""
-    override = B2CPrice.objects.filter(product=OuterRef("pk"), currency=currency).values("amount")[:1]
-    lowest_tier = (
-        PriceTier.objects.filter(product=OuterRef("pk")).order_by("unit_price_amount").values("unit_price_amount")[:1]
-    )
-    rate = Case(
-        *[
-            When(base_currency=base, then=Value(rates.rate(base, currency), output_field=RATE))
-            for base in sorted({currency, *rates.currencies()})
-            if rates.converts(base, currency)
-        ],
-        output_field=RATE,
-    )
-    converted = Coalesce(F("retail_price_amount"), Subquery(lowest_tier)) * rate
-    return Coalesce(Subquery(override, output_field=PRICE), converted, output_field=PRICE)
+IN_STOCK = f"""EXISTS (
+    SELECT 1 FROM {Stock._meta.db_table} s JOIN {Variant._meta.db_table} v ON v.id = s.variant_id
+    WHERE v.product_id = p.id AND s.on_hand > s.reserved)"""  # noqa: S608 - table names from the models
 
 
 @dataclass(frozen=True)
@@ -80,6 +63,12 @@ class StorefrontQuery:
     price_min: Decimal | None = None
     price_max: Decimal | None = None
     ordering: str = "relevance"
+
+    @property
+    def narrowed(self) -> bool:
+        """Narrowed by more than brand, category and mode, which the facet cells can answer."""
+        prices = self.price_min is not None or self.price_max is not None
+        return bool(self.q or self.origin_country or self.in_stock is not None or prices)
 
 
 ORDERINGS = {"relevance", "newest", "price", "-price"}
@@ -98,92 +87,150 @@ def _variants_with_units() -> Prefetch:
     return Prefetch("variants", queryset=Variant.objects.annotate(available_units=Coalesce(Subquery(units), 0)))
 
 
-def _catalogue_filters(rows: QuerySet, query: StorefrontQuery) -> QuerySet:
-    """The brand, category and mode filters, on products or on facet cells alike."""
+def _like(value: str) -> str:
+    """A LIKE pattern for text containing `value` (its own %, _ and \\ escaped)."""
+    return f"%{connection.ops.prep_for_like_query(value)}%"
+
+
+def _catalogue_conditions(query: StorefrontQuery, rows: str) -> tuple[list[str], list]:
+    """The brand, category and mode filters, on products or on facet cells alike (`rows`: the
+    alias of the table with the mode; `b` and `c` are its brand and category)."""
+    conditions, params = [], []
     if query.brand:
-        rows = rows.filter(brand__slug=query.brand)
+        conditions.append("b.slug = %s")
+        params.append(query.brand)
     if query.category_path:
-        rows = rows.filter(
-            Q(category__path=query.category_path) | Q(category__path__startswith=f"{query.category_path}/")
-        )
+        conditions.append("(c.path = %s OR c.path LIKE %s ESCAPE '\\')")
+        params += [query.category_path, f"{connection.ops.prep_for_like_query(query.category_path)}/%"]
     if query.mode:
-        rows = rows.filter(mode__in={"b2c": ["b2c", "both"], "b2b": ["b2b", "both"], "both": ["both"]}[query.mode])
-    return rows
+        modes = {"b2c": ["b2c", "both"], "b2b": ["b2b", "both"], "both": ["both"]}[query.mode]
+        conditions.append(f"{rows}.mode IN ({', '.join(['%s'] * len(modes))})")
+        params += modes
+    return conditions, params
 
 
-def storefront_product_list(*, query: StorefrontQuery, currency: str, rates: RateTable) -> QuerySet[Product]:
-    products = _catalogue_filters(Product.objects.filter(storefront_visible()), query)
-    if query.origin_country:
-        products = products.filter(origin_country=query.origin_country)
-    if query.in_stock is not None:
-        products = products.filter(_in_stock()) if query.in_stock else products.exclude(_in_stock())
-    if query.price_min is not None or query.price_max is not None or query.ordering in ("price", "-price"):
-        products = products.annotate(shop_price=_price_in(currency, rates))  # only where it is filtered or sorted
-    if query.price_min is not None:
-        products = products.filter(shop_price__gte=query.price_min)
-    if query.price_max is not None:
-        products = products.filter(shop_price__lte=query.price_max)
-    ranked = False
+@dataclass(frozen=True)
+class StorefrontList:
+    """The storefront's products for a query, as SQL: `source` the FROM clause (b the brand, c
+    the category; p the product, or sd its search document for a search), `where` the conditions,
+    `rows` the alias of the one with the product's id, brand, category and mode (p or sd), `order`
+    the ORDER BY as (expression, direction) pairs. Plain SQL
+    rather than querysets: compiling the facet and page queries through the ORM cost more than
+    running them (docs/decisions/0037)."""
+
+    source: str
+    where: str
+    params: list
+    rows: str
+    order: list[tuple[str, str]]
+    order_params: list
+
+    @property
+    def key(self) -> str:
+        return "p.id" if self.rows == "p" else "sd.product_id"
+
+
+def storefront_product_list(
+    *, query: StorefrontQuery, currency: str, rates: RateTable, fuzzy: bool = False
+) -> StorefrontList:
+    """A search starts from the matching search documents, which exist for storefront products
+    only and carry the brand, category, mode and publishing time (the facets and the order): it
+    reads the products themselves only to narrow by origin, stock or price. `fuzzy`: match by
+    trigram word similarity (typos) instead (storefront_listing falls back to it)."""
+    brands, categories = Brand._meta.db_table, Category._meta.db_table
+    rows, key = ("sd", "sd.product_id") if query.q else ("p", "p.id")
+    where, params, rank, rank_params = [], [], "", []
     if query.q:
-        products, ranked = _search(products, query.q)
-    order = {
-        "newest": ["-published_at", "-pk"],
-        "price": ["shop_price", "pk"],
-        "-price": ["-shop_price", "pk"],
-        "relevance": ["-rank", "-similarity", "-published_at", "-pk"] if ranked else ["-published_at", "-pk"],
-    }[query.ordering]
-    return products.order_by(*order)
+        source = f"{SearchDocument._meta.db_table} sd"
+        match, params, rank, rank_params = _search_sql(query.q, fuzzy)
+        where.append(match)
+        prices = query.price_min is not None or query.price_max is not None or query.ordering in ("price", "-price")
+        if prices or query.origin_country or query.in_stock is not None:
+            source += f" JOIN {Product._meta.db_table} p ON p.id = sd.product_id"
+    else:
+        source = f"{Product._meta.db_table} p"
+        where += ["p.status = %s", "(p.brand_id IS NULL OR b.status = %s)"]
+        params += [Product.Status.PUBLISHED, Brand.Status.ACTIVE]
+    source += f" LEFT JOIN {brands} b ON b.id = {rows}.brand_id JOIN {categories} c ON c.id = {rows}.category_id"
+    conditions, values = _catalogue_conditions(query, rows)
+    where += conditions
+    params += values
+    if query.origin_country:
+        where.append("p.origin_country = %s")
+        params.append(query.origin_country)
+    if query.in_stock is not None:
+        where.append(IN_STOCK if query.in_stock else f"NOT {IN_STOCK}")
+    price, price_params = _price_sql(currency, rates)
+    for bound, comparison in ((query.price_min, ">="), (query.price_max, "<=")):
+        if bound is not None:
+            where.append(f"{price} {comparison} CAST(%s AS NUMERIC)")
+            params += [*price_params, bound]
+    order, order_params = [(f"{rows}.published_at", "DESC"), (key, "DESC")], []
+    if query.ordering in ("price", "-price"):
+        order = [(price, "ASC" if query.ordering == "price" else "DESC"), (key, "ASC")]
+        order_params = price_params
+    elif query.ordering == "relevance" and rank:
+        order, order_params = [(rank, "DESC"), *order], rank_params
+    return StorefrontList(source, " AND ".join(where), params, rows, order, order_params)
 
 
-def _search(products: QuerySet[Product], q: str) -> tuple[QuerySet[Product], bool]:
-    if connection.vendor == "postgresql":
-        search = SearchQuery(q, config="simple", search_type="websearch")
-        products = products.annotate(
-            rank=SearchRank(F("search_document__search_vector"), search),
-            similarity=TrigramWordSimilarity(q, "search_document__search_text"),
-        ).filter(
-            # Each branch can use an index: the tsvector's GIN, and the text's trigram GIN for
-            # word similarity (pg_trgm's <% operator: typos) and for LIKE (CJK substrings).
-            Q(search_document__search_vector=search)
-            | Q(search_document__search_text__trigram_word_similar=q)
-            | Q(search_document__search_text__contains=q)
-        )
-        return products, True
-    # SQLite: every word must appear somewhere in the text, in any case.
-    for word in q.split():
-        products = products.filter(search_document__search_text__icontains=word)
-    return products, False
+def _search_sql(q: str, fuzzy: bool) -> tuple[str, list, str, list]:
+    """The search's condition over `sd` and the rank it orders by, each with its parameters."""
+    if connection.vendor != "postgresql":
+        # SQLite: every word must appear somewhere in the text, in any case; no rank.
+        words = q.split()
+        return " AND ".join(["sd.search_text LIKE %s ESCAPE '\\'"] * len(words)), [_like(w) for w in words], "", []
+    if fuzzy:
+        # pg_trgm's word similarity (search_text %> q): typos. Its index recheck reads each
+        # candidate's whole text, a cost that grows with the catalogue: only when nothing else matched.
+        return "sd.search_text %%> %s", [q], "word_similarity(%s, sd.search_text)", [q]
+    # The tsvector's GIN index for words; for text in scripts written without spaces between
+    # words (Chinese, Japanese; Korean particles), substrings too, through the text's trigram GIN.
+    words = "websearch_to_tsquery('simple', %s)"
+    rank = f"ts_rank(sd.search_vector, {words})"
+    if any(ord(character) >= CJK_START for character in q):
+        return f"(sd.search_vector @@ {words} OR sd.search_text LIKE %s ESCAPE '\\')", [q, _like(q)], rank, [q]
+    return f"sd.search_vector @@ {words}", [q], rank, [q]
 
 
-FACET_CELL = ("brand__slug", "brand__name", "category__path", "mode")
+CJK_START = 0x2E80  # CJK radicals; kana, ideographs, Hangul and full-width forms all come after
 
 
-def storefront_facets(*, query: StorefrontQuery, products: QuerySet[Product]) -> tuple[dict, int]:
+FACET_CELL = ("brand__slug", "brand__name", "category__path", "mode")  # a facet cell's fields, as the ORM names them
+
+
+def storefront_facets(*, query: StorefrontQuery, products: StorefrontList) -> tuple[dict, int]:
     """Counts by brand, top-level category and mode over the list, and the list's total, in
     one query. Unless the list is narrowed by text, origin, stock or price, they come from the
     facet cells kept current as products change (FacetCount): a few rows whatever the size of
     the catalogue. Otherwise they are grouped over the narrowed list itself."""
-    narrowed = query.q or query.origin_country or query.in_stock is not None
-    narrowed = narrowed or query.price_min is not None or query.price_max is not None
-    if narrowed:
-        cells = products.order_by().values(*FACET_CELL).annotate(n=Count("pk"))
+    if query.narrowed:
+        sql = f"""
+            SELECT b.slug, b.name, c.path, {products.rows}.mode, COUNT(*) FROM {products.source}
+            WHERE {products.where} GROUP BY b.slug, b.name, c.path, {products.rows}.mode
+        """  # noqa: S608 - built from the list's own fragments, values bound as parameters
+        params = products.params
     else:
-        cells = (
-            _catalogue_filters(FacetCount.objects.filter(count__gt=0), query)
-            .values(*FACET_CELL)
-            .annotate(n=Sum("count"))
-            .order_by()
-        )
+        conditions, params = _catalogue_conditions(query, "f")
+        sql = f"""
+            SELECT b.slug, b.name, c.path, f.mode, SUM(f.count) FROM {FacetCount._meta.db_table} f
+            LEFT JOIN {Brand._meta.db_table} b ON b.id = f.brand_id
+            JOIN {Category._meta.db_table} c ON c.id = f.category_id
+            WHERE {" AND ".join(["f.count > 0", *conditions])} GROUP BY b.slug, b.name, c.path, f.mode
+        """  # noqa: S608 - table names from the models, values bound as parameters
+    with storefront_cursor() as cursor:
+        cursor.execute(sql, params)
+        cells = cursor.fetchall()
     brands: dict[tuple[str, str], int] = {}
     roots: dict[str, int] = {}
     modes: dict[str, int] = {}
-    for cell in cells:
-        if cell["brand__slug"] is not None:
-            brand = (cell["brand__slug"], cell["brand__name"])
-            brands[brand] = brands.get(brand, 0) + cell["n"]
-        root = cell["category__path"].split("/")[0]
-        roots[root] = roots.get(root, 0) + cell["n"]
-        modes[cell["mode"]] = modes.get(cell["mode"], 0) + cell["n"]
+    for brand_slug, brand_name, path, mode, n in cells:
+        if brand_slug is not None:
+            brand = (brand_slug, brand_name)
+            brands[brand] = brands.get(brand, 0) + n
+        root = path.split("/")[0]
+        roots[root] = roots.get(root, 0) + n
+        modes[mode] = modes.get(mode, 0) + n
     facets = {
         "brand": [
             {"slug": slug, "name": name, "count": n}
@@ -193,6 +240,17 @@ def storefront_facets(*, query: StorefrontQuery, products: QuerySet[Product]) ->
         "mode": [{"mode": mode, "count": n} for mode, n in sorted(modes.items())],
     }
     return facets, sum(modes.values())
+
+
+def storefront_listing(*, query: StorefrontQuery, currency: str, rates: RateTable) -> tuple[StorefrontList, dict, int]:
+    """The list, its facets and its total. A search that no word or substring matches is
+    matched again by trigram similarity (typos)."""
+    products = storefront_product_list(query=query, currency=currency, rates=rates)
+    facets, count = storefront_facets(query=query, products=products)
+    if query.q and not count and connection.vendor == "postgresql":
+        products = storefront_product_list(query=query, currency=currency, rates=rates, fuzzy=True)
+        facets, count = storefront_facets(query=query, products=products)
+    return products, facets, count
 
 
 def storefront_with_details(products: QuerySet[Product]) -> QuerySet[Product]:

@@ -21,14 +21,13 @@ from marketplace.api.serializers import (
     StorefrontQuerySerializer,
 )
 from marketplace.b2b_selectors import buyer_price_get
-from marketplace.cards import storefront_card_rows, storefront_cards
+from marketplace.cards import StorefrontCardRows, storefront_cards
 from marketplace.selectors import (
     StorefrontQuery,
     storefront_brand_get,
     storefront_brand_list,
-    storefront_facets,
+    storefront_listing,
     storefront_product_get,
-    storefront_product_list,
 )
 from marketplace.services.storefront import CACHE_VERSION_KEY, storefront_cache_version
 
@@ -111,9 +110,11 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
                 price_max=data.get("price_max"),
                 ordering=data["ordering"],
             )
-            products = storefront_product_list(query=query, currency=context["currency"], rates=context["rates"])
-            facets, count = storefront_facets(query=query, products=products)
-            page = self.paginator.paginate_queryset(storefront_card_rows(products), request, self, count=count)
+            products, facets, count = storefront_listing(
+                query=query, currency=context["currency"], rates=context["rates"]
+            )
+            rows = StorefrontCardRows(products, currency=context["currency"], locale=context["locale"])
+            page = self.paginator.paginate_queryset(rows, request, self, count=count)
             cards = storefront_cards(
                 page, locale=context["locale"], currency=context["currency"], rates=context["rates"]
             )

@@ -18,7 +18,9 @@ class SearchDocument(models.Model):
     matched plainly. Kept current from listings' product_changed signal.
 
     brand, category and mode are the facet cell the product is counted in (FacetCount), as it
-    was counted: the next refresh moves the count from that cell to the product's current one."""
+    was counted: the next refresh moves the count from that cell to the product's current one.
+    With the publishing time, they let a search count and order its matches without reading
+    the products (docs/decisions/0037)."""
 
     product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
     search_text = models.TextField()
@@ -26,6 +28,7 @@ class SearchDocument(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     mode = models.CharField(max_length=4, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):

@@ -88,6 +88,7 @@ def search_document_refresh(*, product_id: int) -> None:
         document = counted or SearchDocument(product=product)
         document.search_text = f"{titles}\n{rest}"
         document.brand_id, document.category_id, document.mode = key
+        document.published_at = product.published_at
         document.save()
         if connection.vendor == "postgresql":
             SearchDocument.objects.filter(product=product).update(

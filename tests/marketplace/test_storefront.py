@@ -329,3 +329,74 @@ def test_detail_costs_a_fixed_number_of_queries(shop):
         assert shop.get(f"{URL}{item.slug}/", {"currency": "USD"}).status_code == 200
     # rates, the product, its translations, media, prices, tiers and variants with their units
     assert len(captured) <= 7, [q["sql"][:80] for q in captured.captured_queries]
+
+
+# Parameters, and the queries they cost: rates, facets and total, the page with its prices,
+# availability, image and texts; a category is looked up when validated; a search no word
+# matches counts again by trigram similarity.
+LISTINGS = {
+    "list": ({}, 3),
+    "search": ({"q": "lamp"}, 3),
+    "search, typo (trigram fallback)": ({"q": "moon lanp"}, 4),
+    "search, CJK substring": ({"q": "韩纸"}, 3),
+    "search by price, narrowed by price and stock": (
+        {"q": "lamp", "price_min": "1", "in_stock": "false", "ordering": "price"},
+        3,
+    ),
+    "mode and category": ({"mode": "b2c", "category": "home"}, 4),
+}
+
+
+@pytest.mark.parametrize(("params", "most"), LISTINGS.values(), ids=LISTINGS.keys())
+def test_list_and_search_queries_do_not_grow_with_the_catalogue_or_the_page(shop, params, most):
+    """As many queries for 2 products as for 12, for a page of 1 as of 12 (docs/decisions/0037)."""
+    from django.core.cache import cache
+
+    def queries(size):
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            body = shop.get(URL, {"currency": "USD", "page_size": size, **params}).json()
+        assert len(body["results"]) == min(size, body["count"]) and body["count"] > 0, body
+        return len(captured)
+
+    for _ in range(2):
+        lamp()
+    small = [queries(1), queries(12)]
+    for _ in range(10):
+        lamp()
+    large = [queries(1), queries(12)]
+    assert small == large and len(set(small)) == 1, (small, large)
+    assert small[0] == most
+
+
+def test_typos_match_only_when_no_word_does(shop):
+    def cup(title):
+        texts = {"ko": {"title": "찻잔", "description": "백자"}, "en": {"title": title, "description": "Celadon."}}
+        return lamp(translations=texts)
+
+    teacup, teacups = cup("Porcelain teacup"), cup("Porcelain teacups")
+    assert slugs(shop.get(URL, {"q": "teacup"})) == [teacup.slug]  # the word matches: not the near "teacups"
+    assert set(slugs(shop.get(URL, {"q": "teacupz"}))) == {teacup.slug, teacups.slug}  # no word does: both near
+
+
+def test_a_search_narrowed_by_price_stock_and_origin_orders_by_price(shop):
+    dear = lamp(retail_price=Decimal("138000"))  # 100 USD
+    cheap = lamp(retail_price=Decimal("13800"))  # 10 USD
+    tea = {"ko": {"title": "찻사발", "description": "청자"}, "en": {"title": "Tea bowl", "description": "Celadon."}}
+    lamp(retail_price=Decimal("1380"), translations=tea)
+    params = {"q": "moon", "currency": "USD", "in_stock": "false", "origin": "KR", "ordering": "price"}
+    body = shop.get(URL, params).json()
+    assert [p["slug"] for p in body["results"]] == [cheap.slug, dear.slug] and body["count"] == 2
+    assert slugs(shop.get(URL, {**params, "price_min": "50"})) == [dear.slug]
+    assert slugs(shop.get(URL, {**params, "ordering": "-price"})) == [dear.slug, cheap.slug]
+
+
+def test_the_search_document_keeps_the_publishing_time(shop):
+    from listings.services import product_publish
+    from marketplace.models import SearchDocument
+
+    item = lamp()
+    assert SearchDocument.objects.get(product=item).published_at == item.published_at
+    product_unpublish(actor=owner_of(item.company), product=item)
+    item = product_publish(actor=owner_of(item.company), product=item)
+    assert SearchDocument.objects.get(product=item).published_at == item.published_at
