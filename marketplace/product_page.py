@@ -1,4 +1,4 @@
-"""The storefront's product page as a read model: the product and what its page shows from five
+"""The storefront's product page as a read model: the product and what its page shows from four
 plain SQL queries over the product's own rows, whatever the size of the catalogue and however
 many variants, images, tiers and texts it has, rendered by a plain function with no model
 instance and no serializer (docs/decisions/0038). The JSON is exactly what
@@ -69,14 +69,19 @@ VARIANT_FIELDS = (
 )
 MEDIA_FIELDS = tuple(_field(ProductMedia, name) for name in ("image", "thumbnail", "alt_text", "width", "height"))
 TIER_FIELDS = (_field(PriceTier, "min_quantity"), _field(PriceTier, "unit_price_amount"))
-TEXT_FIELDS = tuple(_field(ProductTranslation, name) for name in ("locale", "title", "description"))
+TEXT_FIELDS = (_field(ProductTranslation, "title"), _field(ProductTranslation, "description"))
 
 
-def _product_row(connection, slug: str, currency: str) -> tuple:
+def _product_row(connection, slug: str, currency: str, chain: list[str]) -> tuple[tuple, dict]:
     """The product, if the storefront shows it (marketplace.selectors.storefront_visible: published,
     and independent or of an active brand), with its category, company and brand, its explicit
-    price in `currency` and the expiry of its platform mark (marketplace.selectors.platform_mark_valid:
-    awarded, not expired, for the content the product has now)."""
+    price in `currency`, the expiry of its platform mark (marketplace.selectors.platform_mark_valid:
+    awarded, not expired, for the content the product has now); and its title and description
+    per locale of the reader's fallback `chain` that it has, a join per locale (three at most)."""
+    texts = range(len(chain))
+    text_joins = " ".join(
+        f"LEFT JOIN {table(ProductTranslation)} t{n} ON t{n}.product_id = p.id AND t{n}.locale = %s" for n in texts
+    )
     sql = f"""
         SELECT p.id, p.slug, p.mode, p.moq, p.published_at, p.retail_price_amount, p.base_currency,
             p.origin_country, p.material, p.attributes, p.order_multiple, p.lead_time_days,
@@ -85,25 +90,30 @@ def _product_row(connection, slug: str, currency: str) -> tuple:
             (SELECT bp.amount FROM {table(B2CPrice)} bp WHERE bp.product_id = p.id AND bp.currency = %s),
             (SELECT m.expires_at FROM {table(PlatformMark)} m
                 WHERE m.product_id = p.id AND m.status = %s AND m.expires_at > %s AND m.content_hash = p.content_hash
-                ORDER BY m.id DESC LIMIT 1)
+                ORDER BY m.id DESC LIMIT 1),
+            {", ".join(f"t{n}.title, t{n}.description" for n in texts)}
         FROM {table(Product)} p
         JOIN {table(Category)} c ON c.id = p.category_id
         JOIN {table(Company)} co ON co.id = p.company_id
         LEFT JOIN {table(Brand)} b ON b.id = p.brand_id
+        {text_joins}
         WHERE p.slug = %s AND p.status = %s AND (p.brand_id IS NULL OR b.status = %s)
     """  # noqa: S608 - table names from the models, values bound as parameters
     params = [
         currency,
         PlatformMark.Status.AWARDED,
         connection.ops.adapt_datetimefield_value(timezone.now()),
+        *chain,
         slug,
         Product.Status.PUBLISHED,
         Brand.Status.ACTIVE,
     ]
-    rows = typed_rows(connection, sql, params, PRODUCT_FIELDS)
+    rows = typed_rows(connection, sql, params, PRODUCT_FIELDS + TEXT_FIELDS * len(chain))
     if not rows:
         raise Http404("No such product in the storefront.")
-    return rows[0]
+    row, found = rows[0][: len(PRODUCT_FIELDS)], rows[0][len(PRODUCT_FIELDS) :]
+    # A title is never null: a null one is a locale the product has no text in.
+    return row, {chain[n]: (found[2 * n], found[2 * n + 1]) for n in texts if found[2 * n] is not None}
 
 
 def _variant_rows(connection, product_id: int) -> list[tuple]:
@@ -146,42 +156,35 @@ def storefront_product_page(*, slug: str, locale: str, currency: str, rates: Rat
     """The product page of `slug` in the reader's locale and currency; 404 unless the storefront
     shows the product."""
     connection = connections[router.db_for_read(Product)]  # a replica, where the request reads from one
-    (
-        pk,
-        slug,
-        mode,
-        moq,
-        published_at,
-        retail_price,
-        base_currency,
-        origin_country,
-        material,
-        attributes,
-        order_multiple,
-        lead_time_days,
-        sample_policy,
-        incoterms,
-        category_path,
-        company_id,
-        company_name,
-        company_names,
-        brand_slug,
-        brand_name,
-        brand_names,
-        override,
-        mark_until,
-    ) = _product_row(connection, slug, currency)
     chain = fallback_chain(locale)
-    texts = {
-        text_locale: (title, description)
-        for text_locale, title, description in typed_rows(
-            connection,
-            f"SELECT locale, title, description FROM {table(ProductTranslation)} "  # noqa: S608
-            f"WHERE product_id = %s AND locale IN ({', '.join(['%s'] * len(chain))})",
-            [pk, *chain],
-            TEXT_FIELDS,
-        )
-    }
+    (
+        (
+            pk,
+            slug,
+            mode,
+            moq,
+            published_at,
+            retail_price,
+            base_currency,
+            origin_country,
+            material,
+            attributes,
+            order_multiple,
+            lead_time_days,
+            sample_policy,
+            incoterms,
+            category_path,
+            company_id,
+            company_name,
+            company_names,
+            brand_slug,
+            brand_name,
+            brand_names,
+            override,
+            mark_until,
+        ),
+        texts,
+    ) = _product_row(connection, slug, currency, chain)
     variants = _variant_rows(connection, pk)
     media = typed_rows(
         connection,
