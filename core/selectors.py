@@ -10,6 +10,7 @@ from core.errors import ApplicationError
 from core.models import ExchangeRate, User
 from core.money import Money, quantize
 from core.permissions import OPERATORS_GROUP
+from core.sql import table, typed_rows
 
 PIVOT_CURRENCY = "USD"
 
@@ -52,23 +53,24 @@ class RateTable:
         return Money(quantize(money.amount * self.rate(money.currency, to), to), to)
 
 
+RATE_FIELDS = tuple(ExchangeRate._meta.get_field(name) for name in ("base_currency", "quote_currency", "rate"))
+
+
 def exchange_rates_get(*, on: date | None = None) -> RateTable:
     """The newest rate of each pair on or before the day. Plain SQL on the database the request
     reads from: every storefront read starts here, compiling the queryset cost more than running
     it, and only the rows in force are read, not the whole history."""
     on = on or timezone.localdate()
-    table = ExchangeRate._meta.db_table
+    connection = connections[router.db_for_read(ExchangeRate)]
     sql = f"""
-        SELECT r.base_currency, r.quote_currency, r.rate FROM {table} r
+        SELECT r.base_currency, r.quote_currency, r.rate FROM {table(ExchangeRate)} r
         WHERE r.effective_date = (
-            SELECT MAX(n.effective_date) FROM {table} n WHERE n.base_currency = r.base_currency
+            SELECT MAX(n.effective_date) FROM {table(ExchangeRate)} n WHERE n.base_currency = r.base_currency
             AND n.quote_currency = r.quote_currency AND n.effective_date <= %s
         )
     """  # noqa: S608 - the table name from the model, the day bound as a parameter
-    with connections[router.db_for_read(ExchangeRate)].cursor() as cursor:
-        cursor.execute(sql, [on])
-        # PostgreSQL returns numeric as Decimal; SQLite a number.
-        rates = {(base, quote): Decimal(str(rate)) for base, quote, rate in cursor.fetchall()}
+    rows = typed_rows(connection, sql, [connection.ops.adapt_datefield_value(on)], RATE_FIELDS)
+    rates = {(base, quote): rate for base, quote, rate in rows}
     return RateTable(on=on, rates=rates)
 
 

@@ -22,6 +22,7 @@ from marketplace.api.serializers import (
 )
 from marketplace.b2b_selectors import buyer_price_get
 from marketplace.cards import StorefrontCardRows, storefront_cards
+from marketplace.product_page import storefront_product_page
 from marketplace.selectors import (
     StorefrontQuery,
     storefront_brand_get,
@@ -127,7 +128,10 @@ class StorefrontProductViewSet(StorefrontMixin, viewsets.GenericViewSet):
     def retrieve(self, request, slug=None):
         def compute():
             context = self.storefront_context(QuantityQuerySerializer(partial=True, data=request.query_params))
-            return StorefrontProductDetailSerializer(storefront_product_get(slug=slug), context=context).data
+            # Rendered from plain rows (docs/decisions/0038); the serializer is the schema's.
+            return storefront_product_page(
+                slug=slug, locale=context["locale"], currency=context["currency"], rates=context["rates"]
+            )
 
         return Response(_cached(request, request_locale(request), compute))
 
