@@ -119,6 +119,9 @@ class CountryField(CountryChoiceField):
         # Each serializer instance deep-copies its declared fields, and DRF's copy runs __init__
         # again, which rebuilds the choices from every country (about 250 lookups, a third of
         # validating the storefront's query). The copy shares the choices, which nothing mutates.
+        # A bound field (a ListField binds its child when declared) is copied DRF's way, unbound.
+        if self.parent is not None:
+            return super().__deepcopy__(memo)
         return copy.copy(self)
 
     def to_internal_value(self, data):
