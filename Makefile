@@ -26,7 +26,9 @@ run: install
 # browser tests (tests/e2e, Debian's Chromium) and the proxy's tests (Debian's nginx) included.
 test: install lint system-packages
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n 2 --dist loadfile
+	# Three workers on two cores: the tests spend much of their time waiting on PostgreSQL, Redis,
+	# Celery workers and Chromium. Whole files per worker, the longest first (tests/conftest.py).
+	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder
 
 # What the tests drive from Debian: Chromium for the browser tests (Playwright's own browser
 # download cannot work offline), nginx and openssl for the proxy's. Installed with apt-get when

@@ -5,6 +5,25 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
+# Files whose tests take a minute or more between them (their seeded worlds and the fuzz), run
+# first: `make test` hands whole files to its workers in this order (--no-loadscope-reorder), so
+# none of them starts last with the other workers idle.
+LONGEST_FILES = [
+    "tests/test_permissions.py",
+    "tests/test_security.py",
+    "tests/test_fuzz.py",
+    "tests/test_admin_pages.py",
+    "tests/core/test_integer_params.py",
+    "tests/test_infrastructure.py",
+    "tests/test_fuzz_regressions.py",
+    "tests/test_demo.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {path: i for i, path in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
