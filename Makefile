@@ -24,10 +24,10 @@ run: install
 
 # Lint, import layers, migrations, and the whole suite on PostgreSQL and Redis (loopback),
 # browser tests (tests/e2e, Debian's Chromium) and the proxy's tests (Debian's nginx) included.
+# Three workers on two cores: the tests spend much of their time waiting on PostgreSQL, Redis,
+# Celery workers and Chromium. Whole files per worker, the longest first (tests/conftest.py).
 test: install lint system-packages
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	# Three workers on two cores: the tests spend much of their time waiting on PostgreSQL, Redis,
-	# Celery workers and Chromium. Whole files per worker, the longest first (tests/conftest.py).
 	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder
 
 # What the tests drive from Debian: Chromium for the browser tests (Playwright's own browser
