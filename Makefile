@@ -24,11 +24,10 @@ run: install
 
 # Lint, import layers, migrations, and the whole suite on PostgreSQL and Redis (loopback),
 # browser tests (tests/e2e, Debian's Chromium) and the proxy's tests (Debian's nginx) included.
-# Three workers on two cores: the tests spend much of their time waiting on PostgreSQL, Redis,
-# Celery workers and Chromium. Whole files per worker, the longest first (tests/conftest.py).
+# Whole files per worker, the longest first (tests/conftest.py), so none starts last.
 test: install lint system-packages
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # What the tests drive from Debian: Chromium for the browser tests (Playwright's own browser
 # download cannot work offline), nginx and openssl for the proxy's. Installed with apt-get when
