@@ -13,9 +13,16 @@ from rest_framework.fields import DateTimeField
 from brands.models import Brand, Company
 from core.locales import fallback_chain, localized
 from core.selectors import RateTable
-from listings.models import B2CPrice, Category, PriceTier, Product, ProductMedia, ProductTranslation, Variant
+from listings.models import Category, Product, ProductMedia, ProductTranslation, Variant
 from logistics.models import Stock
-from marketplace.selectors import StorefrontList, price_shown, stock_availability, storefront_cursor
+from marketplace.selectors import (
+    EXPLICIT_PRICE_SQL,
+    LOWEST_TIER_SQL,
+    StorefrontList,
+    price_shown,
+    stock_availability,
+    storefront_cursor,
+)
 
 # The card's columns over the page's product p, its brand b, category c and company co, by the keys
 # the cards read them with.
@@ -40,8 +47,8 @@ CARD_COLUMNS = {
 # units) and the first image's stored names: subqueries over the page's rows only.
 CARD_EXTRAS = ("override", "lowest_tier", "best_units", "image", "thumbnail")
 CARD_EXTRAS_SQL = f"""
-    (SELECT bp.amount FROM {B2CPrice._meta.db_table} bp WHERE bp.product_id = p.id AND bp.currency = %s),
-    (SELECT MIN(t.unit_price_amount) FROM {PriceTier._meta.db_table} t WHERE t.product_id = p.id),
+    {EXPLICIT_PRICE_SQL},
+    {LOWEST_TIER_SQL},
     COALESCE((
         SELECT MAX(COALESCE((
             SELECT SUM(s.on_hand - s.reserved) FROM {Stock._meta.db_table} s WHERE s.variant_id = v.id

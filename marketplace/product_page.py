@@ -20,7 +20,7 @@ from logistics.backorder_selectors import backorder_units_left, variant_ship_dat
 from logistics.models import Stock
 from marketplace.cards import PUBLISHED_AT
 from marketplace.models import PlatformMark
-from marketplace.selectors import price_shown, stock_availability
+from marketplace.selectors import EXPLICIT_PRICE_SQL, price_shown, stock_availability
 
 # The serializer's own field, so the country is written exactly as the API writes it elsewhere.
 ORIGIN_COUNTRY = CountryField()
@@ -87,7 +87,7 @@ def _product_row(connection, slug: str, currency: str, chain: list[str]) -> tupl
             p.origin_country, p.material, p.attributes, p.order_multiple, p.lead_time_days,
             p.sample_policy, p.incoterms, c.path, p.company_id, co.legal_name, co.name_translations,
             b.slug, b.name, b.name_translations,
-            (SELECT bp.amount FROM {table(B2CPrice)} bp WHERE bp.product_id = p.id AND bp.currency = %s),
+            {EXPLICIT_PRICE_SQL},
             (SELECT m.expires_at FROM {table(PlatformMark)} m
                 WHERE m.product_id = p.id AND m.status = %s AND m.expires_at > %s AND m.content_hash = p.content_hash
                 ORDER BY m.id DESC LIMIT 1),

@@ -32,6 +32,14 @@ def storefront_visible() -> Q:
     return Q(status=Product.Status.PUBLISHED) & (Q(brand__isnull=True) | Q(brand__status=Brand.Status.ACTIVE))
 
 
+# The product's explicit price in a currency (the one parameter) and its lowest tier, as SQL
+# over `p`: the list's price filter, the cards and the product page read them alike.
+EXPLICIT_PRICE_SQL = f"""(SELECT bp.amount FROM {B2CPrice._meta.db_table} bp
+    WHERE bp.product_id = p.id AND bp.currency = %s)"""  # noqa: S608 - table name from the model
+LOWEST_TIER_SQL = f"""(SELECT MIN(t.unit_price_amount) FROM {PriceTier._meta.db_table} t
+    WHERE t.product_id = p.id)"""  # noqa: S608 - table name from the model
+
+
 def _price_sql(currency: str, rates: RateTable) -> tuple[str, list]:
     """The product's shop price in `currency` as SQL over `p`, so it can be filtered and sorted:
     an explicit price in that currency, else the retail price converted, else (B2B only) the
@@ -39,11 +47,7 @@ def _price_sql(currency: str, rates: RateTable) -> tuple[str, list]:
     DISTINCT over the catalogue to find which occur)."""
     bases = [base for base in sorted({currency, *rates.currencies()}) if rates.converts(base, currency)]
     rate = "CASE p.base_currency " + " ".join(["WHEN %s THEN CAST(%s AS NUMERIC)"] * len(bases)) + " END"
-    sql = f"""COALESCE(
-        (SELECT bp.amount FROM {B2CPrice._meta.db_table} bp WHERE bp.product_id = p.id AND bp.currency = %s),
-        COALESCE(p.retail_price_amount, (
-            SELECT MIN(t.unit_price_amount) FROM {PriceTier._meta.db_table} t WHERE t.product_id = p.id
-        )) * {rate})"""  # noqa: S608 - table names from the models, values bound as parameters
+    sql = f"COALESCE({EXPLICIT_PRICE_SQL}, COALESCE(p.retail_price_amount, {LOWEST_TIER_SQL}) * {rate})"
     return sql, [currency, *[value for base in bases for value in (base, rates.rate(base, currency))]]
 
 
