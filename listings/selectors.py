@@ -25,7 +25,7 @@ def _with_details(products: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
-def product_list(*, user) -> QuerySet[Product]:
+def product_scope(*, user) -> QuerySet[Product]:
     """Products of the user's companies, and of brands their companies lead (the lead approves
     and inspects them); operators see all."""
     products = Product.objects.all()
@@ -35,11 +35,18 @@ def product_list(*, user) -> QuerySet[Product]:
             Q(company_id__in=user_company_ids(user, scope=MandateScope.LISTINGS))
             | Q(brand__lead_company_id__in=user_company_ids(user))
         )
-    return _with_details(products).order_by("pk")
+    return products
 
 
-def product_get(*, user, pk) -> Product:
-    product = product_list(user=user).filter(pk=pk).first()
+def product_list(*, user) -> QuerySet[Product]:
+    return _with_details(product_scope(user=user)).order_by("pk")
+
+
+def product_get(*, user, pk, details: bool = True) -> Product:
+    """One product the user may see; without `details` only its own row (for a caller that locks
+    and re-reads it anyway)."""
+    products = product_list(user=user) if details else product_scope(user=user)
+    product = products.filter(pk=pk).first()
     if product is None:
         raise Http404("No such product.")
     return product

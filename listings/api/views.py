@@ -109,7 +109,8 @@ class ProductViewSet(
 
     @extend_schema(request=ProductWriteSerializer, responses=ProductSerializer)
     def partial_update(self, request, pk=None):
-        product = self.get_object()
+        # product_update locks and re-reads the row, and _respond reads the details afterwards.
+        product = product_get(user=request.user, pk=pk, details=False)
         serializer = ProductWriteSerializer(product, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
