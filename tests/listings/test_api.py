@@ -172,6 +172,19 @@ def test_the_brand_lead_sees_member_products_but_cannot_edit_them(api):
     assert api.get(f"/api/v1/products/{item.pk}/").status_code == 200
 
 
+def test_a_refused_patch_reads_the_product_row_and_none_of_its_details(api):
+    brand = active_brand(4)
+    member = brand.memberships.filter(role="member").first().company
+    item = product(member, brand=brand)
+    api.as_user(owner_of(brand.lead_company))
+    with CaptureQueriesContext(connection) as captured:
+        assert api.patch(f"/api/v1/products/{item.pk}/", {"material": "x"}).status_code == 403
+    read = " ".join(q["sql"] for q in captured)
+    assert "listings_product" in read
+    for details in ("listings_producttranslation", "listings_variant", "listings_b2cprice", "listings_productmedia"):
+        assert details not in read, details
+
+
 def test_categories_are_public_and_nested():
     from rest_framework.test import APIClient
 
