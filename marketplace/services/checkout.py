@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from brands.models import Brand
 from core.errors import Conflict, InvalidInput, WrongState
 from core.locales import fallback_chain
 from core.money import Money
@@ -27,12 +28,39 @@ from logistics.services import (
 )
 from marketplace.models import Checkout, CheckoutLine, Order, Payment
 from marketplace.payments import payment_gateway
-from marketplace.selectors import EXPLICIT_PRICE_SQL, LOWEST_TIER_SQL, shop_price, storefront_visible
+from marketplace.selectors import (
+    EXPLICIT_PRICE_SQL,
+    LOWEST_TIER_SQL,
+    STOREFRONT_VISIBLE_PARAMS,
+    STOREFRONT_VISIBLE_SQL,
+    shop_price,
+)
 from marketplace.services.addresses import buyer_address_resolve
 from marketplace.services.checkout_options import Good, checkout_options_quote
 from marketplace.services.order_backorders import order_backorders_mark
 from marketplace.services.orders import PaymentExpected, PlacedLine, Totals, order_place, order_stock_reserve
 from marketplace.services.promotions import Deal, promotion_code_check, promotion_redeem, promotions_apply
+
+VARIANT_FIELDS = tuple(Variant._meta.concrete_fields)
+PRODUCT_FIELDS = tuple(Product._meta.concrete_fields)
+GOODS_FIELDS = (
+    CheckoutLine._meta.get_field("quantity"),
+    *VARIANT_FIELDS,
+    *PRODUCT_FIELDS,
+    Category._meta.get_field("path"),
+    B2CPrice._meta.get_field("amount"),  # the explicit price in the checkout's currency
+    PriceTier._meta.get_field("unit_price_amount"),  # the lowest tier
+    ProductTranslation._meta.get_field("title"),  # in the first locale of English's fallback chain
+)
+
+
+def _variant(connection, row: tuple) -> Variant:
+    """The variant with its product, from a row that starts with their columns (core.sql)."""
+    variant = instance(Variant, connection, row[: len(VARIANT_FIELDS)])
+    variant.product = instance(
+        Product, connection, row[len(VARIANT_FIELDS) : len(VARIANT_FIELDS) + len(PRODUCT_FIELDS)]
+    )
+    return variant
 
 
 def _variants(lines: list[dict]) -> list[tuple[Variant, int]]:
@@ -41,8 +69,15 @@ def _variants(lines: list[dict]) -> list[tuple[Variant, int]]:
     if len(lines) > settings.CHECKOUT_MAX_LINES:
         raise InvalidInput(f"At most {settings.CHECKOUT_MAX_LINES} lines per checkout.", attr="lines")
     skus = [line["sku"] for line in lines]
-    shop = Product.objects.filter(storefront_visible()).values("pk")
-    found = {v.sku: v for v in Variant.objects.filter(sku__in=skus, product__in=shop).select_related("product")}
+    connection = connections[router.db_for_read(Variant)]
+    sql = f"""
+        SELECT {columns(Variant, "v")}, {columns(Product, "p")} FROM {table(Variant)} v
+        JOIN {table(Product)} p ON p.id = v.product_id
+        LEFT JOIN {table(Brand)} b ON b.id = p.brand_id
+        WHERE v.sku IN ({", ".join(["%s"] * len(skus))}) AND {STOREFRONT_VISIBLE_SQL}
+    """  # noqa: S608 - table names from the models, values bound as parameters
+    rows = typed_rows(connection, sql, [*skus, *STOREFRONT_VISIBLE_PARAMS], VARIANT_FIELDS + PRODUCT_FIELDS)
+    found = {variant.sku: variant for variant in (_variant(connection, row) for row in rows)}
     errors = {}
     for i, line in enumerate(lines):
         variant = found.get(line["sku"])
@@ -81,11 +116,20 @@ def _addresses(buyer, changes: dict) -> dict:
 
 @transaction.atomic
 def checkout_create(
-    *, buyer, email: str, currency: str, lines: list[dict], discount_code: str = "", **addresses
+    *,
+    buyer,
+    email: str,
+    currency: str,
+    lines: list[dict],
+    discount_code: str = "",
+    rates: RateTable | None = None,
+    **addresses,
 ) -> Checkout:
     """`addresses`: shipping_address or shipping_address_id (else the buyer's default), and
-    optionally billing_address or billing_address_id (else billing goes to the shipping address)."""
-    if not exchange_rates_get().converts(PIVOT_CURRENCY, currency):  # before anything is written
+    optionally billing_address or billing_address_id (else billing goes to the shipping address).
+    `rates`: the day's, when the caller has read them (to price the new checkout as well)."""
+    rates = rates or exchange_rates_get()
+    if not rates.converts(PIVOT_CURRENCY, currency):  # before anything is written
         raise InvalidInput(
             f"The platform has no exchange rate for {currency}; pay in another currency.", attr="currency"
         )
@@ -107,19 +151,20 @@ def checkout_create(
     )
     CheckoutLine.objects.bulk_create(CheckoutLine(checkout=checkout, variant=v, quantity=q) for v, q in variants)
     if discount_code:
-        checkout_code_set(checkout=checkout, code=discount_code)
+        checkout_code_set(checkout=checkout, code=discount_code, rates=rates)
         checkout.save(update_fields=["discount_code"])
     return checkout
 
 
-def checkout_code_set(*, checkout: Checkout, code: str) -> None:
+def checkout_code_set(*, checkout: Checkout, code: str, rates: RateTable | None = None) -> None:
     """Sets the checkout's discount code ('' removes it) if it is valid for this buyer and gives
     these goods a discount: else a 400 naming discount_code. The caller saves."""
     if not code:
         checkout.discount_code = ""
         return
     promotion = promotion_code_check(code=code, buyer=checkout.buyer, email=checkout.email)
-    deal = promotions_apply(goods=_goods(checkout, exchange_rates_get()), currency=checkout.currency, code=code)
+    goods = _goods(checkout, rates or exchange_rates_get())
+    deal = promotions_apply(goods=goods, currency=checkout.currency, code=code)
     if promotion.pk not in {p.pk for p in deal.promotions}:
         minimum = promotion.minimum_subtotal.get(checkout.currency)
         detail = f" (a minimum of {minimum} {checkout.currency} in its goods)" if minimum else ""
@@ -171,19 +216,6 @@ def checkout_update(*, checkout: Checkout, **changes) -> Checkout:
     return checkout
 
 
-VARIANT_FIELDS = tuple(Variant._meta.concrete_fields)
-PRODUCT_FIELDS = tuple(Product._meta.concrete_fields)
-GOODS_FIELDS = (
-    CheckoutLine._meta.get_field("quantity"),
-    *VARIANT_FIELDS,
-    *PRODUCT_FIELDS,
-    Category._meta.get_field("path"),
-    B2CPrice._meta.get_field("amount"),  # the explicit price in the checkout's currency
-    PriceTier._meta.get_field("unit_price_amount"),  # the lowest tier
-    ProductTranslation._meta.get_field("title"),  # in the first locale of English's fallback chain
-)
-
-
 def _goods(checkout: Checkout, rates: RateTable) -> list[Good]:
     """The lines priced now, in one query whatever the number of lines: the variants with their
     products and category paths, the explicit price in the checkout's currency, the lowest tier
@@ -209,11 +241,8 @@ def _goods(checkout: Checkout, rates: RateTable) -> list[Good]:
     checkout_id = CheckoutLine._meta.get_field("checkout").get_db_prep_value(checkout.pk, connection)
     goods = []
     for row in typed_rows(connection, sql, [checkout.currency, *chain, *chain, checkout_id], GOODS_FIELDS):
-        quantity, row = row[0], row[1:]
-        variant = instance(Variant, connection, row[: len(VARIANT_FIELDS)])
-        row = row[len(VARIANT_FIELDS) :]
-        variant.product = instance(Product, connection, row[: len(PRODUCT_FIELDS)])
-        path, override, lowest_tier, title = row[len(PRODUCT_FIELDS) :]
+        quantity, variant = row[0], _variant(connection, row[1:])
+        path, override, lowest_tier, title = row[1 + len(VARIANT_FIELDS) + len(PRODUCT_FIELDS) :]
         price = shop_price(
             product=variant.product, currency=checkout.currency, rates=rates, override=override, lowest_tier=lowest_tier
         )
