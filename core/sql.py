@@ -32,3 +32,14 @@ def typed_rows(connection, sql: str, params: list, fields: tuple[Field, ...]) ->
                 values[position] = convert(values[position], column, connection)
         typed.append(tuple(values))
     return typed
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """Every column of the model over the table alias, in the order `instance` reads them."""
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def instance(model: type[Model], connection, values) -> Model:
+    """The model instance the ORM would build from the values of `columns` (typed_rows' values,
+    with `model._meta.concrete_fields` as their fields), as read from the connection's database."""
+    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], values)

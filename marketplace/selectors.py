@@ -32,6 +32,11 @@ def storefront_visible() -> Q:
     return Q(status=Product.Status.PUBLISHED) & (Q(brand__isnull=True) | Q(brand__status=Brand.Status.ACTIVE))
 
 
+# The same test as SQL over the product `p` and its brand `b` (left-joined), with its parameters.
+STOREFRONT_VISIBLE_SQL = "p.status = %s AND (p.brand_id IS NULL OR b.status = %s)"
+STOREFRONT_VISIBLE_PARAMS = (Product.Status.PUBLISHED, Brand.Status.ACTIVE)
+
+
 # The product's explicit price in a currency (the one parameter) and its lowest tier, as SQL
 # over `p`: the list's price filter, the cards and the product page read them alike.
 EXPLICIT_PRICE_SQL = f"""(SELECT bp.amount FROM {B2CPrice._meta.db_table} bp

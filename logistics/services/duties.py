@@ -13,13 +13,15 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Q, Subquery
+from django.db import connections, router
+from django.db.models import Q
 from django.utils import timezone
 from django_countries import countries
 
 from core.errors import ApplicationError, InvalidInput
 from core.money import Money, currency_codes, quantize
 from core.selectors import RateTable, exchange_rates_get
+from core.sql import columns, instance, table, typed_rows
 from logistics.models import DutyRule, LowValueScheme, RestrictedGood, TaxRule
 from logistics.services.origin import Preference, preference_for, preferences_in_force
 
@@ -162,32 +164,55 @@ class Scheme:
         }
 
 
+TAX_RULE_FIELDS = tuple(TaxRule._meta.concrete_fields)
+SCHEME_COLUMNS = tuple(LowValueScheme._meta.get_field(name) for name in SCHEME_FIELDS)
+
+
 def tax_rule_in_force(*, country: str, on: date) -> TaxRule | None:
     """The destination's tax rule on the day, with the low-value scheme in force there (if any)
-    as `scheme`: read in the same statement (one subquery per scheme field) because checkout
-    prices through here on every request."""
-    schemes = LowValueScheme.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on), countries__contains=country, valid_from__lte=on
-    ).order_by("-valid_from")
-    rule = (
-        TaxRule.objects.filter(country=country, valid_from__lte=on)
-        .annotate(**{f"scheme_{name}": Subquery(schemes.values(name)[:1]) for name in SCHEME_FIELDS})
-        .order_by("-valid_from")
-        .first()
-    )
-    if rule is not None:
-        rule.scheme = (
-            Scheme(**{name: getattr(rule, f"scheme_{name}") for name in SCHEME_FIELDS})
-            if rule.scheme_id is not None
-            else None
+    as `scheme`, in one statement. Plain SQL (core.sql): checkout prices through here on every
+    request, and the queryset (a subquery per scheme field) cost ten times more to compile than
+    to run."""
+    connection = connections[router.db_for_read(TaxRule)]
+    sql = f"""
+        SELECT {columns(TaxRule, "t")}, {", ".join(f"s.{field.column}" for field in SCHEME_COLUMNS)}
+        FROM {table(TaxRule)} t
+        LEFT JOIN {table(LowValueScheme)} s ON s.id = (
+            SELECT n.id FROM {table(LowValueScheme)} n
+            WHERE n.countries LIKE %s AND n.valid_from <= %s AND (n.valid_to IS NULL OR n.valid_to >= %s)
+            ORDER BY n.valid_from DESC LIMIT 1
         )
+        WHERE t.country = %s AND t.valid_from <= %s
+        ORDER BY t.valid_from DESC LIMIT 1
+    """  # noqa: S608 - table and column names from the models, values bound as parameters
+    day = connection.ops.adapt_datefield_value(on)
+    # The scheme's countries are one comma-separated column: matched as the ORM's `contains` does.
+    params = [f"%{country}%", day, day, country, day]
+    rows = typed_rows(connection, sql, params, TAX_RULE_FIELDS + SCHEME_COLUMNS)
+    if not rows:
+        return None
+    rule = instance(TaxRule, connection, rows[0][: len(TAX_RULE_FIELDS)])
+    scheme = rows[0][len(TAX_RULE_FIELDS) :]
+    rule.scheme = Scheme(**dict(zip(SCHEME_FIELDS, scheme, strict=True))) if scheme[0] is not None else None
     return rule
 
 
+DUTY_RULE_FIELDS = tuple(DutyRule._meta.concrete_fields)
+
+
 def duty_rules_in_force(*, country: str, on: date) -> dict[str, DutyRule]:
-    """{hs_prefix: the newest row of that prefix dated on or before the day}."""
+    """{hs_prefix: the newest row of that prefix dated on or before the day}. Plain SQL
+    (core.sql), as for the tax rule."""
+    connection = connections[router.db_for_read(DutyRule)]
+    sql = f"""
+        SELECT {columns(DutyRule, "d")} FROM {table(DutyRule)} d
+        WHERE d.country = %s AND d.valid_from <= %s
+        ORDER BY d.hs_prefix, d.valid_from DESC
+    """  # noqa: S608 - the table name from the model, values bound as parameters
+    rows = typed_rows(connection, sql, [country, connection.ops.adapt_datefield_value(on)], DUTY_RULE_FIELDS)
     rules: dict[str, DutyRule] = {}
-    for rule in DutyRule.objects.filter(country=country, valid_from__lte=on).order_by("hs_prefix", "-valid_from"):
+    for row in rows:
+        rule = instance(DutyRule, connection, row)
         rules.setdefault(rule.hs_prefix, rule)
     return rules
 

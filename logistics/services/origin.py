@@ -7,14 +7,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.files import File
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from brands.models import CompanyStaff
 from brands.selectors import user_has_company_role
 from core.errors import InvalidInput, NotPermitted, WrongState
 from core.permissions import require_operator
+from core.sql import columns, instance, table, typed_rows
 from listings.models import Product
 from logistics.models import OriginQualification, PreferentialRate, TradeAgreement
 
@@ -53,54 +53,56 @@ class Preference:
         }
 
 
+RATE_FIELDS = tuple(PreferentialRate._meta.concrete_fields)
+AGREEMENT_FIELDS = tuple(TradeAgreement._meta.concrete_fields)
+QUALIFICATION_FIELDS = tuple(
+    OriginQualification._meta.get_field(name)
+    for name in ("product", "id", "criterion", "certificate_number", "exporter_authorisation")
+)
+
+
 def preferences_in_force(*, country: str, on: date, product_ids) -> dict[int, list[Preference]]:
     """{product id: every preference its verified, current qualifications can earn entering the
     country on the day}, per agreement the newest rate row of each prefix. One query: the rate
-    rows joined to the qualifications (a filter on the same join, so each row is one
-    qualification's), whatever the number of lines. Party and proof checks are the caller's."""
+    rows joined to the qualifications (each row is one qualification's), whatever the number of
+    lines; plain SQL (core.sql), as checkout prices through here on every request with options.
+    Party and proof checks are the caller's."""
     product_ids = [pk for pk in set(product_ids) if pk is not None]
     if not product_ids:
         return {}
-    rows = (
-        PreferentialRate.objects.filter(
-            Q(agreement__qualifications__valid_to__isnull=True) | Q(agreement__qualifications__valid_to__gte=on),
-            country=country,
-            valid_from__lte=on,
-            agreement__in_force_from__lte=on,
-            agreement__qualifications__product_id__in=product_ids,
-            agreement__qualifications__status=OriginQualification.Status.VERIFIED,
-            agreement__qualifications__valid_from__lte=on,
-        )
-        .select_related("agreement")
-        .annotate(
-            product_id=F("agreement__qualifications__product_id"),
-            qualification_id=F("agreement__qualifications__id"),
-            criterion=F("agreement__qualifications__criterion"),
-            certificate_number=F("agreement__qualifications__certificate_number"),
-            authorisation=F("agreement__qualifications__exporter_authorisation"),
-        )
-        .order_by("product_id", "agreement_id", "hs_prefix", "-valid_from")
-    )
+    db = connections[router.db_for_read(PreferentialRate)]
+    sql = f"""
+        SELECT {columns(PreferentialRate, "r")}, {columns(TradeAgreement, "a")},
+            {", ".join(f"q.{field.column}" for field in QUALIFICATION_FIELDS)}
+        FROM {table(PreferentialRate)} r
+        JOIN {table(TradeAgreement)} a ON a.id = r.agreement_id
+        JOIN {table(OriginQualification)} q ON q.agreement_id = a.id
+        WHERE r.country = %s AND r.valid_from <= %s AND a.in_force_from <= %s
+            AND q.product_id IN ({", ".join(["%s"] * len(product_ids))}) AND q.status = %s
+            AND q.valid_from <= %s AND (q.valid_to IS NULL OR q.valid_to >= %s)
+        ORDER BY q.product_id, r.agreement_id, r.hs_prefix, r.valid_from DESC
+    """  # noqa: S608 - table and column names from the models, values bound as parameters
+    day = db.ops.adapt_datefield_value(on)
+    params = [country, day, day, *product_ids, OriginQualification.Status.VERIFIED, day, day]
     found: dict[int, dict] = {}
-    for row in rows:
-        found.setdefault(row.product_id, {}).setdefault((row.agreement_id, row.hs_prefix), row)
-    return {
-        product_id: [
-            Preference(
-                agreement=row.agreement,
-                rate_id=row.pk,
-                rate=row.rate,
-                hs_prefix=row.hs_prefix,
-                valid_from=row.valid_from,
-                qualification_id=row.qualification_id,
-                criterion=row.criterion,
-                certificate_number=row.certificate_number,
-                authorisation=row.authorisation,
-            )
-            for row in newest.values()
-        ]
-        for product_id, newest in found.items()
-    }
+    for row in typed_rows(db, sql, params, RATE_FIELDS + AGREEMENT_FIELDS + QUALIFICATION_FIELDS):
+        rate = instance(PreferentialRate, db, row[: len(RATE_FIELDS)])
+        product_id, qualification_id, criterion, certificate_number, authorisation = row[-len(QUALIFICATION_FIELDS) :]
+        newest = found.setdefault(product_id, {})
+        if (rate.agreement_id, rate.hs_prefix) in newest:
+            continue
+        newest[rate.agreement_id, rate.hs_prefix] = Preference(
+            agreement=instance(TradeAgreement, db, row[len(RATE_FIELDS) : -len(QUALIFICATION_FIELDS)]),
+            rate_id=rate.pk,
+            rate=rate.rate,
+            hs_prefix=rate.hs_prefix,
+            valid_from=rate.valid_from,
+            qualification_id=qualification_id,
+            criterion=criterion,
+            certificate_number=certificate_number,
+            authorisation=authorisation,
+        )
+    return {product_id: list(newest.values()) for product_id, newest in found.items()}
 
 
 def preference_for(candidates: list[Preference], *, hs_code: str, origin: str, destination: str) -> Preference | None:

@@ -6,14 +6,15 @@ written or reserved."""
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 
-from django.db.models import Subquery
+from django.db import connections, router
 
 from core.errors import InvalidInput
 from core.money import Money
+from core.sql import columns, instance, table, typed_rows
 from listings.models import Variant
-from logistics.models import ShippingRate, Warehouse, Zone
+from logistics.models import ShippingRate, Warehouse
 from logistics.services.fulfilment import _parcels
-from logistics.services.stock import warehouses_for_destination
+from logistics.services.stock import ZONE_SQL, warehouses_for_destination
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,24 @@ def chargeable_weight(pieces: list[_Piece], divisor: int) -> Decimal:
     return total.quantize(Decimal("0.001"), rounding=ROUND_UP)
 
 
+RATE_FIELDS = tuple(ShippingRate._meta.concrete_fields)
+
+
+def _rates(country: str, warehouse_ids: list[int]) -> list[ShippingRate]:
+    """The rates from the warehouses to the country's zone (no zone, no rate), lightest band
+    first. Plain SQL (core.sql): checkout quotes its options on every pricing with options."""
+    if not warehouse_ids:
+        return []
+    db = connections[router.db_for_read(ShippingRate)]
+    sql = f"""
+        SELECT {columns(ShippingRate, "r")} FROM {table(ShippingRate)} r
+        WHERE r.zone_id = ({ZONE_SQL}) AND r.warehouse_id IN ({", ".join(["%s"] * len(warehouse_ids))})
+        ORDER BY r.max_weight_kg, r.id
+    """  # noqa: S608 - table names from the models, values bound as parameters
+    rows = typed_rows(db, sql, [f"%{country}%", *warehouse_ids], RATE_FIELDS)
+    return [instance(ShippingRate, db, row) for row in rows]
+
+
 def shipping_options(
     *,
     destination_country: str,
@@ -86,10 +105,7 @@ def shipping_options(
     rank = {warehouse.pk: i for i, warehouse in enumerate(warehouses)}
     services = list(ShippingRate.Service.values)
     chosen: dict[tuple[int, str], tuple[ShippingRate, Decimal]] = {}
-    # The zone as a subquery (no zone, no rate, no option).
-    zone = Zone.objects.filter(countries__contains=country).order_by("code").values("pk")[:1]
-    rates = ShippingRate.objects.filter(zone=Subquery(zone), warehouse_id__in=rank).order_by("max_weight_kg", "pk")
-    for rate in rates:
+    for rate in _rates(country, list(rank)):
         key = (rate.warehouse_id, rate.service)
         if key in chosen:
             continue

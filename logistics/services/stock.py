@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Subquery
+from django.db import IntegrityError, connection, connections, router, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, WrongState
+from core.sql import columns, instance, table, typed_rows
 from listings.models import Variant
 from logistics.locks import stock_lock, stock_lock_for_variants
 from logistics.models import Reservation, ReservationLine, Stock, StockMovement, Warehouse, WarehouseRoute, Zone
@@ -187,12 +187,25 @@ def zone_for_country(country: str) -> Zone | None:
     return Zone.objects.filter(countries__contains=country).order_by("code").first()
 
 
+# The destination's zone (the first by code whose countries hold it) as a subquery; its parameter
+# is f"%{country}%": a zone's countries are one comma-separated column, matched as the ORM's
+# `contains` matches them.
+ZONE_SQL = f"SELECT z.id FROM {table(Zone)} z WHERE z.countries LIKE %s ORDER BY z.code LIMIT 1"  # noqa: S608 - our table name
+WAREHOUSE_FIELDS = tuple(Warehouse._meta.concrete_fields)
+
+
 def warehouses_for_destination(*, country: str) -> list[Warehouse]:
     """Warehouses that ship to the country, best first: the routes of its zone (an overseas DC in
-    the buyer's region, then the consolidation hub), as operators configured them, in one query."""
-    zone = Zone.objects.filter(countries__contains=country).order_by("code").values("pk")[:1]
-    routes = WarehouseRoute.objects.filter(warehouse__is_active=True, zone=Subquery(zone)).select_related("warehouse")
-    chosen = [route.warehouse for route in routes.order_by("priority", "warehouse_id")]
+    the buyer's region, then the consolidation hub), as operators configured them, in one query
+    (plain SQL, core.sql: checkout asks on every pricing with options)."""
+    db = connections[router.db_for_read(Warehouse)]
+    sql = f"""
+        SELECT {columns(Warehouse, "w")} FROM {table(WarehouseRoute)} r
+        JOIN {table(Warehouse)} w ON w.id = r.warehouse_id
+        WHERE w.is_active AND r.zone_id = ({ZONE_SQL})
+        ORDER BY r.priority, r.warehouse_id
+    """  # noqa: S608 - table names from the models, values bound as parameters
+    chosen = [instance(Warehouse, db, row) for row in typed_rows(db, sql, [f"%{country}%"], WAREHOUSE_FIELDS)]
     if not chosen:
         # No route for the zone: ship from the consolidation hubs.
         chosen = list(Warehouse.objects.filter(kind=Warehouse.Kind.CONSOLIDATION, is_active=True).order_by("pk"))

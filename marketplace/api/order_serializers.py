@@ -87,7 +87,7 @@ class CheckoutSerializer(serializers.ModelSerializer):
         """Priced once per checkout for both its lines and its totals."""
         cache = self.context.setdefault("priced", {})
         if checkout.pk not in cache:
-            cache[checkout.pk] = checkout_price(checkout=checkout, with_options=False)
+            cache[checkout.pk] = checkout_price(checkout=checkout, rates=self.context.get("rates"), with_options=False)
         return cache[checkout.pk]
 
     def get_secret(self, checkout) -> str | None:

@@ -20,6 +20,7 @@ from core.errors import InvalidInput, NotPermitted
 from core.locales import request_locale
 from core.money import Money
 from core.permissions import is_operator
+from core.selectors import exchange_rates_get
 from logistics.backorder_selectors import backorders_for_references
 from logistics.selectors import shipments_by_reference
 from marketplace.api.order_serializers import (
@@ -87,9 +88,11 @@ class CheckoutViewSet(viewsets.GenericViewSet):
         for name in ("shipping_address", "billing_address"):
             if name in data:
                 data[name] = dict(data[name])
-        checkout = checkout_create(buyer=request.user, **data)
+        rates = exchange_rates_get()  # read once, to check the currency and to price the new checkout
+        checkout = checkout_create(buyer=request.user, rates=rates, **data)
         return Response(
-            CheckoutSerializer(checkout, context={"show_secret": True}).data, status=status.HTTP_201_CREATED
+            CheckoutSerializer(checkout, context={"show_secret": True, "rates": rates}).data,
+            status=status.HTTP_201_CREATED,
         )
 
     def retrieve(self, request, pk=None):

@@ -21,6 +21,7 @@ class Good:
     quantity: int
     price: Money
     title: str  # the English title (with fallback) order lines keep
+    category_path: str  # the product's category, for the promotions' scopes
 
 
 def checkout_options_quote(

@@ -287,3 +287,33 @@ def test_twenty_buyers_racing_for_five_uses_get_exactly_five(network):
     assert sorted(outcomes) == [(201, None)] * 5 + [(400, "discount_code")] * 15
     assert Promotion.objects.get(pk=promotion.pk).times_used == 25
     assert PromotionRedemption.objects.count() == Order.objects.count() == 5
+
+
+def test_a_checkouts_reads_cost_the_same_few_queries_whatever_its_lines_and_promotions(network):
+    """The checkout, the rates, the goods (with their prices, titles and category paths), the
+    promotions in force and their scopes (one query for brands, categories and products); its
+    shipping options add the destination's warehouses, the tax rule with its low-value scheme,
+    the duty rules, the FTA preferences and the shipping rates."""
+    from django.test.utils import CaptureQueriesContext
+
+    items = [stocked_lamp(network) for _ in range(3)]
+    promo(name="One lamp", products=[items[0].pk])
+    promo(name="Its category", percent=Decimal("0.05"), categories=[items[1].category_id])
+    promo(name="Free shipping", kind="free_shipping", percent=None)
+
+    def reads(count: int) -> tuple[int, int]:
+        client = APIClient()
+        lines = [{"sku": item.variants.get().sku, "quantity": 1} for item in items[:count]]
+        body = client.post(
+            "/api/v1/checkouts/",
+            {"lines": lines, "currency": "JPY", "email": "sato@example.jp", "shipping_address": TOKYO},
+            format="json",
+        ).json()
+        client.credentials(HTTP_X_CHECKOUT_SECRET=body["secret"])
+        with CaptureQueriesContext(connection) as detail:
+            assert client.get(f"/api/v1/checkouts/{body['id']}/").status_code == 200
+        with CaptureQueriesContext(connection) as options:
+            assert client.get(f"/api/v1/checkouts/{body['id']}/shipping-options/").status_code == 200
+        return len(detail), len(options)
+
+    assert reads(1) == reads(3) == (5, 10)
