@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.events import EventType
-from core.lookups import rows_update
+from core.lookups import rows_create, rows_update
 from core.models import Job
 from core.services import event_record, events_record, job_finish
 from integrations.connectors.base import PushResult
@@ -81,7 +81,7 @@ class Moves:
         self.outbox: list[dict] = []
 
     def save(self) -> None:
-        ChannelListingEvent.objects.bulk_create(self.history)
+        rows_create(self.history)
         events_record(events=self.outbox)
 
 
