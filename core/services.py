@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from core.errors import WrongState
 from core.events import BUYER_SUBSCRIBABLE, EventType
+from core.lookups import rows_create
 from core.models import AuthToken, Event, ExchangeRate, IdempotencyKey, Job, SecurityEvent, User
 from core.rates import rate_provider
 from core.signals import event_buyers_resolving
@@ -48,14 +49,16 @@ def events_record(*, events: list[dict]) -> list[Event]:
     for event in events:
         if event["type"] not in known:
             raise ValueError(f"{event['type']} is not in the event catalogue (core.events.EventType)")
-    created = Event.objects.bulk_create(
-        Event(
-            type=event["type"],
-            data=event["data"],
-            company_ids=sorted({int(pk) for pk in event.get("company_ids", ()) if pk}),
-            company_data={str(pk): part for pk, part in (event.get("company_data") or {}).items()},
-        )
-        for event in events
+    created = rows_create(
+        [
+            Event(
+                type=event["type"],
+                data=event["data"],
+                company_ids=sorted({int(pk) for pk in event.get("company_ids", ()) if pk}),
+                company_data={str(pk): part for pk, part in (event.get("company_data") or {}).items()},
+            )
+            for event in events
+        ]
     )
     event_ids = [event.pk for event in created]
     if event_ids:

@@ -4,17 +4,18 @@ connector's idempotency key (reference and content version) keeps the channel fr
 duplicate of something whose answer was lost. A channel that is down puts the batch off without
 spending an attempt; too many failed attempts bury it. The job finishes with its last batch."""
 
+import json
 import logging
 import threading
 import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.events import EventType
-from core.lookups import rows_update
+from core.lookups import rows_create, rows_update
 from core.models import Job
 from core.services import event_record, events_record, job_finish
 from integrations.connectors.base import PushResult
@@ -80,7 +81,7 @@ class Moves:
         self.outbox: list[dict] = []
 
     def save(self) -> None:
-        ChannelListingEvent.objects.bulk_create(self.history)
+        rows_create(self.history)
         events_record(events=self.outbox)
 
 
@@ -126,7 +127,12 @@ def _claim(batch_id: int) -> SyndicationBatch | None:
     """Locks the batch, counts the attempt and marks it running (committed before any call
     goes out, so a worker killed mid-call still leaves the attempt counted)."""
     with transaction.atomic():
-        batch = SyndicationBatch.objects.select_for_update().select_related("syndication__job").get(pk=batch_id)
+        batch = (
+            SyndicationBatch.objects.select_for_update()
+            .select_related("syndication__job")
+            .defer("syndication__outcomes")  # up to MAX_OUTCOMES entries, read by no batch
+            .get(pk=batch_id)
+        )
         if batch.state in SyndicationBatch.FINISHED:
             return None
         if batch.syndication.job.status != Job.Status.RUNNING:
@@ -167,7 +173,7 @@ def syndication_batch_run(*, batch_id: int) -> str:
     if batch is None:
         _finish_if_done(SyndicationBatch.objects.get(pk=batch_id).syndication_id)
         return "skipped"
-    syndication = SyndicationJob.objects.select_related("channel").get(pk=batch.syndication_id)
+    syndication = SyndicationJob.objects.select_related("channel").defer("outcomes").get(pk=batch.syndication_id)
     try:
         _run(batch, syndication)
     except _Deferred as deferred:
@@ -364,7 +370,7 @@ def _store(batch: SyndicationBatch, syndication: SyndicationJob, results: list, 
 
 def _record(syndication_id: int, counts: dict, processed: int, outcomes: list, errors: list) -> None:
     """Adds to the job's counts under a lock on the job row, so batches finishing together add up."""
-    syndication = SyndicationJob.objects.select_for_update().get(pk=syndication_id)
+    syndication = SyndicationJob.objects.select_for_update().only("job_id").get(pk=syndication_id)
     job = Job.objects.select_for_update().get(pk=syndication.job_id)
     merged = {**dict.fromkeys(COUNT_KEYS, 0), **job.counts}
     for key, value in counts.items():
@@ -375,15 +381,34 @@ def _record(syndication_id: int, counts: dict, processed: int, outcomes: list, e
     job.errors.extend(errors[: max(room, 0)])
     job.error_count += len(errors)
     job.save(update_fields=["counts", "processed", "errors", "error_count"])
-    room = SyndicationJob.MAX_OUTCOMES - len(syndication.outcomes)
-    if outcomes and room > 0:  # a full list is not written again by every later batch
-        syndication.outcomes.extend(outcomes[:room])
-        syndication.save(update_fields=["outcomes"])
+    if outcomes:
+        _outcomes_append(syndication_id, outcomes)
+
+
+def _outcomes_append(syndication_id: int, outcomes: list) -> None:
+    """Adds to the end of the run's outcome list until it holds MAX_OUTCOMES (the caller holds the
+    row lock). On PostgreSQL in SQL: reading the list back (thousands of entries) cost a batch
+    more than its own writes, and every batch did it."""
+    full = SyndicationJob.MAX_OUTCOMES
+    if connection.vendor != "postgresql":
+        syndication = SyndicationJob.objects.only("outcomes").get(pk=syndication_id)
+        room = full - len(syndication.outcomes)
+        if room > 0:  # a full list is not written again by every later batch
+            syndication.outcomes.extend(outcomes[:room])
+            syndication.save(update_fields=["outcomes"])
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE integrations_syndicationjob SET outcomes = outcomes || jsonb_path_query_array("
+            "%s::jsonb, '$[0 to $last]', jsonb_build_object('last', %s - 1 - jsonb_array_length(outcomes))) "
+            "WHERE id = %s AND jsonb_array_length(outcomes) < %s",
+            [json.dumps(outcomes), full, syndication_id, full],
+        )
 
 
 def _finish_if_done(syndication_id: int) -> None:
     with transaction.atomic():
-        syndication = SyndicationJob.objects.select_for_update().get(pk=syndication_id)
+        syndication = SyndicationJob.objects.select_for_update().only("job_id").get(pk=syndication_id)
         job = Job.objects.select_for_update().get(pk=syndication.job_id)
         if job.status != Job.Status.RUNNING:
             return

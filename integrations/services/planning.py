@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
-from core.lookups import rows_update
+from core.lookups import rows_create, rows_update
 from core.models import Job
 from core.services import job_record_progress, job_start
 from integrations.models import Channel, ChannelListing, SyndicationBatch, SyndicationJob
@@ -107,7 +107,7 @@ def _plan(syndication: SyndicationJob):
             for listing in ChannelListing.objects.filter(channel=channel, product_id__in=[f.pk for f, _ in pairs])
         }
         new = [ChannelListing(product_id=f.pk, channel=channel) for f, _ in pairs if f.pk not in existing]
-        for listing in ChannelListing.objects.bulk_create(new):
+        for listing in rows_create(new):
             existing[listing.product_id] = listing
         changed = []
         for facts, data in pairs:

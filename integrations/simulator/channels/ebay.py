@@ -17,6 +17,9 @@ class Ebay(ChannelStore):
         super().__init__()
         self.items: dict[str, dict] = {}
         self.offers: dict[str, dict] = {}
+        # (sku, marketplace) -> offer id: the duplicate check of a create, without a scan of every
+        # offer (which made a full run to eBay slower per listing the larger the catalogue).
+        self.offer_ids: dict[tuple[str, str], str] = {}
 
     @staticmethod
     def error(error_id: int, message: str, *, parameters=None) -> dict:
@@ -66,14 +69,13 @@ class Ebay(ChannelStore):
         sku, marketplace = body.get("sku"), body.get("marketplaceId")
         if not sku or not marketplace:
             return 400, {"errors": [self.error(25709, "sku and marketplaceId are required.")]}
-        existing = next(
-            (o for o in self.offers.values() if o["sku"] == sku and o["marketplaceId"] == marketplace), None
-        )
+        existing = self.offer_ids.get((sku, marketplace))
         if existing:
-            param = [{"name": "offerId", "value": existing["offerId"]}]
+            param = [{"name": "offerId", "value": existing}]
             return 400, {"errors": [self.error(25002, "Offer entity already exists.", parameters=param)]}
         offer_id = self.new_id("OF")
         self.offers[offer_id] = {**body, "offerId": offer_id, "status": "UNPUBLISHED"}
+        self.offer_ids[sku, marketplace] = offer_id
         return 201, {"offerId": offer_id}
 
     def offer_publish(self, offer_id: str) -> tuple[int, dict]:
