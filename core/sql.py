@@ -39,12 +39,7 @@ def _cursor(connection):
 
 
 def _typed(connection, rows: list[tuple], fields: tuple[Field, ...]) -> list[tuple]:
-    converters = []
-    for position, field in enumerate(fields):
-        column = field.get_col(table(field.model))
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            converters.append((position, found, column))
+    converters = _converters(connection, fields)
     if not converters:
         return rows
     typed = []
@@ -55,3 +50,21 @@ def _typed(connection, rows: list[tuple], fields: tuple[Field, ...]) -> list[tup
                 values[position] = convert(values[position], column, connection)
         typed.append(tuple(values))
     return typed
+
+
+# The converters depend only on the database's backend and the columns' fields, and looking them
+# up cost more than converting a page's rows: found once per database and column list.
+_CONVERTERS: dict[tuple[str, tuple[Field, ...]], list[tuple]] = {}
+
+
+def _converters(connection, fields: tuple[Field, ...]) -> list[tuple]:
+    """The converters of each column that has any, as (position, converters, column)."""
+    key = (connection.alias, fields)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        found = _CONVERTERS[key] = []
+        for position, field in enumerate(fields):
+            column = field.get_col(table(field.model))
+            if converters := connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+                found.append((position, converters, column))
+    return found
