@@ -2,6 +2,7 @@
 connection (docs/decisions/0042); the ORM's own queries are never prepared."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from core.models import Job
@@ -18,7 +19,10 @@ def prepared_statements() -> list[str]:
         return [statement for (statement,) in cursor.fetchall()]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" or settings.DB_PREPARE_THRESHOLD is None,
+    reason="prepared statements are PostgreSQL's, and DB_PREPARED_STATEMENTS=false turns them off",
+)
 def test_typed_rows_are_prepared_once_they_run_often_and_orm_queries_never_are():
     Job.objects.create(kind="export", scope={"company": 3})
     runs = [typed_rows(connection, JOB_SQL, ["export"], JOB_FIELDS) for _ in range(6)]
