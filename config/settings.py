@@ -85,6 +85,12 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# core.sql's hot reads (the storefront's rates and product page) are prepared from their fifth run
+# on a connection; the ORM's cursors bind on the client and never are (docs/decisions/0042). Off
+# behind PgBouncer in transaction mode older than 1.21 or without max_prepared_statements.
+DB_PREPARE_THRESHOLD = 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = DB_PREPARE_THRESHOLD
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, worker and beat share the file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -98,7 +104,7 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
         # A replica that does not answer costs one request at most 2 s; it is then skipped for a while.
-        "OPTIONS": {"connect_timeout": 2},
+        "OPTIONS": {"connect_timeout": 2, "prepare_threshold": DB_PREPARE_THRESHOLD},
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
