@@ -9,6 +9,9 @@ from core.middleware import inline_styles_allowed
 from core.views import admin_otp_verify
 
 api_v1 = [
+    # The public storefront first: its reads are the hottest requests, and Django tries the patterns
+    # in order (behind the other apps, resolving its URL cost more than a page's SQL).
+    path("storefront/", include("marketplace.api.storefront_urls")),
     path("", include("core.api.urls")),
     path("", include("brands.api.urls")),
     path("", include("listings.api.urls")),

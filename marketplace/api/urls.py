@@ -33,7 +33,6 @@ from marketplace.api.trade_views import (
     QuoteViewSet,
     RFQViewSet,
 )
-from marketplace.api.views import StorefrontBrandViewSet, StorefrontProductViewSet
 from marketplace.api.voucher_views import (
     ProgrammeApplicationViewSet,
     ProviderPayoutViewSet,
@@ -44,8 +43,6 @@ from marketplace.api.voucher_views import (
 from marketplace.api.webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
-router.register("storefront/products", StorefrontProductViewSet, basename="storefront-product")
-router.register("storefront/brands", StorefrontBrandViewSet, basename="storefront-brand")
 router.register("checkouts", CheckoutViewSet, basename="checkout")
 router.register("orders", OrderViewSet, basename="order")
 router.register("seller/orders", SellerOrderViewSet, basename="seller-order")
