@@ -24,8 +24,21 @@ from marketplace.models import FacetCount, OrderLine, PlatformMark, SearchDocume
 
 def storefront_cursor():
     """A cursor on the database the request reads from (a replica where there are, ADR 0011):
-    the storefront's plain SQL reads where its querysets would."""
-    return connections[router.db_for_read(Product)].cursor()
+    the storefront's plain SQL reads where its querysets would. On PostgreSQL it binds the values
+    on the server, so that psycopg prepares a statement the connection has run a few times
+    (DB_PREPARED_STATEMENTS): planning the page query cost more than running it (docs/decisions/0041).
+    Django's own cursors bind on the client and never prepare."""
+    connection = connections[router.db_for_read(Product)]
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg  # only where PostgreSQL is the database
+
+    # What connection.cursor() does, with a server-binding cursor: connect (after the health
+    # check), and wrap it so that errors are Django's and queries are logged and counted.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(psycopg.Cursor(connection.connection))
 
 
 def storefront_visible() -> Q:

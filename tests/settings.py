@@ -19,6 +19,7 @@ _redis = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379")
 DATABASES = {"default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/platform")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # SQLite (`sqlite://`): in memory
     DATABASES["default"]["TEST"] = {"NAME": f"test_platform_{os.getpid()}"}
+    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": PREPARE_THRESHOLD}  # noqa: F405 - as in production
 CACHES = {
     "default": {
         "BACKEND": "core.cache.RedisCache",
