@@ -320,6 +320,25 @@ def test_list_and_search_cost_a_fixed_number_of_queries(shop, params, most):
     assert len(cached) == 0  # a cache hit reads nothing from the database
 
 
+def test_list_and_search_statements_are_prepared_once_repeated(shop, settings):
+    """psycopg prepares a storefront statement its connection has run `prepare_threshold` times
+    (docs/decisions/0041); the answers stay the same."""
+    from django.core.cache import cache
+
+    lamp()
+    answers = []
+    for _ in range(settings.PREPARE_THRESHOLD + 1):
+        for params in ({}, {"q": "lamp"}):
+            cache.clear()
+            answers.append(shop.get(URL, {"currency": "USD", **params}).json())
+    assert answers[::2] == [answers[0]] * len(answers[::2]) and answers[1::2] == [answers[1]] * len(answers[1::2])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("ts_rank" in statement for statement in prepared)  # the search's page
+    assert any("p.published_at AS o0" in statement for statement in prepared)  # the list's page, newest first
+
+
 def test_detail_costs_a_fixed_number_of_queries(shop):
     from django.core.cache import cache
 
