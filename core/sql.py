@@ -18,14 +18,15 @@ def typed_rows(connection, sql: str, params: list, fields: tuple[Field, ...]) ->
     """The rows of `sql` on `connection`, each column through the converters the ORM applies to
     the model field it comes from (`fields`, one per column): JSON decoded on every backend;
     decimals, dates and timestamps parsed on SQLite."""
-    with _cursor(connection) as cursor:
+    with binding_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return _typed(connection, cursor.fetchall(), fields)
 
 
-def _cursor(connection):
+def binding_cursor(connection):
     """A cursor binding on the server where statements are prepared (PostgreSQL, psycopg 3, a
-    prepare_threshold set), else Django's own."""
+    prepare_threshold set), else Django's own. Its SQL must let PostgreSQL infer each parameter's
+    type (a bare `%s IS NULL` does not)."""
     if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor

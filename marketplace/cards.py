@@ -84,10 +84,13 @@ class StorefrontCardRows:
         chain = fallback_chain(self.locale)
         first = " ".join(f"WHEN %s THEN {n}" for n in range(len(chain)))
         texts = ProductTranslation._meta.db_table
+        # The page's bounds are written into the statement: as parameters, PostgreSQL could not
+        # know the page's size when planning the prepared statement once for all values, and would
+        # plan it again for every request (docs/decisions/0041).
         sql = f"""
             SELECT {", ".join(CARD_COLUMNS.values())}, {CARD_EXTRAS_SQL}, t.locale, t.title, t.description FROM (
                 SELECT {products.key} AS id, {keys} FROM {products.source} WHERE {products.where}
-                ORDER BY {", ".join(order)} LIMIT %s OFFSET %s
+                ORDER BY {", ".join(order)} LIMIT {int(page.stop - page.start)} OFFSET {int(page.start)}
             ) page
             JOIN {Product._meta.db_table} p ON p.id = page.id
             JOIN {Company._meta.db_table} co ON co.id = p.company_id
@@ -100,14 +103,7 @@ class StorefrontCardRows:
             ORDER BY {", ".join(f"page.{term}" for term in order)}
         """  # noqa: S608 - built from the list's own fragments, values bound as parameters
         with storefront_cursor() as cursor:
-            cursor.execute(
-                sql,
-                [
-                    *[self.currency, *products.order_params, *products.params, page.stop - page.start, page.start],
-                    *chain,
-                    *chain,
-                ],
-            )
+            cursor.execute(sql, [self.currency, *products.order_params, *products.params, *chain, *chain])
             return [_card_row(row) for row in cursor.fetchall()]
 
 

@@ -16,6 +16,7 @@ from brands.models import Brand, Membership
 from core.errors import InvalidInput
 from core.money import Money
 from core.selectors import RateTable
+from core.sql import binding_cursor
 from listings.models import B2CPrice, Category, PriceTier, Product, ProductTranslation, Variant
 from logistics.backorder_selectors import BackorderView, backorders_for_references
 from logistics.models import Stock
@@ -24,8 +25,9 @@ from marketplace.models import FacetCount, OrderLine, PlatformMark, SearchDocume
 
 def storefront_cursor():
     """A cursor on the database the request reads from (a replica where there are, ADR 0011):
-    the storefront's plain SQL reads where its querysets would."""
-    return connections[router.db_for_read(Product)].cursor()
+    the storefront's plain SQL reads where its querysets would, prepared once repeated (planning
+    the page query cost more than running it: docs/decisions/0041, 0042)."""
+    return binding_cursor(connections[router.db_for_read(Product)])
 
 
 def storefront_visible() -> Q:

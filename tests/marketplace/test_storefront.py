@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -318,6 +319,29 @@ def test_list_and_search_cost_a_fixed_number_of_queries(shop, params, most):
     with CaptureQueriesContext(connection) as cached:
         shop.get(URL, {"currency": "USD", **params})
     assert len(cached) == 0  # a cache hit reads nothing from the database
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" or django_settings.DB_PREPARE_THRESHOLD is None,
+    reason="prepared statements are PostgreSQL's, and DB_PREPARED_STATEMENTS=false turns them off",
+)
+def test_list_and_search_statements_are_prepared_once_repeated(shop):
+    """psycopg prepares a storefront statement its connection has run `prepare_threshold` times
+    (docs/decisions/0041); the answers stay the same."""
+    from django.core.cache import cache
+
+    lamp()
+    answers = []
+    for _ in range(django_settings.DB_PREPARE_THRESHOLD + 1):
+        for params in ({}, {"q": "lamp"}):
+            cache.clear()
+            answers.append(shop.get(URL, {"currency": "USD", **params}).json())
+    assert answers[::2] == [answers[0]] * len(answers[::2]) and answers[1::2] == [answers[1]] * len(answers[1::2])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("ts_rank" in statement for statement in prepared)  # the search's page
+    assert any("p.published_at AS o0" in statement for statement in prepared)  # the list's page, newest first
 
 
 def test_detail_costs_a_fixed_number_of_queries(shop):
