@@ -20,7 +20,13 @@ from logistics.backorder_selectors import backorder_units_left, variant_ship_dat
 from logistics.models import Stock
 from marketplace.cards import PUBLISHED_AT
 from marketplace.models import PlatformMark
-from marketplace.selectors import EXPLICIT_PRICE_SQL, price_shown, stock_availability
+from marketplace.selectors import (
+    EXPLICIT_PRICE_SQL,
+    STOREFRONT_VISIBLE_PARAMS,
+    STOREFRONT_VISIBLE_SQL,
+    price_shown,
+    stock_availability,
+)
 
 # The serializer's own field, so the country is written exactly as the API writes it elsewhere.
 ORIGIN_COUNTRY = CountryField()
@@ -97,7 +103,7 @@ def _product_row(connection, slug: str, currency: str, chain: list[str]) -> tupl
         JOIN {table(Company)} co ON co.id = p.company_id
         LEFT JOIN {table(Brand)} b ON b.id = p.brand_id
         {text_joins}
-        WHERE p.slug = %s AND p.status = %s AND (p.brand_id IS NULL OR b.status = %s)
+        WHERE p.slug = %s AND {STOREFRONT_VISIBLE_SQL}
     """  # noqa: S608 - table names from the models, values bound as parameters
     params = [
         currency,
@@ -105,8 +111,7 @@ def _product_row(connection, slug: str, currency: str, chain: list[str]) -> tupl
         connection.ops.adapt_datetimefield_value(timezone.now()),
         *chain,
         slug,
-        Product.Status.PUBLISHED,
-        Brand.Status.ACTIVE,
+        *STOREFRONT_VISIBLE_PARAMS,
     ]
     rows = typed_rows(connection, sql, params, PRODUCT_FIELDS + TEXT_FIELDS * len(chain))
     if not rows:

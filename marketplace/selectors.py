@@ -160,8 +160,8 @@ def storefront_product_list(
             source += f" JOIN {Product._meta.db_table} p ON p.id = sd.product_id"
     else:
         source = f"{Product._meta.db_table} p"
-        where += ["p.status = %s", "(p.brand_id IS NULL OR b.status = %s)"]
-        params += [Product.Status.PUBLISHED, Brand.Status.ACTIVE]
+        where.append(STOREFRONT_VISIBLE_SQL)
+        params += STOREFRONT_VISIBLE_PARAMS
     source += f" LEFT JOIN {brands} b ON b.id = {rows}.brand_id JOIN {categories} c ON c.id = {rows}.category_id"
     conditions, values = _catalogue_conditions(query, rows)
     where += conditions
